@@ -1,0 +1,31 @@
+"""Errors whose message is written for the person who caused them: what went wrong, what to do."""
+
+from __future__ import annotations
+
+
+class BatchUnlockError(Exception):
+    """Base class: the message is shown to the user as it is."""
+
+
+class InputError(BatchUnlockError):
+    """The user's input cannot be used; the message says how to fix it."""
+
+
+class PermissionDenied(BatchUnlockError):
+    """The account's role does not allow this action."""
+
+
+class NotFound(BatchUnlockError):
+    """A batch, badge, quest, user or account does not exist."""
+
+
+class StoreError(BatchUnlockError):
+    """The data file cannot be opened or used."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the data file."""
+
+
+class SchemaTooNew(StoreError):
+    """The data file was written by a newer version of Batch Unlock."""

@@ -1,0 +1,67 @@
+"""Back-office roles and what each may do; every core write calls `require`."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from enum import Enum
+
+from core.errors import PermissionDenied
+
+
+class Role(str, Enum):
+    """A back-office role. Platform users have none and cannot log in."""
+
+    ADMIN = "admin"
+    DEV = "dev"
+    ANALYST = "analyst"
+
+
+class Permission(str, Enum):
+    """An action that some roles may take."""
+
+    VIEW = "view batches, badges and exports"
+    EDIT_BATCHES = "create, edit and publish batches"
+    MANAGE_CATALOG = "add badges and quests, or archive them"
+    MANAGE_ACCOUNTS = "manage back-office accounts"
+    SEE_ALL_DRAFTS = "see every draft"
+
+
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.DEV: frozenset({Permission.VIEW, Permission.EDIT_BATCHES}),
+    Role.ANALYST: frozenset({Permission.VIEW}),
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who is acting: a logged-in back-office account, or the command line."""
+
+    username: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        """Tell whether this account's role grants `permission`."""
+        return permission in GRANTS[self.role]
+
+
+def require(account: Account | None, permission: Permission) -> Account:
+    """Return the account if its role grants `permission`; raise PermissionDenied otherwise."""
+    if account is None:
+        raise PermissionDenied("You are not logged in. Log in, then try again.")
+    if not account.can(permission):
+        raise PermissionDenied(
+            f"Your role ({account.role.value}) may not {permission.value}. "
+            "Ask an admin if you need this."
+        )
+    return account
+
+
+def command_line_account() -> Account:
+    """The account a dev acts as from `python -m core`: whoever can open the data file is trusted."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # No login name in some containers.
+        user = "unknown"
+    return Account(f"cli:{user}", Role.ADMIN)
