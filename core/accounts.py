@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from core import labels
 from core.errors import InputError
 from core.roles import Account, Permission, Role, require
-from core.store import in_transaction
+from core.store import frame, in_transaction
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -31,7 +31,7 @@ class LoginFailed(InputError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def hash_password(password: str) -> str:
@@ -65,7 +65,7 @@ def add_account(
     password_hash = hash_password(password)
 
     def write(c: duckdb.DuckDBPyConnection) -> None:
-        if c.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchone():
+        if c.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall()[:1]:
             raise InputError(f"An account named {username!r} exists already. Choose another name.")
         c.execute(
             "INSERT INTO accounts (username, password_hash, role, email) VALUES (?, ?, ?, ?)",
@@ -78,9 +78,10 @@ def add_account(
 
 def list_accounts(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Return every account without its password hash."""
-    return cur.sql(
-        "SELECT username, role, email, created_at, locked_until FROM accounts ORDER BY username"
-    ).pl()
+    return frame(
+        cur,
+        "SELECT username, role, email, created_at, locked_until FROM accounts ORDER BY username",
+    )
 
 
 def authenticate(cur: duckdb.DuckDBPyConnection, username: str, password: str) -> Account:
@@ -88,7 +89,8 @@ def authenticate(cur: duckdb.DuckDBPyConnection, username: str, password: str) -
     row = cur.execute(
         "SELECT password_hash, role, failed_attempts, locked_until FROM accounts WHERE username = ?",
         [username.strip()],
-    ).fetchone()
+    ).fetchall()
+    row = row[0] if row else None
     if row is None:
         _verify(_DUMMY_HASH, password)
         raise LoginFailed(labels.LOGIN_FAILED)
@@ -123,7 +125,7 @@ def _count_failure(cur: duckdb.DuckDBPyConnection, username: str) -> None:
             "UPDATE accounts SET failed_attempts = failed_attempts + 1 WHERE username = ? "
             "RETURNING failed_attempts",
             [username],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if failed >= MAX_FAILED_ATTEMPTS:
             # Lock for a while and start counting again, so a locked-out admin is not locked forever.
             c.execute(
@@ -138,8 +140,8 @@ def account_for_email(cur: duckdb.DuckDBPyConnection, email: str) -> Account | N
     """Return the account whose email matches (for single sign-on), if any."""
     row = cur.execute(
         "SELECT username, role FROM accounts WHERE lower(email) = lower(?)", [email.strip()]
-    ).fetchone()
-    return Account(row[0], Role(row[1])) if row else None
+    ).fetchall()
+    return Account(row[0][0], Role(row[0][1])) if row else None
 
 
 def _token_hash(token: str) -> str:
@@ -167,8 +169,8 @@ def session_account(cur: duckdb.DuckDBPyConnection, token: str | None) -> Accoun
         "SELECT a.username, a.role FROM sessions s JOIN accounts a USING (username) "
         "WHERE s.token_hash = ? AND s.expires_at > ?",
         [_token_hash(token), _now()],
-    ).fetchone()
-    return Account(row[0], Role(row[1])) if row else None
+    ).fetchall()
+    return Account(row[0][0], Role(row[0][1])) if row else None
 
 
 def end_session(cur: duckdb.DuckDBPyConnection, token: str | None) -> None:

@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 
 from core.roles import Account
+from core.store import frame
 
 
 def record(
@@ -22,10 +23,13 @@ def record(
     )
 
 
-def entries(cur: duckdb.DuckDBPyConnection, batch_id: int | None = None, limit: int = 500) -> pl.DataFrame:
+def entries(
+    cur: duckdb.DuckDBPyConnection, batch_id: int | None = None, limit: int = 500
+) -> pl.DataFrame:
     """Return the newest entries first, for one batch or all."""
-    return cur.sql(
+    return frame(
+        cur,
         "SELECT happened_at, actor, action, batch_id, detail FROM audit_log "
         "WHERE $batch IS NULL OR batch_id = $batch ORDER BY id DESC LIMIT $limit",
         params={"batch": batch_id, "limit": limit},
-    ).pl()
+    )

@@ -62,7 +62,9 @@ def refresh(cur: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> None:
     if not batch_ids:
         return
     derived = DERIVED_STATUS_SQL.format(
-        n_users="c.n_users", n_published="c.n_published", n_error="c.n_error",
+        n_users="c.n_users",
+        n_published="c.n_published",
+        n_error="c.n_error",
         n_in_progress="c.n_in_progress",
     )
     cur.execute(

@@ -10,7 +10,7 @@ import polars as pl
 from core import audit
 from core.errors import InputError, NotFound
 from core.roles import Account, Permission, require
-from core.store import in_transaction, unregister
+from core.store import frame, in_transaction, unregister
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ class Quest:
 
 def quests(cur: duckdb.DuckDBPyConnection, include_archived: bool = True) -> pl.DataFrame:
     """Return every badge quest with its badge and how many users hold it, badge by badge."""
-    return cur.sql(
+    return frame(
+        cur,
         """
         SELECT q.id, b.id AS badge_id, b.name AS badge, q.name AS quest,
                (q.archived OR b.archived) AS archived,
@@ -38,7 +39,7 @@ def quests(cur: duckdb.DuckDBPyConnection, include_archived: bool = True) -> pl.
         ORDER BY lower(b.name), lower(q.name), q.id
         """,
         params={"all": include_archived},
-    ).pl()
+    )
 
 
 def quest(cur: duckdb.DuckDBPyConnection, quest_id: int) -> Quest:
@@ -47,7 +48,8 @@ def quest(cur: duckdb.DuckDBPyConnection, quest_id: int) -> Quest:
         "SELECT q.id, b.id, b.name, q.name, q.archived OR b.archived "
         "FROM quests q JOIN badges b ON b.id = q.badge_id WHERE q.id = ?",
         [quest_id],
-    ).fetchone()
+    ).fetchall()
+    row = row[0] if row else None
     if row is None:
         raise NotFound(
             f"There is no badge quest with id {quest_id}. List them with `python -m core quests`."
@@ -55,7 +57,9 @@ def quest(cur: duckdb.DuckDBPyConnection, quest_id: int) -> Quest:
     return Quest(*row)
 
 
-def badge_tree(cur: duckdb.DuckDBPyConnection, include_archived: bool = False) -> dict[str, list[Quest]]:
+def badge_tree(
+    cur: duckdb.DuckDBPyConnection, include_archived: bool = False
+) -> dict[str, list[Quest]]:
     """Return {badge name: [quests]} in display order, for dropdowns."""
     tree: dict[str, list[Quest]] = {}
     for row in quests(cur, include_archived).iter_rows(named=True):
@@ -87,11 +91,11 @@ def add_badge(
         raise InputError("Two quests of this badge have the same name. Give each its own name.")
 
     def write(c: duckdb.DuckDBPyConnection) -> int:
-        if c.execute("SELECT 1 FROM badges WHERE lower(name) = lower(?)", [badge]).fetchone():
+        if c.execute("SELECT 1 FROM badges WHERE lower(name) = lower(?)", [badge]).fetchall()[:1]:
             raise InputError(f"A badge named {badge!r} exists already. Add quests to it instead.")
         badge_id = c.execute(
             "INSERT INTO badges (name) VALUES (?) RETURNING id", [badge]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         for name in names:
             c.execute("INSERT INTO quests (badge_id, name) VALUES (?, ?)", [badge_id, name])
         audit.record(c, actor, "badge added", detail=f"{badge}: {', '.join(names)}")
@@ -106,17 +110,17 @@ def add_quest(cur: duckdb.DuckDBPyConnection, actor: Account, badge_id: int, nam
     name = _clean(name, "quest")
 
     def write(c: duckdb.DuckDBPyConnection) -> int:
-        badge = c.execute("SELECT name FROM badges WHERE id = ?", [badge_id]).fetchone()
-        if badge is None:
+        badge = c.execute("SELECT name FROM badges WHERE id = ?", [badge_id]).fetchall()
+        if not badge:
             raise NotFound(f"There is no badge with id {badge_id}.")
         if c.execute(
             "SELECT 1 FROM quests WHERE badge_id = ? AND lower(name) = lower(?)", [badge_id, name]
-        ).fetchone():
-            raise InputError(f"The badge {badge[0]!r} already has a quest named {name!r}.")
+        ).fetchall()[:1]:
+            raise InputError(f"The badge {badge[0][0]!r} already has a quest named {name!r}.")
         quest_id = c.execute(
             "INSERT INTO quests (badge_id, name) VALUES (?, ?) RETURNING id", [badge_id, name]
-        ).fetchone()[0]
-        audit.record(c, actor, "quest added", detail=f"{badge[0]}: {name}")
+        ).fetchall()[0][0]
+        audit.record(c, actor, "quest added", detail=f"{badge[0][0]}: {name}")
         return quest_id
 
     return in_transaction(cur, write)
@@ -137,16 +141,18 @@ def set_quest_archived(
     in_transaction(cur, write)
 
 
-def import_badges(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataFrame) -> dict[str, int]:
+def import_badges(
+    cur: duckdb.DuckDBPyConnection, actor: Account, table: pl.DataFrame
+) -> dict[str, int]:
     """Create the badges and quests of a frame with columns `badge`, `quest` that are missing."""
     require(actor, Permission.MANAGE_CATALOG)
-    columns = {c.strip().lower(): c for c in frame.columns}
+    columns = {c.strip().lower(): c for c in table.columns}
     if "badge" not in columns or "quest" not in columns:
         raise InputError(
-            f"The file needs the columns badge and quest; it has: {', '.join(frame.columns) or 'none'}."
+            f"The file needs the columns badge and quest; it has: {', '.join(table.columns) or 'none'}."
         )
     pairs = (
-        frame.select(
+        table.select(
             pl.col(columns["badge"]).cast(pl.String).str.strip_chars().alias("badge"),
             pl.col(columns["quest"]).cast(pl.String).str.strip_chars().alias("quest"),
         )

@@ -81,7 +81,7 @@ DATE_OPERATORS = {">": OP_AFTER, "<": OP_BEFORE, "=": OP_EQUAL}
 
 # Login.
 LOGIN_USERNAME = "Username"
-LOGIN_PASSWORD = "Password"
+LOGIN_PASSWORD = "Password"  # noqa: S105 - a field label, not a secret
 LOG_IN = "Log in"
 LOG_OUT = "Log out"
 LOGIN_FAILED = "Wrong username or password. Check both and try again."

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from core.errors import PermissionDenied
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """A back-office role. Platform users have none and cannot log in."""
 
     ADMIN = "admin"
@@ -17,7 +17,7 @@ class Role(str, Enum):
     ANALYST = "analyst"
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     """An action that some roles may take."""
 
     VIEW = "view batches, badges and exports"

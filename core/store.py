@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import polars as pl
 
 from core.errors import DatabaseLocked, SchemaTooNew, StoreError
 from core.migrations import all_migrations
@@ -55,14 +57,14 @@ def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
     """Return the highest migration applied to this database (0 for a new file)."""
     exists = cur.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return 0
-    return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations this file lacks, each in one transaction; return the versions applied."""
+def migrate(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[int]:
+    """Apply the migrations this file lacks (up to `up_to`), each in one transaction."""
     migrations = all_migrations()
     latest = migrations[-1].version if migrations else 0
     current = schema_version(con)
@@ -77,7 +79,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     )
     applied = []
     for migration in migrations:
-        if migration.version <= current:
+        if migration.version <= current or (up_to is not None and migration.version > up_to):
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -126,23 +128,31 @@ def in_transaction(
 
 def unregister(cur: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop a registered frame; safe inside an aborted transaction, so it never hides the real error."""
-    try:
+    with contextlib.suppress(duckdb.Error):
         cur.unregister(name)
-    except duckdb.Error:
-        pass
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
-    try:
+    with contextlib.suppress(duckdb.Error):  # DuckDB may have rolled back already.
         cur.execute("ROLLBACK")
-    except duckdb.Error:
-        pass  # Already rolled back by DuckDB.
+
+
+def frame(
+    cur: duckdb.DuckDBPyConnection, query: str, params: dict | list | None = None
+) -> pl.DataFrame:
+    """Run a read query into a polars frame.
+
+    DuckDB 2 refuses `sql()` while an `execute()` result is half read (after `fetchone()`), so
+    finish any such result first.
+    """
+    cur.complete()
+    return cur.sql(query, params=params).pl()
 
 
 def get_setting(cur: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
     """Return a stored setting, or `default`."""
-    row = cur.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return row[0] if row else default
+    rows = cur.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else default
 
 
 def set_setting(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:

@@ -51,7 +51,9 @@ def read_user_file(path: str | Path) -> pl.DataFrame:
         ) from None
 
 
-def import_users(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataFrame) -> ImportReport:
+def import_users(
+    cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataFrame
+) -> ImportReport:
     """Insert or update users by id, all or nothing; rows that break a rule are rejected."""
     require(actor, Permission.MANAGE_CATALOG)
     columns = {c.strip().lower(): c for c in frame.columns}
@@ -104,7 +106,12 @@ def import_users(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataF
     )
 
     def write(c: duckdb.DuckDBPyConnection) -> ImportReport:
-        c.register("incoming", candidates.select("row", "id", "username", "email", "username_norm", "email_norm", "active"))
+        c.register(
+            "incoming",
+            candidates.select(
+                "row", "id", "username", "email", "username_norm", "email_norm", "active"
+            ),
+        )
         try:
             # Usernames and emails must stay unique across all platform users.
             clashes = c.execute(
@@ -119,11 +126,14 @@ def import_users(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataF
                                    AND p.id <> i.id)"""
             ).fetchall()
             clash_rows = {r for r, _ in clashes}
-            c.execute("CREATE TEMP TABLE accepted AS SELECT * FROM incoming WHERE NOT list_contains($1, row)", [sorted(clash_rows)])
+            c.execute(
+                "CREATE TEMP TABLE accepted AS SELECT * FROM incoming WHERE NOT list_contains($1, row)",
+                [sorted(clash_rows)],
+            )
             updated = c.execute(
                 "SELECT count(*) FROM accepted a JOIN platform_users p ON p.id = a.id"
-            ).fetchone()[0]
-            total = c.execute("SELECT count(*) FROM accepted").fetchone()[0]
+            ).fetchall()[0][0]
+            total = c.execute("SELECT count(*) FROM accepted").fetchall()[0][0]
             c.execute(
                 """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active)
                    SELECT id, username, email, username_norm, email_norm, active FROM accepted
@@ -138,7 +148,12 @@ def import_users(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataF
         rejected = rows.filter(pl.col("reason").is_not_null()).select("row", "reason").to_dicts()
         rejected += [{"row": r, "reason": why} for r, why in clashes]
         report.rejected = sorted(rejected, key=lambda r: r["row"])
-        audit.record(c, actor, "users imported", detail=f"added {report.added}, updated {report.updated}, rejected {len(report.rejected)}")
+        audit.record(
+            c,
+            actor,
+            "users imported",
+            detail=f"added {report.added}, updated {report.updated}, rejected {len(report.rejected)}",
+        )
         return report
 
     return in_transaction(cur, write)
@@ -146,4 +161,4 @@ def import_users(cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataF
 
 def count(cur: duckdb.DuckDBPyConnection) -> int:
     """Return how many platform users there are."""
-    return cur.execute("SELECT count(*) FROM platform_users").fetchone()[0]
+    return cur.execute("SELECT count(*) FROM platform_users").fetchall()[0][0]

@@ -29,11 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", metavar="PATH", help="data file to use (default: %(default)s)",
-                        default=str(database_path()))
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="data file to use (default: %(default)s)",
+        default=str(database_path()),
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     batch = commands.add_parser(
-        "batch", help="create, fill, publish, list and show batches",
+        "batch",
+        help="create, fill, publish, list and show batches",
         description="Work with batches of users that unlock one badge quest.",
     )
     batch_commands = batch.add_subparsers(dest="batch_command", metavar="SUBCOMMAND", required=True)
@@ -43,8 +48,6 @@ def build_parser() -> argparse.ArgumentParser:
         elif info.name.startswith("batch_"):
             importlib.import_module(f"{__name__}.{info.name}").register(batch_commands)
     return parser
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,24 @@
+"""Batch Unlock: `streamlit run app.py`.
+
+Served by Streamlit's ASGI server, this module builds the web app (login routes, the guard that
+sends visitors to the login form, and start-up/shutdown of the data file and publisher); run as a
+Streamlit script, it is the router that every page load goes through.
+"""
+
+import streamlit as st
+
+if __name__ == "__main__":
+    from pages.ui.shell import main
+
+    main()
+else:
+    from starlette.middleware import Middleware
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from pages.web.auth import ROUTES, LoginGuard
+    from pages.web.lifespan import lifespan
+
+    # pages/ is our package, not a folder of old-style pages: never let Streamlit run its files
+    # as pages (that would skip the router's login and role checks). See pages/__init__.py.
+    PagesManager.uses_pages_directory = False
+    app = st.App(__file__, routes=ROUTES, middleware=[Middleware(LoginGuard)], lifespan=lifespan)

@@ -1,0 +1,32 @@
+"""`quests`: list every badge quest."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+
+from core import catalog
+from core.cli.output import print_json, print_table
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `quests` command."""
+    parser = commands.add_parser(
+        "quests",
+        help="list every badge quest with its id (the QID other commands take)",
+        description="List every badge quest: its id, badge, name, whether it is archived, and "
+        "how many users hold it.",
+    )
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Print the quests."""
+    rows = catalog.quests(cur).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["id", "badge", "quest", "archived", "unlocks"])
+    return 0

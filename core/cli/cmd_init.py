@@ -1,0 +1,54 @@
+"""`init`: create or upgrade the schema, optionally with demo data."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+
+from core import demo
+from core.store import schema_version
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the `init` command."""
+    parser = commands.add_parser(
+        "init",
+        help="create or upgrade the data file (with --demo: fill it with demo data)",
+        description="Create the data file, or upgrade an older one in place without losing rows. "
+        "With --demo, also fill it with demo badges, users, accounts and batches.",
+    )
+    parser.add_argument("--demo", action="store_true", help="fill the file with demo data")
+    parser.add_argument(
+        "--users",
+        type=int,
+        default=demo.DEFAULT_USERS,
+        metavar="N",
+        help="how many demo platform users (default: %(default)s, at most 10,000,000)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="S",
+        help="seed of the demo data: one seed always gives the same data (default: 1)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="add demo data even if the file already has platform users",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Report the schema version; fill demo data when asked."""
+    # Opening the file (done by main) already applied every missing migration.
+    print(f"Data file {args.db} is at schema version {schema_version(cur)}.")
+    if args.demo:
+        result = demo.fill(cur, n_users=args.users, seed=args.seed, force=args.force)
+        print(
+            f"Added demo data: {result['users']:,} platform users, {result['badges']} badges, "
+            f"{result['batches']} batches, and the demo accounts listed in the README."
+        )
+    return 0

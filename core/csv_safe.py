@@ -1,0 +1,68 @@
+"""Writing CSV files that are safe to open in a spreadsheet.
+
+A cell that starts with = + - @ (or a tab or carriage return) is run as a formula by Excel and
+similar programs ("CSV injection"). Every CSV the app writes goes through `to_csv_bytes`, which
+puts an apostrophe in front of such text values; the spreadsheet then shows the text as typed.
+Reading an upload undoes exactly that (`unneutralise`), so a downloaded file can be uploaded again.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core import labels
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START_RE = r"^[=+\-@\t\r]"
+BOM = "\ufeff"
+
+
+def neutralise(value: str | None) -> str | None:
+    """Return the value with a leading apostrophe if a spreadsheet would run it as a formula."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_expr(expr: pl.Expr) -> pl.Expr:
+    """The polars form of `neutralise`, for a String expression."""
+    return pl.when(expr.str.contains(_FORMULA_START_RE)).then(pl.lit("'") + expr).otherwise(expr)
+
+
+def unneutralise(expr: pl.Expr) -> pl.Expr:
+    """Undo `neutralise` on read: drop an apostrophe that sits in front of = + - @ tab or CR."""
+    return expr.str.replace(r"^'([=+\-@\t\r])", "$1")
+
+
+def to_csv_bytes(frame: pl.DataFrame, separator: str = ";", bom: bool = False) -> bytes:
+    """Write a frame as UTF-8 CSV with formulas neutralised; `bom=True` helps Excel see UTF-8."""
+    safe = frame.with_columns(
+        neutralise_expr(pl.col(name)).alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+    text = safe.write_csv(separator=separator, null_value="")
+    return ((BOM if bom else "") + text).encode("utf-8")
+
+
+def template_csv() -> bytes:
+    """The upload template: a semicolon-separated header `ID;Username;Registered email`."""
+    return (labels.TEMPLATE_SEPARATOR.join(labels.TEMPLATE_COLUMNS) + "\n").encode("utf-8")
+
+
+REASON = "Reason"
+
+
+def error_rows_csv(rows: pl.DataFrame) -> bytes:
+    """Write rows (id, username, email, message) in the template format plus a "Reason" column.
+
+    The file can be fixed in a spreadsheet and uploaded again: the reader ignores "Reason" and
+    removes the apostrophes added here.
+    """
+    out = rows.select(
+        pl.col("id").cast(pl.String).alias(labels.COL_ID),
+        pl.col("username").cast(pl.String).alias(labels.COL_USERNAME),
+        pl.col("email").cast(pl.String).alias(labels.COL_EMAIL),
+        pl.col("message").cast(pl.String).alias(REASON),
+    )
+    return to_csv_bytes(out, separator=labels.TEMPLATE_SEPARATOR, bom=True)

@@ -1,0 +1,1 @@
+"""The screens of the spec, one script each (run by the router in pages/ui/shell.py)."""

@@ -1,0 +1,145 @@
+"""Manage › Gamification › Badges: every badge with its quests; "⋮" leads to "Batch unlock"."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from core import catalog, labels
+from core.csv_safe import to_csv_bytes
+from core.roles import Permission
+from pages.ui import session
+
+ADD_BADGE = "Add badge"
+ADD_QUEST = "Add quest"
+ARCHIVE_QUEST = "Archive or restore a quest"
+
+acct = session.account()
+cur = session.cursor()
+is_admin = acct.can(Permission.MANAGE_CATALOG)
+
+title_col, menu_col = st.columns([8, 1], vertical_alignment="bottom")
+with title_col:
+    session.header(labels.BADGES, [labels.MANAGE, labels.GAMIFICATION, labels.BADGES])
+with menu_col:
+    options = [labels.BATCH_UNLOCK] + ([ADD_BADGE, ADD_QUEST, ARCHIVE_QUEST] if is_admin else [])
+    choice = st.menu_button(labels.MORE_MENU, options, key="badges_menu", help="More actions")
+
+
+@st.dialog(ADD_BADGE)
+def add_badge_dialog() -> None:
+    """Ask for a badge name and its quests, one per line."""
+    name = st.text_input("Badge name")
+    quests = st.text_area("Badge quests, one per line")
+    if st.button(ADD_BADGE, type="primary"):
+        badge_id = session.attempt(lambda: catalog.add_badge(cur, acct, name, quests.splitlines()))
+        if badge_id:
+            st.toast(f"Badge “{name.strip()}” added.")
+            st.rerun()
+
+
+@st.dialog(ADD_QUEST)
+def add_quest_dialog(tree: dict[str, list[catalog.Quest]]) -> None:
+    """Add a quest to an existing badge."""
+    badges = {b: quests[0].badge_id for b, quests in tree.items()}
+    badge = st.selectbox(labels.BADGE, list(badges), filter_mode="contains")
+    name = st.text_input("Quest name")
+    if (
+        st.button(ADD_QUEST, type="primary")
+        and badge
+        and session.attempt(lambda: catalog.add_quest(cur, acct, badges[badge], name))
+    ):
+        st.toast(f"Quest “{name.strip()}” added to {badge}.")
+        st.rerun()
+
+
+@st.dialog(ARCHIVE_QUEST)
+def archive_dialog(all_quests: pl.DataFrame) -> None:
+    """Archive a quest (no new batches can use it) or restore an archived one."""
+    rows = all_quests.to_dicts()
+    picked = st.selectbox(
+        labels.QUEST,
+        rows,
+        filter_mode="contains",
+        format_func=lambda r: (
+            f"{r['badge']} › {r['quest']}" + (" (archived)" if r["archived"] else "")
+        ),
+    )
+    if picked is None:
+        return
+    action = "Restore" if picked["archived"] else "Archive"
+    st.caption("Archived quests are not offered for new batches; existing batches keep them.")
+    if st.button(action, type="primary"):
+        done = session.attempt(
+            lambda: (
+                catalog.set_quest_archived(cur, acct, picked["id"], not picked["archived"]) or True
+            )
+        )
+        if done:
+            st.toast(f"{action}d {picked['badge']} › {picked['quest']}.")
+            st.rerun()
+
+
+all_quests = catalog.quests(cur)
+if choice == labels.BATCH_UNLOCK:
+    st.switch_page(st.session_state["pages"]["batch_list"])
+elif choice == ADD_BADGE:
+    add_badge_dialog()
+elif choice == ADD_QUEST:
+    add_quest_dialog(catalog.badge_tree(cur, include_archived=True))
+elif choice == ARCHIVE_QUEST:
+    archive_dialog(all_quests)
+
+badge_count = all_quests["badge_id"].n_unique()
+m1, m2, m3 = st.columns(3)
+m1.metric("Badges", badge_count)
+m2.metric("Badge quests", all_quests.height)
+m3.metric("Unlocks", f"{int(all_quests['unlocks'].sum()):,}")
+
+search = st.text_input(
+    "Search badges and quests", key="q", bind="query-params", placeholder="Type part of a name"
+)
+shown = all_quests
+if search:
+    needle = search.strip().lower()
+    shown = all_quests.filter(
+        pl.col("badge").str.to_lowercase().str.contains(needle, literal=True)
+        | pl.col("quest").str.to_lowercase().str.contains(needle, literal=True)
+    )
+
+table = shown.select(
+    pl.col("badge").alias(labels.BADGE),
+    pl.col("quest").alias(labels.QUEST),
+    pl.when(pl.col("archived")).then(pl.lit("Archived")).otherwise(pl.lit("Active")).alias("State"),
+    pl.col("unlocks").alias("Users unlocked"),
+    pl.col("id").alias("Quest ID"),
+)
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Export CSV",
+        data=lambda: to_csv_bytes(table),
+        file_name="badges.csv",
+        mime="text/csv",
+        icon="⬇️",
+    )
+with right:
+    if shown.height:
+        per_badge = (
+            shown.group_by("badge").agg(pl.col("unlocks").sum()).sort("unlocks", descending=True)
+        )
+        chart = (
+            alt.Chart(per_badge.to_pandas())
+            .mark_bar()
+            .encode(
+                x=alt.X("unlocks:Q", title="Users unlocked"),
+                y=alt.Y("badge:N", sort="-x", title=None),
+                tooltip=["badge", "unlocks"],
+            )
+            .properties(title="Unlocks per badge")
+        )
+        st.altair_chart(chart, width="stretch")
+    else:
+        st.info("No badge or quest matches this search. Clear the search box to see them all.")

@@ -1,0 +1,90 @@
+"""What every screen shares: the session's cursor, the logged-in account, the header, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import duckdb
+import streamlit as st
+
+from core import accounts, labels
+from core.errors import BatchUnlockError, PermissionDenied
+from core.roles import Account, Permission
+from pages.web import runtime
+from pages.web.auth import COOKIE
+
+T = TypeVar("T")
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """Return this browser session's cursor (DuckDB wants one per thread/session)."""
+    if "_cursor" not in st.session_state:
+        st.session_state["_cursor"] = runtime.cursor()
+    return st.session_state["_cursor"]
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def current_account() -> Account | None:
+    """Return the logged-in account: from the session cookie, else from single sign-on."""
+    token = st.context.cookies.get(COOKIE)
+    account = accounts.session_account(cursor(), token if isinstance(token, str) else None)
+    if account is None and _oidc_configured() and st.user.is_logged_in:
+        email = st.user.get("email")
+        account = accounts.account_for_email(cursor(), email) if email else None
+    return account
+
+
+def account() -> Account:
+    """Return the account the shell put in place for this run."""
+    return st.session_state["account"]
+
+
+def page_requires(permission: Permission) -> Account:
+    """Stop the page with a plain message unless the account's role grants `permission`."""
+    acct = account()
+    if not acct.can(permission):
+        st.error(f"Your role ({acct.role.value}) may not {permission.value}.")
+        st.stop()
+    return acct
+
+
+def header(title: str, trail: list[str]) -> None:
+    """Show the breadcrumb of the spec's menu path, then the page title."""
+    st.caption(" › ".join(trail))
+    st.title(title)
+
+
+def attempt(action: Callable[[], T], where: object = None) -> T | None:
+    """Run a core call; show its error (written for the user) instead of a traceback."""
+    try:
+        return action()
+    except PermissionDenied as exc:
+        (where or st).error(str(exc), icon="🔒")
+    except BatchUnlockError as exc:
+        (where or st).error(str(exc))
+    return None
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Turn core errors raised in the block into messages on the page."""
+    try:
+        yield
+    except BatchUnlockError as exc:
+        st.error(str(exc))
+
+
+def logout_link(acct: Account) -> None:
+    """Show who is logged in and a "Log out" link."""
+    st.markdown(
+        f"**{acct.username}** · {acct.role.value} · [{labels.LOG_OUT}](/logout)",
+        text_alignment="right",
+    )

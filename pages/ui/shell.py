@@ -1,0 +1,61 @@
+"""The router every page load runs: who is logged in, which pages that role gets, navigation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from core import labels
+from core.roles import Account, Permission
+from pages.ui import session
+
+SCREENS = Path(__file__).resolve().parent.parent / "screens"
+
+
+def _page(file: str, title: str, url: str, **kwargs: object) -> st.Page:
+    return st.Page(str(SCREENS / file), title=title, url_path=url, **kwargs)
+
+
+def pages_for(account: Account) -> dict[str, st.Page]:
+    """Return the pages this account's role may use; the others are never registered."""
+    pages = {
+        "badges": _page(
+            "badges.py",
+            f"{labels.GAMIFICATION} › {labels.BADGES}",
+            "badges",
+            icon="🏅",
+            default=True,
+        ),
+        "batch_list": _page(
+            "batch_list.py",
+            f"{labels.GAMIFICATION} › {labels.BATCH_UNLOCK}",
+            "batch-unlock",
+            icon="🔓",
+        ),
+        "batch_detail": _page("batch_detail.py", "Batch", "batch", visibility="hidden"),
+    }
+    if account.can(Permission.EDIT_BATCHES):
+        pages["new_batch"] = _page(
+            "new_batch.py", labels.NEW_BATCH, "new-batch", visibility="hidden"
+        )
+    return pages
+
+
+def main() -> None:
+    """Log the visitor in (or send them to the login form), then run the page they asked for."""
+    st.set_page_config(page_title="Batch Unlock", page_icon="🏅", layout="wide")
+    account = session.current_account()
+    if account is None:
+        # Page loads are redirected to /login by the HTTP guard; this covers a session that
+        # ended while the tab stayed open.
+        st.title("Batch Unlock")
+        st.warning("You are not logged in, or your session has ended. Log in to continue.")
+        st.link_button(labels.LOG_IN, "/login")
+        st.stop()
+    st.session_state["account"] = account
+    pages = pages_for(account)
+    st.session_state["pages"] = pages
+    nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
+    session.logout_link(account)
+    nav.run()

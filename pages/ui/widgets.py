@@ -1,0 +1,108 @@
+"""Widgets Streamlit lacks, shared by several screens: badge → quest tree pickers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import labels
+from core.catalog import Quest
+
+
+def _matches(needle: str, badge: str, quest: str) -> bool:
+    needle = needle.strip().lower()
+    return not needle or needle in badge.lower() or needle in quest.lower()
+
+
+def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str) -> Quest | None:
+    """A searchable "Badge" dropdown: badges expand to their quests; only a quest can be chosen.
+
+    Returns the quest clicked in this run, or None when nothing new was chosen.
+    """
+    title = f"{selected.badge} › {selected.name}" if selected else "Select a badge quest"
+    chosen: Quest | None = None
+    with st.popover(f"{labels.BADGE}: {title}", width="stretch", key=f"{key}_popover"):
+        needle = st.text_input(
+            "Search badges and quests", key=f"{key}_search", placeholder="Type part of a name"
+        )
+        shown = 0
+        for badge, quests in tree.items():
+            visible = [q for q in quests if _matches(needle, badge, q.name)]
+            if not visible:
+                continue
+            shown += 1
+            with st.expander(
+                badge, expanded=bool(needle) or (selected is not None and selected.badge == badge)
+            ):
+                for q in visible:
+                    current = selected is not None and q.id == selected.id
+                    if st.button(
+                        q.name,
+                        key=f"{key}_q{q.id}",
+                        type="primary" if current else "tertiary",
+                        icon="✔️" if current else None,
+                    ):
+                        chosen = q
+        if not shown:
+            st.caption("No badge or quest matches. Clear the search to see them all.")
+    return chosen
+
+
+def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str) -> set[int]:
+    """The "Badge" filter: a checkbox per badge (checks all its quests) and per quest.
+
+    Returns the quest ids checked now; the caller applies them when "Search" is pressed.
+    """
+    state_key = f"{key}_checked"
+    if state_key not in st.session_state:
+        st.session_state[state_key] = set(checked)
+    current: set[int] = st.session_state[state_key]
+
+    def toggle_badge(quest_ids: list[int], widget: str) -> None:
+        if st.session_state[widget]:
+            current.update(quest_ids)
+        else:
+            current.difference_update(quest_ids)
+
+    def toggle_quest(quest_id: int, widget: str) -> None:
+        if st.session_state[widget]:
+            current.add(quest_id)
+        else:
+            current.discard(quest_id)
+
+    count = len(current)
+    with st.popover(
+        f"{labels.BADGE}" + (f" ({count})" if count else ""), width="stretch", key=f"{key}_popover"
+    ):
+        for badge, quests in tree.items():
+            ids = [q.id for q in quests]
+            all_checked = all(i in current for i in ids)
+            some_checked = any(i in current for i in ids)
+            row = st.columns([1, 12], vertical_alignment="center")
+            badge_widget = f"{key}_b{quests[0].badge_id}_{int(all_checked)}"
+            row[0].checkbox(
+                badge,
+                value=all_checked,
+                key=badge_widget,
+                label_visibility="collapsed",
+                on_change=toggle_badge,
+                args=(ids, badge_widget),
+            )
+            with row[1].expander(
+                badge + (" (some quests)" if some_checked and not all_checked else ""),
+                expanded=some_checked and not all_checked,
+            ):
+                for q in quests:
+                    widget = f"{key}_q{q.id}_{int(q.id in current)}"
+                    st.checkbox(
+                        q.name + (" (archived)" if q.archived else ""),
+                        value=q.id in current,
+                        key=widget,
+                        on_change=toggle_quest,
+                        args=(q.id, widget),
+                    )
+    return set(current)
+
+
+def reset_tree_filter(key: str, checked: set[int]) -> None:
+    """Make the badge filter show `checked` (after a chip was removed or filters cleared)."""
+    st.session_state[f"{key}_checked"] = set(checked)

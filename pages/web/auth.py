@@ -1,0 +1,129 @@
+"""Login over plain HTTP: a /login form that sets an HttpOnly session cookie, /logout, and a guard.
+
+Streamlit widgets cannot set cookies, so the login form is a small server-rendered page; the
+session token lives only in the cookie and (hashed) in the data file, so a refresh or a deep link
+keeps the session and logging out ends it everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from core import accounts, labels
+from core.accounts import LoginFailed
+from pages.web import runtime
+
+COOKIE = "batch_unlock_session"
+# Paths that must work without a session: the login pages and Streamlit's own assets/endpoints.
+OPEN_PREFIXES = ("/login", "/logout", "/_stcore", "/static", "/media", "/favicon", "/component")
+
+
+def safe_next(target: str | None) -> str:
+    """Return a same-site path to go to after login (never an absolute or protocol-relative URL)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _page(next_path: str, message: str = "", username: str = "", status: int = 200) -> HTMLResponse:
+    error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    body = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{labels.LOG_IN} · Batch Unlock</title>
+<style>
+ body {{ font-family: system-ui, sans-serif; background: #f6f6fb; margin: 0; }}
+ main {{ max-width: 360px; margin: 12vh auto; background: #fff; padding: 2rem;
+        border-radius: 12px; box-shadow: 0 2px 12px #0001; }}
+ h1 {{ font-size: 1.4rem; margin: 0 0 1.2rem; }}
+ label {{ display: block; margin: .8rem 0 .3rem; font-weight: 600; }}
+ input {{ width: 100%; box-sizing: border-box; padding: .55rem; font-size: 1rem;
+         border: 1px solid #bbb; border-radius: 6px; }}
+ button {{ margin-top: 1.3rem; width: 100%; padding: .6rem; font-size: 1rem; border: 0;
+          border-radius: 6px; background: #6c3fd1; color: #fff; cursor: pointer; }}
+ .error {{ color: #b00020; background: #fde7ea; padding: .6rem; border-radius: 6px; }}
+ .hint {{ color: #666; font-size: .85rem; margin-top: 1rem; }}
+</style></head>
+<body><main>
+<h1>Batch Unlock</h1>
+{error}
+<form method="post" action="/login">
+ <input type="hidden" name="next" value="{html.escape(next_path)}">
+ <label for="username">{labels.LOGIN_USERNAME}</label>
+ <input id="username" name="username" autocomplete="username" required autofocus
+        value="{html.escape(username)}">
+ <label for="password">{labels.LOGIN_PASSWORD}</label>
+ <input id="password" name="password" type="password" autocomplete="current-password" required>
+ <button type="submit">{labels.LOG_IN}</button>
+</form>
+<p class="hint">Back-office accounts only. Ask an admin for an account.</p>
+</main></body></html>"""
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def login(request: Request) -> Response:
+    """Show the login form (GET) or check the credentials and start a session (POST)."""
+    if request.method == "GET":
+        return _page(safe_next(request.query_params.get("next")))
+    form = await request.form()
+    username = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")))
+
+    def check() -> str:
+        cur = runtime.cursor()
+        account = accounts.authenticate(cur, username, password)
+        return accounts.start_session(cur, account)
+
+    try:
+        token = await run_in_threadpool(check)
+    except LoginFailed as exc:
+        return _page(next_path, str(exc), username, status=401)
+    response = RedirectResponse(next_path, status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    """End the session everywhere and go back to the login form."""
+    token = request.cookies.get(COOKIE)
+    await run_in_threadpool(lambda: accounts.end_session(runtime.cursor(), token))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+class LoginGuard(BaseHTTPMiddleware):
+    """Send a visitor without a live session to /login, remembering where they were going."""
+
+    async def dispatch(self, request: Request, call_next):
+        """Redirect unauthenticated page loads; let everything else through."""
+        path = request.url.path
+        if request.method != "GET" or path.startswith(OPEN_PREFIXES):
+            return await call_next(request)
+        token = request.cookies.get(COOKIE)
+        account = await run_in_threadpool(lambda: accounts.session_account(runtime.cursor(), token))
+        if account is None:
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
+        return await call_next(request)
+
+
+ROUTES = [
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["GET", "POST"]),
+]

@@ -1,0 +1,51 @@
+"""Helpers for AppTest: a demo store per module, and logging in through single sign-on.
+
+AppTest cannot carry the login cookie, so these tests log in through the optional OIDC path
+(`st.user` seeded by AppTest, mapped to an account by email), which is the same account lookup
+the cookie path ends in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core import demo, store
+from pages.web import runtime
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+EMAILS = {u: e for u, _r, _p, e in demo.DEMO_ACCOUNTS}
+SSO = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-only-secret",
+    "client_id": "test",
+    "client_secret": "test",
+    "server_metadata_url": "http://localhost/.well-known/openid-configuration",
+}
+
+
+def make_demo_store(path: Path, users: int = 1500) -> Path:
+    """Create a demo data file at `path` and return it."""
+    con = store.connect(path)
+    demo.fill(con, n_users=users)
+    con.close()
+    return path
+
+
+def app_as(username: str | None, page: str | None = None, **query: str) -> AppTest:
+    """Return an AppTest of the app, logged in as a demo account (None: logged out), not yet run."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if username is not None:
+        at.secrets["auth"] = SSO
+        at.user = {"is_logged_in": True, "email": EMAILS.get(username, f"{username}@nowhere")}
+    if page:
+        at.switch_page(page)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at
+
+
+def reset_runtime() -> None:
+    """Close the process's connections so the next test opens its own data file."""
+    runtime.close_all()

@@ -1,0 +1,85 @@
+"""AppTest: login, navigation per role, and the Badges page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core import labels
+from tests.apptest_support import app_as, make_demo_store, reset_runtime
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = make_demo_store(tmp_path_factory.mktemp("shell") / "demo.duckdb")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BATCH_UNLOCK_DB", str(path))
+    yield path
+    reset_runtime()
+    mp.undo()
+
+
+def test_a_visitor_without_a_session_is_asked_to_log_in() -> None:
+    at = app_as(None).run()
+    assert not at.exception
+    assert "not logged in" in at.warning[0].value
+    assert at.link_button[0].proto.url == "/login"
+    assert not at.dataframe
+
+
+def test_an_identity_without_a_back_office_account_cannot_get_in() -> None:
+    at = app_as("stranger").run()
+    assert "not logged in" in at.warning[0].value
+
+
+@pytest.mark.parametrize(
+    ("username", "can_create"), [("admin", True), ("dev", True), ("analyst", False)]
+)
+def test_each_role_gets_only_the_pages_it_may_use(username: str, can_create: bool) -> None:
+    at = app_as(username).run()
+    assert not at.exception
+    pages = at.session_state["pages"]
+    assert {"badges", "batch_list", "batch_detail"} <= set(pages)
+    assert ("new_batch" in pages) is can_create
+
+
+def test_the_badges_page_lists_every_quest_with_its_unlocks() -> None:
+    at = app_as("analyst").run()
+    assert at.title[0].value == labels.BADGES
+    assert at.caption[0].value == "Manage › Gamification › Badges"
+    table = at.dataframe[0].value
+    assert {"Badge", "Quest", "State", "Users unlocked"} <= set(table.columns)
+    assert table["Users unlocked"].sum() > 0
+    assert "Archived" in set(table["State"])
+
+
+def test_the_three_dots_menu_offers_batch_unlock_to_everyone_and_catalogue_edits_to_admins() -> (
+    None
+):
+    analyst = app_as("analyst").run()
+    assert analyst.menu_button[0].label == labels.MORE_MENU
+    assert analyst.menu_button[0].options == [labels.BATCH_UNLOCK]
+    admin = app_as("admin").run()
+    assert admin.menu_button[0].options[0] == labels.BATCH_UNLOCK
+    assert "Add badge" in admin.menu_button[0].options
+
+
+def test_batch_unlock_in_the_menu_opens_the_batch_list() -> None:
+    at = app_as("analyst").run()
+    at.menu_button[0].click(labels.BATCH_UNLOCK).run()
+    assert not at.exception
+    assert at.title[0].value == labels.BATCH_UNLOCK
+
+
+def test_searching_badges_filters_the_table_and_lives_in_the_url() -> None:
+    at = app_as("analyst", q="streak").run()
+    assert at.text_input(key="q").value == "streak"
+    assert set(at.dataframe[0].value["Badge"]) == {"Streak"}
+
+
+def test_an_analyst_cannot_reach_the_new_batch_page_by_url() -> None:
+    at = app_as("analyst").run()
+    with pytest.raises(Exception):  # noqa: B017 - AppTest raises its own error for unknown pages
+        at.switch_page("pages/screens/new_batch.py").run()

@@ -1,0 +1,90 @@
+"""Demo data: deterministic, every batch status present, consistent with the rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from core import accounts, demo
+from core.errors import InputError
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo_store(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    demo.fill(cur, n_users=2000, seed=3, now=NOW)
+    return cur
+
+
+def test_demo_data_has_batches_in_every_status(demo_store: duckdb.DuckDBPyConnection) -> None:
+    statuses = {r[0] for r in demo_store.execute("SELECT DISTINCT status FROM batches").fetchall()}
+    assert statuses == {"draft", "unpublished", "in_progress", "published", "partially_published"}
+
+
+def test_demo_batch_counters_match_their_users(demo_store: duckdb.DuckDBPyConnection) -> None:
+    wrong = demo_store.execute(
+        """SELECT b.id FROM batches b LEFT JOIN (
+               SELECT batch_id, count(*) n, count(*) FILTER (WHERE status = 'error') e,
+                      count(*) FILTER (WHERE status = 'published') p
+               FROM batch_users GROUP BY batch_id) c ON c.batch_id = b.id
+           WHERE b.n_users <> coalesce(c.n, 0) OR b.n_error <> coalesce(c.e, 0)
+              OR b.n_published <> coalesce(c.p, 0)"""
+    ).fetchall()
+    assert wrong == []
+
+
+def test_every_published_demo_user_holds_the_quest_exactly_once(
+    demo_store: duckdb.DuckDBPyConnection,
+) -> None:
+    missing = demo_store.execute(
+        """SELECT count(*) FROM batch_users bu JOIN batches b ON b.id = bu.batch_id
+           WHERE bu.status = 'published' AND NOT EXISTS (
+               SELECT 1 FROM unlocks u WHERE u.user_id = bu.user_id AND u.quest_id = b.quest_id)"""
+    ).fetchone()[0]
+    assert missing == 0
+
+
+def test_demo_history_spreads_over_months(demo_store: duckdb.DuckDBPyConnection) -> None:
+    oldest, newest = demo_store.execute(
+        "SELECT min(created_at), max(created_at) FROM batches"
+    ).fetchone()
+    assert (newest - oldest).days >= 90
+
+
+def test_one_seed_always_gives_the_same_data(tmp_path) -> None:
+    from core import store
+
+    def snapshot(seed: int) -> list:
+        con = store.connect(tmp_path / f"s{seed}-{len(list(tmp_path.iterdir()))}.duckdb")
+        demo.fill(con, n_users=500, seed=seed, now=NOW)
+        rows = con.execute(
+            "SELECT (SELECT list(username ORDER BY id) FROM platform_users), "
+            "(SELECT list(user_id ORDER BY batch_id, user_id) FROM batch_users)"
+        ).fetchone()
+        con.close()
+        return rows
+
+    assert snapshot(5) == snapshot(5)
+    assert snapshot(5) != snapshot(6)
+
+
+def test_demo_accounts_log_in_with_the_documented_passwords(
+    demo_store: duckdb.DuckDBPyConnection,
+) -> None:
+    for username, role, password, _email in demo.DEMO_ACCOUNTS:
+        assert accounts.authenticate(demo_store, username, password).role == role
+
+
+def test_demo_data_is_not_mixed_into_a_store_that_has_users(
+    demo_store: duckdb.DuckDBPyConnection,
+) -> None:
+    with pytest.raises(InputError, match="already has 2,000 platform users"):
+        demo.fill(demo_store, n_users=10)
+
+
+def test_a_demo_user_count_out_of_range_is_refused(cur: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(InputError, match="between 1 and 10,000,000"):
+        demo.fill(cur, n_users=0)

@@ -1,0 +1,151 @@
+"""The data file: migrations, upgrades, refusals, locking and retried write conflicts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from core import store
+from core.errors import DatabaseLocked, SchemaTooNew, StoreError
+from core.migrations import all_migrations
+
+
+def test_a_new_file_gets_every_migration(db_path: Path) -> None:
+    con = store.connect(db_path)
+    assert store.schema_version(con) == all_migrations()[-1].version
+    con.close()
+
+
+def test_migration_versions_are_unique_and_numbered_like_their_modules() -> None:
+    migrations = all_migrations()
+    assert [m.version for m in migrations] == sorted({m.version for m in migrations})
+    for m in migrations:
+        assert m.name.startswith(f"m{m.version:03d}_")
+
+
+def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_path: Path) -> None:
+    old = duckdb.connect(str(db_path))
+    store.migrate(old, up_to=1)
+    old.execute(
+        "INSERT INTO platform_users VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
+    )
+    old.execute("INSERT INTO badges (name) VALUES ('Explorer')")
+    old.close()
+
+    con = store.connect(db_path)
+    assert store.schema_version(con) == all_migrations()[-1].version
+    assert con.execute("SELECT username FROM platform_users WHERE id = 7").fetchone() == ("Ann",)
+    assert con.execute("SELECT count(*) FROM badges").fetchone() == (1,)
+    con.close()
+
+
+def test_reopening_an_up_to_date_file_applies_nothing(db_path: Path) -> None:
+    store.connect(db_path).close()
+    con = duckdb.connect(str(db_path))
+    assert store.migrate(con) == []
+    con.close()
+
+
+def test_a_file_from_a_newer_version_is_refused_with_a_plain_message(db_path: Path) -> None:
+    con = store.connect(db_path)
+    con.execute("INSERT INTO schema_version (version, name) VALUES (999, 'm999_future')")
+    con.close()
+    with pytest.raises(SchemaTooNew, match=r"version 999.*Update Batch Unlock"):
+        store.connect(db_path)
+
+
+def test_a_file_held_by_another_process_is_reported_in_plain_words(db_path: Path) -> None:
+    store.connect(db_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(db_path)!r})
+            print("ready", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseLocked) as caught:
+            store.connect(db_path)
+        assert str(db_path) in str(caught.value)
+        assert "another process" in str(caught.value)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder.stdout.close()
+
+
+def test_a_write_conflict_is_rolled_back_and_retried(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("INSERT INTO settings VALUES ('k', 'a')")
+    mine, other = con.cursor(), con.cursor()
+    attempts = []
+
+    def work(c: duckdb.DuckDBPyConnection) -> None:
+        attempts.append(1)
+        c.execute("SELECT value FROM settings").fetchall()  # the transaction's snapshot starts here
+        if len(attempts) == 1:
+            # Another session commits a change to the same row after this transaction began.
+            other.execute("UPDATE settings SET value = 'other' WHERE key = 'k'")
+        c.execute("UPDATE settings SET value = value || '+mine' WHERE key = 'k'")
+
+    store.in_transaction(mine, work)
+    assert len(attempts) == 2
+    assert con.execute("SELECT value FROM settings").fetchone() == ("other+mine",)
+
+
+def test_a_conflict_that_never_clears_gives_up_with_a_message(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("INSERT INTO settings VALUES ('k', 'a')")
+    mine, other = con.cursor(), con.cursor()
+
+    def work(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("SELECT value FROM settings").fetchall()
+        other.execute("UPDATE settings SET value = value || 'x' WHERE key = 'k'")
+        c.execute("UPDATE settings SET value = 'mine' WHERE key = 'k'")
+
+    with pytest.raises(StoreError, match="try again"):
+        store.in_transaction(mine, work, attempts=3)
+    assert con.execute("SELECT value FROM settings").fetchone() == ("axxx",)
+
+
+def test_an_error_inside_a_transaction_leaves_nothing_half_written(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    def work(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("INSERT INTO settings VALUES ('a', '1')")
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        store.in_transaction(con.cursor(), work)
+    assert con.execute("SELECT count(*) FROM settings").fetchone() == (0,)
+
+
+def test_settings_are_stored_and_replaced(con: duckdb.DuckDBPyConnection) -> None:
+    assert store.get_setting(con, "publish_rate", "0") == "0"
+    store.set_setting(con, "publish_rate", "10")
+    store.set_setting(con, "publish_rate", "20")
+    assert store.get_setting(con, "publish_rate") == "20"
+
+
+def test_the_data_file_path_comes_from_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(store.DB_ENV, str(tmp_path / "x.duckdb"))
+    assert store.database_path() == tmp_path / "x.duckdb"
+    assert store.database_path("other.duckdb") == Path("other.duckdb")
+    monkeypatch.delenv(store.DB_ENV)
+    assert store.database_path() == store.DEFAULT_DB
