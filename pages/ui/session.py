@@ -8,10 +8,13 @@ from typing import TypeVar
 
 import duckdb
 import streamlit as st
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import accounts, labels
 from core.errors import BatchUnlockError, PermissionDenied
 from core.roles import Account, Permission
+from pages.ui import formatting
 from pages.web import runtime
 from pages.web.auth import COOKIE
 
@@ -82,9 +85,25 @@ def shown_errors() -> Iterator[None]:
         st.error(str(exc))
 
 
-def logout_link(acct: Account) -> None:
-    """Show who is logged in and a "Log out" link."""
-    st.markdown(
-        f"**{acct.username}** · {acct.role.value} · [{labels.LOG_OUT}](/logout)",
-        text_alignment="right",
-    )
+def redirect(url: str) -> None:
+    """Send the browser to a URL outside the app (the login routes).
+
+    Streamlit links open in a new tab, so this uses the message `st.logout` itself sends.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        msg = ForwardMsg()
+        msg.auth_redirect.url = url
+        ctx.enqueue(msg)
+
+
+def account_bar(acct: Account) -> None:
+    """Show who is logged in, with a "Log out" button that ends the session everywhere."""
+    _space, who, out = st.columns([8, 2, 1], vertical_alignment="center")
+    who.markdown(f"**{formatting.md(acct.username)}** · {acct.role.value}", text_alignment="right")
+    if out.button(labels.LOG_OUT, key="log_out", type="tertiary"):
+        token = st.context.cookies.get(COOKIE)
+        accounts.end_session(cursor(), token if isinstance(token, str) else None)
+        st.session_state.clear()
+        redirect("/logout")
+        st.stop()

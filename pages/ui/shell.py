@@ -52,10 +52,11 @@ def main() -> None:
         st.title("Batch Unlock")
         st.warning("You are not logged in, or your session has ended. Log in to continue.")
         st.link_button(labels.LOG_IN, "/login")
+        session.redirect("/login")
         st.stop()
     st.session_state["account"] = account
     pages = pages_for(account)
     st.session_state["pages"] = pages
     nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
-    session.logout_link(account)
+    session.account_bar(account)
     nav.run()
