@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -50,3 +51,8 @@ def status_badge(status: str, progress: int | None = None) -> None:
 def user_status_badge(status: str) -> None:
     """Show a batch user's status in the spec's words."""
     st.badge(labels.USER_STATUS.get(status, status), color=USER_STATUS_COLORS.get(status, "gray"))
+
+
+def local(value: datetime | None) -> datetime | None:
+    """Return an instant in the viewer's time zone."""
+    return value.astimezone(ZoneInfo(viewer_tz())) if value else None

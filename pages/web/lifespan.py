@@ -1,4 +1,4 @@
-"""Start-up and shutdown of the app process: open (or create) the data file first."""
+"""Start-up and shutdown of the app process: the data file, then the publisher."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from pages.web import runtime
 
 @asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
-    """Open the data file (filling demo data on first start) before serving; close it after."""
+    """Open the data file (demo data on first start) and start the publisher; stop both after."""
     await run_in_threadpool(runtime.database)
+    # The publisher runs on the server, so closing every tab never stops a batch.
+    runtime.start_worker()
     try:
         yield
     finally:

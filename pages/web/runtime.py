@@ -12,10 +12,11 @@ from pathlib import Path
 import duckdb
 
 from core import demo, store
+from core.worker import Worker
 
 log = logging.getLogger("batch_unlock")
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # start_worker() opens the database while holding it
 _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
 
 
@@ -35,13 +36,35 @@ def database(path: Path | None = None) -> duckdb.DuckDBPyConnection:
         return con
 
 
+_worker: Worker | None = None
+
+
+def start_worker() -> Worker:
+    """Start the publisher thread of this process (once); it keeps going with no tab open."""
+    global _worker  # one worker per process is the point
+    with _lock:
+        if _worker is None:
+            _worker = Worker(database())
+        _worker.start()
+        return _worker
+
+
+def worker() -> Worker | None:
+    """Return the running publisher, if this process started one (the served app does)."""
+    return _worker
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """Return a new cursor on the process's database (one per thread or session)."""
     return database().cursor()
 
 
 def close_all() -> None:
-    """Close every connection (at shutdown, and between tests)."""
+    """Stop the publisher and close every connection (at shutdown, and between tests)."""
+    global _worker
+    if _worker is not None:
+        _worker.stop()
+        _worker = None
     with _lock:
         for con in _connections.values():
             con.close()

@@ -1,0 +1,184 @@
+"""A batch: its status and counts, its users with their statuses, adding users, retry, exports."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from core import audit, batch_members, batch_state, batches, labels, publisher
+from core.errors import BatchUnlockError
+from core.roles import Permission
+from pages.ui import add_users, formatting, session
+
+acct = session.account()
+cur = session.cursor()
+pages = st.session_state["pages"]
+can_edit = acct.can(Permission.EDIT_BATCHES)
+trail = [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK]
+
+try:
+    batch_id = int(st.query_params.get("id", ""))
+    batch = batches.get_batch(cur, batch_id, acct)
+except (ValueError, BatchUnlockError) as exc:
+    session.header("Batch", trail)
+    st.error(
+        str(exc)
+        if isinstance(exc, BatchUnlockError)
+        else "This link has no batch id (…/batch?id=42). Open a batch from the list."
+    )
+    st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
+    st.stop()
+
+if batch.is_draft and can_edit:
+    st.switch_page(pages["new_batch"], query_params={"draft": str(batch.id)})
+
+session.header(batch.name, [*trail, batch.name])
+st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
+add_users.confirmation(f"detail_{batch.id}")
+flash = st.session_state.pop("flash", None)
+if flash:
+    st.success(flash, icon="✅")
+
+
+@st.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
+def overview() -> None:
+    """Status, progress and per-user counts; polls while the batch is queued or running."""
+    current = batches.get_batch(cur, batch_id, acct)
+    running = current.status in batch_state.QUEUED_STATUSES
+    poll = "1s" if running else None
+    if poll != st.session_state.get(f"detail_poll_{batch_id}"):
+        st.session_state[f"detail_poll_{batch_id}"] = poll
+        st.rerun()
+    if not running and st.session_state.get(f"detail_seen_running_{batch_id}"):
+        st.session_state.pop(f"detail_seen_running_{batch_id}")
+        st.rerun()  # finished while we watched: refresh the users and the add tools
+    if running:
+        st.session_state[f"detail_seen_running_{batch_id}"] = True
+    info, status_col = st.columns([3, 2])
+    with info:
+        st.markdown(
+            f"**{labels.BADGE}:** {formatting.md(current.badge)} › {formatting.md(current.quest)}  \n"
+            f"**Created by:** {formatting.md(current.created_by)} · "
+            f"{formatting.when(formatting.local(current.created_at))}  \n"
+            f"**{labels.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
+        )
+    with status_col:
+        percent = batch_state.progress(
+            current.n_users, current.n_published, current.n_error, current.status
+        )
+        st.markdown(f"**{labels.STATUS}**")
+        formatting.status_badge(current.status, percent)
+        if current.status != batch_state.DRAFT:
+            st.progress(percent / 100, text=f"{percent}% of users processed")
+        if current.status == batch_state.UNPUBLISHED:
+            place = publisher.queue_position(cur, current.id)
+            if place:
+                st.caption(f"{publisher.ordinal(place)} in the publishing queue")
+    counts = st.columns(4)
+    for col, (word, value) in zip(
+        counts,
+        [
+            (labels.UNPUBLISHED, current.n_unpublished),
+            (labels.IN_PROGRESS, current.n_in_progress),
+            (labels.PUBLISHED, current.n_published),
+            (labels.ERROR, current.n_error),
+        ],
+        strict=True,
+    ):
+        col.metric(word, f"{value:,}")
+    if current.n_error:
+        reasons = publisher.error_reasons(cur, current.id)
+        st.caption("Errors: " + "; ".join(f"{why} ({n:,})" for why, n in reasons))
+
+
+overview()
+
+retry_offered = can_edit and batch.status == batch_state.PARTIALLY_PUBLISHED
+if retry_offered and st.button(
+    labels.RETRY_ERRORS,
+    icon="🔁",
+    help="Queue the users in “Error” again, e.g. after reactivating them.",
+):
+    requeued = session.attempt(lambda: publisher.retry_errors(cur, acct, batch.id))
+    if requeued is not None:
+        st.session_state["flash"] = f"{requeued:,} users in “{labels.ERROR}” queued again."
+        st.rerun()
+
+if can_edit:
+    with st.container(border=True):
+        st.markdown("**Add users**")
+        if batch.status == batch_state.PUBLISHED:
+            add_users.tools(cur, acct, batch, key=f"detail_{batch.id}")
+        else:
+            st.radio(
+                labels.UPLOAD_TYPE,
+                [labels.MULTIPLE, labels.SINGLE],
+                horizontal=True,
+                disabled=True,
+                key="add_disabled",
+            )
+            st.caption(f"{labels.ADD_REQUIRES_PUBLISHED} This batch is “{batch.status_label}”.")
+
+st.subheader(f"Users ({batch.n_users:,})")
+f1, f2 = st.columns([3, 2])
+search = f1.text_input("Search by username or email", key="user_search", bind="query-params")
+status_words = {"": "Any status", **labels.USER_STATUS}
+status = f2.selectbox(
+    labels.STATUS,
+    list(status_words),
+    format_func=status_words.get,
+    key="user_status",
+    bind="query-params",
+)
+try:
+    query = batch_members.MemberQuery(
+        search=search or "", status=status or None, page=int(st.query_params.get("upage", 1) or 1)
+    )
+    members = batch_members.list_members(cur, acct, batch.id, query)
+except (ValueError, BatchUnlockError) as exc:
+    st.error(str(exc))
+    st.stop()
+table = add_users.users_table(members.rows, with_status=True)
+if members.total == 0:
+    st.caption("No user matches." if search or status else "This batch has no user.")
+else:
+    st.dataframe(
+        table, hide_index=True, width="stretch", height=min(36 * (table.height + 1) + 3, 560)
+    )
+    if members.pages > 1:
+        page = st.pagination(members.pages, default=members.page, key="users_pager")
+        if page != members.page:
+            st.query_params["upage"] = str(page)
+            st.rerun()
+    st.caption(f"{members.total:,} matching users · click a column header to sort this page")
+
+e1, e2, _ = st.columns([1, 1, 2])
+e1.download_button(
+    "Export users CSV",
+    data=lambda: batch_members.members_csv(cur, acct, batch.id),
+    file_name=f"batch_{batch.id}_users.csv",
+    mime="text/csv",
+    icon="⬇️",
+)
+if batch.n_error:
+    e2.download_button(
+        "Export error rows",
+        data=lambda: batch_members.error_rows_csv(cur, acct, batch.id),
+        file_name=f"batch_{batch.id}_errors.csv",
+        mime="text/csv",
+        icon="⬇️",
+        help="In the upload template's format: fix the rows, then upload them again.",
+    )
+
+st.subheader("History")
+log = audit.entries(cur, batch.id)
+st.dataframe(
+    log.select(
+        pl.col("happened_at").dt.convert_time_zone(formatting.viewer_tz()).alias("When"),
+        pl.col("actor").alias("Who"),
+        pl.col("action").alias("What"),
+        pl.col("detail").alias("Details"),
+    ),
+    hide_index=True,
+    width="stretch",
+)
