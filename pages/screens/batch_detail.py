@@ -35,9 +35,7 @@ if batch.is_draft and can_edit:
 session.header(batch.name, [*trail, batch.name])
 st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
 add_users.confirmation(f"detail_{batch.id}")
-flash = st.session_state.pop("flash", None)
-if flash:
-    st.success(flash, icon="✅")
+session.show_flash()
 
 
 @st.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
@@ -101,7 +99,7 @@ if retry_offered and st.button(
 ):
     requeued = session.attempt(lambda: publisher.retry_errors(cur, acct, batch.id))
     if requeued is not None:
-        st.session_state["flash"] = f"{requeued:,} users in “{labels.ERROR}” queued again."
+        session.flash(f"{requeued:,} users in “{labels.ERROR}” queued again.")
         st.rerun()
 
 if can_edit:

@@ -44,9 +44,7 @@ with action_col:
     ):
         st.switch_page(pages["new_batch"])
 
-flash = st.session_state.pop("flash", None)
-if flash:
-    st.success(flash, icon="✅")
+session.show_flash()
 for note in notes:
     st.warning(note)
 
@@ -163,7 +161,7 @@ def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs."""
     result = batch_list.list_batches(cur, acct, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
-    poll = "2s" if running else None
+    poll = "1s" if running else None
     if poll != st.session_state.get("list_poll"):
         st.session_state["list_poll"] = poll
         st.rerun()  # the fragment's timer is set when the page runs

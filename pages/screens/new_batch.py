@@ -52,7 +52,7 @@ with publish_col:
         except BatchUnlockError as exc:
             st.error(str(exc))
         else:
-            st.session_state["flash"] = outcome.message
+            session.flash(outcome.message)
             st.switch_page(pages["batch_list"])
 
 if batch is None:
@@ -153,5 +153,5 @@ with st.expander("Delete this draft"):
     if st.button("Delete draft", key="delete_draft", type="secondary") and session.attempt(
         lambda: batches.delete_draft(cur, acct, batch.id) or True
     ):
-        st.session_state["flash"] = f"Draft “{batch.name}” deleted."
+        session.flash(f"Draft “{batch.name}” deleted.")
         st.switch_page(pages["batch_list"])

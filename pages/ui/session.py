@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -83,6 +84,30 @@ def shown_errors() -> Iterator[None]:
         yield
     except BatchUnlockError as exc:
         st.error(str(exc))
+
+
+FLASH_SECONDS = 15
+
+
+def flash(message: str) -> None:
+    """Keep a confirmation to show at the top of the next screen(s) for a few seconds.
+
+    Not popped on first display: live pages rerun themselves, and a message that vanished on the
+    first automatic rerun would never be read.
+    """
+    st.session_state["flash"] = (message, time.monotonic() + FLASH_SECONDS)
+
+
+def show_flash() -> None:
+    """Show the pending confirmation, if it is still fresh."""
+    pending = st.session_state.get("flash")
+    if not pending:
+        return
+    message, until = pending
+    if time.monotonic() > until:
+        del st.session_state["flash"]
+        return
+    st.success(message, icon="✅")
 
 
 def redirect(url: str) -> None:

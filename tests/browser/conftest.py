@@ -5,6 +5,7 @@ Chromium is Debian's (/usr/bin/chromium); a missing browser fails these tests, n
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from core import store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,35 +71,50 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+DATA = Path(__file__).parent / "data"
+
+
 @dataclass
 class Server:
-    """A running app: its base URL and data file."""
+    """A running app: its base URL, data file, and the ids of the test quests."""
 
     url: str
     db: Path
     log: Path
+    quests: dict[str, int]
 
 
-def _start(tmp: Path, setup: list[list[str]] | None = None) -> tuple[subprocess.Popen, Server]:
-    db = tmp / "data" / "batch_unlock.duckdb"
-    env = {**os.environ, "BATCH_UNLOCK_DB": str(db)}
-    subprocess.run(
-        [sys.executable, "-m", "core", "--db", str(db), "init", "--demo", "--users", DEMO_USERS],
+def cli(db: Path, *args: str) -> str:
+    """Run `python -m core` on a data file (only while no server holds it); return stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "--db", str(db), *args],
         cwd=ROOT,
-        env=env,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
-    for command in setup or []:
-        subprocess.run(
-            [sys.executable, "-m", "core", "--db", str(db), *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _prepare(tmp: Path) -> tuple[Path, dict[str, int]]:
+    """A demo store plus known test users (900001-900010) and a "Browser tests" badge."""
+    db = tmp / "data" / "batch_unlock.duckdb"
+    cli(db, "init", "--demo", "--users", DEMO_USERS)
+    cli(db, "import-users", str(DATA / "users.csv"))
+    cli(db, "import-badges", str(DATA / "badges.csv"))
+    # Finish the demo's running batches now, so a test's batch is not queued behind them.
+    cli(db, "worker", "--once", "--rate", "0")
+    quests = {
+        q["quest"]: q["id"]
+        for q in json.loads(cli(db, "quests", "--json"))
+        if q["badge"] == "Browser tests"
+    }
+    return db, quests
+
+
+def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
+    env = {**os.environ, "BATCH_UNLOCK_DB": str(db)}
     port = _free_port()
     log = tmp / "server.log"
     with log.open("w") as out:
@@ -137,16 +155,55 @@ def _start(tmp: Path, setup: list[list[str]] | None = None) -> tuple[subprocess.
     else:
         proc.kill()
         raise RuntimeError(f"The app did not answer within 60 s:\n{log.read_text()}")
-    return proc, Server(url, db, log)
+    return proc, Server(url, db, log, quests)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The app on demo data, shared by the browser tests that do not need a private store."""
-    proc, srv = _start(tmp_path_factory.mktemp("app"))
+    tmp = tmp_path_factory.mktemp("app")
+    proc, srv = _start(tmp, *_prepare(tmp))
     yield srv
-    proc.terminate()
-    proc.wait(timeout=20)
+    _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An app whose publisher unlocks 2 users a second, with a draft whose user has left.
+
+    The draft "Has a leaver" holds lea.leaver (deactivated after being added) and max.stayer.
+    """
+    tmp = tmp_path_factory.mktemp("throttled")
+    db, quests = _prepare(tmp)
+    cli(
+        db,
+        "batch",
+        "create",
+        "--name",
+        "Has a leaver",
+        "--quest",
+        str(quests["Third quest"]),
+        "--user",
+        "900005",
+        "--user",
+        "900006",
+    )
+    cli(db, "import-users", str(DATA / "leaver.csv"))
+    con = store.connect(db)
+    store.set_setting(con, "publish_rate", "2")
+    con.close()
+    proc, srv = _start(tmp, db, quests)
+    yield srv
+    _stop(proc)
 
 
 def wait_idle(page: Page) -> None:

@@ -1,0 +1,161 @@
+"""In a real browser: the batch list's filters, chips, sorting, shared URLs and the Edit link."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from core import labels
+from tests.browser.conftest import Server, wait_idle
+
+
+def data_rows(page: Page) -> Locator:
+    """The list's batch rows (each ends with an Edit or View link)."""
+    return page.get_by_test_id("stHorizontalBlock").filter(
+        has=page.get_by_role("link", name=re.compile(f"^({labels.EDIT}|{labels.VIEW})$"))
+    )
+
+
+def cell(row: Locator, index: int) -> str:
+    """The text of a row's cell: 0 Title, 1 Badge, 2 Quest, 3 Users, 4 Created at, 5 Last updated."""
+    return row.get_by_test_id("stMarkdown").nth(index).inner_text().strip()
+
+
+def open_list(page: Page, server: Server, query: str = "") -> None:
+    page.goto(f"{server.url}/batch-unlock{query}")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=labels.BATCH_UNLOCK)).to_be_visible()
+
+
+def test_filtering_by_status_adds_a_removable_chip(as_admin: Page, server: Server) -> None:
+    page = as_admin
+    open_list(page, server)
+    page.get_by_test_id("stMultiSelect").filter(has_text=labels.STATUS).click()
+    page.get_by_role("option", name=labels.PUBLISHED, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"status=published"))
+    chip = page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}")
+    expect(chip).to_be_visible()
+    rows = data_rows(page)
+    expect(rows.first).to_be_visible()
+    for i in range(min(rows.count(), 10)):
+        expect(rows.nth(i).get_by_text(labels.PUBLISHED, exact=True)).to_be_visible()
+    chip.click()
+    wait_idle(page)
+    expect(page).not_to_have_url(re.compile(r"status="))
+    expect(page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}")).to_have_count(0)
+
+
+def test_a_batch_name_search_runs_on_enter(as_admin: Page, server: Server) -> None:
+    page = as_admin
+    open_list(page, server)
+    page.get_by_label(labels.BATCH_NAME).fill("spring")
+    page.get_by_label(labels.BATCH_NAME).press("Enter")
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"name=spring"))
+    rows = data_rows(page)
+    expect(rows.first).to_be_visible()
+    assert all("spring" in cell(rows.nth(i), 0).lower() for i in range(rows.count()))
+    expect(page.get_by_role("button", name=f"{labels.BATCH_NAME}: spring")).to_be_visible()
+
+
+def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
+    as_admin: Page, server: Server
+) -> None:
+    page = as_admin
+    open_list(page, server)
+    page.get_by_test_id("stPopoverButton").filter(has_text=labels.BADGE).click()
+    page.get_by_role("checkbox", name="Explorer", exact=True).check(force=True)
+    wait_idle(page)
+    page.get_by_text("Explorer", exact=True).last.click()  # expand the badge
+    for quest in ("Visit 10 pages", "Visit 100 pages", "Visit every section"):
+        expect(page.get_by_role("checkbox", name=quest)).to_be_checked()
+    page.keyboard.press("Escape")
+    page.locator(".st-key-badge_search button").click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"badge=\d+"))
+    expect(page.get_by_role("button", name=f"{labels.BADGE}: Explorer")).to_be_visible()
+    rows = data_rows(page)
+    expect(rows.first).to_be_visible()
+    assert {cell(rows.nth(i), 1) for i in range(rows.count())} == {"Explorer"}
+
+
+def test_date_filters_work_with_each_operator(as_admin: Page, server: Server) -> None:
+    page = as_admin
+    open_list(page, server)
+    newest_day = cell(data_rows(page).first, 4)[:10]
+    day = date.fromisoformat(newest_day)
+    cases = [
+        ("=", day, lambda d: d == day),
+        ("<", day, lambda d: d < day),
+        (">", day - timedelta(days=30), lambda d: d > day - timedelta(days=30)),
+    ]
+    for op, when, holds in cases:
+        open_list(page, server, f"?created={op}{when.isoformat()}")
+        expect(
+            page.get_by_role("button", name=re.compile(f"^{labels.CREATED_AT}: "))
+        ).to_contain_text(f"{labels.DATE_OPERATORS[op]} {when.isoformat()}")
+        rows = data_rows(page)
+        expect(rows.first).to_be_visible()
+        days = [date.fromisoformat(cell(rows.nth(i), 4)[:10]) for i in range(rows.count())]
+        assert days and all(holds(d) for d in days), (op, days)
+
+
+def test_the_date_picker_and_operator_set_the_filter(as_admin: Page, server: Server) -> None:
+    page = as_admin
+    open_list(page, server)
+    page.get_by_text(labels.MORE_FILTERS).click()
+    page.locator(".st-key-created_op_all").click()
+    page.get_by_role("option", name=labels.OP_BEFORE).click()
+    wait_idle(page)
+    picker = page.locator(".st-key-created_day_all input")
+    picker.fill("2026-10-01")
+    picker.press("Enter")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-date_search button").click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"created=%3C2026-10-01|created=<2026-10-01"))
+    expect(
+        page.get_by_role("button", name=f"{labels.CREATED_AT}: {labels.OP_BEFORE} 2026-10-01")
+    ).to_be_visible()
+
+
+def test_clicking_title_sorts_the_whole_list_and_a_shared_url_restores_the_view(
+    as_admin: Page, server: Server
+) -> None:
+    page = as_admin
+    open_list(page, server)
+    page.get_by_role("button", name=labels.TITLE, exact=True).click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"sort=name"))
+    rows = data_rows(page)
+    names = [cell(rows.nth(i), 0) for i in range(rows.count())]
+    assert names == sorted(names, key=str.lower)
+    shared = page.url
+    page.goto(f"{server.url}/badges")
+    wait_idle(page)
+    page.goto(shared)
+    wait_idle(page)
+    expect(page.get_by_role("button", name=f"{labels.TITLE} ▲")).to_be_visible()
+    assert [cell(data_rows(page).nth(i), 0) for i in range(3)] == names[:3]
+
+
+def test_edit_opens_the_batch_and_the_filtered_list_exports(as_admin: Page, server: Server) -> None:
+    page = as_admin
+    open_list(page, server, "?status=partially_published")
+    first = data_rows(page).first
+    name = cell(first, 0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("ID;Title;Badge;Quest;Users")
+    assert all("Partially published" in line for line in text.strip().splitlines()[1:])
+    first.get_by_role("link", name=labels.EDIT).click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_text(labels.PARTIALLY_PUBLISHED).first).to_be_visible()

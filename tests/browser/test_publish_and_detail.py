@@ -1,0 +1,122 @@
+"""In a real browser, with the publisher throttled to 2 unlocks a second: publish a batch built in
+the UI and watch it run; a deactivated user ends in "Error"; add users to a published batch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from core import labels
+from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
+from tests.browser.test_new_batch import start_draft
+
+SIX_USERS = "ID\n900001\n900002\n900004\n900007\n900009\n900010\n"
+
+
+def row_of(page: Page, batch_name: str) -> Locator:
+    """The batch list's row of a batch."""
+    return (
+        page.get_by_test_id("stHorizontalBlock")
+        .filter(has=page.get_by_text(batch_name, exact=True))
+        .last
+    )
+
+
+def metric(page: Page, label: str) -> Locator:
+    """The metric whose label is exactly `label` ("Published", not "Unpublished")."""
+    return page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+
+
+def upload(page: Page, csv: str) -> None:
+    """Add users through the "Multiple" upload dialog."""
+    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    dialog = page.get_by_test_id("stDialog")
+    dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    wait_idle(page)
+    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_test_id("stDialog")).to_have_count(0)
+
+
+def test_a_published_batch_moves_through_in_progress_to_published(
+    page: Page, throttled_server: Server
+) -> None:
+    server = throttled_server
+    log_in(page, server.url, "dev", PASSWORDS["dev"])
+    start_draft(page, server, "Browser publish batch", "Second quest")
+    upload(page, SIX_USERS)
+    expect(page.get_by_text("Users (6 of 5,000)")).to_be_visible()
+
+    page.get_by_role("button", name=labels.PUBLISH).click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/batch-unlock"))
+    expect(page.get_by_text(re.compile(r"queued|publishing", re.I)).first).to_be_visible()
+    row = row_of(page, "Browser publish batch")
+    expect(row.get_by_text(re.compile(r"In Progress \(\d+%\)"))).to_be_visible(timeout=15_000)
+    expect(row.get_by_text(labels.PUBLISHED, exact=True)).to_be_visible(timeout=30_000)
+
+    row.get_by_role("link", name=labels.EDIT).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Browser publish batch")).to_be_visible()
+    published = metric(page, labels.PUBLISHED)
+    expect(published).to_contain_text("6")
+    expect(metric(page, labels.ERROR)).to_contain_text("0")
+
+    # A published batch takes more users: one by User ID, then a file; it runs again each time.
+    page.get_by_text(labels.SINGLE, exact=True).click()
+    wait_idle(page)
+    page.get_by_role("textbox", name=labels.USER_ID).fill("900007")
+    page.get_by_role("textbox", name=labels.USER_ID).press("Enter")
+    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    wait_idle(page)
+    expect(metric(page, labels.PUBLISHED)).to_contain_text("7", timeout=20_000)
+    page.reload()
+    wait_idle(page)
+    page.get_by_text(labels.MULTIPLE, exact=True).click()
+    upload(page, "Username\nnia.later\nole.later\nkim.csv\n")
+    # While it runs, the add tools are off and say why.
+    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_be_visible(timeout=10_000)
+    expect(metric(page, labels.PUBLISHED)).to_contain_text("10", timeout=30_000)
+    page.reload()
+    wait_idle(page)
+    expect(page.get_by_text(labels.UPLOAD_TYPE)).to_be_visible()
+    expect(page.get_by_role("radio", name=labels.MULTIPLE)).to_be_enabled()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export users CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").strip().splitlines()
+    assert lines[0].startswith("User ID;Username;Email;Status;Reason")
+    assert len(lines) == 11
+    assert all(";Published;" in line for line in lines[1:])
+
+
+def test_a_batch_with_a_deactivated_user_ends_partially_published(
+    page: Page, throttled_server: Server
+) -> None:
+    server = throttled_server
+    log_in(page, server.url, "admin", PASSWORDS["admin"])
+    page.goto(f"{server.url}/batch-unlock?status=draft&name=leaver")
+    wait_idle(page)
+    row = row_of(page, "Has a leaver")
+    expect(row.get_by_text(labels.DRAFT)).to_be_visible()
+    row.get_by_role("link", name=labels.EDIT).click()
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
+    page.get_by_role("button", name=labels.PUBLISH).click()
+    wait_idle(page)
+    page.goto(f"{server.url}/batch-unlock?name=leaver")
+    wait_idle(page)
+    row = row_of(page, "Has a leaver")
+    expect(row.get_by_text(labels.PARTIALLY_PUBLISHED)).to_be_visible(timeout=20_000)
+    row.get_by_role("link", name=labels.EDIT).click()
+    wait_idle(page)
+    expect(metric(page, labels.ERROR)).to_contain_text("1")
+    expect(page.get_by_text("deactivated after being added").first).to_be_visible()
+    expect(page.get_by_role("button", name=labels.RETRY_ERRORS)).to_be_visible()
+    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_be_visible()
