@@ -34,15 +34,20 @@ def make_demo_store(path: Path, users: int = 1500) -> Path:
 
 
 def app_as(username: str | None, page: str | None = None, **query: str) -> AppTest:
-    """Return an AppTest of the app, logged in as a demo account (None: logged out), not yet run."""
+    """Return an AppTest of the app, logged in as a demo account (None: logged out), ready to run.
+
+    With `page`, the app has run once already: AppTest maps a page file to its URL only after
+    `st.navigation` registered the pages.
+    """
     at = AppTest.from_file(APP, default_timeout=60)
     if username is not None:
         at.secrets["auth"] = SSO
         at.user = {"is_logged_in": True, "email": EMAILS.get(username, f"{username}@nowhere")}
-    if page:
-        at.switch_page(page)
     for key, value in query.items():
         at.query_params[key] = value
+    if page:
+        at.run()
+        at.switch_page(page)
     return at
 
 

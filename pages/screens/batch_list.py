@@ -26,6 +26,15 @@ tz = formatting.viewer_tz()
 pages = st.session_state["pages"]
 
 flt, notes = parse_query_params({k: st.query_params.get_all(k) for k in st.query_params})
+visible_statuses = dict(status_choices(acct))
+if hidden := [s for s in flt.statuses if s not in visible_statuses]:
+    # A link made by an admin may ask for drafts, which this account cannot see.
+    notes.append(
+        "The link's status filter "
+        + ", ".join(labels.BATCH_STATUS[s] for s in hidden)
+        + " was left out: your role does not see those batches."
+    )
+    flt = flt.changed(statuses=[s for s in flt.statuses if s in visible_statuses])
 view_key = flt.to_query_string() or "all"  # widgets are re-made whenever the view changes
 
 
@@ -54,13 +63,12 @@ with st.container(border=True):
     st.markdown(f"**{labels.FILTERS}**")
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
     with c_status:
-        choices = dict(status_choices(acct))
         picked = st.multiselect(
             labels.STATUS,
-            list(choices),
+            list(visible_statuses),
             default=list(flt.statuses),
             key=f"status_{view_key}",
-            format_func=choices.get,
+            format_func=visible_statuses.get,
             placeholder="Any status",
         )
         if set(picked) != set(flt.statuses):
