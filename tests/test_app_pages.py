@@ -39,7 +39,7 @@ def batch_with_status(status: str) -> tuple[int, str]:
 def test_the_list_reads_its_filters_from_the_url_and_shows_them_as_chips() -> None:
     at = app_as("analyst", LIST, status="published", sort="name").run()
     assert not at.exception
-    status = [m for m in at.multiselect if m.label == labels.STATUS][0]
+    status = next(m for m in at.multiselect if m.label == labels.STATUS)
     assert status.value == ["published"]
     chip_labels = [b.label for b in at.button if b.key and b.key.startswith("chip_")]
     assert f"{labels.STATUS}: {labels.PUBLISHED}" in chip_labels
@@ -79,7 +79,7 @@ def test_new_batch_asks_for_a_name_and_a_quest_before_saving_a_draft() -> None:
     assert not at.exception
     assert at.subheader[0].value == labels.CONNECT_BADGE_AND_USERS
     assert "saved as a draft" in at.info[0].value
-    publish = [b for b in at.button if b.label == labels.PUBLISH][0]
+    publish = next(b for b in at.button if b.label == labels.PUBLISH)
     assert publish.disabled
 
 
