@@ -99,6 +99,7 @@ if retry_offered and st.button(
 ):
     requeued = session.attempt(lambda: publisher.retry_errors(cur, acct, batch.id))
     if requeued is not None:
+        session.wake_publisher()
         session.flash(f"{requeued:,} users in “{labels.ERROR}” queued again.")
         st.rerun()
 

@@ -52,6 +52,7 @@ with publish_col:
         except BatchUnlockError as exc:
             st.error(str(exc))
         else:
+            session.wake_publisher()
             session.flash(outcome.message)
             st.switch_page(pages["batch_list"])
 

@@ -11,6 +11,7 @@ from core import batches, csv_safe, intake, labels, matching
 from core.batches import Batch
 from core.errors import BatchUnlockError
 from core.roles import Account
+from pages.ui import session
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {labels.USER_ID: "id", labels.USERNAME: "username"}
@@ -69,6 +70,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, k
             st.error(str(exc))
             return
         st.session_state[f"{key}_added"] = result.message
+        session.wake_publisher()  # a published batch was queued again
         st.rerun()
 
 
@@ -165,6 +167,7 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
                 st.rerun(scope="fragment")
             else:
                 st.session_state[f"{key}_single_msg"] = ("ok", added.message)
+                session.wake_publisher()
                 st.session_state.pop(value_key, None)
                 st.rerun()  # the users list below must show the new user
 

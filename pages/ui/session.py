@@ -110,6 +110,13 @@ def show_flash() -> None:
     st.success(message, icon="✅")
 
 
+def wake_publisher() -> None:
+    """Tell this process's publisher that work was queued, so it starts now, not at its next poll."""
+    worker = runtime.worker()
+    if worker is not None:
+        worker.wake()
+
+
 def redirect(url: str) -> None:
     """Send the browser to a URL outside the app (the login routes).
 

@@ -38,7 +38,8 @@ def upload(page: Page, csv: str) -> None:
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
     )
-    wait_idle(page)
+    # The preview appears once the upload's rerun is done.
+    expect(dialog.get_by_test_id("stMetric").first).to_be_visible(timeout=15_000)
     dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stDialog")).to_have_count(0)

@@ -1,0 +1,129 @@
+"""`python -m core batch list`: the batch history with the page's filters and sort."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+
+from core import batch_state, labels
+from core.batch_filters import (
+    SORT_COLUMNS,
+    BatchFilter,
+    DateFilter,
+    check_tz,
+    parse_id,
+    parse_sort,
+    parse_status,
+)
+from core.batch_list import all_batches
+from core.cli.output import print_json, print_table
+from core.roles import command_line_account
+
+EPILOG = """examples:
+  python -m core batch list --status Published --status "In Progress"
+  python -m core batch list --name spring --created '>' 2026-10-01 --sort name:desc
+  python -m core batch list --badge 2 --quest 7 --json
+
+Dates are calendar days in --tz (default UTC): '= 2026-10-01' is that whole day, '>' after it
+ends, '<' before it starts. Without --sort the newest batches come first."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `batch list`."""
+    parser = subparsers.add_parser(
+        "list",
+        help="list batches, filtered and sorted like the Batch unlock page",
+        description="List batches (drafts included: the command line acts as an admin).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--status", action="append", default=[], metavar="S",
+        help="a status, as the page words it or as a code (Published, 'In Progress', "
+        "in_progress, Draft...); repeat for several",
+    )  # fmt: skip
+    parser.add_argument("--name", metavar="TEXT", default="", help="part of the batch name")
+    parser.add_argument(
+        "--quest", action="append", default=[], metavar="QID", help="a badge quest id; repeatable"
+    )
+    parser.add_argument(
+        "--badge", action="append", default=[], metavar="BID",
+        help="a badge id (all its quests); repeatable",
+    )  # fmt: skip
+    for flag, what in (("--created", "created"), ("--updated", "last updated")):
+        parser.add_argument(
+            flag, nargs=2, metavar=("OP", "DATE"),
+            help=f"{what} after (>), before (<) or on (=) a day given as YYYY-MM-DD",
+        )  # fmt: skip
+    parser.add_argument(
+        "--sort", metavar="COLUMN[:desc]",
+        help=f"sort on one of {', '.join(SORT_COLUMNS)}; add :desc to reverse",
+    )  # fmt: skip
+    parser.add_argument("--tz", default="UTC", metavar="ZONE", help="time zone (default: UTC)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(handler=run)
+
+
+def filter_from_args(args: argparse.Namespace) -> BatchFilter:
+    """Build the page's BatchFilter from the command's options (raises InputError)."""
+    sort, desc = parse_sort(args.sort) if args.sort else (None, None)
+    return BatchFilter(
+        statuses=[parse_status(s) for s in args.status],
+        name=args.name or "",
+        quest_ids=[parse_id(q, "quest") for q in args.quest],
+        badge_ids=[parse_id(b, "badge") for b in args.badge],
+        created=DateFilter.parse(args.created[1], op=args.created[0]) if args.created else None,
+        updated=DateFilter.parse(args.updated[1], op=args.updated[0]) if args.updated else None,
+        **({"sort": sort, "desc": desc} if sort else {}),
+    )
+
+
+def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Print the matching batches as a table, or as JSON with --json."""
+    flt = filter_from_args(args)
+    check_tz(args.tz)
+    rows = all_batches(cur, command_line_account(), flt, args.tz).to_dicts()
+    if args.json:
+        print_json([_as_json(r) for r in rows])
+        return 0
+    if not rows:
+        print("No batch matches these filters.")
+        return 0
+    print_table([_as_text(r) for r in rows], list(_as_text(rows[0])))
+    print(f"\n{len(rows):,} batch{'es' if len(rows) != 1 else ''}")
+    return 0
+
+
+def _as_json(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "badge": row["badge"],
+        "quest": row["quest"],
+        "status": row["status_label"],
+        "progress": row["progress"],
+        "users": row["users"],
+        "counts": {
+            labels.UNPUBLISHED: row["n_unpublished"],
+            labels.IN_PROGRESS: row["n_in_progress"],
+            labels.PUBLISHED: row["n_published"],
+            labels.ERROR: row["n_error"],
+        },
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+def _as_text(row: dict) -> dict:
+    return {
+        "ID": row["id"],
+        labels.TITLE: row["name"],
+        labels.BADGE: row["badge"] or "",
+        labels.QUEST: row["quest"] or "",
+        "Users": f"{row['users']:,}",
+        labels.CREATED_AT: f"{row['created_at']:%Y-%m-%d %H:%M}",
+        labels.LAST_UPDATED: f"{row['updated_at']:%Y-%m-%d %H:%M}",
+        "Created by": row["created_by"],
+        labels.STATUS: batch_state.status_label(row["status"], row["progress"]),
+    }

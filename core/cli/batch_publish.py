@@ -1,0 +1,111 @@
+"""`batch publish`, `show`, `retry` and `queue`: publishing from the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import duckdb
+
+from core import labels, publisher
+from core.cli.output import print_json, print_table
+from core.roles import command_line_account
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the publishing subcommands to `batch`."""
+    p = subparsers.add_parser(
+        "publish",
+        help="queue a draft (or an edited batch) for publishing",
+        description="Queue a batch; `python -m core worker` (or the running app) unlocks it.",
+    )
+    p.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    p.add_argument("--json", action="store_true", help="print the batch as JSON afterwards")
+    p.set_defaults(handler=cmd_publish)
+
+    s = subparsers.add_parser(
+        "show",
+        help="show a batch's status, progress and counts",
+        description="Show a batch: status (the spec's words), progress 0-100 and users by status.",
+    )
+    s.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    s.add_argument("--json", action="store_true", help="print JSON for scripts")
+    s.set_defaults(handler=cmd_show)
+
+    r = subparsers.add_parser(
+        "retry",
+        help="requeue the users in Error of a Partially published batch",
+        description="Retry errors: the users in “Error” are queued again (e.g. once reactivated).",
+    )
+    r.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    r.set_defaults(handler=cmd_retry)
+
+    q = subparsers.add_parser(
+        "queue",
+        help="list the batches waiting to be or being published, in order",
+        description="List the publishing queue: the batch at place 1 is processed first.",
+    )
+    q.add_argument("--json", action="store_true", help="print JSON for scripts")
+    q.set_defaults(handler=cmd_queue)
+
+
+def cmd_publish(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Queue one batch and say what happened."""
+    outcome = publisher.publish(cur, command_line_account(), args.batch_id)
+    if args.json:
+        print_json(publisher.batch_summary(cur, args.batch_id))
+    else:
+        print(outcome.message)
+        if outcome.position:
+            print("Run `python -m core worker --once` to publish it now (stop the app first).")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Print one batch's summary."""
+    summary = publisher.batch_summary(cur, args.batch_id)
+    if args.json:
+        print_json(summary)
+        return 0
+    status = summary["status"]
+    if status == labels.IN_PROGRESS:
+        status = f"{status} ({summary['progress']}%)"
+    position = publisher.queue_position(cur, args.batch_id)
+    if position:
+        status += f", {publisher.ordinal(position)} in the queue"
+    print(f"Batch {summary['id']}: {summary['name']}")
+    print(f"  {labels.BADGE}: {summary['badge']}")
+    print(f"  {labels.QUEST}: {summary['quest']}")
+    print(f"  {labels.STATUS}: {status}")
+    print(f"  Users: {summary['users']:,}")
+    width = max(len(k) for k in summary["counts"])
+    for word, n in summary["counts"].items():
+        print(f"    {word.ljust(width)}  {n:>7,}")
+    reasons = publisher.error_reasons(cur, args.batch_id)
+    if reasons:
+        print("  Errors:")
+        for reason, n in reasons:
+            print(f"    {n:>7,}  {reason}")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Requeue a batch's users in Error."""
+    n = publisher.retry_errors(cur, command_line_account(), args.batch_id)
+    print(f"{n:,} user(s) in “{labels.ERROR}” were queued again.")
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Print the queue in processing order."""
+    frame = publisher.queue(cur)
+    rows = [
+        {**row, "status": labels.BATCH_STATUS.get(row["status"], row["status"])}
+        for row in frame.iter_rows(named=True)
+    ]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print("The queue is empty: no batch is waiting to be published.")
+    else:
+        print_table(rows, ["position", "id", "name", "status", "progress", "users", "queued_at"])
+    return 0

@@ -1,0 +1,133 @@
+"""`worker`: run the publisher in this process (when the app, which runs its own, is stopped)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+import duckdb
+
+from core import labels, publisher, worker
+from core.errors import InputError
+
+# Progress lines per batch at most this often (a finished batch is always reported).
+PRINT_EVERY = 0.5
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `worker` command."""
+    p = subparsers.add_parser(
+        "worker",
+        help="publish queued batches (the app runs the same worker itself)",
+        description=(
+            "Unlock the badge quest for the users of queued batches, in publishing order, "
+            "printing progress. Runs until Ctrl-C unless --once is given. The data file cannot "
+            "be shared with a running app: stop the app first (it publishes by itself)."
+        ),
+    )
+    p.add_argument("--once", action="store_true", help="stop when the queue is empty (exit 0)")
+    p.add_argument(
+        "--rate",
+        metavar="N",
+        help="at most N unlocks per second, 0 for unlimited "
+        f"(default: the stored setting {worker.RATE_SETTING!r}, unlimited if unset)",
+    )
+    p.add_argument(
+        "--chunk",
+        type=int,
+        metavar="N",
+        help="exactly N users per transaction when unthrottled (default: from "
+        f"{worker.DEFAULT_CHUNK:,}, growing up to {worker.MAX_CHUNK:,} while chunks are quick)",
+    )
+    p.set_defaults(handler=cmd_worker)
+
+
+def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Run the publisher until stopped (or until the queue is empty with --once)."""
+    if args.chunk is not None and args.chunk < 1:
+        raise InputError("--chunk must be at least 1.")
+    chunk_size = args.chunk or worker.DEFAULT_CHUNK
+    override = args.rate is not None
+    try:
+        fixed = worker.parse_rate(args.rate) if override else None
+    except ValueError:
+        raise InputError(
+            "--rate must be a number of unlocks per second (0 for unlimited)."
+        ) from None
+
+    def rate() -> float | None:
+        if override:
+            return fixed
+        try:
+            return worker.stored_rate(cur)
+        except ValueError:
+            return None  # A garbled setting must not stop publishing.
+
+    shown = rate()
+    print(
+        f"Publishing worker started ({_rate_text(shown)}"
+        f"{'' if override else ', from the stored setting'}). "
+        + ("It stops when the queue is empty." if args.once else "Press Ctrl-C to stop."),
+        flush=True,
+    )
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, _stopper(stop))
+    last_print: dict[int, float] = {}
+
+    def on_chunk(chunk: worker.ChunkReport) -> None:
+        now = time.monotonic()
+        for batch_id in sorted(set(chunk.batch_ids) | set(chunk.finished)):
+            if batch_id not in chunk.finished and now - last_print.get(batch_id, 0) < PRINT_EVERY:
+                continue
+            last_print[batch_id] = now
+            print(_progress_line(publisher.batch_summary(cur, batch_id)), flush=True)
+
+    try:
+        report = worker.run(
+            cur,
+            stop,
+            rate,
+            chunk_size,
+            until_empty=args.once,
+            on_chunk=on_chunk,
+            max_chunk=args.chunk,  # a given --chunk is a fixed size
+        )
+    except KeyboardInterrupt:
+        print("Stopped: the chunk in flight was rolled back and will run again.", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(
+        f"{'Queue empty' if args.once and not stop.is_set() else 'Stopped'}: processed "
+        f"{report.processed:,} user(s) ({report.published:,} published, {report.errors:,} "
+        f"in error) in {report.seconds:.1f} s.",
+        flush=True,
+    )
+    return 0
+
+
+def _stopper(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    return handle
+
+
+def _rate_text(rate: float | None) -> str:
+    return "rate: unlimited" if rate is None else f"rate: at most {rate:g} unlocks per second"
+
+
+def _progress_line(summary: dict) -> str:
+    counts = summary["counts"]
+    done = counts[labels.PUBLISHED] + counts[labels.ERROR]
+    status = summary["status"]
+    if status == labels.IN_PROGRESS:
+        status = f"{status} {summary['progress']}%"
+    line = f"batch {summary['id']} “{summary['name']}”: {status} ({done:,} of {summary['users']:,})"
+    if counts[labels.ERROR]:
+        line += f", {counts[labels.ERROR]:,} in {labels.ERROR}"
+    return line

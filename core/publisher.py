@@ -1,0 +1,283 @@
+"""Publishing batches: queueing them, retrying errors, the throttle, and what the pages show.
+
+The work itself is done by `core.worker`; this module holds the actions an admin or dev takes and
+the read side (a batch's summary, the queue). Statuses are the codes of `core.batch_state`; words
+for people come from `core.labels`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from core import audit, batch_state, labels
+from core.errors import InputError, NotFound, PermissionDenied
+from core.roles import Account, Permission, require
+from core.store import in_transaction
+from core.worker import RATE_SETTING, has_queue, parse_rate, stored_rate
+
+# Queue order: publishing time, then id (two batches published in one instant keep a fixed order).
+QUEUE_ORDER = "coalesce(queued_at, created_at), id"
+
+ACTION_PUBLISHED = "batch published"
+ACTION_RETRIED = "errors retried"
+ACTION_RATE = "publish rate set"
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    """What pressing Publish did, with a sentence for the confirmation."""
+
+    batch_id: int
+    name: str
+    status: str
+    users: int
+    changed: bool
+    position: int | None
+
+    @property
+    def message(self) -> str:
+        """Return the confirmation to show the admin."""
+        if not self.changed:
+            return f"“{self.name}” is already queued for publishing{_place(self.position)}."
+        if self.users == 0:
+            return f"“{self.name}” has no users, so it is “{labels.PUBLISHED}” at once."
+        return (
+            f"“{self.name}” was queued: its {self.users:,} user(s) will be unlocked "
+            f"in the background{_place(self.position)}."
+        )
+
+
+def _place(position: int | None) -> str:
+    return f" ({ordinal(position)} in the queue)" if position else ""
+
+
+def ordinal(n: int) -> str:
+    """Return 1st, 2nd, 3rd, 4th, 11th, 21st..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _first_row(
+    cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> tuple | None:
+    # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open, and the caller's next
+    # cur.sql(...) on this cursor would then raise ResourceInUseException.
+    rows = cur.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
+
+
+def _batch_row(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
+    row = _first_row(
+        cur,
+        """SELECT b.name, b.status, b.created_by, q.archived, bd.archived, q.name, bd.name
+           FROM batches b LEFT JOIN quests q ON q.id = b.quest_id
+           LEFT JOIN badges bd ON bd.id = q.badge_id WHERE b.id = ?""",
+        [batch_id],
+    )
+    if row is None:
+        raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+    return row
+
+
+def publish(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> PublishOutcome:
+    """Queue a draft (or an edited batch); a batch without users is "Published" at once.
+
+    Safe to press twice: a batch already in the queue is left as it is (`changed` is False).
+    """
+    require(actor, Permission.EDIT_BATCHES)
+
+    def write(c: duckdb.DuckDBPyConnection) -> PublishOutcome:
+        name, status, created_by, quest_archived, badge_archived, quest, badge = _batch_row(
+            c, batch_id
+        )
+        if (
+            status == batch_state.DRAFT
+            and created_by != actor.username
+            and not actor.can(Permission.SEE_ALL_DRAFTS)
+        ):
+            raise PermissionDenied(
+                f"The draft “{name}” belongs to {created_by}; only they or an admin may publish it."
+            )
+        users, pending = _first_row(
+            c,
+            "SELECT count(*), count(*) FILTER (WHERE status IN ('unpublished', 'in_progress')) "
+            "FROM batch_users WHERE batch_id = ?",
+            [batch_id],
+        )
+        if status in batch_state.QUEUED_STATUSES:
+            return PublishOutcome(batch_id, name, status, users, False, None)
+        if status != batch_state.DRAFT and pending == 0:
+            word = labels.BATCH_STATUS.get(status, status)
+            hint = (
+                f" Use “{labels.RETRY_ERRORS}” to try the users in “{labels.ERROR}” again."
+                if status == batch_state.PARTIALLY_PUBLISHED
+                else " Add users to it first."
+            )
+            raise InputError(f"“{name}” is “{word}” and has no user waiting to be unlocked.{hint}")
+        if quest is None or badge is None:
+            raise InputError(
+                f"The badge quest of “{name}” no longer exists, so the batch cannot be published."
+            )
+        if quest_archived or badge_archived:
+            raise InputError(
+                f"The badge quest “{badge}: {quest}” of “{name}” is archived, so it cannot be "
+                "unlocked. Restore it first, or create a batch for another quest."
+            )
+        c.execute(
+            "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp WHERE id = ?",
+            [batch_id],
+        )
+        # The counters and the status come from the users: none → "Published" at once.
+        batch_state.refresh(c, [batch_id])
+        new_status, users = _first_row(
+            c, "SELECT status, n_users FROM batches WHERE id = ?", [batch_id]
+        )
+        detail = f"{users} user(s) queued" if users else "no users: published at once"
+        audit.record(c, actor, ACTION_PUBLISHED, batch_id, detail)
+        return PublishOutcome(batch_id, name, new_status, users, True, None)
+
+    outcome = in_transaction(cur, write)
+    if outcome.status in batch_state.QUEUED_STATUSES:
+        outcome = PublishOutcome(
+            outcome.batch_id,
+            outcome.name,
+            outcome.status,
+            outcome.users,
+            outcome.changed,
+            queue_position(cur, batch_id),
+        )
+    return outcome
+
+
+def retry_errors(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> int:
+    """Requeue the users in "Error" of a "Partially published" batch; return how many."""
+    require(actor, Permission.EDIT_BATCHES)
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
+        name, status, *_ = _batch_row(c, batch_id)
+        if status != batch_state.PARTIALLY_PUBLISHED:
+            word = labels.BATCH_STATUS.get(status, status)
+            raise InputError(
+                f"“{name}” is “{word}”; only a “{labels.PARTIALLY_PUBLISHED}” batch has errors "
+                "to retry."
+            )
+        n = c.execute(
+            """UPDATE batch_users SET status = 'unpublished', error_reason = NULL,
+                   processed_at = NULL
+               WHERE batch_id = ? AND status = 'error'""",
+            [batch_id],
+        ).fetchone()[0]
+        c.execute("UPDATE batches SET queued_at = current_timestamp WHERE id = ?", [batch_id])
+        batch_state.refresh(c, [batch_id])
+        audit.record(c, actor, ACTION_RETRIED, batch_id, f"{n} user(s) requeued")
+        return n
+
+    return in_transaction(cur, write)
+
+
+def get_rate(cur: duckdb.DuckDBPyConnection) -> float | None:
+    """Return the throttle in unlocks per second, or None for unlimited (the default)."""
+    return stored_rate(cur)
+
+
+def set_rate(cur: duckdb.DuckDBPyConnection, actor: Account, rate: float | None) -> None:
+    """Store the throttle (unlocks per second; None or 0 for unlimited); the worker follows it."""
+    require(actor, Permission.EDIT_BATCHES)
+    try:
+        value = parse_rate(rate)
+    except ValueError:
+        raise InputError(
+            "The publishing rate must be a positive number of unlocks per second, or 0 for "
+            "unlimited."
+        ) from None
+    text = "0" if value is None else f"{value:g}"
+    detail = "unlimited" if value is None else f"{value:g} per second"
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute(
+            "INSERT INTO settings VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [RATE_SETTING, text],
+        )
+        audit.record(c, actor, ACTION_RATE, detail=detail)
+
+    in_transaction(cur, write)
+
+
+def queue(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Return the queued batches in processing order, with their place (1 is processed first)."""
+    cur.complete()  # Finish a result the caller left half-read; cur.sql would refuse to run.
+    return cur.sql(
+        f"""
+        SELECT row_number() OVER (ORDER BY {QUEUE_ORDER}) AS position,
+               id, name, status, queued_at, n_users AS users,
+               n_unpublished + n_in_progress AS pending,
+               CASE WHEN n_users = 0 THEN 0
+                    ELSE (100 * (n_published + n_error) // n_users) END::INTEGER AS progress
+        FROM batches WHERE status IN ('unpublished', 'in_progress')
+        ORDER BY position
+        """
+    ).pl()
+
+
+def queue_position(cur: duckdb.DuckDBPyConnection, batch_id: int) -> int | None:
+    """Return the batch's place in the queue (1 is processed first), or None if it is not queued."""
+    row = _first_row(
+        cur,
+        f"""
+        SELECT position FROM (
+            SELECT id, row_number() OVER (ORDER BY {QUEUE_ORDER}) AS position
+            FROM batches WHERE status IN ('unpublished', 'in_progress')
+        ) WHERE id = ?
+        """,
+        [batch_id],
+    )
+    return row[0] if row else None
+
+
+def anything_queued(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Tell whether a batch is waiting or being published (pages poll only while it is)."""
+    return has_queue(cur)
+
+
+def batch_summary(cur: duckdb.DuckDBPyConnection, batch_id: int) -> dict:
+    """Return a batch's id, name, badge, quest, status word, progress (0-100), users and counts."""
+    row = _first_row(
+        cur,
+        """SELECT b.id, b.name, bd.name, q.name, b.status, b.n_users, b.n_unpublished,
+                  b.n_in_progress, b.n_published, b.n_error
+           FROM batches b LEFT JOIN quests q ON q.id = b.quest_id
+           LEFT JOIN badges bd ON bd.id = q.badge_id WHERE b.id = ?""",
+        [batch_id],
+    )
+    if row is None:
+        raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+    bid, name, badge, quest, status, users, n_unpub, n_prog, n_pub, n_err = row
+    return {
+        "id": bid,
+        "name": name,
+        "badge": badge,
+        "quest": quest,
+        "status": labels.BATCH_STATUS.get(status, status),
+        "progress": batch_state.progress(users, n_pub, n_err, status),
+        "users": users,
+        "counts": {
+            labels.UNPUBLISHED: n_unpub,
+            labels.IN_PROGRESS: n_prog,
+            labels.PUBLISHED: n_pub,
+            labels.ERROR: n_err,
+        },
+    }
+
+
+def error_reasons(cur: duckdb.DuckDBPyConnection, batch_id: int) -> list[tuple[str, int]]:
+    """Return each error reason of the batch's users with how many users have it, most first."""
+    return cur.execute(
+        """SELECT coalesce(error_reason, 'No reason recorded.'), count(*)::INTEGER AS n
+           FROM batch_users WHERE batch_id = ? AND status = 'error'
+           GROUP BY 1 ORDER BY n DESC, 1""",
+        [batch_id],
+    ).fetchall()

@@ -1,0 +1,158 @@
+"""Helpers for the publisher's tests: batches made with plain SQL, and the invariants to check.
+
+Batches are inserted directly (not through core.batches, written separately), the way the
+contract between modules says: every write to batch_users refreshes the batch in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from core import batch_state
+from core.errors import InputError
+from core.store import in_transaction
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_batch(
+    cur: duckdb.DuckDBPyConnection,
+    user_ids: list[int] | range,
+    quest_id: int = 1,
+    name: str = "Test batch",
+    created_by: str = "ada",
+) -> int:
+    """Create a draft with these users (all "Unpublished"); return its id."""
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
+        batch_id = c.execute(
+            "INSERT INTO batches (name, quest_id, created_by) VALUES (?, ?, ?) RETURNING id",
+            [name, quest_id, created_by],
+        ).fetchone()[0]
+        _insert_users(c, batch_id, user_ids)
+        batch_state.refresh(c, [batch_id])
+        return batch_id
+
+    return in_transaction(cur, write)
+
+
+def add_users(cur: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[int] | range) -> None:
+    """Add users as core.batches will: a draft stays a draft, a Published batch is queued again."""
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        status = c.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
+        if status not in (batch_state.DRAFT, batch_state.PUBLISHED):
+            raise InputError("To add new users, the batch must have a status of “Published.”")
+        _insert_users(c, batch_id, user_ids)
+        if status == batch_state.PUBLISHED:
+            c.execute(
+                "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp "
+                "WHERE id = ?",
+                [batch_id],
+            )
+        batch_state.refresh(c, [batch_id])
+
+    in_transaction(cur, write)
+
+
+def _insert_users(c: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[int] | range) -> None:
+    if isinstance(user_ids, range) and user_ids.step == 1:
+        c.execute(
+            "INSERT INTO batch_users (batch_id, user_id, added_via, added_by) "
+            "SELECT ?, i, 'cli', 'test' FROM range(?, ?) r(i)",
+            [batch_id, user_ids.start, user_ids.stop],
+        )
+    elif user_ids:
+        c.execute(
+            "INSERT INTO batch_users (batch_id, user_id, added_via, added_by) "
+            "SELECT ?, unnest(?::BIGINT[]), 'cli', 'test'",
+            [batch_id, list(user_ids)],
+        )
+
+
+def add_platform_users(cur: duckdb.DuckDBPyConnection, first: int, last: int) -> None:
+    """Insert active platform users first..last (ids and names derived from the number)."""
+    cur.execute(
+        """INSERT INTO platform_users
+           SELECT i, 'p' || i, 'p' || i || '@example.com', 'p' || i, 'p' || i || '@example.com',
+                  TRUE
+           FROM range(?, ?) r(i)""",
+        [first, last + 1],
+    )
+
+
+def statuses(cur: duckdb.DuckDBPyConnection, batch_id: int) -> dict[int, str]:
+    """Return {user id: status} for a batch."""
+    return dict(
+        cur.execute(
+            "SELECT user_id, status FROM batch_users WHERE batch_id = ?", [batch_id]
+        ).fetchall()
+    )
+
+
+def batch_status(cur: duckdb.DuckDBPyConnection, batch_id: int) -> str:
+    """Return a batch's stored status code."""
+    return cur.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
+
+
+def assert_consistent(cur: duckdb.DuckDBPyConnection) -> None:
+    """Check each batch's counters and status against its users, and each Published user's unlock."""
+    wrong_counts = cur.execute(
+        """SELECT b.id FROM batches b LEFT JOIN (
+               SELECT batch_id, count(*) AS n,
+                      count(*) FILTER (WHERE status = 'unpublished') AS unpub,
+                      count(*) FILTER (WHERE status = 'in_progress') AS prog,
+                      count(*) FILTER (WHERE status = 'published') AS pub,
+                      count(*) FILTER (WHERE status = 'error') AS err
+               FROM batch_users GROUP BY batch_id) c ON c.batch_id = b.id
+           WHERE b.n_users <> coalesce(c.n, 0) OR b.n_unpublished <> coalesce(c.unpub, 0)
+              OR b.n_in_progress <> coalesce(c.prog, 0) OR b.n_published <> coalesce(c.pub, 0)
+              OR b.n_error <> coalesce(c.err, 0)"""
+    ).fetchall()
+    assert wrong_counts == [], f"counters differ from the users in batches {wrong_counts}"
+    for batch_id, status, n_users, n_prog, n_pub, n_err in cur.execute(
+        "SELECT id, status, n_users, n_in_progress, n_published, n_error FROM batches "
+        "WHERE status <> 'draft'"
+    ).fetchall():
+        assert status == batch_state.derive_status(n_users, n_prog, n_pub, n_err), batch_id
+    missing = cur.execute(
+        """SELECT u.batch_id, u.user_id FROM batch_users u JOIN batches b ON b.id = u.batch_id
+           WHERE u.status = 'published' AND NOT EXISTS (
+               SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
+    ).fetchall()
+    assert missing == [], f"published users without an unlock: {missing[:5]}"
+    unexplained = cur.execute(
+        "SELECT count(*) FROM batch_users WHERE status = 'error' AND error_reason IS NULL"
+    ).fetchone()[0]
+    assert unexplained == 0
+    stray = cur.execute(
+        """SELECT count(*) FROM unlocks x WHERE x.batch_id IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM batch_users u WHERE u.batch_id = x.batch_id
+               AND u.user_id = x.user_id AND u.status = 'published')"""
+    ).fetchone()[0]
+    assert stray == 0, "an unlock credited to a batch whose user is not Published"
+
+
+def run_cli(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run `python -m core --db DB ARGS...` from the repository root and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "core", "--db", str(db), *args],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for a `python -m core` subprocess: the repository on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
