@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -119,7 +120,8 @@ def in_transaction(
                     "Another change to the same data kept conflicting with this one. "
                     "Wait a moment and try again."
                 ) from None
-            time.sleep(0.01 * (2**attempt))
+            # Jitter, so writers that collided do not collide again in step.
+            time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
         except BaseException:
             _rollback(cur)
             raise

@@ -6,7 +6,7 @@ import argparse
 
 import duckdb
 
-from core import catalog, users
+from core import catalog, matching, users
 from core.cli.output import print_json
 from core.roles import command_line_account
 
@@ -40,6 +40,7 @@ def run_users(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Import users and print the report."""
     frame = users.read_user_file(args.file)
     report = users.import_users(cur, command_line_account(), frame)
+    matching.sync_user_index(cur)  # keep uploads' matching in step now, not at the next preview
     if args.json:
         print_json(report.as_dict())
         return 0

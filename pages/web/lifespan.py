@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from starlette.concurrency import run_in_threadpool
 
+from core import matching
 from pages.web import runtime
 
 
@@ -14,6 +15,8 @@ from pages.web import runtime
 async def lifespan(_app: object) -> AsyncIterator[None]:
     """Open the data file (demo data on first start) and start the publisher; stop both after."""
     await run_in_threadpool(runtime.database)
+    # A data file changed by the command line may need its matching index brought up to date.
+    await run_in_threadpool(lambda: matching.sync_user_index(runtime.cursor()))
     # The publisher runs on the server, so closing every tab never stops a batch.
     runtime.start_worker()
     try:

@@ -178,7 +178,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """An app whose publisher unlocks 2 users a second, with a draft whose user has left.
+    """An app whose publisher unlocks 1 user a second, with a draft whose user has left.
 
     The draft "Has a leaver" holds lea.leaver (deactivated after being added) and max.stayer.
     """
@@ -199,7 +199,7 @@ def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     )
     cli(db, "import-users", str(DATA / "leaver.csv"))
     con = store.connect(db)
-    store.set_setting(con, "publish_rate", "2")
+    store.set_setting(con, "publish_rate", "1")
     con.close()
     proc, srv = _start(tmp, db, quests)
     yield srv

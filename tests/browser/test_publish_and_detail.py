@@ -1,4 +1,4 @@
-"""In a real browser, with the publisher throttled to 2 unlocks a second: publish a batch built in
+"""In a real browser, with the publisher throttled to 1 unlock a second: publish a batch built in
 the UI and watch it run; a deactivated user ends in "Error"; add users to a published batch."""
 
 from __future__ import annotations

@@ -1,0 +1,553 @@
+"""Drafts and the users of a batch: create, rename, delete, add from an upload or one by one.
+
+Every write checks the role, runs in one transaction, keeps the batch's counters
+(core.batch_state.refresh) and writes the audit log. Adding is all or nothing: the preview is
+computed again inside the transaction, the 5,000-user limit is checked there, and the primary
+key of batch_users means a user can never be in a batch twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from core import audit, batch_state, labels, matching
+from core.catalog import quest as get_quest
+from core.errors import InputError, NotFound, PermissionDenied
+from core.intake import Upload, from_values
+from core.roles import Account, Permission, require
+from core.store import frame, in_transaction, unregister
+
+MAX_NAME_LENGTH = 120
+ADDED_VIA = ("csv", "single", "cli")
+BY_ID, BY_USERNAME = "id", "username"
+
+# Audit actions written here.
+ACTION_CREATED = "batch created"
+ACTION_RENAMED = "draft renamed"
+ACTION_QUEST_CHANGED = "draft quest changed"
+ACTION_DELETED = "draft deleted"
+ACTION_USERS_ADDED = "users added"
+ACTION_USER_REMOVED = "user removed"
+
+
+class UserNotFound(InputError):
+    """No platform user has the given User ID or username."""
+
+
+class AlreadyInBatch(InputError):
+    """The user is in this batch already."""
+
+
+class AlreadyUnlocked(InputError):
+    """The user holds the batch's badge quest already."""
+
+
+class UserInactive(InputError):
+    """The user exists but is deactivated."""
+
+
+class BatchFull(InputError):
+    """Adding would put more than 5,000 users in the batch."""
+
+
+class NotEditable(InputError):
+    """The batch's status does not allow this change."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch with its badge quest and counters."""
+
+    id: int
+    name: str
+    quest_id: int
+    badge: str | None
+    quest: str | None
+    quest_archived: bool
+    status: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    queued_at: datetime | None
+    n_users: int
+    n_unpublished: int
+    n_in_progress: int
+    n_published: int
+    n_error: int
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether the batch is still a draft (never published)."""
+        return self.status == batch_state.DRAFT
+
+    @property
+    def status_label(self) -> str:
+        """Return the spec's word for the status ("Draft" for a draft)."""
+        percent = batch_state.progress(self.n_users, self.n_published, self.n_error, self.status)
+        return batch_state.status_label(self.status, percent)
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding an upload did: how many users were added, and the preview it acted on."""
+
+    batch_id: int
+    added: int
+    preview: matching.Preview
+
+    @property
+    def message(self) -> str:
+        """A confirmation sentence for the page or the command line."""
+        merged = self.preview.counts.get(matching.DUPLICATE, 0)
+        skipped = self.preview.n_errors - merged
+        text = f"{self.added:,} user{'s' if self.added != 1 else ''} added to the batch."
+        if skipped:
+            text += f" {skipped:,} row{'s' if skipped != 1 else ''} not added (see the preview)."
+        if merged:
+            text += f" {merged:,} duplicated row{'s' if merged != 1 else ''} merged."
+        return text
+
+
+@dataclass(frozen=True)
+class AddedUser:
+    """The user a single add put in the batch."""
+
+    batch_id: int
+    user_id: int
+    username: str
+    email: str
+
+    @property
+    def message(self) -> str:
+        """A confirmation sentence for the page or the command line."""
+        return f"{self.username} (User ID {self.user_id}) was added to the batch."
+
+
+_BATCH_SQL = """
+    SELECT b.id, b.name, b.quest_id, g.name AS badge, q.name AS quest,
+           coalesce(q.archived OR g.archived, FALSE) AS quest_archived, b.status, b.created_by,
+           b.created_at, b.updated_at, b.queued_at, b.n_users, b.n_unpublished,
+           b.n_in_progress, b.n_published, b.n_error
+    FROM batches b LEFT JOIN quests q ON q.id = b.quest_id LEFT JOIN badges g ON g.id = q.badge_id
+"""
+
+
+def _clean_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InputError(f"The batch has no name. Type a name in the “{labels.NAME}” field.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(f"The batch name is longer than {MAX_NAME_LENGTH} characters. Shorten it.")
+    return name
+
+
+def _usable_quest(cur: duckdb.DuckDBPyConnection, quest_id: int | None) -> None:
+    if quest_id is None:
+        raise InputError(f"The batch has no badge quest. Pick one in the “{labels.BADGE}” list.")
+    q = get_quest(cur, quest_id)
+    if q.archived:
+        raise InputError(
+            f"The badge quest “{q.badge}: {q.name}” is archived, so it cannot be unlocked. "
+            "Pick another badge quest."
+        )
+
+
+def _read(c: duckdb.DuckDBPyConnection, batch_id: int) -> Batch:
+    rows = c.execute(_BATCH_SQL + " WHERE b.id = ?", [batch_id]).fetchall()
+    if not rows:
+        raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+    return Batch(*rows[0])
+
+
+def _check_owner(actor: Account, batch: Batch, doing: str) -> None:
+    if (
+        batch.is_draft
+        and batch.created_by != actor.username
+        and not actor.can(Permission.SEE_ALL_DRAFTS)
+    ):
+        raise PermissionDenied(
+            f"The draft “{batch.name}” belongs to {batch.created_by}; only they or an admin may "
+            f"{doing} it."
+        )
+
+
+def _claim(c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, doing: str) -> Batch:
+    """Read the batch for a change, touching its row first so concurrent changes conflict early."""
+    c.execute("UPDATE batches SET updated_at = current_timestamp WHERE id = ?", [batch_id])
+    batch = _read(c, batch_id)
+    _check_owner(actor, batch, doing)
+    return batch
+
+
+def _require_draft(batch: Batch, change: str) -> None:
+    if not batch.is_draft:
+        word = labels.BATCH_STATUS.get(batch.status, batch.status)
+        raise NotEditable(
+            f"“{batch.name}” is “{word}”: only a draft's {change}. Create a new batch instead."
+        )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_batch(cur: duckdb.DuckDBPyConnection, batch_id: int, actor: Account | None = None) -> Batch:
+    """Return one batch; with an actor, someone else's draft is refused unless they are an admin."""
+    batch = _read(cur, batch_id)
+    if actor is not None:
+        require(actor, Permission.VIEW)
+        _check_owner(actor, batch, "open")
+    return batch
+
+
+def list_drafts(cur: duckdb.DuckDBPyConnection, actor: Account) -> pl.DataFrame:
+    """Return the drafts the actor may reopen (their own; every draft for admins), newest first."""
+    require(actor, Permission.VIEW)
+    return frame(
+        cur,
+        """SELECT b.id, b.name, b.quest_id, g.name AS badge, q.name AS quest, b.created_by,
+                  b.created_at, b.updated_at, b.n_users
+           FROM batches b LEFT JOIN quests q ON q.id = b.quest_id
+           LEFT JOIN badges g ON g.id = q.badge_id
+           WHERE b.status = 'draft' AND ($all OR b.created_by = $me)
+           ORDER BY b.updated_at DESC, b.id DESC""",
+        {"all": actor.can(Permission.SEE_ALL_DRAFTS), "me": actor.username},
+    )
+
+
+def batch_users(
+    cur: duckdb.DuckDBPyConnection, batch_id: int, status: str | None = None
+) -> pl.DataFrame:
+    """Return a batch's users in the order they were added (newest last).
+
+    Columns: user_id, username, email, added_via (csv|single|cli), status, error_reason,
+    added_by, added_at.
+    """
+    return frame(
+        cur,
+        """SELECT bu.user_id, p.username, p.email, bu.added_via, bu.status, bu.error_reason,
+                  bu.added_by, bu.added_at
+           FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
+           WHERE bu.batch_id = $batch AND ($status IS NULL OR bu.status = $status)
+           ORDER BY bu.added_at, bu.user_id""",
+        {"batch": batch_id, "status": status},
+    )
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def create_draft(cur: duckdb.DuckDBPyConnection, actor: Account, name: str, quest_id: int) -> int:
+    """Save a new draft for a badge quest; return its id."""
+    require(actor, Permission.EDIT_BATCHES)
+    name = _clean_name(name)
+    _usable_quest(cur, quest_id)
+    return in_transaction(cur, lambda c: _create(c, actor, name, quest_id))
+
+
+def _create(c: duckdb.DuckDBPyConnection, actor: Account, name: str, quest_id: int) -> int:
+    batch_id = c.execute(
+        "INSERT INTO batches (name, quest_id, created_by) VALUES (?, ?, ?) RETURNING id",
+        [name, quest_id, actor.username],
+    ).fetchall()[0][0]
+    q = get_quest(c, quest_id)
+    audit.record(c, actor, ACTION_CREATED, batch_id, f"“{name}” for {q.badge}: {q.name}")
+    return batch_id
+
+
+def rename_draft(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, name: str) -> None:
+    """Change a draft's name."""
+    require(actor, Permission.EDIT_BATCHES)
+    name = _clean_name(name)
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        batch = _claim(c, actor, batch_id, "rename")
+        _require_draft(batch, "name can be changed")
+        if batch.name == name:
+            return
+        c.execute("UPDATE batches SET name = ? WHERE id = ?", [name, batch_id])
+        audit.record(c, actor, ACTION_RENAMED, batch_id, f"“{batch.name}” → “{name}”")
+
+    in_transaction(cur, write)
+
+
+def change_draft_quest(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, quest_id: int
+) -> int:
+    """Point a draft at another badge quest; return how many users were removed from it.
+
+    Users who already hold the new quest cannot be unlocked again, so they leave the draft.
+    """
+    require(actor, Permission.EDIT_BATCHES)
+    _usable_quest(cur, quest_id)
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
+        batch = _claim(c, actor, batch_id, "change")
+        _require_draft(batch, "badge quest can be changed")
+        if batch.quest_id == quest_id:
+            return 0
+        removed = c.execute(
+            """DELETE FROM batch_users bu WHERE bu.batch_id = ? AND EXISTS (
+                   SELECT 1 FROM unlocks x WHERE x.user_id = bu.user_id AND x.quest_id = ?)
+               RETURNING user_id""",
+            [batch_id, quest_id],
+        ).fetchall()
+        c.execute("UPDATE batches SET quest_id = ? WHERE id = ?", [quest_id, batch_id])
+        batch_state.refresh(c, [batch_id])
+        q = get_quest(c, quest_id)
+        detail = f"now {q.badge}: {q.name}"
+        if removed:
+            detail += f"; {len(removed)} user(s) who already hold it removed"
+        audit.record(c, actor, ACTION_QUEST_CHANGED, batch_id, detail)
+        return len(removed)
+
+    return in_transaction(cur, write)
+
+
+def delete_draft(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> None:
+    """Delete a draft and its users; a published batch cannot be deleted."""
+    require(actor, Permission.EDIT_BATCHES)
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        batch = _claim(c, actor, batch_id, "delete")
+        _require_draft(batch, "can be deleted")
+        c.execute("DELETE FROM batch_users WHERE batch_id = ?", [batch_id])
+        c.execute("DELETE FROM batches WHERE id = ?", [batch_id])
+        audit.record(
+            c, actor, ACTION_DELETED, batch_id, f"“{batch.name}” with {batch.n_users} user(s)"
+        )
+
+    in_transaction(cur, write)
+
+
+# --- adding users -----------------------------------------------------------------------------
+
+
+def _open_for_adding(c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> Batch:
+    batch = _claim(c, actor, batch_id, "add users to")
+    if batch.status not in (batch_state.DRAFT, batch_state.PUBLISHED):
+        raise NotEditable(labels.ADD_REQUIRES_PUBLISHED)
+    return batch
+
+
+def _insert(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch: Batch, user_ids: list[int], via: str
+) -> int:
+    """Insert users (skipping any already there), keep the counters; return how many went in."""
+    if via not in ADDED_VIA:
+        raise ValueError(f"added_via must be one of {ADDED_VIA}")
+    if not user_ids:
+        return 0
+    name = "users_to_add"
+    c.register(name, pl.DataFrame({"user_id": user_ids}, schema={"user_id": pl.Int64}))
+    try:
+        inserted = c.execute(
+            f"""INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by)
+                SELECT DISTINCT ?, user_id, 'unpublished', ?, ? FROM {name}
+                ON CONFLICT DO NOTHING RETURNING user_id""",
+            [batch.id, via, actor.username],
+        ).fetchall()
+    finally:
+        unregister(c, name)
+    counted = c.execute("SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch.id])
+    total = counted.fetchall()[0][0]
+    if total > matching.LIMIT:
+        # Raising rolls the whole transaction back: nothing from this request is kept.
+        raise BatchFull(matching.over_limit_message(total - len(inserted), len(inserted)))
+    if batch.status == batch_state.PUBLISHED and inserted:
+        # A finished batch with new users goes back to the publisher's queue.
+        c.execute(
+            "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp WHERE id = ?",
+            [batch.id],
+        )
+    batch_state.refresh(c, [batch.id])
+    return len(inserted)
+
+
+def add_upload(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    upload: Upload,
+    added_via: str = "csv",
+) -> AddResult:
+    """Add the good rows of an upload; refuse the whole file if it would overfill the batch."""
+    require(actor, Permission.EDIT_BATCHES)
+    matching.sync_user_index(cur)
+    return in_transaction(cur, lambda c: _add_upload(c, actor, batch_id, upload, added_via))
+
+
+def _add_upload(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, upload: Upload, via: str
+) -> AddResult:
+    batch = _open_for_adding(c, actor, batch_id)
+    # Matched again here, inside the transaction, so what is added is what holds now.
+    result = matching.classify(c, upload, batch.quest_id, batch.id)
+    if result.over_limit:
+        raise BatchFull(result.limit_message)
+    added = _insert(c, actor, batch, result.user_ids_to_add(), via)
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n and s != matching.OK)
+    audit.record(
+        c,
+        actor,
+        ACTION_USERS_ADDED,
+        batch.id,
+        f"{added} added from “{upload.filename}” ({via})"
+        + (f"; not added: {counts}" if counts else ""),
+    )
+    return AddResult(batch.id, added, result)
+
+
+def add_single(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    by: str,
+    value: str,
+    added_via: str = "single",
+) -> AddedUser:
+    """Add one user found by User ID (by="id") or username (by="username").
+
+    Raises UserNotFound, AlreadyInBatch, AlreadyUnlocked, UserInactive or BatchFull (all
+    InputError) with a message for the field.
+    """
+    require(actor, Permission.EDIT_BATCHES)
+    matching.sync_user_index(cur)
+    return in_transaction(cur, lambda c: _add_single(c, actor, batch_id, by, value, added_via))
+
+
+def _add_single(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, by: str, value: str, via: str
+) -> AddedUser:
+    if by not in (BY_ID, BY_USERNAME):
+        raise ValueError(f"by must be {BY_ID!r} or {BY_USERNAME!r}")
+    value = (value or "").strip()
+    what = labels.USER_ID if by == BY_ID else labels.USERNAME.lower()
+    if not value:
+        raise UserNotFound(f"Type a {what} first.")
+    batch = _open_for_adding(c, actor, batch_id)
+    upload = from_values(ids=[value]) if by == BY_ID else from_values(usernames=[value])
+    row = matching.classify(c, upload, batch.quest_id, batch.id).rows.row(0, named=True)
+    status = row["status"]
+    if status != matching.OK:
+        if status in (matching.NOT_FOUND, matching.MISMATCH):
+            hint = " A user ID has digits only." if by == BY_ID else " Check the spelling."
+            raise UserNotFound(f"No user has the {what} “{value}”.{hint}")
+        who = _describe(c, row["user_id"])
+        if status == matching.ALREADY_IN_BATCH:
+            raise AlreadyInBatch(f"{who} is already in this batch.")
+        if status == matching.ALREADY_UNLOCKED:
+            raise AlreadyUnlocked(
+                f"{who} already has the badge quest “{batch.badge}: {batch.quest}” "
+                "(from an earlier batch), so it is not added again."
+            )
+        raise UserInactive(f"{who} is deactivated, so the badge cannot be unlocked for them.")
+    if batch.n_users >= matching.LIMIT:
+        raise BatchFull(
+            f"This batch already has {batch.n_users:,} users, the most a batch can hold. "
+            "Put more users in another batch."
+        )
+    added = _insert(c, actor, batch, [row["user_id"]], via)
+    if not added:  # cannot happen after the check above; kept as a guard for the invariant
+        raise AlreadyInBatch(f"{_describe(c, row['user_id'])} is already in this batch.")
+    user_id, username, email = c.execute(
+        "SELECT id, username, email FROM platform_users WHERE id = ?", [row["user_id"]]
+    ).fetchall()[0]
+    audit.record(c, actor, ACTION_USERS_ADDED, batch.id, f"1 added by {by} ({via}): {user_id}")
+    return AddedUser(batch.id, user_id, username, email)
+
+
+def _describe(c: duckdb.DuckDBPyConnection, user_id: int) -> str:
+    rows = c.execute("SELECT username FROM platform_users WHERE id = ?", [user_id]).fetchall()
+    return f"{rows[0][0]} (User ID {user_id})" if rows else f"User ID {user_id}"
+
+
+def remove_user(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, user_id: int
+) -> None:
+    """Take a user out of a draft (before publishing)."""
+    require(actor, Permission.EDIT_BATCHES)
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        batch = _claim(c, actor, batch_id, "change")
+        _require_draft(batch, "users can be removed")
+        gone = c.execute(
+            "DELETE FROM batch_users WHERE batch_id = ? AND user_id = ? RETURNING user_id",
+            [batch_id, user_id],
+        ).fetchall()
+        if not gone:
+            raise NotFound(f"User ID {user_id} is not in the batch “{batch.name}”.")
+        batch_state.refresh(c, [batch_id])
+        audit.record(c, actor, ACTION_USER_REMOVED, batch_id, f"User ID {user_id}")
+
+    in_transaction(cur, write)
+
+
+# --- several steps at once (the command line) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FillResult:
+    """What create_batch / add_to_batch did: the batch, each file's result, the single adds."""
+
+    batch_id: int
+    files: tuple[AddResult, ...]
+    users: tuple[AddedUser, ...]
+
+    @property
+    def added(self) -> int:
+        """Return how many users were added in all."""
+        return sum(f.added for f in self.files) + len(self.users)
+
+
+def create_batch(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    name: str,
+    quest_id: int,
+    uploads: list[Upload] | tuple[Upload, ...] = (),
+    user_ids: list[str] | tuple[str, ...] = (),
+    added_via: str = "cli",
+) -> FillResult:
+    """Create a draft and add files and User IDs to it, all in one transaction (all or nothing)."""
+    require(actor, Permission.EDIT_BATCHES)
+    name = _clean_name(name)
+    _usable_quest(cur, quest_id)
+    matching.sync_user_index(cur)
+
+    def write(c: duckdb.DuckDBPyConnection) -> FillResult:
+        batch_id = _create(c, actor, name, quest_id)
+        return _fill(c, actor, batch_id, uploads, user_ids, added_via)
+
+    return in_transaction(cur, write)
+
+
+def add_to_batch(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    uploads: list[Upload] | tuple[Upload, ...] = (),
+    user_ids: list[str] | tuple[str, ...] = (),
+    added_via: str = "cli",
+) -> FillResult:
+    """Add files and User IDs to a batch in one transaction: any refusal adds nothing."""
+    require(actor, Permission.EDIT_BATCHES)
+    matching.sync_user_index(cur)
+    return in_transaction(cur, lambda c: _fill(c, actor, batch_id, uploads, user_ids, added_via))
+
+
+def _fill(
+    c: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    uploads: list[Upload] | tuple[Upload, ...],
+    user_ids: list[str] | tuple[str, ...],
+    via: str,
+) -> FillResult:
+    # Each step sees the ones before it: a user in two files is "already in batch" the second time.
+    files = tuple(_add_upload(c, actor, batch_id, upload, via) for upload in uploads)
+    users = tuple(_add_single(c, actor, batch_id, BY_ID, value, via) for value in user_ids)
+    return FillResult(batch_id, files, users)

@@ -1,0 +1,132 @@
+"""`batch create` and `batch add`: build a draft from files and User IDs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+import duckdb
+import polars as pl
+
+from core import batches
+from core.cli.output import print_json
+from core.errors import InputError
+from core.intake import read_upload_file
+from core.roles import command_line_account
+
+_RULES = (
+    "Files are read like the upload dialog reads them (CSV or .xlsx with the columns ID, "
+    "Username and/or Registered email); their rows that are not found, mismatched, duplicated, "
+    "already in the batch, already unlocked or deactivated are skipped and reported. A --user "
+    "that cannot be added, or a file that would put more than 5,000 users in the batch, "
+    "refuses the whole command: nothing is changed."
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the create and add subcommands to `batch`."""
+    create = subparsers.add_parser(
+        "create",
+        help="create a draft batch for a badge quest, optionally with users",
+        description="Create a draft batch and print its id. " + _RULES,
+        epilog="Example: python -m core batch create --name 'Hackathon winners' --quest 3 "
+        "--csv winners.csv --user 1042",
+    )
+    create.add_argument("--name", required=True, help="the batch's name")
+    create.add_argument(
+        "--quest", type=int, required=True, metavar="QID", help="the badge quest to unlock"
+    )
+    _user_options(create)
+    create.add_argument("--json", action="store_true", help='print {"id": …} instead of the id')
+    create.set_defaults(handler=run_create)
+
+    add = subparsers.add_parser(
+        "add",
+        help="add users to a draft or a Published batch from files and User IDs",
+        description="Add users to a batch. A Published batch is queued again for its new "
+        "users; other statuses cannot take users. " + _RULES,
+        epilog="Example: python -m core batch add 12 --csv more.csv --user 77",
+    )
+    add.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    _user_options(add)
+    add.add_argument("--json", action="store_true", help="print what was added as JSON")
+    add.set_defaults(handler=run_add)
+
+
+def _user_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--csv",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a .csv or .xlsx user list (repeat for several files)",
+    )
+    parser.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a User ID to add (repeat for several users)",
+    )
+
+
+def run_create(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Create the draft, add the users, print the id."""
+    uploads = [read_upload_file(path) for path in args.csv]
+    result = batches.create_batch(
+        cur, command_line_account(), args.name, args.quest, uploads, args.user, added_via="cli"
+    )
+    if args.json:
+        print_json({"id": result.batch_id})
+    else:
+        print(result.batch_id)
+    _report(result)
+    return 0
+
+
+def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """Add the users and say how many went in."""
+    if not args.csv and not args.user:
+        raise InputError("Say what to add: give at least one --csv FILE or --user ID.")
+    uploads = [read_upload_file(path) for path in args.csv]
+    result = batches.add_to_batch(
+        cur, command_line_account(), args.batch_id, uploads, args.user, added_via="cli"
+    )
+    if args.json:
+        print_json(
+            {
+                "id": result.batch_id,
+                "added": result.added,
+                "files": [
+                    {"file": f.preview.filename, "added": f.added, **f.preview.counts}
+                    for f in result.files
+                ],
+                "users": [u.user_id for u in result.users],
+            }
+        )
+    else:
+        print(
+            f"{result.added:,} user{'s' if result.added != 1 else ''} added to batch "
+            f"{result.batch_id}."
+        )
+        _report(result, sys.stdout)
+    return 0
+
+
+def _report(result: batches.FillResult, out: TextIO | None = None) -> None:
+    """Say per file what was skipped (on stderr for `create`, whose stdout is only the id)."""
+    out = out or sys.stderr
+    for f in result.files:
+        skipped = f.preview.error_rows()
+        line = f"{f.preview.filename}: {f.added:,} added"
+        if skipped.height:
+            groups = skipped.group_by("status", maintain_order=True).agg(pl.col("row"))
+            parts = []
+            for status, rows in groups.iter_rows():
+                shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
+                parts.append(f"{status} (row{'s' if len(rows) > 1 else ''} {shown})")
+            line += "; not added: " + "; ".join(parts)
+        print(line, file=out)
+    for u in result.users:
+        print(u.message, file=out)

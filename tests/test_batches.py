@@ -1,0 +1,354 @@
+"""Drafts and batch users: create, rename, delete, add from files or one by one, remove, roles."""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+from conftest import DATA
+from fixtures_batches import (
+    ANSWER,
+    HOLDS_VISIT_10,
+    INACTIVE_USER,
+    VISIT_10,
+    VISIT_100,
+    make_batch_world,
+    make_draft,
+    upload,
+)
+
+from core import audit, batch_state, batches, catalog, intake, labels, matching
+from core.errors import InputError, NotFound, PermissionDenied
+from core.roles import Account
+
+
+@pytest.fixture
+def batch_world(small_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """small_world plus users 11 "Renée", 12 "JÜRGEN", and user 7 holding quest 1."""
+    return make_batch_world(small_world)
+
+
+@pytest.fixture
+def draft(batch_world: duckdb.DuckDBPyConnection, accounts: dict[str, Account]) -> int:
+    """An empty draft of the dev account "dan" for quest 1."""
+    return make_draft(batch_world, accounts["dev"])
+
+
+def members(cur: duckdb.DuckDBPyConnection, batch_id: int) -> list[int]:
+    return sorted(batches.batch_users(cur, batch_id)["user_id"].to_list())
+
+
+def actions(cur: duckdb.DuckDBPyConnection, batch_id: int) -> list[str]:
+    return audit.entries(cur, batch_id)["action"].to_list()[::-1]
+
+
+def stored(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
+    return cur.execute(
+        "SELECT status, n_users, n_unpublished, queued_at IS NOT NULL FROM batches WHERE id = ?",
+        [batch_id],
+    ).fetchall()[0]
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+def test_a_draft_is_saved_with_its_name_and_quest_and_audited(batch_world, accounts) -> None:
+    batch_id = batches.create_draft(batch_world, accounts["dev"], "  Spring   onboarding ", 1)
+    batch = batches.get_batch(batch_world, batch_id)
+    assert (batch.name, batch.quest_id, batch.status, batch.created_by) == (
+        "Spring onboarding",
+        VISIT_10,
+        "draft",
+        "dan",
+    )
+    assert (batch.badge, batch.quest, batch.n_users, batch.is_draft) == (
+        "Explorer",
+        "Visit 10 pages",
+        0,
+        True,
+    )
+    assert batch.status_label == labels.DRAFT
+    assert actions(batch_world, batch_id) == [batches.ACTION_CREATED]
+
+
+def test_a_draft_needs_a_name(batch_world, accounts) -> None:
+    with pytest.raises(InputError, match="no name"):
+        batches.create_draft(batch_world, accounts["dev"], "   ", VISIT_10)
+    with pytest.raises(InputError, match="longer than 120"):
+        batches.create_draft(batch_world, accounts["dev"], "x" * 121, VISIT_10)
+
+
+def test_a_draft_for_an_archived_or_unknown_quest_is_refused(batch_world, accounts) -> None:
+    catalog.set_quest_archived(batch_world, accounts["admin"], ANSWER)
+    with pytest.raises(InputError, match="is archived"):
+        batches.create_draft(batch_world, accounts["dev"], "Mentors", ANSWER)
+    with pytest.raises(NotFound):
+        batches.create_draft(batch_world, accounts["dev"], "Ghost", 999)
+    assert batches.list_drafts(batch_world, accounts["admin"]).is_empty()
+
+
+def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts) -> None:
+    analyst = accounts["analyst"]
+    with pytest.raises(PermissionDenied):
+        batches.create_draft(batch_world, analyst, "Mine", VISIT_10)
+    for attempt in (
+        lambda: batches.rename_draft(batch_world, analyst, draft, "New"),
+        lambda: batches.change_draft_quest(batch_world, analyst, draft, VISIT_100),
+        lambda: batches.delete_draft(batch_world, analyst, draft),
+        lambda: batches.add_upload(batch_world, analyst, draft, upload("ID\n1\n")),
+        lambda: batches.add_single(batch_world, analyst, draft, "id", "1"),
+        lambda: batches.remove_user(batch_world, analyst, draft, 1),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert members(batch_world, draft) == []
+
+
+def test_drafts_are_listed_for_their_creator_and_for_admins(batch_world, draft, accounts) -> None:
+    other = Account("deb", accounts["dev"].role)
+    mine = batches.create_draft(batch_world, other, "Deb's", VISIT_100)
+    assert batches.list_drafts(batch_world, accounts["dev"])["id"].to_list() == [draft]
+    assert batches.list_drafts(batch_world, other)["id"].to_list() == [mine]
+    assert sorted(batches.list_drafts(batch_world, accounts["admin"])["id"]) == [draft, mine]
+    assert batches.list_drafts(batch_world, accounts["analyst"]).is_empty()
+
+
+def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
+    batch_world, draft, accounts
+) -> None:
+    other = Account("deb", accounts["dev"].role)
+    with pytest.raises(PermissionDenied, match="belongs to dan"):
+        batches.get_batch(batch_world, draft, other)
+    with pytest.raises(PermissionDenied):
+        batches.add_single(batch_world, other, draft, "id", "1")
+    assert batches.get_batch(batch_world, draft, accounts["admin"]).id == draft
+    batches.add_single(batch_world, accounts["admin"], draft, "id", "1")
+    assert members(batch_world, draft) == [1]
+
+
+def test_a_draft_can_be_renamed(batch_world, draft, accounts) -> None:
+    batches.rename_draft(batch_world, accounts["dev"], draft, "Summer onboarding")
+    assert batches.get_batch(batch_world, draft).name == "Summer onboarding"
+    assert actions(batch_world, draft)[-1] == batches.ACTION_RENAMED
+    with pytest.raises(InputError):
+        batches.rename_draft(batch_world, accounts["dev"], draft, "")
+
+
+def test_changing_a_drafts_quest_removes_the_users_who_already_hold_it(
+    batch_world, accounts
+) -> None:
+    dev = accounts["dev"]
+    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
+    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
+    assert batches.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 1
+    batch = batches.get_batch(batch_world, batch_id)
+    assert (batch.quest_id, batch.n_users) == (VISIT_10, 1)
+    assert members(batch_world, batch_id) == [1]
+    assert batches.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 0
+
+
+def test_a_draft_can_be_deleted_with_its_users(batch_world, draft, accounts) -> None:
+    batches.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
+    batches.delete_draft(batch_world, accounts["dev"], draft)
+    with pytest.raises(NotFound):
+        batches.get_batch(batch_world, draft)
+    assert members(batch_world, draft) == []
+    assert actions(batch_world, draft)[-1] == batches.ACTION_DELETED
+
+
+def test_a_published_batch_cannot_be_renamed_deleted_or_emptied(batch_world, accounts) -> None:
+    admin = accounts["admin"]  # batch 1 of batch_world is Published
+    with pytest.raises(batches.NotEditable, match="only a draft"):
+        batches.rename_draft(batch_world, admin, 1, "New name")
+    with pytest.raises(batches.NotEditable):
+        batches.delete_draft(batch_world, admin, 1)
+    with pytest.raises(batches.NotEditable):
+        batches.remove_user(batch_world, admin, 1, HOLDS_VISIT_10)
+    assert batches.get_batch(batch_world, 1).name == "Old"
+
+
+# --- adding an upload -------------------------------------------------------------------------
+
+
+def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts) -> None:
+    text = f"ID;Username\n1;\n2;\n999;\n;user1\n{INACTIVE_USER};\n{HOLDS_VISIT_10};\n1;user3\n"
+    result = batches.add_upload(batch_world, accounts["dev"], draft, upload(text, "spring.csv"))
+    assert result.added == 2
+    assert members(batch_world, draft) == [1, 2]
+    assert result.message == (
+        "2 users added to the batch. 4 rows not added (see the preview). 1 duplicated row merged."
+    )
+    frame = batches.batch_users(batch_world, draft)
+    assert frame.columns[:6] == [
+        "user_id", "username", "email", "added_via", "status", "error_reason",
+    ]  # fmt: skip
+    assert frame.select("username", "email", "added_via", "status").rows() == [
+        ("user1", "user1@example.com", "csv", "unpublished"),
+        ("user2", "user2@example.com", "csv", "unpublished"),
+    ]
+    batch = batches.get_batch(batch_world, draft)
+    assert (batch.status, batch.n_users, batch.n_unpublished) == ("draft", 2, 2)
+    assert "2 added from “spring.csv” (csv)" in audit.entries(batch_world, draft)["detail"][0]
+
+
+def test_an_upload_sees_the_users_already_in_the_batch(batch_world, draft, accounts) -> None:
+    dev = accounts["dev"]
+    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    result = batches.add_upload(batch_world, dev, draft, upload("ID\n2\n3\n"))
+    assert result.added == 1
+    assert result.preview.counts[matching.ALREADY_IN_BATCH] == 1
+    assert members(batch_world, draft) == [1, 2, 3]
+
+
+def test_an_upload_that_would_overfill_the_batch_adds_nothing(batch_world, draft, accounts) -> None:
+    batch_world.execute(
+        "INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
+        "'u' || i || '@x.org', TRUE FROM range(13, 5003) r(i)"
+    )
+    batch_world.execute("UPDATE platform_users SET active = TRUE")
+    batches.add_single(batch_world, accounts["dev"], draft, "id", "5002")
+    big = intake.read_upload_file(DATA / "users_5001.csv")  # 5,000 can go in: user 7 cannot
+    with pytest.raises(batches.BatchFull, match=r"5,001 users in all, over the limit of 5,000"):
+        batches.add_upload(batch_world, accounts["dev"], draft, big)
+    assert members(batch_world, draft) == [5002]
+    assert batches.get_batch(batch_world, draft).n_users == 1
+
+
+def test_adding_to_a_published_batch_queues_it_again(batch_world, accounts) -> None:
+    admin = accounts["admin"]  # batch 1: Published, user 7 Published
+    result = batches.add_upload(batch_world, admin, 1, upload("ID\n1\n2\n"))
+    assert result.added == 2
+    status, n_users, n_unpublished, queued = stored(batch_world, 1)
+    assert (n_users, n_unpublished, queued) == (3, 2, True)
+    assert status in batch_state.QUEUED_STATUSES
+    assert status == batch_state.derive_status(3, 0, 1, 0)
+
+
+def test_adding_nothing_to_a_published_batch_leaves_it_published(batch_world, accounts) -> None:
+    result = batches.add_upload(batch_world, accounts["admin"], 1, upload("ID\n999\n"))
+    assert result.added == 0
+    assert stored(batch_world, 1) == ("published", 1, 0, False)
+
+
+@pytest.mark.parametrize("status", ["unpublished", "in_progress", "partially_published"])
+def test_a_batch_that_is_not_draft_or_published_takes_no_users(
+    batch_world, accounts, status: str
+) -> None:
+    batch_world.execute("UPDATE batches SET status = ? WHERE id = 1", [status])
+    with pytest.raises(batches.NotEditable, match=labels.ADD_REQUIRES_PUBLISHED):
+        batches.add_upload(batch_world, accounts["admin"], 1, upload("ID\n1\n"))
+    with pytest.raises(batches.NotEditable, match=labels.ADD_REQUIRES_PUBLISHED):
+        batches.add_single(batch_world, accounts["admin"], 1, "id", "1")
+    assert members(batch_world, 1) == [HOLDS_VISIT_10]
+
+
+def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
+    batch_world, draft, accounts
+) -> None:
+    text = "ID\n" + "\n".join(str(i) for i in range(1, 7)) + "\n"
+    errors: list[Exception] = []
+
+    def add() -> None:
+        try:
+            batches.add_upload(batch_world.cursor(), accounts["dev"], draft, upload(text))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert members(batch_world, draft) == [1, 2, 3, 4, 5, 6]
+    assert batches.get_batch(batch_world, draft).n_users == 6
+
+
+# --- adding one user --------------------------------------------------------------------------
+
+
+def test_a_single_user_is_added_by_id_or_by_username(batch_world, draft, accounts) -> None:
+    dev = accounts["dev"]
+    added = batches.add_single(batch_world, dev, draft, "id", " 3 ")
+    assert (added.user_id, added.username, added.email) == (3, "user3", "user3@example.com")
+    assert added.message == "user3 (User ID 3) was added to the batch."
+    added = batches.add_single(batch_world, dev, draft, "username", "RENÉE")
+    assert added.username == "Renée"
+    frame = batches.batch_users(batch_world, draft)
+    assert frame.select("user_id", "added_via").rows() == [(3, "single"), (11, "single")]
+    assert batches.get_batch(batch_world, draft).n_users == 2
+
+
+@pytest.mark.parametrize(
+    ("by", "value", "error", "message"),
+    [
+        ("id", "999", batches.UserNotFound, "No user has the User ID “999”"),
+        ("id", "12a", batches.UserNotFound, "digits only"),
+        ("id", "", batches.UserNotFound, "Type a User ID first"),
+        ("username", "ghost", batches.UserNotFound, "No user has the username “ghost”"),
+        ("id", "7", batches.AlreadyUnlocked, "user7 .* already has the badge quest"),
+        ("id", "10", batches.UserInactive, "user10 .* is deactivated"),
+        ("username", "user1", batches.AlreadyInBatch, "user1 .* is already in this batch"),
+    ],
+)
+def test_a_single_user_that_cannot_be_added_gets_a_clear_refusal(
+    batch_world, draft, accounts, by: str, value: str, error: type, message: str
+) -> None:
+    batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    with pytest.raises(error, match=message):
+        batches.add_single(batch_world, accounts["dev"], draft, by, value)
+    assert issubclass(error, InputError)
+    assert members(batch_world, draft) == [1]
+
+
+def test_a_single_user_cannot_go_into_a_full_batch(batch_world, draft, accounts) -> None:
+    batch_world.execute(
+        "INSERT INTO batch_users (batch_id, user_id, added_via, added_by) "
+        "SELECT ?, i, 'cli', 'test' FROM range(100000, 105000) r(i)",
+        [draft],
+    )
+    with pytest.raises(batches.BatchFull, match="5,000"):
+        batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+
+
+# --- removing ---------------------------------------------------------------------------------
+
+
+def test_a_user_can_be_removed_from_a_draft(batch_world, draft, accounts) -> None:
+    dev = accounts["dev"]
+    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    batches.remove_user(batch_world, dev, draft, 1)
+    assert members(batch_world, draft) == [2]
+    assert batches.get_batch(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[-1] == batches.ACTION_USER_REMOVED
+    with pytest.raises(NotFound, match="not in the batch"):
+        batches.remove_user(batch_world, dev, draft, 1)
+
+
+# --- several steps in one transaction ---------------------------------------------------------
+
+
+def test_create_batch_adds_files_and_ids_together(batch_world, accounts) -> None:
+    result = batches.create_batch(
+        batch_world,
+        accounts["dev"],
+        "From the CLI",
+        VISIT_10,
+        [upload("ID\n1\n2\n", "a.csv"), upload("ID\n2\n3\n", "b.csv")],
+        ["4"],
+    )
+    assert result.added == 4
+    assert [f.added for f in result.files] == [2, 1]
+    assert members(batch_world, result.batch_id) == [1, 2, 3, 4]
+    assert set(batches.batch_users(batch_world, result.batch_id)["added_via"]) == {"cli"}
+
+
+def test_create_batch_with_a_bad_user_leaves_no_draft_behind(batch_world, accounts) -> None:
+    with pytest.raises(batches.UserNotFound):
+        batches.create_batch(
+            batch_world, accounts["dev"], "X", VISIT_10, [upload("ID\n1\n")], ["999"]
+        )
+    assert batches.list_drafts(batch_world, accounts["admin"]).is_empty()
+    assert batch_world.execute("SELECT count(*) FROM batch_users").fetchall()[0][0] == 1
