@@ -109,7 +109,7 @@ def test_the_date_picker_and_operator_set_the_filter(as_admin: Page, server: Ser
     page = as_admin
     open_list(page, server)
     page.get_by_text(labels.MORE_FILTERS).click()
-    page.locator(".st-key-created_op_all").click()
+    page.get_by_role("combobox", name=f"{labels.CREATED_AT} operator").click()
     page.get_by_role("option", name=labels.OP_BEFORE).click()
     wait_idle(page)
     picker = page.locator(".st-key-created_day_all input")
