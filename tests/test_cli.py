@@ -132,3 +132,17 @@ def test_a_locked_data_file_is_reported_without_a_traceback(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "in use by another process" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_publishing_rate_is_shown_and_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    db = str(tmp_path / "x.duckdb")
+    assert main(["--db", db, "rate", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"rate": None}
+    assert main(["--db", db, "rate", "25"]) == 0
+    assert "25 unlocks per second" in capsys.readouterr().out
+    assert main(["--db", db, "rate", "fast"]) == 2
+    assert "positive number" in capsys.readouterr().err
+    assert main(["--db", db, "rate", "0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"rate": None}

@@ -8,7 +8,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from core import batch_list, batch_state, catalog, labels
+from core import batch_list, batch_state, catalog, labels, publisher
 from core.batch_filters import (
     SORT_LABELS,
     BatchFilter,
@@ -183,6 +183,8 @@ def batch_table() -> None:
         return
     sort_header()
     editable = acct.can(Permission.EDIT_BATCHES)
+    # Each "Unpublished" batch shows its place in the publishing queue.
+    places = dict(publisher.queue(cur).select("id", "position").iter_rows()) if running else {}
     for row in result.rows.iter_rows(named=True):
         cols = st.columns([w for _c, _h, w in COLUMNS], vertical_alignment="center")
         cols[0].markdown(formatting.md(row["name"]))
@@ -200,6 +202,8 @@ def batch_table() -> None:
                 )
             else:
                 formatting.status_badge(row["status"])
+                if row["id"] in places:
+                    st.caption(f"{publisher.ordinal(places[row['id']])} in the queue")
         cols[8].page_link(
             pages["batch_detail"],
             label=labels.EDIT if editable else labels.VIEW,
@@ -253,3 +257,24 @@ with chart_right:
         ),
         width="stretch",
     )
+
+if acct.can(Permission.EDIT_BATCHES):
+    with st.expander("Publisher"):
+        worker = session.publisher_status()
+        rate = publisher.get_rate(cur)
+        st.caption(
+            ("Running in the app" if worker and worker.running else "Not running in this app")
+            + (f" · {worker.processed:,} unlocks since start" if worker else "")
+            + (f" · last error: {worker.last_error}" if worker and worker.last_error else "")
+        )
+        new_rate = st.number_input(
+            "Unlocks per second (0 = unlimited)",
+            min_value=0,
+            value=int(rate or 0),
+            step=50,
+            help="A throttle that protects the platform; the publisher follows it at once.",
+        )
+        if st.button("Save rate") and session.attempt(
+            lambda: publisher.set_rate(cur, acct, new_rate) or True
+        ):
+            st.toast("Publishing rate saved.")

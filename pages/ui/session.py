@@ -110,6 +110,12 @@ def show_flash() -> None:
     st.success(message, icon="✅")
 
 
+def publisher_status() -> object | None:
+    """Return the status of this process's publisher (None when it runs elsewhere)."""
+    worker = runtime.worker()
+    return worker.status() if worker is not None else None
+
+
 def wake_publisher() -> None:
     """Tell this process's publisher that work was queued, so it starts now, not at its next poll."""
     worker = runtime.worker()
