@@ -141,6 +141,33 @@ def set_quest_archived(
     in_transaction(cur, write)
 
 
+def set_badge_archived(
+    cur: duckdb.DuckDBPyConnection, actor: Account, badge_id: int, archived: bool = True
+) -> None:
+    """Archive (or restore) a badge: none of its quests is offered for new batches while archived."""
+    require(actor, Permission.MANAGE_CATALOG)
+
+    def write(c: duckdb.DuckDBPyConnection) -> None:
+        found = c.execute("SELECT name FROM badges WHERE id = ?", [badge_id]).fetchall()
+        if not found:
+            raise NotFound(f"There is no badge with id {badge_id}.")
+        c.execute("UPDATE badges SET archived = ? WHERE id = ?", [archived, badge_id])
+        action = "badge archived" if archived else "badge restored"
+        audit.record(c, actor, action, detail=found[0][0])
+
+    in_transaction(cur, write)
+
+
+def badges(cur: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Return every badge with whether it is archived and how many quests it has."""
+    return frame(
+        cur,
+        """SELECT b.id, b.name, b.archived, count(q.id)::INTEGER AS quests
+           FROM badges b LEFT JOIN quests q ON q.badge_id = b.id
+           GROUP BY b.id, b.name, b.archived ORDER BY lower(b.name)""",
+    )
+
+
 def import_badges(
     cur: duckdb.DuckDBPyConnection, actor: Account, table: pl.DataFrame
 ) -> dict[str, int]:

@@ -114,3 +114,17 @@ def test_importing_badges_needs_both_columns(cur: duckdb.DuckDBPyConnection) -> 
         catalog.import_badges(cur, admin, pl.DataFrame({"name": ["x"]}))
     with pytest.raises(InputError, match="no row with both"):
         catalog.import_badges(cur, admin, pl.DataFrame({"badge": ["x"], "quest": [""]}))
+
+
+def test_an_admin_archives_and_restores_a_whole_badge(
+    small_world: duckdb.DuckDBPyConnection,
+) -> None:
+    catalog.set_badge_archived(small_world, admin, 1)
+    assert list(catalog.badge_tree(small_world)) == ["Mentor"]
+    assert catalog.badges(small_world).filter(pl.col("name") == "Explorer")["archived"].item()
+    catalog.set_badge_archived(small_world, admin, 1, archived=False)
+    assert list(catalog.badge_tree(small_world)) == ["Explorer", "Mentor"]
+    with pytest.raises(PermissionDenied):
+        catalog.set_badge_archived(small_world, dev, 1)
+    with pytest.raises(NotFound):
+        catalog.set_badge_archived(small_world, admin, 42)

@@ -14,6 +14,7 @@ from pages.ui import session
 ADD_BADGE = "Add badge"
 ADD_QUEST = "Add quest"
 ARCHIVE_QUEST = "Archive or restore a quest"
+ARCHIVE_BADGE = "Archive or restore a badge"
 
 acct = session.account()
 cur = session.cursor()
@@ -23,7 +24,9 @@ title_col, menu_col = st.columns([8, 1], vertical_alignment="bottom")
 with title_col:
     session.header(labels.BADGES, [labels.MANAGE, labels.GAMIFICATION, labels.BADGES])
 with menu_col:
-    options = [labels.BATCH_UNLOCK] + ([ADD_BADGE, ADD_QUEST, ARCHIVE_QUEST] if is_admin else [])
+    options = [labels.BATCH_UNLOCK] + (
+        [ADD_BADGE, ADD_QUEST, ARCHIVE_QUEST, ARCHIVE_BADGE] if is_admin else []
+    )
     choice = st.menu_button(labels.MORE_MENU, options, key="badges_menu", help="More actions")
 
 
@@ -81,6 +84,27 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
             st.rerun()
 
 
+@st.dialog(ARCHIVE_BADGE)
+def archive_badge_dialog() -> None:
+    """Archive a badge (none of its quests can be used for new batches) or restore it."""
+    rows = catalog.badges(cur).to_dicts()
+    picked = st.selectbox(
+        labels.BADGE,
+        rows,
+        filter_mode="contains",
+        format_func=lambda r: r["name"] + (" (archived)" if r["archived"] else ""),
+    )
+    if picked is None:
+        return
+    action = "Restore" if picked["archived"] else "Archive"
+    st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
+    if st.button(action, type="primary") and session.attempt(
+        lambda: catalog.set_badge_archived(cur, acct, picked["id"], not picked["archived"]) or True
+    ):
+        st.toast(f"{action}d {picked['name']}.")
+        st.rerun()
+
+
 all_quests = catalog.quests(cur)
 if choice == labels.BATCH_UNLOCK:
     st.switch_page(st.session_state["pages"]["batch_list"])
@@ -90,6 +114,8 @@ elif choice == ADD_QUEST:
     add_quest_dialog(catalog.badge_tree(cur, include_archived=True))
 elif choice == ARCHIVE_QUEST:
     archive_dialog(all_quests)
+elif choice == ARCHIVE_BADGE:
+    archive_badge_dialog()
 
 badge_count = all_quests["badge_id"].n_unique()
 m1, m2, m3 = st.columns(3)
