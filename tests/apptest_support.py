@@ -7,8 +7,10 @@ the cookie path ends in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import demo, store
@@ -51,6 +53,12 @@ def app_as(username: str | None, page: str | None = None, **query: str) -> AppTe
     return at
 
 
-def reset_runtime() -> None:
-    """Close the process's connections so the next test opens its own data file."""
+def serve_demo_store(tmp: Path) -> Iterator[Path]:
+    """Point the app at a fresh demo data file for a test module; close it afterwards."""
+    path = make_demo_store(tmp / "demo.duckdb")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("BATCH_UNLOCK_DB", str(path))
+    yield path
+    # Close the process's connections so the next module opens its own data file.
     runtime.close_all()
+    mp.undo()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import labels
-from tests.apptest_support import app_as, make_demo_store, reset_runtime
+from tests.apptest_support import app_as, serve_demo_store
 
 LIST = "pages/screens/batch_list.py"
 NEW = "pages/screens/new_batch.py"
@@ -17,12 +17,8 @@ DETAIL = "pages/screens/batch_detail.py"
 
 @pytest.fixture(scope="module", autouse=True)
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = make_demo_store(tmp_path_factory.mktemp("pages") / "demo.duckdb")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BATCH_UNLOCK_DB", str(path))
-    yield path
-    reset_runtime()
-    mp.undo()
+    """A demo data file that the app of this module's tests serves."""
+    yield from serve_demo_store(tmp_path_factory.mktemp("pages"))
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:

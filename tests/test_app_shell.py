@@ -8,17 +8,13 @@ from pathlib import Path
 import pytest
 
 from core import labels
-from tests.apptest_support import app_as, make_demo_store, reset_runtime
+from tests.apptest_support import app_as, serve_demo_store
 
 
 @pytest.fixture(scope="module", autouse=True)
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = make_demo_store(tmp_path_factory.mktemp("shell") / "demo.duckdb")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("BATCH_UNLOCK_DB", str(path))
-    yield path
-    reset_runtime()
-    mp.undo()
+    """A demo data file that the app of this module's tests serves."""
+    yield from serve_demo_store(tmp_path_factory.mktemp("shell"))
 
 
 def test_a_visitor_without_a_session_is_asked_to_log_in() -> None:
