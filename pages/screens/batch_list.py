@@ -169,7 +169,7 @@ def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs."""
     result = batch_list.list_batches(cur, acct, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
-    poll = "1s" if running else None
+    poll = "2s" if running else None
     if poll != st.session_state.get("list_poll"):
         st.session_state["list_poll"] = poll
         st.rerun()  # the fragment's timer is set when the page runs
@@ -227,9 +227,20 @@ export_col.download_button(
     help="The whole filtered list (every page), ready for a spreadsheet.",
 )
 
+
+@st.cache_data(ttl=30, show_spinner=False)
+def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The two charts' data for a view; cached briefly, as they read millions of unlocks."""
+    del view, username, role  # cache keys: the same view for the same viewer
+    return (
+        batch_list.unlocks_by_week(cur, acct, flt, tz),
+        batch_list.batches_by_status(cur, acct, flt, tz),
+    )
+
+
+weekly, by_status = chart_data(view_key, tz, acct.username, acct.role.value)
 chart_left, chart_right = st.columns([3, 2])
 with chart_left:
-    weekly = batch_list.unlocks_by_week(cur, acct, flt, tz)
     if weekly.height:
         st.altair_chart(
             alt.Chart(weekly.to_pandas(), title="Unlocks per week, by badge")
@@ -245,7 +256,6 @@ with chart_left:
     else:
         st.caption("No unlock yet for these batches.")
 with chart_right:
-    by_status = batch_list.batches_by_status(cur, acct, flt, tz)
     st.altair_chart(
         alt.Chart(by_status.to_pandas(), title="Batches by status")
         .mark_bar()

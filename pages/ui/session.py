@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,11 +23,20 @@ from pages.web.auth import COOKIE
 T = TypeVar("T")
 
 
+_local = threading.local()
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
-    """Return this browser session's cursor (DuckDB wants one per thread/session)."""
-    if "_cursor" not in st.session_state:
-        st.session_state["_cursor"] = runtime.cursor()
-    return st.session_state["_cursor"]
+    """Return this thread's cursor on the process's database.
+
+    One per thread, not per session: a session's new script run can start while its previous
+    run (or a live fragment) is still in a query on another thread, and a DuckDB cursor refuses
+    concurrent calls.
+    """
+    con = runtime.database()
+    if getattr(_local, "con", None) is not con:  # first use here, or the database was reopened
+        _local.con, _local.cursor = con, con.cursor()
+    return _local.cursor
 
 
 def _oidc_configured() -> bool:
