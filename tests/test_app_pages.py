@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import labels
+from pages.ui import formatting
 from tests.apptest_support import app_as, serve_demo_store
 
 LIST = "pages/screens/batch_list.py"
@@ -116,7 +117,7 @@ def test_the_detail_of_a_running_batch_disables_adding_and_says_why() -> None:
 def test_the_detail_of_a_published_batch_offers_both_upload_types() -> None:
     batch_id, name = batch_with_status("published")
     at = app_as("dev", DETAIL, id=str(batch_id)).run()
-    assert at.title[0].value == name
+    assert at.title[0].value == formatting.md(name)  # shown literally, never as markdown
     assert at.radio(key=f"detail_{batch_id}_type").options == [labels.MULTIPLE, labels.SINGLE]
     counts = {m.label: m.value for m in at.metric}
     assert counts[labels.ERROR] == "0"
@@ -144,3 +145,11 @@ def test_reading_pages_writes_nothing() -> None:
     app_as("analyst", LIST).run()
     app_as("analyst", DETAIL, id=str(batch_with_status("published")[0])).run()
     assert query("SELECT count(*), max(id) FROM audit_log") == before
+
+
+def test_user_text_is_escaped_so_markdown_in_a_name_shows_literally() -> None:
+    name = "**bold** [link](http://evil.example) <b>x</b>"
+    escaped = formatting.md(name)
+    assert "\\*\\*bold\\*\\*" in escaped
+    assert "\\[link\\]\\(http" in escaped
+    assert "\\<b\\>" in escaped

@@ -9,7 +9,7 @@ import streamlit as st
 from core import catalog, labels
 from core.csv_safe import to_csv_bytes
 from core.roles import Permission
-from pages.ui import session
+from pages.ui import formatting, session
 
 ADD_BADGE = "Add badge"
 ADD_QUEST = "Add quest"
@@ -38,7 +38,7 @@ def add_badge_dialog() -> None:
     if st.button(ADD_BADGE, type="primary"):
         badge_id = session.attempt(lambda: catalog.add_badge(cur, acct, name, quests.splitlines()))
         if badge_id:
-            st.toast(f"Badge “{name.strip()}” added.")
+            st.toast(formatting.md(f"Badge “{name.strip()}” added."))
             st.rerun()
 
 
@@ -53,7 +53,7 @@ def add_quest_dialog(tree: dict[str, list[catalog.Quest]]) -> None:
         and badge
         and session.attempt(lambda: catalog.add_quest(cur, acct, badges[badge], name))
     ):
-        st.toast(f"Quest “{name.strip()}” added to {badge}.")
+        st.toast(formatting.md(f"Quest “{name.strip()}” added to {badge}."))
         st.rerun()
 
 
@@ -80,7 +80,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
             )
         )
         if done:
-            st.toast(f"{action}d {picked['badge']} › {picked['quest']}.")
+            st.toast(formatting.md(f"{action}d {picked['badge']} › {picked['quest']}."))
             st.rerun()
 
 
@@ -101,7 +101,7 @@ def archive_badge_dialog() -> None:
     if st.button(action, type="primary") and session.attempt(
         lambda: catalog.set_badge_archived(cur, acct, picked["id"], not picked["archived"]) or True
     ):
-        st.toast(f"{action}d {picked['name']}.")
+        st.toast(formatting.md(f"{action}d {picked['name']}."))
         st.rerun()
 
 

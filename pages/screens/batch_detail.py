@@ -34,7 +34,6 @@ if batch.is_draft and can_edit:
 
 session.header(batch.name, [*trail, batch.name])
 st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
-add_users.confirmation(f"detail_{batch.id}")
 session.show_flash()
 
 
@@ -135,7 +134,7 @@ try:
     )
     members = batch_members.list_members(cur, acct, batch.id, query)
 except (ValueError, BatchUnlockError) as exc:
-    st.error(str(exc))
+    st.error(formatting.md(exc))
     st.stop()
 table = add_users.users_table(members.rows, with_status=True)
 if members.total == 0:

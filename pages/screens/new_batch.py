@@ -50,12 +50,13 @@ with publish_col:
         try:
             outcome = publisher.publish(cur, acct, batch.id)
         except BatchUnlockError as exc:
-            st.error(str(exc))
+            st.error(formatting.md(exc))
         else:
             session.wake_publisher()
             session.flash(outcome.message)
             st.switch_page(pages["batch_list"])
 
+session.show_flash()
 if batch is None:
     drafts = batches.list_drafts(cur, acct)
     if drafts.height:
@@ -98,14 +99,16 @@ with st.container(border=True):
                 st.query_params["draft"] = str(new_id)
                 st.rerun()
         else:
-            if name.strip() and name.strip() != batch.name:
+            if not name.strip():
+                st.error("A batch needs a name: type one to find this batch again.")
+            elif name.strip() != batch.name:
                 batches.rename_draft(cur, acct, batch.id, name)
                 st.rerun()
             if picked and picked.id != batch.quest_id:
                 batches.change_draft_quest(cur, acct, batch.id, picked.id)
                 st.rerun()
     except BatchUnlockError as exc:
-        st.error(str(exc))
+        st.error(formatting.md(exc))
 
     if batch is None:
         st.info(
@@ -118,7 +121,6 @@ with st.container(border=True):
         "only you and admins see it"
     )
     add_users.tools(cur, acct, batch, key=f"add_{batch.id}")
-    add_users.confirmation(f"add_{batch.id}")
 
 users = batches.batch_users(cur, batch.id)
 st.subheader(f"Users ({users.height:,} of {labels.MAX_USERS_PER_BATCH:,})")
@@ -132,7 +134,7 @@ else:
         width="stretch",
         on_select="rerun",
         selection_mode="multi-row",
-        key=f"users_{batch.id}",
+        key=f"users_{batch.id}_{st.session_state.get('removals', 0)}",
         height=min(36 * (table.height + 1) + 3, 420),
     )
     selected = picked_rows.selection.rows if picked_rows else []
@@ -147,6 +149,7 @@ else:
                     cur, acct, batch.id, int(table[labels.USER_ID][i])
                 )
             )
+        st.session_state["removals"] = st.session_state.get("removals", 0) + 1
         st.rerun()
 
 with st.expander("Delete this draft"):

@@ -11,7 +11,7 @@ from core import batches, csv_safe, intake, labels, matching
 from core.batches import Batch
 from core.errors import BatchUnlockError
 from core.roles import Account
-from pages.ui import session
+from pages.ui import formatting, session
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {labels.USER_ID: "id", labels.USERNAME: "username"}
@@ -57,19 +57,19 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, k
             upload = intake.read_upload(file.getvalue(), file.name)
             preview = matching.preview(cur, upload, batch.quest_id, batch.id)
     except BatchUnlockError as exc:
-        st.error(str(exc))
+        st.error(formatting.md(exc))
         return
     show_preview(preview, key)
     if preview.over_limit:
-        st.error(preview.limit_message)
+        st.error(formatting.md(preview.limit_message))
     can_upload = preview.users_to_add > 0 and not preview.over_limit
     if st.button(labels.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
         try:
             result = batches.add_upload(cur, acct, batch.id, upload)
         except BatchUnlockError as exc:
-            st.error(str(exc))
+            st.error(formatting.md(exc))
             return
-        st.session_state[f"{key}_added"] = result.message
+        session.flash(result.message)
         session.wake_publisher()  # a published batch was queued again
         st.rerun()
 
@@ -158,7 +158,7 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
                 )
         message = st.session_state.pop(f"{key}_single_msg", None)
         if message:
-            (st.success if message[0] == "ok" else st.error)(message[1])
+            st.error(formatting.md(message[1]))
         if st.button(labels.ADD, key=f"{key}_add", type="primary"):
             try:
                 added = batches.add_single(cur, acct, batch.id, FIND_BY[find_by], value)
@@ -166,19 +166,12 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
                 st.session_state[f"{key}_single_msg"] = ("error", str(exc))
                 st.rerun(scope="fragment")
             else:
-                st.session_state[f"{key}_single_msg"] = ("ok", added.message)
+                session.flash(added.message)
                 session.wake_publisher()
                 st.session_state.pop(value_key, None)
                 st.rerun()  # the users list below must show the new user
 
     form()
-
-
-def confirmation(key: str) -> None:
-    """Show the upload's confirmation once, after its dialog closed."""
-    added = st.session_state.pop(f"{key}_added", None)
-    if added:
-        st.success(added, icon="✅")
 
 
 def users_table(users: pl.DataFrame, with_status: bool) -> pl.DataFrame:

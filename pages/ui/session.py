@@ -72,8 +72,8 @@ def page_requires(permission: Permission) -> Account:
 
 def header(title: str, trail: list[str]) -> None:
     """Show the breadcrumb of the spec's menu path, then the page title."""
-    st.caption(" › ".join(trail))
-    st.title(title)
+    st.caption(" › ".join(formatting.md(t) for t in trail))
+    st.title(formatting.md(title))
 
 
 def attempt(action: Callable[[], T], where: object = None) -> T | None:
@@ -81,9 +81,9 @@ def attempt(action: Callable[[], T], where: object = None) -> T | None:
     try:
         return action()
     except PermissionDenied as exc:
-        (where or st).error(str(exc), icon="🔒")
+        (where or st).error(formatting.md(exc), icon="🔒")
     except BatchUnlockError as exc:
-        (where or st).error(str(exc))
+        (where or st).error(formatting.md(exc))
     return None
 
 
@@ -93,7 +93,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except BatchUnlockError as exc:
-        st.error(str(exc))
+        st.error(formatting.md(exc))
 
 
 FLASH_SECONDS = 15
@@ -117,7 +117,7 @@ def show_flash() -> None:
     if time.monotonic() > until:
         del st.session_state["flash"]
         return
-    st.success(message, icon="✅")
+    st.success(formatting.md(message), icon="✅")
 
 
 def publisher_status() -> object | None:
