@@ -25,22 +25,35 @@ cur = session.cursor()
 tz = formatting.viewer_tz()
 pages = st.session_state["pages"]
 
-flt, notes = parse_query_params({k: st.query_params.get_all(k) for k in st.query_params})
 visible_statuses = dict(status_choices(acct))
-if hidden := [s for s in flt.statuses if s not in visible_statuses]:
-    # A link made by an admin may ask for drafts, which this account cannot see.
-    notes.append(
-        "The link's status filter "
-        + ", ".join(labels.BATCH_STATUS[s] for s in hidden)
-        + " was left out: your role does not see those batches."
-    )
-    flt = flt.changed(statuses=[s for s in flt.statuses if s in visible_statuses])
+
+
+def current_view() -> tuple[BatchFilter, list[str]]:
+    """Read the view from the URL, leaving out what this account may not see (with notes)."""
+    view, notes = parse_query_params({k: st.query_params.get_all(k) for k in st.query_params})
+    if hidden := [s for s in view.statuses if s not in visible_statuses]:
+        # A link made by an admin may ask for drafts, which this account cannot see.
+        notes.append(
+            "The link's status filter "
+            + ", ".join(labels.BATCH_STATUS[s] for s in hidden)
+            + " was left out: your role does not see those batches."
+        )
+        view = view.changed(statuses=[s for s in view.statuses if s in visible_statuses])
+    return view, notes
+
+
+flt, notes = current_view()
 view_key = flt.to_query_string() or "all"  # widgets are re-made whenever the view changes
 
 
-def show(view: BatchFilter) -> None:
-    """Put a view in the URL (so it can be shared) and show it."""
+def go(view: BatchFilter) -> None:
+    """Put a view in the URL, so it can be shared; as a widget callback it costs no extra run."""
     st.query_params.from_dict(view.to_query_params())
+
+
+def show(view: BatchFilter) -> None:
+    """Go to a view read from a widget's value during this run, and show it."""
+    go(view)
     st.rerun()
 
 
@@ -129,10 +142,17 @@ with st.container(border=True):
     if chips:
         chip_cols = st.columns(len(chips) + 1)
         for col, chip in zip(chip_cols, chips, strict=False):
-            if col.button(chip.label, key=f"chip_{chip.key}", icon="✖️", help="Remove this filter"):
-                show(chip.without)
-        if chip_cols[-1].button("Clear all", key="chip_clear", type="tertiary"):
-            show(flt.cleared())
+            col.button(
+                chip.label,
+                key=f"chip_{chip.key}",
+                icon="✖️",
+                help="Remove this filter",
+                on_click=go,
+                args=(chip.without,),
+            )
+        chip_cols[-1].button(
+            "Clear all", key="chip_clear", type="tertiary", on_click=go, args=(flt.cleared(),)
+        )
 
 COLUMNS = [  # (sort column or None, header, width)
     ("name", labels.TITLE, 3),
@@ -147,7 +167,7 @@ COLUMNS = [  # (sort column or None, header, width)
 ]
 
 
-def sort_header() -> None:
+def sort_header(flt: BatchFilter) -> None:
     """Column headers that sort the whole filtered list (not just the page shown)."""
     cols = st.columns([w for _c, _h, w in COLUMNS], vertical_alignment="center")
     for col, (column, header, _w) in zip(cols, COLUMNS, strict=True):
@@ -155,18 +175,24 @@ def sort_header() -> None:
             col.markdown(f"**{header}**")
             continue
         arrow = (" ▼" if flt.desc else " ▲") if flt.sort == column else ""
-        if col.button(
+        col.button(
             f"{header}{arrow}",
             key=f"sort_{column}",
             type="tertiary",
             help=f"Sort by {SORT_LABELS[column]}",
-        ):
-            show(flt.sorted_by(column))
+            on_click=go,
+            args=(flt.sorted_by(column),),
+        )
 
 
 @st.fragment(run_every=st.session_state.get("list_poll"))
 def batch_table() -> None:
-    """The current page of batches; re-queried every few seconds while any of them runs."""
+    """The current page of batches; re-queried every few seconds while any of them runs.
+
+    Sorting and paging change only this part, so they rerun only this fragment, which reads the
+    view from the URL again (their callbacks put it there).
+    """
+    flt, _notes = current_view()
     result = batch_list.list_batches(cur, acct, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
     poll = "2s" if running else None
@@ -181,7 +207,7 @@ def batch_table() -> None:
             else "No batch yet. Use “Create Batch” to make the first one."
         )
         return
-    sort_header()
+    sort_header(flt)
     editable = acct.can(Permission.EDIT_BATCHES)
     # Each "Unpublished" batch shows its place in the publishing queue.
     places = dict(publisher.queue(cur).select("id", "position").iter_rows()) if running else {}
@@ -210,9 +236,13 @@ def batch_table() -> None:
             query_params={"id": str(row["id"])},
         )
     if result.pages > 1:
-        page = st.pagination(result.pages, default=result.page, key=f"pager_{view_key}")
-        if page != result.page:
-            show(flt.with_page(page))
+        pager = f"pager_{flt.to_query_string()}"
+        st.pagination(
+            result.pages,
+            default=result.page,
+            key=pager,
+            on_change=lambda: go(flt.with_page(st.session_state[pager])),
+        )
 
 
 batch_table()
@@ -220,7 +250,8 @@ batch_table()
 export_col, _ = st.columns([1, 4])
 export_col.download_button(
     "Export CSV",
-    data=lambda: batch_list.export_batches(cur, acct, flt, tz),
+    # The view is bound now: the file is built later, outside this run (no URL to read then).
+    data=lambda view=flt: batch_list.export_batches(cur, acct, view, tz),
     file_name="batches.csv",
     mime="text/csv",
     icon="⬇️",
