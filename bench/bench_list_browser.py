@@ -52,7 +52,9 @@ def timed(page: Page, action: Callable[[], None], runs: int, reset: str) -> list
         try:
             settled(page, before)
         except Exception:
-            page.screenshot(path="/tmp/bench_list_browser_failure.png", full_page=True)
+            shot = Path(tempfile.gettempdir()) / "bench_list_browser_failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failure: {shot}")
             raise
         seconds.append(time.perf_counter() - start)
     return seconds
