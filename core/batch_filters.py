@@ -55,7 +55,7 @@ DATE_OPS = (">", "<", "=")
 DEFAULT_SORT = "created_at"
 DEFAULT_DESC = True  # Newest first.
 DATE_COLUMNS = ("created_at", "updated_at")
-DEFAULT_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20  # more Streamlit rows take the browser seconds to lay out
 MAX_PAGE_SIZE = 500
 MAX_NAME_LENGTH = 200
 QUERY_KEYS = ("status", "name", "quest", "badge", "created", "updated", "sort", "page", "size")

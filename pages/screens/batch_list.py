@@ -88,9 +88,13 @@ with st.container(border=True):
             show(flt.changed(statuses=picked))
     with c_name, st.form(f"name_{view_key}", border=False):
         n1, n2 = st.columns([4, 1], vertical_alignment="bottom")
-        name = n1.text_input(labels.BATCH_NAME, value=flt.name, placeholder="Part of a name")
-        if n2.form_submit_button(labels.SEARCH, width="stretch"):
-            show(flt.changed(name=name))
+        name_key = f"name_input_{view_key}"
+        n1.text_input(labels.BATCH_NAME, value=flt.name, placeholder="Part of a name", key=name_key)
+        n2.form_submit_button(
+            labels.SEARCH,
+            width="stretch",
+            on_click=lambda: go(flt.changed(name=st.session_state[name_key])),
+        )
     with c_badge:
         b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
         selected = set(flt.quest_ids) | {
