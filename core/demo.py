@@ -11,7 +11,7 @@ import duckdb
 
 from core import accounts, batch_state
 from core.errors import InputError
-from core.roles import Account, Role, command_line_account
+from core.roles import Role, command_line_account
 from core.store import in_transaction, set_setting
 
 DEFAULT_USERS = 50_000
@@ -321,11 +321,3 @@ def _settle(
                (SELECT user_id FROM batch_users WHERE batch_id = $batch AND status = 'error')""",
             {"batch": batch_id},
         )
-
-
-def demo_account(role: Role) -> Account:
-    """Return the demo account of a role (for tests and docs)."""
-    for username, r, _password, _email in DEMO_ACCOUNTS:
-        if r == role:
-            return Account(username, r)
-    raise KeyError(role)

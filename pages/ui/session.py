@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 import duckdb
@@ -85,15 +84,6 @@ def attempt(action: Callable[[], T], where: object = None) -> T | None:
     except BatchUnlockError as exc:
         (where or st).error(formatting.md(exc))
     return None
-
-
-@contextmanager
-def shown_errors() -> Iterator[None]:
-    """Turn core errors raised in the block into messages on the page."""
-    try:
-        yield
-    except BatchUnlockError as exc:
-        st.error(formatting.md(exc))
 
 
 FLASH_SECONDS = 15

@@ -101,8 +101,3 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
                         args=(q.id, widget),
                     )
     return set(current)
-
-
-def reset_tree_filter(key: str, checked: set[int]) -> None:
-    """Make the badge filter show `checked` (after a chip was removed or filters cleared)."""
-    st.session_state[f"{key}_checked"] = set(checked)
