@@ -24,17 +24,23 @@ class Quest:
     archived: bool
 
 
-def quests(cur: duckdb.DuckDBPyConnection, include_archived: bool = True) -> pl.DataFrame:
-    """Return every badge quest with its badge and how many users hold it, badge by badge."""
+_UNLOCK_COUNTS = """LEFT JOIN (SELECT quest_id, count(*) AS unlocks FROM unlocks GROUP BY quest_id) u
+               ON u.quest_id = q.id"""
+
+
+def quests(
+    cur: duckdb.DuckDBPyConnection, include_archived: bool = True, with_unlocks: bool = True
+) -> pl.DataFrame:
+    """Return every badge quest with its badge (and how many users hold it), badge by badge."""
+    # Counting reads every unlock (millions): dropdowns and trees ask for the names only.
+    unlocks = "coalesce(u.unlocks, 0)::BIGINT" if with_unlocks else "0::BIGINT"
     return frame(
         cur,
-        """
+        f"""
         SELECT q.id, b.id AS badge_id, b.name AS badge, q.name AS quest,
-               (q.archived OR b.archived) AS archived,
-               coalesce(u.unlocks, 0)::BIGINT AS unlocks
+               (q.archived OR b.archived) AS archived, {unlocks} AS unlocks
         FROM quests q JOIN badges b ON b.id = q.badge_id
-        LEFT JOIN (SELECT quest_id, count(*) AS unlocks FROM unlocks GROUP BY quest_id) u
-               ON u.quest_id = q.id
+        {_UNLOCK_COUNTS if with_unlocks else ""}
         WHERE $all OR NOT (q.archived OR b.archived)
         ORDER BY lower(b.name), lower(q.name), q.id
         """,
@@ -62,7 +68,7 @@ def badge_tree(
 ) -> dict[str, list[Quest]]:
     """Return {badge name: [quests]} in display order, for dropdowns."""
     tree: dict[str, list[Quest]] = {}
-    for row in quests(cur, include_archived).iter_rows(named=True):
+    for row in quests(cur, include_archived, with_unlocks=False).iter_rows(named=True):
         tree.setdefault(row["badge"], []).append(
             Quest(row["id"], row["badge_id"], row["badge"], row["quest"], row["archived"])
         )
