@@ -24,7 +24,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import batch_list, batch_state, store
+from core import batch_list, batch_state, store, unlock_counts
 from core.batch_filters import BatchFilter
 from core.roles import Account, Role
 
@@ -90,6 +90,7 @@ def build(cur: duckdb.DuckDBPyConnection, n_batches: int, n_users: int) -> None:
            SELECT u.user_id, b.quest_id, b.id, u.processed_at
            FROM batch_users u JOIN batches b ON b.id = u.batch_id WHERE u.status = 'published'"""
     )
+    unlock_counts.rebuild(cur)
     # The product's own counter upkeep, once for all batches; then restore the history's dates.
     cur.execute("CREATE TEMP TABLE kept AS SELECT id, updated_at FROM batches")
     batch_state.refresh(cur, list(range(1, n_batches + 1)))
@@ -173,6 +174,7 @@ def cases(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, Account, BatchFilte
         ("no filter, by Quest desc", ADMIN, BatchFilter(sort="quest", desc=True)),
         ("no filter, by Status desc", ADMIN, BatchFilter(sort="status", desc=True)),
         ("no filter, by Last updated (newest)", ADMIN, BatchFilter(sort="updated_at")),
+        ("no filter, by Created by", ADMIN, BatchFilter(sort="created_by")),
         ("no filter, by Users, page 100 (not first)", ADMIN, BatchFilter(sort="users", page=100)),
     ]  # fmt: skip
 

@@ -41,21 +41,24 @@ STATUS_CODES = (
     batch_state.PUBLISHED,
     batch_state.PARTIALLY_PUBLISHED,
 )
-SORT_COLUMNS = ("name", "badge", "quest", "users", "status", "created_at", "updated_at")
+SORT_COLUMNS = (
+    "name", "badge", "quest", "users", "status", "created_at", "updated_at", "created_by"
+)  # fmt: skip
 SORT_LABELS = {
     "name": labels.TITLE,
     "badge": labels.BADGE,
     "quest": labels.QUEST,
-    "users": "Users",
+    "users": labels.USERS,
     "status": labels.STATUS,
     "created_at": labels.CREATED_AT,
     "updated_at": labels.LAST_UPDATED,
+    "created_by": labels.CREATED_BY,
 }
 DATE_OPS = (">", "<", "=")
 DEFAULT_SORT = "created_at"
 DEFAULT_DESC = True  # Newest first.
 DATE_COLUMNS = ("created_at", "updated_at")
-DEFAULT_PAGE_SIZE = 20  # more Streamlit rows take the browser seconds to lay out
+DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 500
 MAX_NAME_LENGTH = 200
 QUERY_KEYS = ("status", "name", "quest", "badge", "created", "updated", "sort", "page", "size")

@@ -35,6 +35,7 @@ _SORT_SQL = {
     "status": [_STATUS_RANK, _PROGRESS_SQL],
     "created_at": ["b.created_at"],
     "updated_at": ["b.updated_at"],
+    "created_by": ["lower(b.created_by)"],
 }
 _NAMES = """LEFT JOIN quests q ON q.id = b.quest_id
     LEFT JOIN badges g ON g.id = q.badge_id"""
@@ -249,10 +250,10 @@ def export_batches(
         pl.col("name").alias(labels.TITLE),
         pl.col("badge").alias(labels.BADGE),
         pl.col("quest").alias(labels.QUEST),
-        pl.col("users").alias("Users"),
+        pl.col("users").alias(labels.USERS),
         pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M:%S%:z").alias(labels.CREATED_AT),
         pl.col("updated_at").dt.strftime("%Y-%m-%d %H:%M:%S%:z").alias(labels.LAST_UPDATED),
-        pl.col("created_by").alias("Created by"),
+        pl.col("created_by").alias(labels.CREATED_BY),
         pl.col("status_label").alias(labels.STATUS),
         pl.col("progress").alias("Progress (%)"),
         pl.col("n_unpublished").alias(labels.UNPUBLISHED),
@@ -266,30 +267,38 @@ def export_batches(
 # -- charts ------------------------------------------------------------------------------------
 
 
+OTHER_BADGES = "Other badges"
+
+
 def unlocks_by_week(
-    cur: duckdb.DuckDBPyConnection, viewer: Account, flt: BatchFilter, tz: str
+    cur: duckdb.DuckDBPyConnection,
+    viewer: Account,
+    flt: BatchFilter,
+    tz: str,
+    top_badges: int | None = 8,
 ) -> pl.DataFrame:
     """Return unlocks of the filtered batches per ISO week (in tz) and badge.
 
-    Columns: week (the week's Monday), iso_week ('2026-W14'), badge, unlocks; by week, badge.
+    Columns: week (the week's Monday), iso_week ('2026-W14'), badge, unlocks; by week, then
+    badge. Beyond the `top_badges` with the most unlocks, badges add up as "Other badges" (a
+    chart has that many distinct colours; None keeps every badge).
     """
     where, params = _where(viewer, flt, tz)
     picked = ""
     if flt.is_filtered:
         # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need to
-        # check visibility row by row (the costliest part on millions of unlocks).
-        picked = f"AND u.batch_id IN (SELECT b.id FROM batches b {where})"
+        # check visibility batch by batch.
+        picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
     else:
         params = {}
-    # Count per quest and UTC quarter hour first (every time zone offset is a multiple of
-    # 15 minutes), then convert the few buckets, not the millions of unlocks, to local weeks.
-    return query(
+    # unlock_counts holds a few rows per batch (per UTC quarter hour with unlocks), kept by the
+    # publisher; only the buckets, not the millions of unlocks, are converted to local weeks.
+    weekly = query(
         cur,
         f"""
         WITH buckets AS (
-            SELECT u.quest_id, epoch_us(u.unlocked_at) // 900000000 AS quarter, count(*) AS n
-            FROM unlocks u
-            WHERE u.batch_id IS NOT NULL {picked}
+            SELECT c.quest_id, c.quarter, sum(c.unlocks) AS n
+            FROM unlock_counts c {picked}
             GROUP BY ALL
         ), weeks AS (
             SELECT date_trunc('week', timezone($tz, make_timestamptz(quarter * 900000000)))
@@ -297,12 +306,27 @@ def unlocks_by_week(
             FROM buckets
         )
         SELECT monday::DATE AS week, strftime(monday, '%G-W%V') AS iso_week,
-               g.name AS badge, sum(n)::BIGINT AS unlocks
+               coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks
         FROM weeks w LEFT JOIN quests q ON q.id = w.quest_id LEFT JOIN badges g ON g.id = q.badge_id
         GROUP BY ALL
-        ORDER BY week, badge NULLS LAST
         """,
-        {**params, "tz": tz},
+        {**params, "tz": tz, "other": OTHER_BADGES},
+    )
+    totals = weekly.group_by("badge").agg(pl.col("unlocks").sum()).sort(["unlocks", "badge"])
+    if top_badges is not None and totals.height > top_badges:
+        kept = totals.filter(pl.col("badge") != OTHER_BADGES).tail(top_badges)["badge"]
+        weekly = (
+            weekly.with_columns(
+                pl.when(pl.col("badge").is_in(kept.implode()))
+                .then(pl.col("badge"))
+                .otherwise(pl.lit(OTHER_BADGES))
+                .alias("badge")
+            )
+            .group_by("week", "iso_week", "badge")
+            .agg(pl.col("unlocks").sum())
+        )
+    return weekly.sort("week", pl.col("badge") == OTHER_BADGES, "badge").select(
+        "week", "iso_week", "badge", "unlocks"
     )
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from core import accounts, batch_state
+from core import accounts, batch_state, unlock_counts
 from core.errors import InputError
 from core.roles import Role, command_line_account
 from core.store import in_transaction, set_setting
@@ -160,6 +160,7 @@ def fill(
         _insert_catalog(c)
         generate_users(c, n_users, seed, first_id=offset + 1)
         batches = _insert_batches(c, n_users, seed, offset, now)
+        unlock_counts.rebuild(c)  # the demo's unlocks were inserted directly, batch by batch
         return {"users": n_users, "badges": len(BADGES), "batches": batches}
 
     result = in_transaction(cur, write)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
+import polars as pl
 
-from core import batch_state
+from core import batch_state, unlock_counts
 from core.store import get_setting, in_transaction, unregister
 
 log = logging.getLogger(__name__)
@@ -167,14 +168,34 @@ def _process_chunk(cur: duckdb.DuckDBPyConnection, limit: int) -> ChunkReport:
             )
             # One unlock per user and quest, ever: a user who holds it already keeps the old one,
             # and one user in two batches of the same chunk is credited to the earlier batch.
-            inserted = cur.execute(
+            new = cur.execute(
                 """INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
                    SELECT DISTINCT ON (user_id, quest_id)
                           user_id, quest_id, batch_id, current_timestamp
                    FROM publish_chunk WHERE error_reason IS NULL
                    ORDER BY user_id, quest_id, rank
-                   ON CONFLICT DO NOTHING"""
-            ).fetchone()[0]
+                   ON CONFLICT DO NOTHING
+                   RETURNING batch_id, quest_id, unlocked_at"""
+            ).fetchall()
+            inserted = len(new)
+            if inserted:
+                # The weekly chart's counts move with the unlocks, in the same transaction.
+                cur.register(
+                    "new_unlocks",
+                    pl.DataFrame(
+                        new,
+                        schema={
+                            "batch_id": pl.Int64,
+                            "quest_id": pl.Int32,
+                            "unlocked_at": pl.Datetime("us", "UTC"),
+                        },
+                        orient="row",
+                    ),
+                )
+                try:
+                    unlock_counts.add(cur, "new_unlocks")
+                finally:
+                    unregister(cur, "new_unlocks")
         finally:
             unregister(cur, "publish_chunk")
     settled: list[int] = []

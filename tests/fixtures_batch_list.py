@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import duckdb
 
-from core import batch_state
+from core import batch_state, unlock_counts
 
 # small_world (conftest): badge 1 "Explorer" has quests 1 and 2, badge 2 "Mentor" has quest 3.
 EXPLORER, MENTOR = 1, 2
@@ -62,3 +62,4 @@ def add_unlocks(
             "VALUES (?, ?, ?, ?::TIMESTAMPTZ)",
             [first_user + offset, quest_id, batch_id, at],
         )
+    unlock_counts.rebuild(cur)  # what the publisher keeps in step when it inserts unlocks

@@ -126,6 +126,14 @@ def assert_consistent(cur: duckdb.DuckDBPyConnection) -> None:
                SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
     ).fetchall()
     assert missing == [], f"published users without an unlock: {missing[:5]}"
+    recount = """SELECT batch_id, quest_id, epoch_us(unlocked_at) // 900000000 AS quarter,
+                        count(*) AS unlocks
+                 FROM unlocks WHERE batch_id IS NOT NULL GROUP BY ALL"""
+    drift = cur.execute(
+        f"""(SELECT * FROM unlock_counts EXCEPT {recount})
+            UNION ALL ({recount} EXCEPT SELECT * FROM unlock_counts)"""
+    ).fetchall()
+    assert drift == [], f"the chart's unlock counts differ from the unlocks: {drift[:5]}"
     unexplained = cur.execute(
         "SELECT count(*) FROM batch_users WHERE status = 'error' AND error_reason IS NULL"
     ).fetchone()[0]

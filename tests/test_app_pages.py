@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +71,45 @@ def test_drafts_are_listed_only_for_who_may_see_them() -> None:
     assert any("Draft" in w.value for w in analyst.warning)  # the link's status is left out
     admin = app_as("admin", LIST, status="draft").run()
     assert not admin.warning
+
+
+def grid_columns(at) -> dict:
+    """The batch grid's column settings, as the page sent them."""
+    return json.loads(at.dataframe[0].proto.columns)
+
+
+def test_the_list_is_one_grid_sorted_as_the_url_says_with_an_arrow_on_that_header() -> None:
+    at = app_as("analyst", LIST, sort="users:desc").run()
+    assert not at.exception
+    assert len(at.dataframe) == 1
+    rows = at.dataframe[0].value
+    assert list(rows["users"]) == sorted(rows["users"], reverse=True)
+    headers = {field: c.get("label") for field, c in grid_columns(at).items()}
+    assert headers["users"] == f"{labels.USERS} ▼"
+    assert headers["name"] == labels.TITLE
+    assert headers["created_by"] == labels.CREATED_BY
+
+
+def test_rows_offer_edit_to_editors_and_view_to_analysts() -> None:
+    assert set(app_as("analyst", LIST).run().dataframe[0].value["open"]) == {labels.VIEW}
+    assert set(app_as("dev", LIST).run().dataframe[0].value["open"]) == {labels.EDIT}
+
+
+def test_a_running_batch_shows_its_percentage_and_a_bar() -> None:
+    at = app_as("admin", LIST, status="in_progress").run()
+    rows = at.dataframe[0].value
+    assert len(rows) > 0
+    assert all(re.fullmatch(r"In Progress \(\d+%\)", s) for s in rows["status"])
+    assert grid_columns(at)["progress"]["type_config"]["type"] == "progress"
+
+
+def test_an_edit_click_opens_that_batch() -> None:
+    batch_id, name = batch_with_status("published")
+    at = app_as("admin", LIST).run()
+    at.session_state["open_batch"] = batch_id  # what the row's Edit button callback records
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == formatting.md(name)
 
 
 def test_new_batch_asks_for_a_name_and_a_quest_before_saving_a_draft() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +80,10 @@ def test_an_analyst_cannot_reach_the_new_batch_page_by_url() -> None:
     at = app_as("analyst").run()
     with pytest.raises(Exception):  # noqa: B017 - AppTest raises its own error for unknown pages
         at.switch_page("pages/screens/new_batch.py").run()
+
+
+def test_tables_offer_no_download_of_their_own_as_it_would_keep_formulas() -> None:
+    # Every list has an Export button whose CSV neutralises formulas (core.csv_safe); the data
+    # grid's built-in "Download as CSV" would write batch names and usernames as they are.
+    config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True

@@ -30,6 +30,7 @@ from core.batch_filters import (
     status_choices,
 )
 from core.batch_list import (
+    OTHER_BADGES,
     all_batches,
     batches_by_status,
     count_batches,
@@ -334,6 +335,13 @@ def test_sorting_by_title_ignores_case(small_world) -> None:
     for name in ("banana", "Apple", "cherry"):
         add_batch(small_world, name)
     assert names(small_world, BatchFilter(sort="name")) == ["Apple", "banana", "cherry"]
+
+
+def test_sorting_by_creator_ignores_case(small_world) -> None:
+    for name, creator in (("one", "mia"), ("two", "Ben"), ("three", "ada")):
+        add_batch(small_world, name, created_by=creator)
+    assert names(small_world, BatchFilter(sort="created_by")) == ["three", "two", "one"]
+    assert names(small_world, BatchFilter(sort="created_by", desc=True)) == ["one", "two", "three"]
 
 
 def test_sorting_by_badge_and_quest_uses_their_names(history) -> None:
@@ -711,6 +719,17 @@ def test_unlocks_are_counted_per_iso_week_and_badge_for_the_filtered_batches(his
     ]
     mentor_only = unlocks_by_week(history, admin, BatchFilter(badge_ids=[MENTOR]), UTC)
     assert mentor_only.rows() == [(date(2026, 3, 2), "2026-W10", "Mentor", 1)]
+
+
+def test_badges_beyond_the_top_ones_add_up_as_other_badges(history) -> None:
+    add_unlocks(history, 1, VISIT_10, ["2026-03-02 10:00:00+00", "2026-03-03 10:00:00+00"], 1)
+    add_unlocks(history, 3, ANSWER, ["2026-03-03 10:00:00+00"], 200)
+    chart = unlocks_by_week(history, admin, BatchFilter(), UTC, top_badges=1)
+    assert chart.rows() == [
+        (date(2026, 3, 2), "2026-W10", "Explorer", 2),
+        (date(2026, 3, 2), "2026-W10", OTHER_BADGES, 1),
+    ]
+    assert unlocks_by_week(history, admin, BatchFilter(), UTC, top_badges=None).height == 2
 
 
 def test_unlock_weeks_start_on_monday_in_the_viewers_time_zone(history) -> None:

@@ -47,6 +47,16 @@ def test_every_published_demo_user_holds_the_quest_exactly_once(
     assert missing == 0
 
 
+def test_the_demo_counts_its_unlocks_for_the_weekly_chart(
+    demo_store: duckdb.DuckDBPyConnection,
+) -> None:
+    counted, unlocks = demo_store.execute(
+        """SELECT (SELECT sum(unlocks) FROM unlock_counts),
+                  (SELECT count(*) FROM unlocks WHERE batch_id IS NOT NULL)"""
+    ).fetchone()
+    assert counted == unlocks > 0
+
+
 def test_demo_history_spreads_over_months(demo_store: duckdb.DuckDBPyConnection) -> None:
     oldest, newest = demo_store.execute(
         "SELECT min(created_at), max(created_at) FROM batches"

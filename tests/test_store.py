@@ -44,6 +44,26 @@ def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_p
     con.close()
 
 
+def test_upgrading_counts_the_unlocks_already_stored_for_the_weekly_chart(db_path: Path) -> None:
+    old = duckdb.connect(str(db_path))
+    store.migrate(old, up_to=2)
+    old.execute(
+        """INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at) VALUES
+           (1, 3, 10, '2026-03-02 10:01:00+00'), (2, 3, 10, '2026-03-02 10:14:59+00'),
+           (3, 3, 10, '2026-03-02 10:15:00+00'), (4, 3, NULL, '2026-03-02 10:00:00+00')"""
+    )
+    old.close()
+
+    con = store.connect(db_path)
+    quarter = con.execute(
+        "SELECT epoch_us('2026-03-02 10:00:00+00'::TIMESTAMPTZ) // 900000000"
+    ).fetchone()[0]
+    rows = con.execute("SELECT * FROM unlock_counts ORDER BY quarter").fetchall()
+    # An unlock given outside any batch (batch_id NULL) is not a batch's: not counted.
+    assert rows == [(10, 3, quarter, 2), (10, 3, quarter + 1, 1)]
+    con.close()
+
+
 def test_reopening_an_up_to_date_file_applies_nothing(db_path: Path) -> None:
     store.connect(db_path).close()
     con = duckdb.connect(str(db_path))

@@ -121,9 +121,9 @@ def _as_text(row: dict) -> dict:
         labels.TITLE: row["name"],
         labels.BADGE: row["badge"] or "",
         labels.QUEST: row["quest"] or "",
-        "Users": f"{row['users']:,}",
+        labels.USERS: f"{row['users']:,}",
         labels.CREATED_AT: f"{row['created_at']:%Y-%m-%d %H:%M}",
         labels.LAST_UPDATED: f"{row['updated_at']:%Y-%m-%d %H:%M}",
-        "Created by": row["created_by"],
+        labels.CREATED_BY: row["created_by"],
         labels.STATUS: batch_state.status_label(row["status"], row["progress"]),
     }

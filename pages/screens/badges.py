@@ -149,7 +149,7 @@ with left:
         data=lambda: to_csv_bytes(table),
         file_name="badges.csv",
         mime="text/csv",
-        icon="⬇️",
+        icon=":material/download:",
     )
 with right:
     if shown.height:

@@ -26,14 +26,18 @@ except (ValueError, BatchUnlockError) as exc:
         if isinstance(exc, BatchUnlockError)
         else "This link has no batch id (…/batch?id=42). Open a batch from the list."
     )
-    st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
+    st.page_link(
+        pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon=":material/arrow_back:"
+    )
     st.stop()
 
 if batch.is_draft and can_edit:
     st.switch_page(pages["new_batch"], query_params={"draft": str(batch.id)})
 
 session.header(batch.name, [*trail, batch.name])
-st.page_link(pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon="⬅️")
+st.page_link(
+    pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon=":material/arrow_back:"
+)
 session.show_flash()
 
 
@@ -93,7 +97,7 @@ overview()
 retry_offered = can_edit and batch.status == batch_state.PARTIALLY_PUBLISHED
 if retry_offered and st.button(
     labels.RETRY_ERRORS,
-    icon="🔁",
+    icon=":material/replay:",
     help="Queue the users in “Error” again, e.g. after reactivating them.",
 ):
     requeued = session.attempt(lambda: publisher.retry_errors(cur, acct, batch.id))
@@ -156,7 +160,7 @@ e1.download_button(
     data=lambda: batch_members.members_csv(cur, acct, batch.id),
     file_name=f"batch_{batch.id}_users.csv",
     mime="text/csv",
-    icon="⬇️",
+    icon=":material/download:",
 )
 if batch.n_error:
     e2.download_button(
@@ -164,7 +168,7 @@ if batch.n_error:
         data=lambda: batch_members.error_rows_csv(cur, acct, batch.id),
         file_name=f"batch_{batch.id}_errors.csv",
         mime="text/csv",
-        icon="⬇️",
+        icon=":material/download:",
         help="In the upload template's format: fix the rows, then upload them again.",
     )
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
 from core import batch_list, batch_state, catalog, labels, publisher
 from core.batch_filters import (
-    SORT_LABELS,
     BatchFilter,
     DateFilter,
     filter_chips,
@@ -18,7 +16,7 @@ from core.batch_filters import (
     status_choices,
 )
 from core.roles import Permission
-from pages.ui import formatting, session, widgets
+from pages.ui import batch_charts, batch_grid, formatting, session, widgets
 
 acct = session.account()
 cur = session.cursor()
@@ -51,18 +49,12 @@ def go(view: BatchFilter) -> None:
     st.query_params.from_dict(view.to_query_params())
 
 
-def show(view: BatchFilter) -> None:
-    """Go to a view read from a widget's value during this run, and show it."""
-    go(view)
-    st.rerun()
-
-
 title_col, action_col = st.columns([6, 1], vertical_alignment="bottom")
 with title_col:
     session.header(labels.BATCH_UNLOCK, [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK])
 with action_col:
     if acct.can(Permission.EDIT_BATCHES) and st.button(
-        labels.CREATE_BATCH, type="primary", icon="➕", width="stretch"
+        labels.CREATE_BATCH, type="primary", icon=":material/add:", width="stretch"
     ):
         st.switch_page(pages["new_batch"])
 
@@ -70,22 +62,50 @@ session.show_flash()
 for note in notes:
     st.warning(note)
 
-tree = catalog.badge_tree(cur, include_archived=True)
+
+def apply(view: BatchFilter) -> None:
+    """As a callback inside a fragment: put the view in the URL and rerun the whole page."""
+    go(view)
+    st.rerun()  # from a callback this asks for one full run instead of the fragment's own
+
+
+@st.fragment
+def badge_filter(flt: BatchFilter) -> None:
+    """The "Badge" tree and its "Search"; opening it or ticking a box reruns only this part."""
+    tree = catalog.badge_tree(cur, include_archived=True)
+    b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
+    selected = set(flt.quest_ids) | {
+        q.id for quests in tree.values() for q in quests if q.badge_id in flt.badge_ids
+    }
+    with b1:
+        checked = widgets.quest_tree_filter(tree, selected, key=f"tree_{view_key}")
+
+    def search() -> None:
+        badge_ids, quest_ids = [], []
+        for quests in tree.values():
+            ids = {q.id for q in quests}
+            if ids <= checked:
+                badge_ids.append(quests[0].badge_id)  # a whole badge reads better as one chip
+            else:
+                quest_ids += sorted(ids & checked)
+        apply(flt.changed(badge_ids=badge_ids, quest_ids=quest_ids))
+
+    b2.button(labels.SEARCH, key="badge_search", width="stretch", on_click=search)
+
 
 with st.container(border=True):
     st.markdown(f"**{labels.FILTERS}**")
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
-    with c_status:
-        picked = st.multiselect(
-            labels.STATUS,
-            list(visible_statuses),
-            default=list(flt.statuses),
-            key=f"status_{view_key}",
-            format_func=visible_statuses.get,
-            placeholder="Any status",
-        )
-        if set(picked) != set(flt.statuses):
-            show(flt.changed(statuses=picked))
+    status_key = f"status_{view_key}"
+    c_status.multiselect(
+        labels.STATUS,
+        list(visible_statuses),
+        default=list(flt.statuses),
+        key=status_key,
+        format_func=visible_statuses.get,
+        placeholder="Any status",
+        on_change=lambda: go(flt.changed(statuses=st.session_state[status_key])),
+    )
     with c_name, st.form(f"name_{view_key}", border=False):
         n1, n2 = st.columns([4, 1], vertical_alignment="bottom")
         name_key = f"name_input_{view_key}"
@@ -96,25 +116,10 @@ with st.container(border=True):
             on_click=lambda: go(flt.changed(name=st.session_state[name_key])),
         )
     with c_badge:
-        b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
-        selected = set(flt.quest_ids) | {
-            q.id for quests in tree.values() for q in quests if q.badge_id in flt.badge_ids
-        }
-        with b1:
-            checked = widgets.quest_tree_filter(tree, selected, key=f"tree_{view_key}")
-        if b2.button(labels.SEARCH, key="badge_search", width="stretch"):
-            badge_ids, quest_ids = [], []
-            for quests in tree.values():
-                ids = {q.id for q in quests}
-                if ids <= checked:
-                    badge_ids.append(quests[0].badge_id)  # a whole badge reads better as one chip
-                else:
-                    quest_ids += sorted(ids & checked)
-            show(flt.changed(badge_ids=badge_ids, quest_ids=quest_ids))
+        badge_filter(flt)
 
     with st.expander(labels.MORE_FILTERS, expanded=bool(flt.created or flt.updated)):
         ops = list(labels.DATE_OPERATORS)
-        dates: dict[str, DateFilter | None] = {}
         cols = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
         for (field, label, current), (op_col, day_col) in zip(
             [
@@ -124,7 +129,7 @@ with st.container(border=True):
             [(cols[0], cols[1]), (cols[2], cols[3])],
             strict=True,
         ):
-            op = op_col.selectbox(
+            op_col.selectbox(
                 f"{label} operator",
                 ops,
                 index=ops.index(current.op) if current else 0,
@@ -132,15 +137,22 @@ with st.container(border=True):
                 key=f"{field}_op_{view_key}",
                 label_visibility="collapsed",
             )
-            day: date | None = day_col.date_input(
+            day_col.date_input(
                 label,
                 value=current.day if current else None,
                 key=f"{field}_day_{view_key}",
                 format="YYYY-MM-DD",
             )
-            dates[field] = DateFilter(op, day) if day else None
-        if cols[4].button(labels.SEARCH, key="date_search", width="stretch"):
-            show(flt.changed(created=dates["created"], updated=dates["updated"]))
+
+        def date_search() -> None:
+            picked: dict[str, DateFilter | None] = {}
+            for field in ("created", "updated"):
+                day: date | None = st.session_state[f"{field}_day_{view_key}"]
+                op = st.session_state[f"{field}_op_{view_key}"]
+                picked[field] = DateFilter(op, day) if day else None
+            go(flt.changed(created=picked["created"], updated=picked["updated"]))
+
+        cols[4].button(labels.SEARCH, key="date_search", width="stretch", on_click=date_search)
 
     chips = filter_chips(cur, flt)
     if chips:
@@ -149,7 +161,7 @@ with st.container(border=True):
             col.button(
                 chip.label,
                 key=f"chip_{chip.key}",
-                icon="✖️",
+                icon=":material/close:",
                 help="Remove this filter",
                 on_click=go,
                 args=(chip.without,),
@@ -158,44 +170,21 @@ with st.container(border=True):
             "Clear all", key="chip_clear", type="tertiary", on_click=go, args=(flt.cleared(),)
         )
 
-COLUMNS = [  # (sort column or None, header, width)
-    ("name", labels.TITLE, 3),
-    ("badge", labels.BADGE, 2),
-    ("quest", labels.QUEST, 2),
-    ("users", "Users", 1),
-    ("created_at", labels.CREATED_AT, 2),
-    ("updated_at", labels.LAST_UPDATED, 2),
-    (None, "Created by", 1.5),
-    ("status", labels.STATUS, 2.5),
-    (None, "", 1),
-]
 
-
-def sort_header(flt: BatchFilter) -> None:
-    """Column headers that sort the whole filtered list (not just the page shown)."""
-    cols = st.columns([w for _c, _h, w in COLUMNS], vertical_alignment="center")
-    for col, (column, header, _w) in zip(cols, COLUMNS, strict=True):
-        if column is None:
-            col.markdown(f"**{header}**")
-            continue
-        arrow = (" ▼" if flt.desc else " ▲") if flt.sort == column else ""
-        col.button(
-            f"{header}{arrow}",
-            key=f"sort_{column}",
-            type="tertiary",
-            help=f"Sort by {SORT_LABELS[column]}",
-            on_click=go,
-            args=(flt.sorted_by(column),),
-        )
+def open_batch(batch_id: int) -> None:
+    """Remember which batch an Edit click asked for; the fragment's next run goes there."""
+    st.session_state["open_batch"] = batch_id
 
 
 @st.fragment(run_every=st.session_state.get("list_poll"))
 def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs.
 
-    Sorting and paging change only this part, so they rerun only this fragment, which reads the
-    view from the URL again (their callbacks put it there).
+    Sorting, paging and Edit change only this part, so they rerun only this fragment, which reads
+    the view from the URL again (their callbacks put it there).
     """
+    if (target := st.session_state.pop("open_batch", None)) is not None:
+        st.switch_page(pages["batch_detail"], query_params={"id": str(target)})
     flt, _notes = current_view()
     result = batch_list.list_batches(cur, acct, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
@@ -211,34 +200,11 @@ def batch_table() -> None:
             else "No batch yet. Use “Create Batch” to make the first one."
         )
         return
-    sort_header(flt)
-    editable = acct.can(Permission.EDIT_BATCHES)
     # Each "Unpublished" batch shows its place in the publishing queue.
     places = dict(publisher.queue(cur).select("id", "position").iter_rows()) if running else {}
-    for row in result.rows.iter_rows(named=True):
-        cols = st.columns([w for _c, _h, w in COLUMNS], vertical_alignment="center")
-        cols[0].markdown(formatting.md(row["name"]))
-        cols[1].markdown(formatting.md(row["badge"] or ""))
-        cols[2].markdown(formatting.md(row["quest"] or ""))
-        cols[3].markdown(f"{row['users']:,}")
-        cols[4].markdown(formatting.when(row["created_at"]))
-        cols[5].markdown(formatting.when(row["updated_at"]))
-        cols[6].markdown(formatting.md(row["created_by"]))
-        with cols[7]:
-            if row["status"] == batch_state.IN_PROGRESS:
-                st.progress(
-                    row["progress"] / 100,
-                    text=batch_state.status_label(row["status"], row["progress"]),
-                )
-            else:
-                formatting.status_badge(row["status"])
-                if row["id"] in places:
-                    st.caption(f"{publisher.ordinal(places[row['id']])} in the queue")
-        cols[8].page_link(
-            pages["batch_detail"],
-            label=labels.EDIT if editable else labels.VIEW,
-            query_params={"id": str(row["id"])},
-        )
+    batch_grid.batch_grid(
+        result.rows, flt, places, acct.can(Permission.EDIT_BATCHES), on_sort=go, on_open=open_batch
+    )
     if result.pages > 1:
         pager = f"pager_{flt.to_query_string()}"
         st.pagination(
@@ -258,14 +224,14 @@ export_col.download_button(
     data=lambda view=flt: batch_list.export_batches(cur, acct, view, tz),
     file_name="batches.csv",
     mime="text/csv",
-    icon="⬇️",
+    icon=":material/download:",
     help="The whole filtered list (every page), ready for a spreadsheet.",
 )
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The two charts' data for a view; cached briefly, as they read millions of unlocks."""
+    """The two charts' data for a view; cached briefly, for the reruns of an unchanged view."""
     del view, username, role  # cache keys: the same view for the same viewer
     return (
         batch_list.unlocks_by_week(cur, acct, flt, tz),
@@ -275,33 +241,11 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
 
 weekly, by_status = chart_data(view_key, tz, acct.username, acct.role.value)
 chart_left, chart_right = st.columns([3, 2])
-with chart_left:
-    if weekly.height:
-        st.altair_chart(
-            alt.Chart(weekly.to_pandas(), title="Unlocks per week, by badge")
-            .mark_bar()
-            .encode(
-                x=alt.X("week:T", title="Week", timeUnit="yearweek"),
-                y=alt.Y("unlocks:Q", title="Unlocks"),
-                color=alt.Color("badge:N", title=labels.BADGE),
-                tooltip=["iso_week", "badge", "unlocks"],
-            ),
-            width="stretch",
-        )
-    else:
-        st.caption("No unlock yet for these batches.")
-with chart_right:
-    st.altair_chart(
-        alt.Chart(by_status.to_pandas(), title="Batches by status")
-        .mark_bar()
-        .encode(
-            x=alt.X("batches:Q", title="Batches"),
-            y=alt.Y("label:N", title=None, sort=list(by_status["label"])),
-            color=alt.Color("label:N", legend=None),
-            tooltip=["label", "batches"],
-        ),
-        width="stretch",
-    )
+if weekly.height:
+    chart_left.altair_chart(batch_charts.weekly_unlocks(weekly), width="stretch")
+else:
+    chart_left.caption("No unlock yet for these batches.")
+chart_right.altair_chart(batch_charts.batches_by_status(by_status), width="stretch")
 
 if acct.can(Permission.EDIT_BATCHES):
     with st.expander("Publisher"):

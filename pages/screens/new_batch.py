@@ -30,7 +30,7 @@ if draft_param:
             if isinstance(exc, BatchUnlockError)
             else "This link's draft id is not a number."
         )
-        st.page_link(pages["new_batch"], label="Start a new batch", icon="➕")
+        st.page_link(pages["new_batch"], label="Start a new batch", icon=":material/add:")
         st.stop()
     if not batch.is_draft:
         # Published already (perhaps from another tab): its page is the batch detail.

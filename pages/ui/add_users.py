@@ -27,7 +27,7 @@ def tools(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str)
             "Upload a .csv (or .xlsx) file with at least one of the columns ID, Username or "
             f"Registered email; up to {labels.MAX_USERS_PER_BATCH:,} users per batch."
         )
-        if st.button(labels.UPLOAD, key=f"{key}_upload", icon="⬆️"):
+        if st.button(labels.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
             upload_dialog(cur, acct, batch, key)
     else:
         single(cur, acct, batch, key)
@@ -42,7 +42,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, k
         file_name="batch_unlock_template.csv",
         mime="text/csv",
         type="tertiary",
-        icon="📄",
+        icon=":material/description:",
         help="A semicolon-separated file: if your spreadsheet asks, choose “;” as separator.",
     )
     file = st.file_uploader(
@@ -115,7 +115,7 @@ def show_preview(preview: matching.Preview, key: str) -> None:
             data=preview.error_rows_csv(),
             file_name="rows_with_errors.csv",
             mime="text/csv",
-            icon="⬇️",
+            icon=":material/download:",
             key=f"{key}_errors",
             help="The template's columns plus a Reason: fix the rows, then upload the file again.",
         )

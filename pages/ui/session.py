@@ -80,7 +80,7 @@ def attempt(action: Callable[[], T], where: object = None) -> T | None:
     try:
         return action()
     except PermissionDenied as exc:
-        (where or st).error(formatting.md(exc), icon="🔒")
+        (where or st).error(formatting.md(exc), icon=":material/lock:")
     except BatchUnlockError as exc:
         (where or st).error(formatting.md(exc))
     return None
@@ -107,7 +107,7 @@ def show_flash() -> None:
     if time.monotonic() > until:
         del st.session_state["flash"]
         return
-    st.success(formatting.md(message), icon="✅")
+    st.success(formatting.md(message), icon=":material/check_circle:")
 
 
 def publisher_status() -> object | None:

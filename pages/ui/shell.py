@@ -24,14 +24,14 @@ def pages_for(account: Account) -> dict[str, st.Page]:
             "badges.py",
             f"{labels.GAMIFICATION} › {labels.BADGES}",
             "badges",
-            icon="🏅",
+            icon=":material/military_tech:",
             default=True,
         ),
         "batch_list": _page(
             "batch_list.py",
             f"{labels.GAMIFICATION} › {labels.BATCH_UNLOCK}",
             "batch-unlock",
-            icon="🔓",
+            icon=":material/lock_open:",
         ),
         "batch_detail": _page("batch_detail.py", "Batch", "batch", visibility="hidden"),
     }
@@ -44,7 +44,9 @@ def pages_for(account: Account) -> dict[str, st.Page]:
 
 def main() -> None:
     """Log the visitor in (or send them to the login form), then run the page they asked for."""
-    st.set_page_config(page_title="Batch Unlock", page_icon="🏅", layout="wide")
+    st.set_page_config(
+        page_title="Batch Unlock", page_icon=":material/military_tech:", layout="wide"
+    )
     account = session.current_account()
     if account is None:
         # Page loads are redirected to /login by the HTTP guard; this covers a session that

@@ -39,7 +39,7 @@ def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str)
                         q.name,
                         key=f"{key}_q{q.id}",
                         type="primary" if current else "tertiary",
-                        icon="✔️" if current else None,
+                        icon=":material/check:" if current else None,
                     ):
                         chosen = q
         if not shown:
@@ -69,10 +69,19 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
         else:
             current.discard(quest_id)
 
-    count = len(current)
-    with st.popover(
-        f"{labels.BADGE}" + (f" ({count})" if count else ""), width="stretch", key=f"{key}_popover"
-    ):
+    # Opened on demand: a closed popover draws none of its checkboxes (several hundred elements
+    # with a big catalog), so it costs nothing on the page's other runs. Its label never changes:
+    # the label is part of its identity, and a new identity would close it at every tick.
+    popover = st.popover(labels.BADGE, width="stretch", key=f"{key}_popover", on_change="rerun")
+    with popover:
+        if not popover.open:
+            return set(current)
+        count = len(current)
+        st.caption(
+            f"{count} quest{'s' if count != 1 else ''} checked; press “{labels.SEARCH}” to apply."
+            if count
+            else f"Check a badge (all its quests) or single quests, then press “{labels.SEARCH}”."
+        )
         for badge, quests in tree.items():
             ids = [q.id for q in quests]
             all_checked = all(i in current for i in ids)

@@ -57,10 +57,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
-    """A wide viewport, so tables show their columns; UTC like the server."""
+    """A wide, tall viewport: tables show their columns, and the list grid all its rows (the
+    grid keeps readable copies of the cells on screen only); UTC like the server."""
     return {
         **browser_context_args,
-        "viewport": {"width": 1400, "height": 1000},
+        "viewport": {"width": 1400, "height": 2000},
         "timezone_id": "UTC",
     }
 

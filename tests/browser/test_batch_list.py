@@ -6,22 +6,11 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from core import labels
+from tests.browser import grid
 from tests.browser.conftest import Server, wait_idle
-
-
-def data_rows(page: Page) -> Locator:
-    """The list's batch rows (each ends with an Edit or View link)."""
-    return page.get_by_test_id("stHorizontalBlock").filter(
-        has=page.get_by_role("link", name=re.compile(f"^({labels.EDIT}|{labels.VIEW})$"))
-    )
-
-
-def cell(row: Locator, index: int) -> str:
-    """The text of a row's cell: 0 Title, 1 Badge, 2 Quest, 3 Users, 4 Created at, 5 Last updated."""
-    return row.get_by_test_id("stMarkdown").nth(index).inner_text().strip()
 
 
 def open_list(page: Page, server: Server, query: str = "") -> None:
@@ -40,10 +29,7 @@ def test_filtering_by_status_adds_a_removable_chip(as_admin: Page, server: Serve
     expect(page).to_have_url(re.compile(r"status=published"))
     chip = page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}")
     expect(chip).to_be_visible()
-    rows = data_rows(page)
-    expect(rows.first).to_be_visible()
-    for i in range(min(rows.count(), 10)):
-        expect(rows.nth(i).get_by_text(labels.PUBLISHED, exact=True)).to_be_visible()
+    grid.wait_column(page, "status", lambda t: set(t) == {labels.PUBLISHED}, "all Published")
     chip.click()
     wait_idle(page)
     expect(page).not_to_have_url(re.compile(r"status="))
@@ -57,9 +43,7 @@ def test_a_batch_name_search_runs_on_enter(as_admin: Page, server: Server) -> No
     page.get_by_label(labels.BATCH_NAME).press("Enter")
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"name=spring"))
-    rows = data_rows(page)
-    expect(rows.first).to_be_visible()
-    assert all("spring" in cell(rows.nth(i), 0).lower() for i in range(rows.count()))
+    grid.wait_column(page, "name", lambda t: all("spring" in n.lower() for n in t), "springs")
     expect(page.get_by_role("button", name=f"{labels.BATCH_NAME}: spring")).to_be_visible()
 
 
@@ -71,7 +55,10 @@ def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
     page.get_by_test_id("stPopoverButton").filter(has_text=labels.BADGE).click()
     page.get_by_role("checkbox", name="Explorer", exact=True).check(force=True)
     wait_idle(page)
-    page.get_by_text("Explorer", exact=True).last.click()  # expand the badge
+    # Expand the badge (its arrow), inside the open popover.
+    page.get_by_test_id("stPopoverBody").locator("summary").get_by_text(
+        "Explorer", exact=True
+    ).click()
     for quest in ("Visit 10 pages", "Visit 100 pages", "Visit every section"):
         expect(page.get_by_role("checkbox", name=quest)).to_be_checked()
     page.keyboard.press("Escape")
@@ -79,15 +66,13 @@ def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"badge=\d+"))
     expect(page.get_by_role("button", name=f"{labels.BADGE}: Explorer")).to_be_visible()
-    rows = data_rows(page)
-    expect(rows.first).to_be_visible()
-    assert {cell(rows.nth(i), 1) for i in range(rows.count())} == {"Explorer"}
+    grid.wait_column(page, "badge", lambda t: set(t) == {"Explorer"}, "all Explorer")
 
 
 def test_date_filters_work_with_each_operator(as_admin: Page, server: Server) -> None:
     page = as_admin
     open_list(page, server)
-    newest_day = cell(data_rows(page).first, 4)[:10]
+    newest_day = grid.cell(page, 0, "created_at")[:10]
     day = date.fromisoformat(newest_day)
     cases = [
         ("=", day, lambda d: d == day),
@@ -99,9 +84,7 @@ def test_date_filters_work_with_each_operator(as_admin: Page, server: Server) ->
         expect(
             page.get_by_role("button", name=re.compile(f"^{labels.CREATED_AT}: "))
         ).to_contain_text(f"{labels.DATE_OPERATORS[op]} {when.isoformat()}")
-        rows = data_rows(page)
-        expect(rows.first).to_be_visible()
-        days = [date.fromisoformat(cell(rows.nth(i), 4)[:10]) for i in range(rows.count())]
+        days = [date.fromisoformat(d[:10]) for d in grid.column(page, "created_at")]
         assert days and all(holds(d) for d in days), (op, days)
 
 
@@ -134,32 +117,37 @@ def test_clicking_title_sorts_the_whole_list_and_a_shared_url_restores_the_view(
 ) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_role("button", name=labels.TITLE, exact=True).click()
+    grid.click_header(page, "name")
+    expect(page).to_have_url(re.compile(r"sort=name(&|$)"))
+    names = grid.wait_column(page, "name", lambda t: t == sorted(t, key=str.lower), "A to Z")
+    # The whole list is sorted, not just the page shown: page 2 goes on from page 1.
+    page.goto(f"{server.url}/batch-unlock?sort=name&page=2")
     wait_idle(page)
-    expect(page).to_have_url(re.compile(r"sort=name"))
-    rows = data_rows(page)
-    names = [cell(rows.nth(i), 0) for i in range(rows.count())]
-    assert names == sorted(names, key=str.lower)
+    assert all(t.lower() >= names[-1].lower() for t in grid.column(page, "name"))
+    grid.click_header(page, "name")  # again: descending, back to the first page
+    expect(page).to_have_url(re.compile(r"sort=name%3Adesc$|sort=name:desc$"))
+    descending = grid.wait_column(
+        page, "name", lambda t: t == sorted(t, key=str.lower, reverse=True), "Z to A"
+    )
     shared = page.url
     page.goto(f"{server.url}/badges")
     wait_idle(page)
     page.goto(shared)
     wait_idle(page)
-    expect(page.get_by_role("button", name=f"{labels.TITLE} ▲")).to_be_visible()
-    assert [cell(data_rows(page).nth(i), 0) for i in range(3)] == names[:3]
+    assert grid.column(page, "name")[:3] == descending[:3]
 
 
 def test_edit_opens_the_batch_and_the_filtered_list_exports(as_admin: Page, server: Server) -> None:
     page = as_admin
     open_list(page, server, "?status=partially_published")
-    first = data_rows(page).first
-    name = cell(first, 0)
+    name = grid.cell(page, 0, "name")
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("ID;Title;Badge;Quest;Users")
     assert all("Partially published" in line for line in text.strip().splitlines()[1:])
-    first.get_by_role("link", name=labels.EDIT).click()
+    assert grid.cell(page, 0, "open") == labels.EDIT
+    grid.click_open(page, 0)
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
     expect(page.get_by_role("heading", name=name)).to_be_visible()

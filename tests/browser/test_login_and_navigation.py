@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser import grid
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 
 
@@ -67,8 +68,14 @@ def test_an_analyst_is_offered_no_write_action(page: Page, server: Server) -> No
     wait_idle(page)
     expect(page.get_by_role("heading", name="Batch unlock")).to_be_visible()
     expect(page.get_by_role("button", name="Create Batch")).to_have_count(0)
-    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
-    expect(page.get_by_role("link", name="View").first).to_be_visible()
+    # Every row offers "View", none "Edit", and View opens the read-only detail.
+    assert set(grid.column(page, "open")) == {"View"}
+    expect(page.get_by_text("Publisher", exact=True)).to_have_count(0)
+    grid.click_open(page, 0)
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
+    expect(page.get_by_role("button", name="Retry errors")).to_have_count(0)
+    expect(page.get_by_text("Upload type")).to_have_count(0)
     # The new-batch page is not registered for analysts: its URL falls back to the default page.
     page.goto(f"{server.url}/new-batch")
     wait_idle(page)

@@ -9,19 +9,11 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from core import labels
+from tests.browser import grid
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
 
 FIVE_USERS = "ID\n900001\n900002\n900004\n900006\n900010\n"
-
-
-def row_of(page: Page, batch_name: str) -> Locator:
-    """The batch list's row of a batch."""
-    return (
-        page.get_by_test_id("stHorizontalBlock")
-        .filter(has=page.get_by_text(batch_name, exact=True))
-        .last
-    )
 
 
 def metric(page: Page, label: str) -> Locator:
@@ -58,11 +50,12 @@ def test_a_published_batch_moves_through_in_progress_to_published(
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/batch-unlock"))
     expect(page.get_by_text(re.compile(r"queued|publishing", re.I)).first).to_be_visible()
-    row = row_of(page, "Browser publish batch")
-    expect(row.get_by_text(re.compile(r"In Progress \(\d+%\)"))).to_be_visible(timeout=15_000)
-    expect(row.get_by_text(labels.PUBLISHED, exact=True)).to_be_visible(timeout=30_000)
+    name = "Browser publish batch"
+    grid.wait_for_cell(page, name, "status", r"^In Progress \(\d+%\)$", timeout=15)
+    row = grid.wait_for_cell(page, name, "status", f"^{labels.PUBLISHED}$", timeout=30)
+    assert grid.cell(page, row, "progress") == "100"
 
-    row.get_by_role("link", name=labels.EDIT).click()
+    grid.click_open(page, row)
     wait_idle(page)
     expect(page.get_by_role("heading", name="Browser publish batch")).to_be_visible()
     published = metric(page, labels.PUBLISHED)
@@ -104,18 +97,18 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published(
     log_in(page, server.url, "admin", PASSWORDS["admin"])
     page.goto(f"{server.url}/batch-unlock?status=draft&name=leaver")
     wait_idle(page)
-    row = row_of(page, "Has a leaver")
-    expect(row.get_by_text(labels.DRAFT)).to_be_visible()
-    row.get_by_role("link", name=labels.EDIT).click()
+    row = grid.wait_for_cell(page, "Has a leaver", "status", f"^{labels.DRAFT}$")
+    grid.click_open(page, row)
     wait_idle(page)
     expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
     page.get_by_role("button", name=labels.PUBLISH).click()
     wait_idle(page)
     page.goto(f"{server.url}/batch-unlock?name=leaver")
     wait_idle(page)
-    row = row_of(page, "Has a leaver")
-    expect(row.get_by_text(labels.PARTIALLY_PUBLISHED)).to_be_visible(timeout=20_000)
-    row.get_by_role("link", name=labels.EDIT).click()
+    row = grid.wait_for_cell(
+        page, "Has a leaver", "status", f"^{labels.PARTIALLY_PUBLISHED}$", timeout=20
+    )
+    grid.click_open(page, row)
     wait_idle(page)
     expect(metric(page, labels.ERROR)).to_contain_text("1")
     expect(page.get_by_text("deactivated after being added").first).to_be_visible()

@@ -1,0 +1,149 @@
+"""The batch list's table: one data grid whose headers sort the whole list, with an Edit button
+on every row.
+
+One grid instead of a row of Streamlit columns per batch: each column element is a message to
+the browser and a block to lay out (about 20 per row), which made a filter change take seconds
+at 100,000 batches; the grid is one element whatever the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from core import batch_state, labels, publisher
+from core.batch_filters import SORT_LABELS, BatchFilter
+
+
+@dataclass(frozen=True)
+class GridColumn:
+    """A column of the grid: its field in the frame, header, width (px) and what it sorts."""
+
+    field: str
+    header: str
+    width: int
+    sorts: str | None  # the BatchFilter sort column a click on the header applies
+
+
+COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider screens share the rest
+    GridColumn("name", labels.TITLE, 190, "name"),
+    GridColumn("badge", labels.BADGE, 105, "badge"),
+    GridColumn("quest", labels.QUEST, 125, "quest"),
+    GridColumn("users", labels.USERS, 60, "users"),
+    GridColumn("created_at", labels.CREATED_AT, 120, "created_at"),
+    GridColumn("updated_at", labels.LAST_UPDATED, 120, "updated_at"),
+    GridColumn("created_by", labels.CREATED_BY, 80, "created_by"),
+    GridColumn("status", labels.STATUS, 180, "status"),
+    GridColumn("progress", "Progress", 85, "status"),
+    GridColumn("open", "", 55, None),
+)
+ROW_HEIGHT = 35  # the grid's default row and header height, in px
+OPEN_CLICK_KEY = "batch_grid_open"
+
+
+def status_text(status: str, progress: int, place: int | None) -> str:
+    """Return a batch's status in the spec's words; a queued batch says its place in the queue."""
+    text = batch_state.status_label(status, progress)
+    if place is not None and status == batch_state.UNPUBLISHED:
+        text += f" · {publisher.ordinal(place)} in the queue"
+    return text
+
+
+def grid_frame(rows: pl.DataFrame, places: dict[int, int], editable: bool) -> pl.DataFrame:
+    """Return the grid's rows from a page of core.batch_list.list_batches (times already local)."""
+    return pl.DataFrame(
+        {
+            "name": rows["name"],
+            "badge": rows["badge"].fill_null(""),
+            "quest": rows["quest"].fill_null(""),
+            "users": rows["users"],
+            "created_at": rows["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            "updated_at": rows["updated_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            "created_by": rows["created_by"],
+            "status": [
+                status_text(s, p, places.get(i))
+                for i, s, p in zip(rows["id"], rows["status"], rows["progress"], strict=True)
+            ],
+            # A draft is not on its way anywhere yet: no bar.
+            "progress": [
+                None if s == batch_state.DRAFT else p
+                for s, p in zip(rows["status"], rows["progress"], strict=True)
+            ],
+            "open": [labels.EDIT if editable else labels.VIEW] * rows.height,
+        },
+        schema_overrides={"progress": pl.Int64},
+    )
+
+
+def header(column: GridColumn, flt: BatchFilter) -> str:
+    """Return a column's header, with an arrow on the column the list is sorted by."""
+    if column.sorts is None or column.sorts != flt.sort or column.field == "progress":
+        return column.header
+    return f"{column.header} {'▼' if flt.desc else '▲'}"
+
+
+def batch_grid(
+    rows: pl.DataFrame,
+    flt: BatchFilter,
+    places: dict[int, int],
+    editable: bool,
+    on_sort: Callable[[BatchFilter], None],
+    on_open: Callable[[int], None],
+) -> None:
+    """Draw a page of batches; a header click sorts the whole list, an Edit click opens one."""
+    ids = rows["id"].to_list()
+    # The key changes with the view, so a header click (a column selection) is never left
+    # highlighted once its sort is applied; a click on a header that sorts nothing bumps it too.
+    key = "batch_grid"
+
+    def header_clicked() -> None:
+        picked = st.session_state[key]["selection"]["columns"]
+        sorts = {c.field: c.sorts for c in COLUMNS}
+        column = sorts.get(picked[0]) if picked else None
+        if column:
+            on_sort(flt.sorted_by(column))
+        st.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": []}}
+
+    def open_clicked() -> None:
+        on_open(ids[st.session_state[OPEN_CLICK_KEY]["row"]])
+
+    config: dict[str, object] = {}
+    for column in COLUMNS:
+        help_text = (
+            f"Click to sort the whole list by {SORT_LABELS[column.sorts]}" if column.sorts else None
+        )
+        title = header(column, flt)
+        if column.field == "users":
+            config[column.field] = st.column_config.NumberColumn(
+                title, width=column.width, help=help_text, format="localized"
+            )
+        elif column.field == "progress":
+            config[column.field] = st.column_config.ProgressColumn(
+                title, width=column.width, help=help_text, min_value=0, max_value=100, format="%d%%"
+            )
+        elif column.field == "open":
+            config[column.field] = st.column_config.ButtonColumn(
+                title,
+                width=column.width,
+                type="tertiary",
+                on_click=open_clicked,
+                key=OPEN_CLICK_KEY,
+            )
+        else:
+            config[column.field] = st.column_config.TextColumn(
+                title, width=column.width, help=help_text
+            )
+    st.dataframe(
+        grid_frame(rows, places, editable),
+        key=key,
+        on_select=header_clicked,
+        selection_mode="single-column",
+        hide_index=True,
+        column_config=config,
+        column_order=[c.field for c in COLUMNS],
+        height=ROW_HEIGHT * (len(ids) + 1) + 3,  # every row of the page, no inner scrollbar
+        width="stretch",
+    )
