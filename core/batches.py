@@ -8,6 +8,7 @@ key of batch_users means a user can never be in a batch twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -469,21 +470,48 @@ def remove_user(
     cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, user_id: int
 ) -> None:
     """Take a user out of a draft (before publishing)."""
-    require(actor, Permission.EDIT_BATCHES)
+    remove_users(cur, actor, batch_id, [user_id])
 
-    def write(c: duckdb.DuckDBPyConnection) -> None:
+
+def remove_users(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, user_ids: Sequence[int]
+) -> int:
+    """Take users out of a draft in one transaction, all or none; return how many left."""
+    require(actor, Permission.EDIT_BATCHES)
+    wanted = sorted({int(u) for u in user_ids})
+    if not wanted:
+        return 0
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
         batch = _claim(c, actor, batch_id, "change")
         _require_draft(batch, "users can be removed")
-        gone = c.execute(
-            "DELETE FROM batch_users WHERE batch_id = ? AND user_id = ? RETURNING user_id",
-            [batch_id, user_id],
-        ).fetchall()
-        if not gone:
-            raise NotFound(f"User ID {user_id} is not in the batch “{batch.name}”.")
+        gone = {
+            r[0]
+            for r in c.execute(
+                "DELETE FROM batch_users WHERE batch_id = $batch AND list_contains($ids, user_id) "
+                "RETURNING user_id",
+                {"batch": batch_id, "ids": wanted},
+            ).fetchall()
+        }
+        if missing := [u for u in wanted if u not in gone]:
+            # Raising rolls the whole removal back: a stale selection removes no one.
+            shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+            raise NotFound(
+                f"User ID {shown} {'is' if len(missing) == 1 else 'are'} not in the batch "
+                f"“{batch.name}”. Reload the page to see its users, then try again."
+            )
         batch_state.refresh(c, [batch_id])
-        audit.record(c, actor, ACTION_USER_REMOVED, batch_id, f"User ID {user_id}")
+        listed = ", ".join(map(str, wanted[:20])) + (" …" if len(wanted) > 20 else "")
+        audit.record(
+            c,
+            actor,
+            ACTION_USER_REMOVED,
+            batch_id,
+            f"User ID {listed}" if len(wanted) == 1 else f"{len(wanted)} removed: {listed}",
+        )
+        return len(gone)
 
-    in_transaction(cur, write)
+    return in_transaction(cur, write)
 
 
 # --- several steps at once (the command line) ------------------------------------------------

@@ -95,6 +95,14 @@ def test_rows_offer_edit_to_editors_and_view_to_analysts() -> None:
     assert set(app_as("dev", LIST).run().dataframe[0].value["open"]) == {labels.EDIT}
 
 
+def test_rows_per_page_is_chosen_on_the_page_and_kept_in_the_url() -> None:
+    at = app_as("admin", LIST).run()
+    assert len(at.dataframe[0].value) == 25
+    next(s for s in at.selectbox if s.label == "Rows per page").set_value(50).run()
+    assert at.query_params["size"] == "50"
+    assert len(at.dataframe[0].value) == 50
+
+
 def test_a_running_batch_shows_its_percentage_and_a_bar() -> None:
     at = app_as("admin", LIST, status="in_progress").run()
     rows = at.dataframe[0].value

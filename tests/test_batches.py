@@ -327,6 +327,26 @@ def test_a_user_can_be_removed_from_a_draft(batch_world, draft, accounts) -> Non
         batches.remove_user(batch_world, dev, draft, 1)
 
 
+def test_several_users_leave_a_draft_in_one_step_and_one_audit_entry(
+    batch_world, draft, accounts
+) -> None:
+    dev = accounts["dev"]
+    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"))
+    before = len(actions(batch_world, draft))
+    assert batches.remove_users(batch_world, dev, draft, [3, 1, 1]) == 2
+    assert members(batch_world, draft) == [2]
+    assert batches.get_batch(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[before:] == [batches.ACTION_USER_REMOVED]
+
+
+def test_a_stale_selection_removes_no_one(batch_world, draft, accounts) -> None:
+    dev = accounts["dev"]
+    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    with pytest.raises(NotFound, match=r"User ID 5 is not in the batch.*Reload"):
+        batches.remove_users(batch_world, dev, draft, [1, 5])
+    assert members(batch_world, draft) == [1, 2]
+
+
 # --- several steps in one transaction ---------------------------------------------------------
 
 

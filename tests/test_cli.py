@@ -38,6 +38,24 @@ def test_init_demo_creates_a_file_a_developer_can_query(tmp_path: Path) -> None:
     assert sum(q["unlocks"] for q in quests) > 0
 
 
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "demo.duckdb"
+    assert run(db, "init", "--demo", "--users", "300").returncode == 0
+    # As `python -m core quests --json | head -c 0`: the pipe is closed before the output.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core", "--db", str(db), "quests", "--json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    with proc.stderr:
+        stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_init_demo_refuses_a_file_that_has_users(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -205,14 +205,25 @@ def batch_table() -> None:
     batch_grid.batch_grid(
         result.rows, flt, places, acct.can(Permission.EDIT_BATCHES), on_sort=go, on_open=open_batch
     )
+    pager_col, size_col = st.columns([5, 1], vertical_alignment="center")
     if result.pages > 1:
         pager = f"pager_{flt.to_query_string()}"
-        st.pagination(
-            result.pages,
-            default=result.page,
-            key=pager,
-            on_change=lambda: go(flt.with_page(st.session_state[pager])),
-        )
+        with pager_col:
+            st.pagination(
+                result.pages,
+                default=result.page,
+                key=pager,
+                on_change=lambda: go(flt.with_page(st.session_state[pager])),
+            )
+    sizes = sorted({25, 50, 100, flt.page_size})
+    size_key = f"size_{flt.to_query_string()}"
+    size_col.selectbox(
+        "Rows per page",
+        sizes,
+        index=sizes.index(flt.page_size),
+        key=size_key,
+        on_change=lambda: go(flt.changed(page_size=st.session_state[size_key])),
+    )
 
 
 batch_table()

@@ -143,14 +143,12 @@ else:
         disabled=not selected,
         key="remove_users",
     ):
-        for index in selected:
-            session.attempt(
-                lambda i=index: batches.remove_user(
-                    cur, acct, batch.id, int(table[labels.USER_ID][i])
-                )
-            )
-        st.session_state["removals"] = st.session_state.get("removals", 0) + 1
-        st.rerun()
+        picked_ids = [int(table[labels.USER_ID][i]) for i in selected]
+        removed = session.attempt(lambda: batches.remove_users(cur, acct, batch.id, picked_ids))
+        if removed is not None:  # otherwise the error stays on screen, and the selection
+            session.flash(f"{removed:,} user{'s' if removed != 1 else ''} removed from the draft.")
+            st.session_state["removals"] = st.session_state.get("removals", 0) + 1
+            st.rerun()
 
 with st.expander("Delete this draft"):
     st.write("The draft and its list of users are deleted; nothing was unlocked yet.")

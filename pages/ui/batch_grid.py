@@ -36,8 +36,9 @@ COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider scre
     GridColumn("created_at", labels.CREATED_AT, 120, "created_at"),
     GridColumn("updated_at", labels.LAST_UPDATED, 120, "updated_at"),
     GridColumn("created_by", labels.CREATED_BY, 80, "created_by"),
-    GridColumn("status", labels.STATUS, 180, "status"),
+    # The spec: "Status" is the rightmost column, with the "Edit" button to its right.
     GridColumn("progress", "Progress", 85, "status"),
+    GridColumn("status", labels.STATUS, 180, "status"),
     GridColumn("open", "", 55, None),
 )
 ROW_HEIGHT = 35  # the grid's default row and header height, in px

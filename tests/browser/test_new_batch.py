@@ -100,6 +100,21 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     expect(page.get_by_text("Users (3 of 5,000)")).to_be_visible()
     expect(page.get_by_role("button", name="Badge: Browser tests › First quest")).to_be_visible()
 
+    # Two users picked by their row's checkbox (the grid's first column) leave in one step.
+    users = page.get_by_test_id("stDataFrame").last
+    users.scroll_into_view_if_needed()
+    box = users.bounding_box()
+    assert box is not None
+    for row in (0, 1):
+        page.mouse.click(box["x"] + 15, box["y"] + 36 * (row + 1.5))
+        wait_idle(page)
+    remove = page.get_by_role("button", name="Remove 2 selected users")
+    expect(remove).to_be_enabled()
+    remove.click()
+    wait_idle(page)
+    expect(page.get_by_text("2 users removed from the draft.")).to_be_visible()
+    expect(page.get_by_text("Users (1 of 5,000)")).to_be_visible()
+
 
 def test_a_single_add_that_fails_says_why_under_the_field(as_admin: Page, server: Server) -> None:
     page = as_admin
