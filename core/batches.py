@@ -435,7 +435,14 @@ def _add_single(
     status = row["status"]
     if status != matching.OK:
         if status in (matching.NOT_FOUND, matching.MISMATCH):
-            hint = " A user ID has digits only." if by == BY_ID else " Check the spelling."
+            if by == BY_ID:
+                hint = (
+                    " Check the number, or find the user by username."
+                    if value.isdigit()
+                    else " A user ID has digits only."
+                )
+            else:
+                hint = " Check the spelling, or pick one of the suggestions."
             raise UserNotFound(f"No user has the {what} “{value}”.{hint}")
         who = _describe(c, row["user_id"])
         if status == matching.ALREADY_IN_BATCH:

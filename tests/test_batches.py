@@ -284,7 +284,7 @@ def test_a_single_user_is_added_by_id_or_by_username(batch_world, draft, account
 @pytest.mark.parametrize(
     ("by", "value", "error", "message"),
     [
-        ("id", "999", batches.UserNotFound, "No user has the User ID “999”"),
+        ("id", "999", batches.UserNotFound, "No user has the User ID “999”. Check the number"),
         ("id", "12a", batches.UserNotFound, "digits only"),
         ("id", "", batches.UserNotFound, "Type a User ID first"),
         ("username", "ghost", batches.UserNotFound, "No user has the username “ghost”"),
