@@ -48,6 +48,38 @@ def test_the_session_survives_a_refresh_and_log_out_ends_it(page: Page, server: 
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fbatch-unlock"))
 
 
+def test_a_login_posted_from_another_site_is_refused(page: Page, server: Server) -> None:
+    form = {"username": "admin", "password": PASSWORDS["admin"], "next": "/"}
+    foreign = page.request.post(
+        f"{server.url}/login", form=form, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status == 403
+    assert "another web site" in foreign.text()
+    assert "set-cookie" not in foreign.headers
+    own = page.request.post(
+        f"{server.url}/login", form=form, headers={"Origin": server.url}, max_redirects=0
+    )
+    assert own.status == 303 and "set-cookie" in own.headers
+
+
+def test_a_logout_link_from_elsewhere_asks_before_ending_the_session(
+    page: Page, server: Server
+) -> None:
+    log_in(page, server.url, "dev", PASSWORDS["dev"])
+    page.goto(f"{server.url}/logout")  # as a link or an image on another site would
+    expect(page.get_by_text("Log out of Batch Unlock as dev?")).to_be_visible()
+    foreign = page.request.post(f"{server.url}/logout", headers={"Origin": "https://evil.example"})
+    assert foreign.status == 403
+    page.goto(f"{server.url}/batch-unlock")
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Batch unlock")).to_be_visible()  # still logged in
+    page.goto(f"{server.url}/logout")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(f"{server.url}/badges")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
 def test_an_admin_goes_from_badges_through_the_three_dots_to_batch_unlock(as_admin: Page) -> None:
     page = as_admin
     expect(page.get_by_text("Manage › Gamification › Badges")).to_be_visible()
