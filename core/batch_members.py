@@ -103,10 +103,17 @@ def list_members(
     return MemberPage(rows, total, page, q.page_size)
 
 
+def all_members(
+    cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int, status: str | None = None
+) -> pl.DataFrame:
+    """Return every user of the batch (a batch holds at most 5,000) in the order they came."""
+    return list_members(cur, viewer, batch_id, MemberQuery(status=status, page_size=5000)).rows
+
+
 def members_csv(cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int) -> bytes:
     """Return every user of the batch with their status and reason, as a safe CSV."""
     require(viewer, Permission.VIEW)
-    rows = list_members(cur, viewer, batch_id, MemberQuery(page_size=5000)).rows
+    rows = all_members(cur, viewer, batch_id)
     table = rows.select(
         pl.col("user_id").alias(labels.USER_ID),
         pl.col("username").alias(labels.USERNAME),

@@ -219,25 +219,6 @@ def list_drafts(cur: duckdb.DuckDBPyConnection, actor: Account) -> pl.DataFrame:
     )
 
 
-def batch_users(
-    cur: duckdb.DuckDBPyConnection, batch_id: int, status: str | None = None
-) -> pl.DataFrame:
-    """Return a batch's users in the order they were added (newest last).
-
-    Columns: user_id, username, email, added_via (csv|single|cli), status, error_reason,
-    added_by, added_at.
-    """
-    return frame(
-        cur,
-        """SELECT bu.user_id, p.username, p.email, bu.added_via, bu.status, bu.error_reason,
-                  bu.added_by, bu.added_at
-           FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
-           WHERE bu.batch_id = $batch AND ($status IS NULL OR bu.status = $status)
-           ORDER BY bu.added_at, bu.user_id""",
-        {"batch": batch_id, "status": status},
-    )
-
-
 # --- drafts -----------------------------------------------------------------------------------
 
 

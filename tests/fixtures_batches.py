@@ -6,9 +6,11 @@ Plain functions, so a test module imports them and wraps them in its own small f
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from core import batches, intake
-from core.roles import Account
+from core.batch_members import all_members
+from core.roles import Account, command_line_account
 
 # small_world (conftest): quests 1-3; users 1-10 named userN / userN@example.com, 10 inactive.
 VISIT_10, VISIT_100, ANSWER = 1, 2, 3
@@ -43,3 +45,8 @@ def make_draft(cur: duckdb.DuckDBPyConnection, dev: Account) -> int:
 def upload(text: str, name: str = "users.csv") -> intake.Upload:
     """Read CSV text as an upload (UTF-8)."""
     return intake.read_upload(text.encode("utf-8"), name)
+
+
+def members_of(cur: duckdb.DuckDBPyConnection, batch_id: int) -> pl.DataFrame:
+    """Every user of a batch, as the pages and the command line read them."""
+    return all_members(cur, command_line_account(), batch_id)

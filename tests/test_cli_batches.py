@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import DATA
-from fixtures_batches import VISIT_10, make_batch_world
+from fixtures_batches import VISIT_10, make_batch_world, members_of
 
 from core import batches
 from core.cli import build_parser, main
@@ -105,7 +105,7 @@ def test_batch_create_prints_the_id_and_adds_files_and_users(cli, tmp_path, batc
     batch_id = int(out.strip())
     assert "users.csv: 2 added; not added: not_found (row 4)" in err
     assert "user3 (User ID 3) was added to the batch." in err
-    frame = batches.batch_users(batch_world, batch_id)
+    frame = members_of(batch_world, batch_id)
     assert sorted(frame["user_id"]) == [1, 2, 3]
     assert set(frame["added_via"]) == {"cli"}
     assert batches.get_batch(batch_world, batch_id).name == "Winners"

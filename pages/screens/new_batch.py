@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import batches, catalog, labels, publisher
+from core import batch_members, batches, catalog, labels, publisher
 from core.errors import BatchUnlockError
 from core.roles import Permission
 from pages.ui import add_users, formatting, session, widgets
@@ -122,7 +122,7 @@ with st.container(border=True):
     )
     add_users.tools(cur, acct, batch, key=f"add_{batch.id}")
 
-users = batches.batch_users(cur, batch.id)
+users = batch_members.all_members(cur, acct, batch.id)
 st.subheader(f"Users ({users.height:,} of {labels.MAX_USERS_PER_BATCH:,})")
 if users.height == 0:
     st.caption("No user yet. Publishing a batch with no user marks it “Published” at once.")
