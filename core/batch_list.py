@@ -24,15 +24,12 @@ _STATUS_RANK = (
     + " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(STATUS_CODES))
     + " END"
 )
-_PROGRESS_SQL = """CASE WHEN b.n_users = 0
-         THEN CASE WHEN b.status IN ('published', 'partially_published') THEN 100 ELSE 0 END
-         ELSE (100 * (b.n_published + b.n_error)) // b.n_users END"""
 _SORT_SQL = {
     "name": ["lower(b.name)"],
     "badge": ["lower(g.name)"],
     "quest": ["lower(q.name)"],
     "users": ["b.n_users"],
-    "status": [_STATUS_RANK, _PROGRESS_SQL],
+    "status": [_STATUS_RANK, batch_state.PROGRESS_SQL],
     "created_at": ["b.created_at"],
     "updated_at": ["b.updated_at"],
     "created_by": ["lower(b.created_by)"],
@@ -41,7 +38,7 @@ _NAMES = """LEFT JOIN quests q ON q.id = b.quest_id
     LEFT JOIN badges g ON g.id = q.badge_id"""
 _COLUMNS = f"""b.id, b.name, g.name AS badge, g.id AS badge_id, q.name AS quest, b.quest_id,
     b.n_users AS users, b.created_at, b.updated_at, b.created_by, b.status,
-    ({_PROGRESS_SQL})::INTEGER AS progress,
+    ({batch_state.PROGRESS_SQL})::INTEGER AS progress,
     b.n_unpublished, b.n_in_progress, b.n_published, b.n_error"""
 
 

@@ -33,6 +33,13 @@ DERIVED_STATUS_SQL = """
     END"""
 
 
+# The percentage of users processed, for a batch row `b` (the list sorts and shows it in SQL);
+# `progress` below is the same rule for one batch in Python, and a test checks they agree.
+PROGRESS_SQL = """CASE WHEN b.n_users = 0
+         THEN CASE WHEN b.status IN ('published', 'partially_published') THEN 100 ELSE 0 END
+         ELSE (100 * (b.n_published + b.n_error)) // b.n_users END"""
+
+
 def derive_status(n_users: int, n_in_progress: int, n_published: int, n_error: int) -> str:
     """Return the status of a published (non-draft) batch from its counts, as the spec defines it."""
     if n_users == n_published + n_error:

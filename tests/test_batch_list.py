@@ -4,6 +4,7 @@ shareable URLs, chips, CSV export and chart data."""
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import UTC as UTC_ZONE
 from datetime import date, datetime
 
@@ -518,6 +519,18 @@ def test_progress_is_computed_like_the_batch_state_module(
     add_batch(small_world, "b", status=status, counts=counts)
     row = list_batches(small_world, admin, BatchFilter(), UTC).rows.row(0, named=True)
     assert row["progress"] == batch_state.progress(users, published, error, status)
+
+
+def test_the_status_rule_in_sql_and_in_python_agree_on_every_small_count(small_world) -> None:
+    sql = batch_state.DERIVED_STATUS_SQL.format(
+        n_users="$u", n_in_progress="$i", n_published="$p", n_error="$e"
+    )
+    for u in range(4):
+        for i, p, e in itertools.product(range(u + 1), repeat=3):
+            if i + p + e > u:
+                continue
+            got = small_world.execute(f"SELECT {sql}", {"u": u, "i": i, "p": p, "e": e})
+            assert got.fetchall()[0][0] == batch_state.derive_status(u, i, p, e), (u, i, p, e)
 
 
 def test_times_are_shown_in_the_viewers_time_zone(small_world) -> None:
