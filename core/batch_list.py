@@ -258,7 +258,7 @@ def export_batches(
         pl.col("n_published").alias(labels.PUBLISHED),
         pl.col("n_error").alias(labels.ERROR),
     )
-    return csv_safe.to_csv_bytes(table, separator)
+    return csv_safe.to_csv_bytes(table, separator, bom=True)  # Excel then reads UTF-8 right
 
 
 # -- charts ------------------------------------------------------------------------------------

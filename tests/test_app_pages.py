@@ -111,13 +111,34 @@ def test_a_running_batch_shows_its_percentage_and_a_bar() -> None:
     assert grid_columns(at)["progress"]["type_config"]["type"] == "progress"
 
 
-def test_an_edit_click_opens_that_batch() -> None:
-    batch_id, name = batch_with_status("published")
+def test_an_edit_click_leaves_the_list_for_that_batch() -> None:
+    batch_id, _name = batch_with_status("published")
     at = app_as("admin", LIST).run()
     at.session_state["open_batch"] = batch_id  # what the row's Edit button callback records
     at.run()
+    # The browser is sent to /batch?id=N (a plain navigation, checked in the browser tests):
+    # this run stops before drawing the list again.
     assert not at.exception
-    assert at.title[0].value == formatting.md(name)
+    assert "open_batch" not in at.session_state
+    assert len(at.dataframe) == 0
+
+
+def test_a_name_too_long_to_search_is_refused_in_words_not_a_traceback() -> None:
+    at = app_as("analyst", LIST).run()
+    at.text_input(key=next(t.key for t in at.text_input if t.label == labels.BATCH_NAME)).input(
+        "x" * 300
+    )
+    next(b for b in at.button if b.label == labels.SEARCH).click().run()
+    assert not at.exception
+    assert any("200" in w.value for w in at.warning)
+    assert "name" not in at.query_params
+
+
+def test_a_date_search_without_a_date_says_what_is_missing() -> None:
+    at = app_as("analyst", LIST).run()
+    at.button(key="date_search").click().run()
+    assert not at.exception
+    assert any("Pick a whole date" in w.value for w in at.warning)
 
 
 def test_new_batch_asks_for_a_name_and_a_quest_before_saving_a_draft() -> None:

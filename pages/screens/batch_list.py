@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -15,8 +16,9 @@ from core.batch_filters import (
     parse_query_params,
     status_choices,
 )
+from core.errors import BatchUnlockError
 from core.roles import Permission
-from pages.ui import batch_charts, batch_grid, formatting, session, widgets
+from pages.ui import batch_charts, batch_grid, formatting, session, shell, widgets
 
 acct = session.account()
 cur = session.cursor()
@@ -47,6 +49,14 @@ view_key = flt.to_query_string() or "all"  # widgets are re-made whenever the vi
 def go(view: BatchFilter) -> None:
     """Put a view in the URL, so it can be shared; as a widget callback it costs no extra run."""
     st.query_params.from_dict(view.to_query_params())
+
+
+def go_to(make_view: Callable[[], BatchFilter]) -> None:
+    """Like `go`, for a view built from what the user typed: a refusal is shown, not raised."""
+    try:
+        go(make_view())
+    except BatchUnlockError as exc:
+        st.session_state["filter_problem"] = str(exc)
 
 
 title_col, action_col = st.columns([6, 1], vertical_alignment="bottom")
@@ -95,6 +105,8 @@ def badge_filter(flt: BatchFilter) -> None:
 
 with st.container(border=True):
     st.markdown(f"**{labels.FILTERS}**")
+    if problem := st.session_state.pop("filter_problem", None):
+        st.warning(formatting.md(problem))
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
     status_key = f"status_{view_key}"
     c_status.multiselect(
@@ -113,7 +125,7 @@ with st.container(border=True):
         n2.form_submit_button(
             labels.SEARCH,
             width="stretch",
-            on_click=lambda: go(flt.changed(name=st.session_state[name_key])),
+            on_click=lambda: go_to(lambda: flt.changed(name=st.session_state[name_key])),
         )
     with c_badge:
         badge_filter(flt)
@@ -150,6 +162,12 @@ with st.container(border=True):
                 day: date | None = st.session_state[f"{field}_day_{view_key}"]
                 op = st.session_state[f"{field}_op_{view_key}"]
                 picked[field] = DateFilter(op, day) if day else None
+            if not any(picked.values()):
+                st.session_state["filter_problem"] = (
+                    f"Pick a whole date (year, month and day) for “{labels.CREATED_AT}” or "
+                    f"“{labels.LAST_UPDATED}”, then press “{labels.SEARCH}”."
+                )
+                return
             go(flt.changed(created=picked["created"], updated=picked["updated"]))
 
         cols[4].button(labels.SEARCH, key="date_search", width="stretch", on_click=date_search)
@@ -184,7 +202,10 @@ def batch_table() -> None:
     the view from the URL again (their callbacks put it there).
     """
     if (target := st.session_state.pop("open_batch", None)) is not None:
-        st.switch_page(pages["batch_detail"], query_params={"id": str(target)})
+        # A plain navigation, not st.switch_page: that first rewrites this page's URL (one
+        # more history entry, without the filters), so Back would lose the filtered view.
+        session.redirect(f"/{shell.DETAIL_PATH}?id={int(target)}")
+        return
     flt, _notes = current_view()
     result = batch_list.list_batches(cur, acct, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height

@@ -29,10 +29,10 @@ class GridColumn:
 
 
 COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider screens share the rest
-    GridColumn("name", labels.TITLE, 190, "name"),
+    GridColumn("name", labels.TITLE, 175, "name"),
     GridColumn("badge", labels.BADGE, 105, "badge"),
     GridColumn("quest", labels.QUEST, 125, "quest"),
-    GridColumn("users", labels.USERS, 60, "users"),
+    GridColumn("users", labels.USERS, 75, "users"),
     GridColumn("created_at", labels.CREATED_AT, 120, "created_at"),
     GridColumn("updated_at", labels.LAST_UPDATED, 120, "updated_at"),
     GridColumn("created_by", labels.CREATED_BY, 80, "created_by"),
@@ -43,6 +43,7 @@ COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider scre
 )
 ROW_HEIGHT = 35  # the grid's default row and header height, in px
 OPEN_CLICK_KEY = "batch_grid_open"
+LAST_HEADER_KEY = "batch_grid_last_header"
 
 
 def status_text(status: str, progress: int, place: int | None) -> str:
@@ -98,15 +99,23 @@ def batch_grid(
     ids = rows["id"].to_list()
     # The key changes with the view, so a header click (a column selection) is never left
     # highlighted once its sort is applied; a click on a header that sorts nothing bumps it too.
-    key = "batch_grid"
+    # One key per sort: a header click (a column selection) sorts, and the grid that shows the
+    # new order starts with nothing selected, so the next click is a new selection the browser
+    # reports. Filters and pages keep the key, and the grid is updated in place (faster).
+    key = f"batch_grid_{flt.sort}_{int(flt.desc)}"
 
     def header_clicked() -> None:
         picked = st.session_state[key]["selection"]["columns"]
-        sorts = {c.field: c.sorts for c in COLUMNS}
-        column = sorts.get(picked[0]) if picked else None
+        if picked:
+            st.session_state[LAST_HEADER_KEY] = picked[0]
+            field = picked[0]
+        else:
+            # A click on a header still selected (one that sorts nothing, like Edit's) unselects
+            # it: the same header clicked again.
+            field = st.session_state.get(LAST_HEADER_KEY)
+        column = {c.field: c.sorts for c in COLUMNS}.get(field) if field else None
         if column:
             on_sort(flt.sorted_by(column))
-        st.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": []}}
 
     def open_clicked() -> None:
         on_open(ids[st.session_state[OPEN_CLICK_KEY]["row"]])

@@ -11,6 +11,7 @@ from core.roles import Account, Permission
 from pages.ui import session
 
 SCREENS = Path(__file__).resolve().parent.parent / "screens"
+DETAIL_PATH = "batch"  # the batch detail page's URL: /batch?id=N
 
 
 def _page(file: str, title: str, url: str, **kwargs: object) -> st.Page:
@@ -33,7 +34,7 @@ def pages_for(account: Account) -> dict[str, st.Page]:
             "batch-unlock",
             icon=":material/lock_open:",
         ),
-        "batch_detail": _page("batch_detail.py", "Batch", "batch", visibility="hidden"),
+        "batch_detail": _page("batch_detail.py", "Batch", DETAIL_PATH, visibility="hidden"),
     }
     if account.can(Permission.EDIT_BATCHES):
         pages["new_batch"] = _page(

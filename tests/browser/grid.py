@@ -27,6 +27,7 @@ def grid(page: Page) -> Locator:
 
 _SNAPSHOT = """el => {
     const table = el.querySelector('table[role=grid]');
+    if (!table) return {expected: -1, rows: []};  // a new grid, not drawn yet
     const rows = [...table.querySelectorAll('tbody tr')].map(
         tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()));
     return {expected: Number(table.getAttribute('aria-rowcount')) - 1, rows};

@@ -133,8 +133,15 @@ def test_clicking_title_sorts_the_whole_list_and_a_shared_url_restores_the_view(
     descending = grid.wait_column(
         page, "name", lambda t: t == sorted(t, key=str.lower, reverse=True), "Z to A"
     )
+    # Each click flips the order, as a person sees it (waiting for the rows each time).
+    grid.click_header(page, "name")
+    expect(page).to_have_url(re.compile(r"sort=name$"))
+    grid.wait_column(page, "name", lambda t: t == sorted(t, key=str.lower), "A to Z again")
+    grid.click_header(page, "name")
+    expect(page).to_have_url(re.compile(r"sort=name%3Adesc$|sort=name:desc$"))
+    grid.wait_column(page, "name", lambda t: t == descending, "Z to A again")
     shared = page.url
-    page.goto(f"{server.url}/badges")
+    page.goto(f"{server.url}/")  # elsewhere (the Badges page), then the shared link
     wait_idle(page)
     page.goto(shared)
     wait_idle(page)
@@ -156,3 +163,8 @@ def test_edit_opens_the_batch_and_the_filtered_list_exports(as_admin: Page, serv
     expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
     expect(page.get_by_role("heading", name=name)).to_be_visible()
     expect(page.get_by_text(labels.PARTIALLY_PUBLISHED).first).to_be_visible()
+    # Back returns to the filtered list, not to an unfiltered one.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/batch-unlock\?status=partially_published$"))
+    wait_idle(page)
+    grid.wait_column(page, "status", lambda t: set(t) == {labels.PARTIALLY_PUBLISHED}, "partial")
