@@ -55,16 +55,7 @@ MESSAGES = {
 
 # Preview filters: "all rows", "only good rows", then one per kind of error.
 FILTER_ALL = "all"
-FILTER_LABELS = {
-    FILTER_ALL: "All rows",
-    OK: "Good rows",
-    NOT_FOUND: labels.MSG_NOT_FOUND,
-    MISMATCH: labels.MSG_MISMATCH,
-    DUPLICATE: labels.MSG_DUPLICATE,
-    ALREADY_IN_BATCH: MSG_ALREADY_IN_BATCH,
-    ALREADY_UNLOCKED: MSG_ALREADY_UNLOCKED,
-    INACTIVE: MSG_INACTIVE,
-}
+FILTER_LABELS = {FILTER_ALL: "All rows", **MESSAGES, OK: "Good rows"}
 
 # A user ID is digits only; 18 digits always fit a BIGINT.
 ID_PATTERN = r"^\d{1,18}$"

@@ -29,9 +29,4 @@ def add(cur: duckdb.DuckDBPyConnection, relation: str) -> None:
 def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
     """Count every stored unlock again (after a bulk load that bypassed `add`)."""
     cur.execute("DELETE FROM unlock_counts")
-    cur.execute(
-        f"""INSERT INTO unlock_counts
-            SELECT batch_id, quest_id, epoch_us(unlocked_at) // {QUARTER_US}, count(*)
-            FROM unlocks WHERE batch_id IS NOT NULL
-            GROUP BY ALL"""
-    )
+    add(cur, "unlocks")

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated store on a temporary file, and the three demo roles."""
+"""Shared fixtures: a migrated store on a temporary file, the three demo roles, small worlds."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures_batches import make_batch_world, make_draft
 
 from core import store
 from core.roles import Account, Role
@@ -59,3 +60,15 @@ def small_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
            FROM range(1, 11) r(i)"""
     )
     return cur
+
+
+@pytest.fixture
+def batch_world(small_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """small_world plus users 11 "Renée", 12 "JÜRGEN", and user 7 holding quest 1."""
+    return make_batch_world(small_world)
+
+
+@pytest.fixture
+def draft(batch_world: duckdb.DuckDBPyConnection, accounts: dict[str, Account]) -> int:
+    """An empty draft of the dev account "dan" for quest 1."""
+    return make_draft(batch_world, accounts["dev"])

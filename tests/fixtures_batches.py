@@ -1,6 +1,6 @@
 """Helpers for the New Batch core's tests (intake, matching, batches): more users and a draft.
 
-Plain functions, so a test module imports them and wraps them in its own small fixtures.
+Plain functions; tests/conftest.py wraps the world and the draft in fixtures every module shares.
 """
 
 from __future__ import annotations

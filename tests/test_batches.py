@@ -13,8 +13,6 @@ from fixtures_batches import (
     INACTIVE_USER,
     VISIT_10,
     VISIT_100,
-    make_batch_world,
-    make_draft,
     members_of,
     upload,
 )
@@ -22,18 +20,6 @@ from fixtures_batches import (
 from core import audit, batch_state, batches, catalog, intake, labels, matching
 from core.errors import InputError, NotFound, PermissionDenied
 from core.roles import Account
-
-
-@pytest.fixture
-def batch_world(small_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """small_world plus users 11 "Renée", 12 "JÜRGEN", and user 7 holding quest 1."""
-    return make_batch_world(small_world)
-
-
-@pytest.fixture
-def draft(batch_world: duckdb.DuckDBPyConnection, accounts: dict[str, Account]) -> int:
-    """An empty draft of the dev account "dan" for quest 1."""
-    return make_draft(batch_world, accounts["dev"])
 
 
 def members(cur: duckdb.DuckDBPyConnection, batch_id: int) -> list[int]:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 from conftest import DATA
-from fixtures_batches import VISIT_10, make_batch_world, members_of
+from fixtures_batches import VISIT_10, members_of
 
 from core import batches
 from core.cli import build_parser, main
-
-
-@pytest.fixture
-def batch_world(small_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """small_world plus users 11 "Renée", 12 "JÜRGEN", and user 7 holding quest 1."""
-    return make_batch_world(small_world)
 
 
 @pytest.fixture

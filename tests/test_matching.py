@@ -11,26 +11,12 @@ from fixtures_batches import (
     INACTIVE_USER,
     VISIT_10,
     VISIT_100,
-    make_batch_world,
-    make_draft,
     upload,
 )
 
 from core import batches, intake, labels, matching, users
 from core.errors import InputError, NotFound
 from core.roles import Account
-
-
-@pytest.fixture
-def batch_world(small_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """small_world plus users 11 "Renée", 12 "JÜRGEN", and user 7 holding quest 1."""
-    return make_batch_world(small_world)
-
-
-@pytest.fixture
-def draft(batch_world: duckdb.DuckDBPyConnection, accounts: dict[str, Account]) -> int:
-    """An empty draft of the dev account for quest 1."""
-    return make_draft(batch_world, accounts["dev"])
 
 
 def statuses(cur: duckdb.DuckDBPyConnection, text: str, quest: int = VISIT_10, batch=None):

@@ -43,7 +43,6 @@ COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider scre
 )
 ROW_HEIGHT = 35  # the grid's default row and header height, in px
 OPEN_CLICK_KEY = "batch_grid_open"
-LAST_HEADER_KEY = "batch_grid_last_header"
 
 
 def status_text(status: str, progress: int, place: int | None) -> str:
@@ -105,15 +104,9 @@ def batch_grid(
     key = f"batch_grid_{flt.sort}_{int(flt.desc)}"
 
     def header_clicked() -> None:
+        # Only a header that sorts nothing (Edit's) can stay selected and be unselected.
         picked = st.session_state[key]["selection"]["columns"]
-        if picked:
-            st.session_state[LAST_HEADER_KEY] = picked[0]
-            field = picked[0]
-        else:
-            # A click on a header still selected (one that sorts nothing, like Edit's) unselects
-            # it: the same header clicked again.
-            field = st.session_state.get(LAST_HEADER_KEY)
-        column = {c.field: c.sorts for c in COLUMNS}.get(field) if field else None
+        column = {c.field: c.sorts for c in COLUMNS}.get(picked[0]) if picked else None
         if column:
             on_sort(flt.sorted_by(column))
 

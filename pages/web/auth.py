@@ -148,9 +148,11 @@ async def logout(request: Request) -> Response:
     image on another site cannot log anyone out.
     """
     token = request.cookies.get(COOKIE)
-    if request.method == "POST" and not same_origin(request):
-        return _foreign_post()
-    if request.method == "GET":
+    if request.method == "POST":
+        if not same_origin(request):
+            return _foreign_post()
+        await run_in_threadpool(lambda: accounts.end_session(runtime.cursor(), token))
+    else:
         live = await run_in_threadpool(lambda: accounts.session_account(runtime.cursor(), token))
         if live is not None:
             return _html(
@@ -159,7 +161,7 @@ async def logout(request: Request) -> Response:
 <form method="post" action="/logout"><button type="submit">{labels.LOG_OUT}</button></form>
 <p class="hint"><a href="/">Stay logged in</a></p>""",
             )
-    await run_in_threadpool(lambda: accounts.end_session(runtime.cursor(), token))
+        # No live session: the app's "Log out" ended it already; only the cookie is left.
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

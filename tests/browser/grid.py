@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from playwright.sync_api import Locator, Page, expect
 
 from pages.ui.batch_grid import COLUMNS, ROW_HEIGHT
 
 FIELDS = [c.field for c in COLUMNS]
+T = TypeVar("T")
 
 
 def grid(page: Page) -> Locator:
@@ -57,45 +59,46 @@ def column(page: Page, field: str) -> list[str]:
     return [r[FIELDS.index(field)] for r in rows(page)]
 
 
-def wait_column(
-    page: Page, field: str, check: Callable[[list[str]], bool], what: str, timeout: float = 15
-) -> list[str]:
-    """Wait until a column's texts pass `check`, and return them.
+def _wait(page: Page, find: Callable[[list[list[str]]], T | None], fail: str, timeout: float) -> T:
+    """Poll the grid's rows until `find` returns something (not None); return it.
 
     A sort, a page or a live update reruns only part of the page, which the page's "running"
     state does not always show: tests wait for what they expect to see instead.
     """
     deadline = time.monotonic() + timeout
     while True:
-        texts = column(page, field)
-        if texts and check(texts):
-            return texts
+        shown = rows(page)
+        if (found := find(shown)) is not None:
+            return found
         if time.monotonic() > deadline:
-            raise AssertionError(f"the {field} column never became {what}: {texts}")
+            raise AssertionError(f"{fail}: {shown}")
         page.wait_for_timeout(200)
 
 
-def find_row(page: Page, title: str) -> int:
-    """The row of the batch with this title (the first one shown)."""
-    titles = column(page, "name")
-    assert title in titles, f"{title!r} not in {titles}"
-    return titles.index(title)
+def wait_column(
+    page: Page, field: str, check: Callable[[list[str]], bool], what: str, timeout: float = 15
+) -> list[str]:
+    """Wait until a column's texts pass `check`, and return them."""
+    i = FIELDS.index(field)
+
+    def find(shown: list[list[str]]) -> list[str] | None:
+        texts = [r[i] for r in shown]
+        return texts if texts and check(texts) else None
+
+    return _wait(page, find, f"the {field} column never became {what}", timeout)
 
 
 def wait_for_cell(page: Page, title: str, field: str, pattern: str, timeout: float = 15) -> int:
     """Wait until the row titled `title` shows text matching `pattern` in `field`; its row."""
-    deadline = time.monotonic() + timeout
-    seen = ""
-    while True:
-        titles = column(page, "name")
-        if title in titles:
-            row = titles.index(title)
-            seen = cell(page, row, field)
-            if re.search(pattern, seen):
-                return row
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{title!r}: {field} is {seen!r}, not /{pattern}/ ({titles})")
-        page.wait_for_timeout(250)
+    name, i = FIELDS.index("name"), FIELDS.index(field)
+
+    def find(shown: list[list[str]]) -> int | None:
+        titles = [r[name] for r in shown]
+        if title in titles and re.search(pattern, shown[row := titles.index(title)][i]):
+            return row
+        return None
+
+    return _wait(page, find, f"{title!r} never showed /{pattern}/ in {field}", timeout)
 
 
 def _x(page: Page, field: str) -> float:
