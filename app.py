@@ -15,7 +15,8 @@ else:
     from starlette.middleware import Middleware
     from streamlit.runtime.pages_manager import PagesManager
 
-    from pages.web.auth import ROUTES, LoginGuard
+    from pages.web.auth import ROUTES
+    from pages.web.guard import LoginGuard
     from pages.web.lifespan import lifespan
 
     # pages/ is our package, not a folder of old-style pages: never let Streamlit run its files

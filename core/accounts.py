@@ -180,3 +180,37 @@ def end_session(cur: duckdb.DuckDBPyConnection, token: str | None) -> None:
             cur,
             lambda c: c.execute("DELETE FROM sessions WHERE token_hash = ?", [_token_hash(token)]),
         )
+
+
+def end_all_sessions(cur: duckdb.DuckDBPyConnection, username: str) -> int:
+    """Log an account out everywhere (its own "Log out everywhere"); return how many ended."""
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
+        return len(
+            c.execute(
+                "DELETE FROM sessions WHERE username = ? RETURNING token_hash", [username]
+            ).fetchall()
+        )
+
+    return in_transaction(cur, write)
+
+
+def end_sessions_of(cur: duckdb.DuckDBPyConnection, actor: Account, username: str) -> int:
+    """End every session of another account; only admins may. Return how many ended."""
+    require(actor, Permission.MANAGE_ACCOUNTS)
+    if not cur.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall():
+        raise InputError(f"There is no account named {username!r}. Check the name and try again.")
+    return end_all_sessions(cur, username)
+
+
+def purge_expired_sessions(cur: duckdb.DuckDBPyConnection) -> int:
+    """Delete sessions past their expiry (at start and from time to time); return how many."""
+
+    def write(c: duckdb.DuckDBPyConnection) -> int:
+        return len(
+            c.execute(
+                "DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash", [_now()]
+            ).fetchall()
+        )
+
+    return in_transaction(cur, write)

@@ -8,10 +8,9 @@ keeps the session and logging out ends it everywhere.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -21,8 +20,6 @@ from core.accounts import LoginFailed
 from pages.web import runtime
 
 COOKIE = "batch_unlock_session"
-# Paths that must work without a session: the login pages and Streamlit's own assets/endpoints.
-OPEN_PREFIXES = ("/login", "/logout", "/_stcore", "/static", "/media", "/favicon", "/component")
 
 
 def safe_next(target: str | None) -> str:
@@ -165,22 +162,6 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-class LoginGuard(BaseHTTPMiddleware):
-    """Send a visitor without a live session to /login, remembering where they were going."""
-
-    async def dispatch(self, request: Request, call_next):
-        """Redirect unauthenticated page loads; let everything else through."""
-        path = request.url.path
-        if request.method != "GET" or path.startswith(OPEN_PREFIXES):
-            return await call_next(request)
-        token = request.cookies.get(COOKIE)
-        account = await run_in_threadpool(lambda: accounts.session_account(runtime.cursor(), token))
-        if account is None:
-            target = path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
-        return await call_next(request)
 
 
 ROUTES = [
