@@ -18,8 +18,15 @@ else:
     from pages.web.auth import ROUTES
     from pages.web.guard import LoginGuard
     from pages.web.lifespan import lifespan
+    from pages.web.store_guard import StoreGuard
 
     # pages/ is our package, not a folder of old-style pages: never let Streamlit run its files
     # as pages (that would skip the router's login and role checks). See pages/__init__.py.
     PagesManager.uses_pages_directory = False
-    app = st.App(__file__, routes=ROUTES, middleware=[Middleware(LoginGuard)], lifespan=lifespan)
+    # StoreGuard is outermost: a data store that cannot be used answers a plain 503 everywhere.
+    app = st.App(
+        __file__,
+        routes=ROUTES,
+        middleware=[Middleware(StoreGuard), Middleware(LoginGuard)],
+        lifespan=lifespan,
+    )

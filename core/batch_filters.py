@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from core import batch_state, labels
+from core import batch_state, ids, labels
 from core.errors import InputError
 from core.roles import Account, Permission
 from core.store import frame as query
@@ -63,7 +63,7 @@ MAX_PAGE_SIZE = 500
 MAX_NAME_LENGTH = 200
 QUERY_KEYS = ("status", "name", "quest", "badge", "created", "updated", "sort", "page", "size")
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(rf"{ids.DIGITS}{{4}}-{ids.DIGITS}{{2}}-{ids.DIGITS}{{2}}")
 
 
 def check_tz(tz: str) -> ZoneInfo:
@@ -89,7 +89,7 @@ def parse_status(text: str) -> str:
 def parse_id(text: str | int, what: str) -> int:
     """Return a positive id, or raise InputError naming what it should identify."""
     value = str(text).strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    if not ids.is_digits(value) or int(value) < 1:
         raise InputError(f"{what.capitalize()} id {text!r} is not a positive whole number.")
     return int(value)
 
@@ -108,7 +108,7 @@ def parse_sort(text: str) -> tuple[str, bool]:
 def parse_positive(text: str | int, what: str, maximum: int | None = None) -> int:
     """Return a whole number from 1 to `maximum`, or raise InputError."""
     value = str(text).strip()
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
+    if not ids.is_digits(value) or int(value) < 1:
         raise InputError(f"The {what} {text!r} is not a whole number of 1 or more.")
     if maximum is not None and int(value) > maximum:
         raise InputError(f"The {what} {text!r} is more than {maximum}.")

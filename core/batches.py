@@ -4,6 +4,10 @@ Every write checks the role, runs in one transaction, keeps the batch's counters
 (core.batch_state.refresh) and writes the audit log. Adding is all or nothing: the preview is
 computed again inside the transaction, the 5,000-user limit is checked there, and the primary
 key of batch_users means a user can never be in a batch twice.
+
+Every write from a page passes `expected`, the batch's version as the page showed it: a batch
+changed meanwhile (another tab, another admin) is refused in words and left as it is (see
+core.expected_state). A write that would change nothing writes nothing, not even "Last updated".
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from core import audit, batch_state, labels, matching
+from core import audit, batch_state, expected_state, ids, labels, matching
 from core.catalog import quest as get_quest
 from core.errors import InputError, NotFound, PermissionDenied
 from core.intake import Upload, from_values
@@ -33,6 +37,10 @@ ACTION_QUEST_CHANGED = "draft quest changed"
 ACTION_DELETED = "draft deleted"
 ACTION_USERS_ADDED = "users added"
 ACTION_USER_REMOVED = "user removed"
+
+
+class BatchNotVisible(NotFound, PermissionDenied):
+    """No batch with this id that the actor may see (none at all, or someone else's draft)."""
 
 
 class UserNotFound(InputError):
@@ -79,6 +87,7 @@ class Batch:
     n_in_progress: int
     n_published: int
     n_error: int
+    version: int
 
     @property
     def is_draft(self) -> bool:
@@ -132,13 +141,27 @@ _BATCH_SQL = """
     SELECT b.id, b.name, b.quest_id, g.name AS badge, q.name AS quest,
            coalesce(q.archived OR g.archived, FALSE) AS quest_archived, b.status, b.created_by,
            b.created_at, b.updated_at, b.queued_at, b.n_users, b.n_unpublished,
-           b.n_in_progress, b.n_published, b.n_error
+           b.n_in_progress, b.n_published, b.n_error, b.version
     FROM batches b LEFT JOIN quests q ON q.id = b.quest_id LEFT JOIN badges g ON g.id = q.badge_id
 """
 
 
+def normalize_name(name: str | None) -> str:
+    """Return a name as it is stored: inner runs of whitespace (tabs, no-break spaces) as one space.
+
+    The page compares what is typed with the stored name through this same rule, so a name that
+    only differs in whitespace is not a change (and is never written again and again).
+    """
+    return " ".join((name or "").split())
+
+
+def clean_name(name: str | None) -> str:
+    """Return the name to store, or raise InputError saying why it cannot be one."""
+    return _clean_name(name)
+
+
 def _clean_name(name: str | None) -> str:
-    name = " ".join((name or "").split())
+    name = normalize_name(name)
     if not name:
         raise InputError(f"The batch has no name. Type a name in the “{labels.NAME}” field.")
     if len(name) > MAX_NAME_LENGTH:
@@ -164,23 +187,50 @@ def _read(c: duckdb.DuckDBPyConnection, batch_id: int) -> Batch:
     return Batch(*rows[0])
 
 
+def not_visible(batch_id: int, doing: str = "open") -> BatchNotVisible:
+    """Return the refusal for a batch the actor may not see, worded as for a batch that is not
+    there: it names no batch, no owner, and does not tell a hidden draft from a missing id."""
+    cannot = "" if doing == "open" else f", so you cannot {doing} it"
+    return BatchNotVisible(
+        f"No batch {batch_id} is visible to you{cannot}. Check the link, or find the batch in "
+        f"the “{labels.BATCH_UNLOCK}” list."
+    )
+
+
 def _check_owner(actor: Account, batch: Batch, doing: str) -> None:
     if (
         batch.is_draft
         and batch.created_by != actor.username
         and not actor.can(Permission.SEE_ALL_DRAFTS)
     ):
-        raise PermissionDenied(
-            f"The draft “{batch.name}” belongs to {batch.created_by}; only they or an admin may "
-            f"{doing} it."
-        )
+        raise not_visible(batch.id, doing)
 
 
-def _claim(c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, doing: str) -> Batch:
-    """Read the batch for a change, touching its row first so concurrent changes conflict early."""
-    c.execute("UPDATE batches SET updated_at = current_timestamp WHERE id = ?", [batch_id])
-    batch = _read(c, batch_id)
+def _current(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, doing: str, expected: int | None
+) -> Batch:
+    """Read the batch for a change and check who may make it and the state it is expected in.
+
+    Writes nothing, so a change found to be a no-op leaves the batch (and "Last updated") alone.
+    """
+    try:
+        batch = _read(c, batch_id)
+    except NotFound:
+        if refusal := expected_state.gone(c, batch_id, expected):
+            raise refusal from None
+        raise
     _check_owner(actor, batch, doing)
+    expected_state.check(c, batch_id, batch.version, expected)
+    return batch
+
+
+def _claim(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, doing: str, expected: int | None
+) -> Batch:
+    """Read and check the batch for a change, then mark it changed (its row first, so concurrent
+    changes conflict early); returns the batch as it was before."""
+    batch = _current(c, actor, batch_id, doing, expected)
+    expected_state.bump(c, batch_id)
     return batch
 
 
@@ -196,12 +246,34 @@ def _require_draft(batch: Batch, change: str) -> None:
 
 
 def get_batch(cur: duckdb.DuckDBPyConnection, batch_id: int, actor: Account | None = None) -> Batch:
-    """Return one batch; with an actor, someone else's draft is refused unless they are an admin."""
-    batch = _read(cur, batch_id)
-    if actor is not None:
-        require(actor, Permission.VIEW)
-        _check_owner(actor, batch, "open")
+    """Return one batch; with an actor, someone else's draft is refused unless they are an admin.
+
+    To an actor who does not see every draft, a missing id and someone else's draft give the
+    same refusal (BatchNotVisible), so ids cannot be probed for drafts.
+    """
+    if actor is None:
+        return _read(cur, batch_id)
+    require(actor, Permission.VIEW)
+    try:
+        batch = _read(cur, batch_id)
+    except NotFound:
+        if actor.can(Permission.SEE_ALL_DRAFTS):
+            raise
+        raise not_visible(batch_id) from None
+    _check_owner(actor, batch, "open")
     return batch
+
+
+def check_expected(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, expected: int
+) -> Batch:
+    """Return the batch if it is at the version the caller showed, else raise Stale; writes nothing.
+
+    For a page that finds a click made on an older drawing of a batch: the same refusal, in the
+    same words, as the write itself would give.
+    """
+    require(actor, Permission.VIEW)
+    return _current(cur, actor, batch_id, "open", expected)
 
 
 def list_drafts(cur: duckdb.DuckDBPyConnection, actor: Account) -> pl.DataFrame:
@@ -240,61 +312,186 @@ def _create(c: duckdb.DuckDBPyConnection, actor: Account, name: str, quest_id: i
     return batch_id
 
 
-def rename_draft(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, name: str) -> None:
-    """Change a draft's name."""
+def rename_draft(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    name: str,
+    expected: int | None = None,
+) -> bool:
+    """Change a draft's name; return False (and write nothing) when it is the same name.
+
+    `expected` is the batch's version as the caller showed it (see core.expected_state).
+    """
     require(actor, Permission.EDIT_BATCHES)
     name = _clean_name(name)
 
-    def write(c: duckdb.DuckDBPyConnection) -> None:
-        batch = _claim(c, actor, batch_id, "rename")
+    def write(c: duckdb.DuckDBPyConnection) -> bool:
+        batch = _current(c, actor, batch_id, "rename", expected)
         _require_draft(batch, "name can be changed")
-        if batch.name == name:
-            return
-        c.execute("UPDATE batches SET name = ? WHERE id = ?", [name, batch_id])
-        audit.record(c, actor, ACTION_RENAMED, batch_id, f"“{batch.name}” → “{name}”")
+        return _rename(c, actor, batch, name)
 
-    in_transaction(cur, write)
+    return in_transaction(cur, write)
+
+
+def _rename(c: duckdb.DuckDBPyConnection, actor: Account, batch: Batch, name: str) -> bool:
+    """Store a cleaned name unless it is the batch's name already (under the same rule)."""
+    if normalize_name(batch.name) == name:
+        return False
+    expected_state.bump(c, batch.id)
+    c.execute("UPDATE batches SET name = ? WHERE id = ?", [name, batch.id])
+    audit.record(c, actor, ACTION_RENAMED, batch.id, f"“{batch.name}” → “{name}”")
+    return True
+
+
+@dataclass(frozen=True)
+class QuestChange:
+    """What pointing a draft at another badge quest does: who would leave the draft, and why."""
+
+    batch_id: int
+    version: int
+    quest_id: int
+    badge: str
+    quest: str
+    removed: tuple[tuple[int, str], ...]  # (User ID, username) of users who hold the new quest
+
+    @property
+    def removed_ids(self) -> list[int]:
+        """Return the User IDs that the change would take out of the draft."""
+        return [user_id for user_id, _ in self.removed]
+
+    def _who(self) -> str:
+        n = len(self.removed)
+        shown = ", ".join(f"{uid} ({name})" for uid, name in self.removed[:10])
+        return shown + (f" and {n - 10:,} more" if n > 10 else "")
+
+    @property
+    def warning(self) -> str:
+        """Say, before the change, who it would remove from the draft and why ("" for no one)."""
+        n = len(self.removed)
+        if not n:
+            return ""
+        holds = "already holds" if n == 1 else "already hold"
+        return (
+            f"{n:,} user{'s' if n != 1 else ''} {holds} “{self.badge} › {self.quest}” and "
+            f"will be removed from this draft (a quest is never unlocked twice): {self._who()}."
+        )
+
+    @property
+    def message(self) -> str:
+        """Say, after the change, what it did."""
+        text = f"The badge quest is now “{self.badge} › {self.quest}”."
+        if self.removed:
+            n = len(self.removed)
+            text += (
+                f" {n:,} user{'s' if n != 1 else ''} who already held it "
+                f"{'was' if n == 1 else 'were'} removed: {self._who()}."
+            )
+        return text
+
+
+class RemovalsChanged(InputError):
+    """The users a quest change would remove are not the ones the admin confirmed."""
+
+
+def _holders(
+    c: duckdb.DuckDBPyConnection, batch_id: int, quest_id: int
+) -> tuple[tuple[int, str], ...]:
+    """Return the draft's users who hold the quest already, by User ID."""
+    rows = c.execute(
+        """SELECT bu.user_id, coalesce(u.username, '') FROM batch_users bu
+           JOIN unlocks x ON x.user_id = bu.user_id AND x.quest_id = ?
+           LEFT JOIN platform_users u ON u.id = bu.user_id
+           WHERE bu.batch_id = ? ORDER BY bu.user_id""",
+        [quest_id, batch_id],
+    ).fetchall()
+    return tuple((int(uid), name) for uid, name in rows)
+
+
+def _quest_change(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, quest_id: int, expected: int | None
+) -> tuple[Batch, QuestChange]:
+    batch = _current(c, actor, batch_id, "change", expected)
+    _require_draft(batch, "badge quest can be changed")
+    q = get_quest(c, quest_id)
+    removed = () if batch.quest_id == quest_id else _holders(c, batch_id, quest_id)
+    return batch, QuestChange(batch.id, batch.version, quest_id, q.badge, q.name, removed)
+
+
+def preview_quest_change(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    quest_id: int,
+    expected: int | None = None,
+) -> QuestChange:
+    """Tell what pointing a draft at another badge quest would do, writing nothing.
+
+    Pass the result's `version` and `removed_ids` to change_draft_quest once the admin confirms.
+    """
+    require(actor, Permission.EDIT_BATCHES)
+    _usable_quest(cur, quest_id)
+    return _quest_change(cur, actor, batch_id, quest_id, expected)[1]
 
 
 def change_draft_quest(
-    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, quest_id: int
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    quest_id: int,
+    expected: int | None = None,
+    expected_removed: Sequence[int] | None = None,
 ) -> int:
     """Point a draft at another badge quest; return how many users were removed from it.
 
-    Users who already hold the new quest cannot be unlocked again, so they leave the draft.
+    Users who already hold the new quest cannot be unlocked again, so they leave the draft. With
+    `expected_removed` (the User IDs the admin was told would leave), any other set is refused
+    and nothing changes; the same quest again writes nothing.
     """
     require(actor, Permission.EDIT_BATCHES)
     _usable_quest(cur, quest_id)
 
     def write(c: duckdb.DuckDBPyConnection) -> int:
-        batch = _claim(c, actor, batch_id, "change")
-        _require_draft(batch, "badge quest can be changed")
+        batch, change = _quest_change(c, actor, batch_id, quest_id, expected)
         if batch.quest_id == quest_id:
             return 0
-        removed = c.execute(
-            """DELETE FROM batch_users bu WHERE bu.batch_id = ? AND EXISTS (
-                   SELECT 1 FROM unlocks x WHERE x.user_id = bu.user_id AND x.quest_id = ?)
-               RETURNING user_id""",
-            [batch_id, quest_id],
-        ).fetchall()
+        if expected_removed is not None and sorted(set(expected_removed)) != change.removed_ids:
+            told = len(set(expected_removed))
+            raise RemovalsChanged(
+                f"The users who already hold “{change.badge} › {change.quest}” changed since you "
+                f"were told: {len(change.removed):,} would now be removed, not {told:,}. Nothing "
+                "was changed; choose the quest again to see who would leave."
+            )
+        expected_state.bump(c, batch_id)
+        if change.removed:
+            c.execute(
+                "DELETE FROM batch_users WHERE batch_id = $batch AND list_contains($ids, user_id)",
+                {"batch": batch_id, "ids": change.removed_ids},
+            )
         c.execute("UPDATE batches SET quest_id = ? WHERE id = ?", [quest_id, batch_id])
         batch_state.refresh(c, [batch_id])
-        q = get_quest(c, quest_id)
-        detail = f"now {q.badge}: {q.name}"
-        if removed:
-            detail += f"; {len(removed)} user(s) who already hold it removed"
+        detail = f"now {change.badge}: {change.quest}"
+        if change.removed:
+            ids = ", ".join(str(u) for u in change.removed_ids[:20])
+            more = " …" if len(change.removed) > 20 else ""
+            detail += f"; {len(change.removed)} user(s) who already hold it removed: {ids}{more}"
         audit.record(c, actor, ACTION_QUEST_CHANGED, batch_id, detail)
-        return len(removed)
+        return len(change.removed)
 
     return in_transaction(cur, write)
 
 
-def delete_draft(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> None:
-    """Delete a draft and its users; a published batch cannot be deleted."""
+def delete_draft(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, expected: int | None = None
+) -> None:
+    """Delete a draft and its users; a published batch cannot be deleted.
+
+    `expected` is the batch's version as the caller showed it (see core.expected_state).
+    """
     require(actor, Permission.EDIT_BATCHES)
 
     def write(c: duckdb.DuckDBPyConnection) -> None:
-        batch = _claim(c, actor, batch_id, "delete")
+        batch = _claim(c, actor, batch_id, "delete", expected)
         _require_draft(batch, "can be deleted")
         c.execute("DELETE FROM batch_users WHERE batch_id = ?", [batch_id])
         c.execute("DELETE FROM batches WHERE id = ?", [batch_id])
@@ -308,8 +505,10 @@ def delete_draft(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) 
 # --- adding users -----------------------------------------------------------------------------
 
 
-def _open_for_adding(c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> Batch:
-    batch = _claim(c, actor, batch_id, "add users to")
+def _open_for_adding(
+    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, expected: int | None
+) -> Batch:
+    batch = _claim(c, actor, batch_id, "add users to", expected)
     if batch.status not in (batch_state.DRAFT, batch_state.PUBLISHED):
         raise NotEditable(labels.ADD_REQUIRES_PUBLISHED)
     return batch
@@ -355,17 +554,28 @@ def add_upload(
     batch_id: int,
     upload: Upload,
     added_via: str = "csv",
+    expected: int | None = None,
 ) -> AddResult:
-    """Add the good rows of an upload; refuse the whole file if it would overfill the batch."""
+    """Add the good rows of an upload; refuse the whole file if it would overfill the batch.
+
+    `expected` is the batch's version as the caller showed it (see core.expected_state).
+    """
     require(actor, Permission.EDIT_BATCHES)
     matching.sync_user_index(cur)
-    return in_transaction(cur, lambda c: _add_upload(c, actor, batch_id, upload, added_via))
+    return in_transaction(
+        cur, lambda c: _add_upload(c, actor, batch_id, upload, added_via, expected)
+    )
 
 
 def _add_upload(
-    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, upload: Upload, via: str
+    c: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    upload: Upload,
+    via: str,
+    expected: int | None = None,
 ) -> AddResult:
-    batch = _open_for_adding(c, actor, batch_id)
+    batch = _open_for_adding(c, actor, batch_id, expected)
     # Matched again here, inside the transaction, so what is added is what holds now.
     result = matching.classify(c, upload, batch.quest_id, batch.id)
     if result.over_limit:
@@ -390,19 +600,29 @@ def add_single(
     by: str,
     value: str,
     added_via: str = "single",
+    expected: int | None = None,
 ) -> AddedUser:
     """Add one user found by User ID (by="id") or username (by="username").
 
     Raises UserNotFound, AlreadyInBatch, AlreadyUnlocked, UserInactive or BatchFull (all
-    InputError) with a message for the field.
+    InputError) with a message for the field; `expected` is the batch's version as the caller
+    showed it (see core.expected_state).
     """
     require(actor, Permission.EDIT_BATCHES)
     matching.sync_user_index(cur)
-    return in_transaction(cur, lambda c: _add_single(c, actor, batch_id, by, value, added_via))
+    return in_transaction(
+        cur, lambda c: _add_single(c, actor, batch_id, by, value, added_via, expected)
+    )
 
 
 def _add_single(
-    c: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, by: str, value: str, via: str
+    c: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    by: str,
+    value: str,
+    via: str,
+    expected: int | None = None,
 ) -> AddedUser:
     if by not in (BY_ID, BY_USERNAME):
         raise ValueError(f"by must be {BY_ID!r} or {BY_USERNAME!r}")
@@ -410,7 +630,7 @@ def _add_single(
     what = labels.USER_ID if by == BY_ID else labels.USERNAME.lower()
     if not value:
         raise UserNotFound(f"Type a {what} first.")
-    batch = _open_for_adding(c, actor, batch_id)
+    batch = _open_for_adding(c, actor, batch_id, expected)
     upload = from_values(ids=[value]) if by == BY_ID else from_values(usernames=[value])
     row = matching.classify(c, upload, batch.quest_id, batch.id).rows.row(0, named=True)
     status = row["status"]
@@ -419,8 +639,8 @@ def _add_single(
             if by == BY_ID:
                 hint = (
                     " Check the number, or find the user by username."
-                    if value.isdigit()
-                    else " A user ID has digits only."
+                    if ids.is_digits(value)
+                    else " A user ID has digits only (0-9)."
                 )
             else:
                 hint = " Check the spelling, or pick one of the suggestions."
@@ -455,23 +675,34 @@ def _describe(c: duckdb.DuckDBPyConnection, user_id: int) -> str:
 
 
 def remove_user(
-    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, user_id: int
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    user_id: int,
+    expected: int | None = None,
 ) -> None:
     """Take a user out of a draft (before publishing)."""
-    remove_users(cur, actor, batch_id, [user_id])
+    remove_users(cur, actor, batch_id, [user_id], expected)
 
 
 def remove_users(
-    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, user_ids: Sequence[int]
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    user_ids: Sequence[int],
+    expected: int | None = None,
 ) -> int:
-    """Take users out of a draft in one transaction, all or none; return how many left."""
+    """Take users out of a draft in one transaction, all or none; return how many left.
+
+    `expected` is the batch's version as the caller showed it (see core.expected_state).
+    """
     require(actor, Permission.EDIT_BATCHES)
     wanted = sorted({int(u) for u in user_ids})
     if not wanted:
         return 0
 
     def write(c: duckdb.DuckDBPyConnection) -> int:
-        batch = _claim(c, actor, batch_id, "change")
+        batch = _claim(c, actor, batch_id, "change", expected)
         _require_draft(batch, "users can be removed")
         gone = {
             r[0]

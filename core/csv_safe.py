@@ -1,9 +1,12 @@
 """Writing CSV files that are safe to open in a spreadsheet.
 
 A cell that starts with = + - @ (or a tab or carriage return) is run as a formula by Excel and
-similar programs ("CSV injection"). Every CSV the app writes goes through `to_csv_bytes`, which
-puts an apostrophe in front of such text values; the spreadsheet then shows the text as typed.
-Reading an upload undoes exactly that (`unneutralise`), so a downloaded file can be uploaded again.
+similar programs ("CSV injection"); so is one that starts with their full-width forms ＝ ＋ － ＠,
+which a Japanese or Chinese input method types and spreadsheets read as the ASCII ones. Every CSV
+the app writes goes through `to_csv_bytes`, which puts an apostrophe in front of such text values;
+the spreadsheet then shows the text as typed. Reading an upload undoes exactly that
+(`unneutralise`), so a downloaded file can be uploaded again. Every file starts with a UTF-8 BOM,
+without which Excel reads UTF-8 as the local code page and garbles accented names.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import polars as pl
 
 from core import labels
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START_RE = r"^[=+\-@\t\r]"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# The same characters as one regex class (only "-" needs escaping inside a class).
+_STARTS_CLASS = "[" + "".join("\\-" if c == "-" else c for c in FORMULA_STARTS) + "]"
+_FORMULA_START_RE = "^" + _STARTS_CLASS
 BOM = "\ufeff"
 
 
@@ -30,12 +35,12 @@ def neutralise_expr(expr: pl.Expr) -> pl.Expr:
 
 
 def unneutralise(expr: pl.Expr) -> pl.Expr:
-    """Undo `neutralise` on read: drop an apostrophe that sits in front of = + - @ tab or CR."""
-    return expr.str.replace(r"^'([=+\-@\t\r])", "$1")
+    """Undo `neutralise` on read: drop an apostrophe in front of a formula start (see above)."""
+    return expr.str.replace(f"^'({_STARTS_CLASS})", "$1")
 
 
-def to_csv_bytes(frame: pl.DataFrame, separator: str = ";", bom: bool = False) -> bytes:
-    """Write a frame as UTF-8 CSV with formulas neutralised; `bom=True` helps Excel see UTF-8."""
+def to_csv_bytes(frame: pl.DataFrame, separator: str = ";", bom: bool = True) -> bytes:
+    """Write a frame as UTF-8 CSV with formulas neutralised, after a BOM (`bom=False`: none)."""
     safe = frame.with_columns(
         neutralise_expr(pl.col(name)).alias(name)
         for name, dtype in frame.schema.items()

@@ -5,17 +5,21 @@ Everything derives from the seed (hash-based, not random), so two runs with one 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
-from core import accounts, batch_state, unlock_counts
-from core.errors import InputError
+from core import accounts, batch_state, store, unlock_counts
+from core.errors import InputError, StoreError
 from core.roles import Role, command_line_account
-from core.store import in_transaction, set_setting
+from core.store import in_transaction
 
 DEFAULT_USERS = 50_000
 MAX_USERS = 10_000_000
+# Set to 1 to give any new data file demo data (the default file always gets it).
+DEMO_ENV = "BATCH_UNLOCK_DEMO"
 
 # Demo-only credentials, printed in the README; never use them for real data.
 DEMO_ACCOUNTS = [
@@ -136,6 +140,45 @@ def generate_users(
     )
 
 
+def wants_demo(path: str | os.PathLike) -> bool:
+    """Tell whether a new data file at `path` gets demo data: only the default file, or on request.
+
+    Any other new file starts empty (its first visit creates the first admin), so a typo in
+    BATCH_UNLOCK_DB never opens a store whose passwords the README publishes.
+    """
+    if os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes"}:
+        return True
+    return Path(path).resolve() == store.DEFAULT_DB.resolve()
+
+
+def create_file(path: str | os.PathLike, n_users: int = DEFAULT_USERS, seed: int = 1) -> None:
+    """Create a new demo data file at `path`, whole or not at all (built aside, then renamed)."""
+    path = Path(path)
+    if path.exists():
+        raise InputError(
+            f"The data file {path} exists already; demo data goes into new files only."
+        )
+    building = path.with_name(f".{path.name}.building")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)  # from a fill that was killed half way
+    try:
+        con = store.connect(building)
+        try:
+            fill(con.cursor(), n_users=n_users, seed=seed)
+            con.execute("CHECKPOINT")  # everything in the file itself, none left in its WAL
+        finally:
+            con.close()
+        os.replace(building, path)
+    except (duckdb.Error, OSError) as exc:
+        raise StoreError(
+            f"The demo data file {path} could not be created ({exc}); nothing was left behind. "
+            "Check that its folder is writable and the disk has room, then start again."
+        ) from exc
+    finally:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
 def fill(
     cur: duckdb.DuckDBPyConnection,
     n_users: int = DEFAULT_USERS,
@@ -143,36 +186,48 @@ def fill(
     force: bool = False,
     now: datetime | None = None,
 ) -> dict[str, int]:
-    """Fill an empty store with demo data; refuse if it has users already (unless `force`)."""
+    """Fill a store with demo data in one transaction; refuse if it has users (unless `force`)."""
     _check_users(n_users)
-    existing = cur.execute("SELECT count(*) FROM platform_users").fetchall()[0][0]
-    if existing and not force:
-        raise InputError(
-            f"This data file already has {existing:,} platform users; demo data would mix with "
-            "them. Use another file (--db), or pass --force to add demo data anyway."
-        )
     now = now or datetime.now(UTC)
     system = command_line_account()
+    # Hashed before the transaction: argon2 is slow, and the transaction should stay short.
+    hashed = {username: accounts.hash_password(pw) for username, _r, pw, _e in DEMO_ACCOUNTS}
 
     def write(c: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        existing = c.execute("SELECT count(*) FROM platform_users").fetchall()[0][0]
+        if existing and not force:
+            raise InputError(
+                f"This data file already has {existing:,} platform users; demo data would mix "
+                "with them. Use another file (--db), or pass --force to add demo data anyway."
+            )
         # With --force on a store that has users, demo ids start after the existing ones.
         offset = c.execute("SELECT coalesce(max(id), 0) FROM platform_users").fetchall()[0][0]
         _insert_catalog(c)
         generate_users(c, n_users, seed, first_id=offset + 1)
         batches = _insert_batches(c, n_users, seed, offset, now)
         unlock_counts.rebuild(c)  # the demo's unlocks were inserted directly, batch by batch
+        for username, role, _password, email in DEMO_ACCOUNTS:
+            # With --force the store may have such an account, or the email, already.
+            if c.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall():
+                continue
+            taken = c.execute(
+                "SELECT 1 FROM accounts WHERE lower(email) = lower(?)", [email]
+            ).fetchall()
+            accounts.insert_account(
+                c, system, username, role, hashed[username], None if taken else email
+            )
+        # Slow enough that the demo's running batch is seen moving; `python -m core worker
+        # --rate` or the setting 'publish_rate' changes it.
+        c.execute(
+            "INSERT INTO settings VALUES ('publish_rate', '200') "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
         return {"users": n_users, "badges": len(BADGES), "batches": batches}
 
-    result = in_transaction(cur, write)
-    for username, role, password, email in DEMO_ACCOUNTS:
-        if not cur.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall()[:1]:
-            accounts.add_account(cur, system, username, role, password, email)
-    # Slow enough that the demo's running batch is seen moving; `python -m core worker --rate`
-    # or the setting 'publish_rate' changes it.
-    set_setting(cur, "publish_rate", "200")
-    # The matching index (core.matching.user_lookup) is built when the app starts or at the first
-    # preview, so that generating 10M users stays under a minute.
-    return result
+    # Users, batches, accounts and settings together: a failed fill leaves nothing behind.
+    # The matching index (core.matching.user_lookup) is built when the app starts or at the
+    # first preview, so that generating 10M users stays under a minute.
+    return in_transaction(cur, write)
 
 
 def _insert_catalog(c: duckdb.DuckDBPyConnection) -> None:

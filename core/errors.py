@@ -29,3 +29,15 @@ class DatabaseLocked(StoreError):
 
 class SchemaTooNew(StoreError):
     """The data file was written by a newer version of Batch Unlock."""
+
+
+class StoreUnavailable(StoreError):
+    """The data file cannot be written or read right now (disk full, permissions, damage).
+
+    `reason` is a short phrase for status lines ("the data file cannot be written (disk full or
+    permissions?)"); the message says what happened and what to do.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -86,6 +86,8 @@ LOGIN_USERNAME = "Username"
 LOGIN_PASSWORD = "Password"  # noqa: S105 - a field label, not a secret
 LOG_IN = "Log in"
 LOG_OUT = "Log out"
+LOG_OUT_EVERYWHERE = "Log out everywhere"
+SESSIONS = "Sessions"
 LOGIN_FAILED = "Wrong username or password. Check both and try again."
 LOGIN_LOCKED = (
     "Too many failed attempts for this account. Wait {minutes} minute(s), then try again."

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from core import csv_safe, labels
+from core import csv_safe, ids, labels
 from core.catalog import quest as get_quest
 from core.errors import InputError, NotFound
 from core.intake import EMAIL, FIELDS, ID, USERNAME, Upload
@@ -57,8 +57,8 @@ MESSAGES = {
 FILTER_ALL = "all"
 FILTER_LABELS = {FILTER_ALL: "All rows", **MESSAGES, OK: "Good rows"}
 
-# A user ID is digits only; 18 digits always fit a BIGINT.
-ID_PATTERN = r"^\d{1,18}$"
+# A user ID is ASCII digits only (one rule for every ID check, see core.ids).
+ID_PATTERN = ids.ID_PATTERN
 
 DETAIL_KEYS = ("row", "status", "message", "user_id")
 

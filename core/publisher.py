@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from core import audit, batch_state, labels
+from core import audit, batch_state, batches, expected_state, labels
 from core.errors import InputError, NotFound, PermissionDenied
 from core.roles import Account, Permission, require
 from core.store import in_transaction
@@ -69,29 +69,44 @@ def _first_row(
     return rows[0] if rows else None
 
 
-def _batch_row(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
+def _batch_row(cur: duckdb.DuckDBPyConnection, batch_id: int, expected: int | None = None) -> tuple:
+    """Read what publish and retry decide on; refuse if the batch is not at `expected` version."""
     row = _first_row(
         cur,
-        """SELECT b.name, b.status, b.created_by, q.archived, bd.archived, q.name, bd.name
+        """SELECT b.name, b.status, b.created_by, q.archived, bd.archived, q.name, bd.name,
+                  b.version
            FROM batches b LEFT JOIN quests q ON q.id = b.quest_id
            LEFT JOIN badges bd ON bd.id = q.badge_id WHERE b.id = ?""",
         [batch_id],
     )
     if row is None:
+        if refusal := expected_state.gone(cur, batch_id, expected):
+            raise refusal
         raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+    expected_state.check(cur, batch_id, row[-1], expected)
     return row
 
 
-def publish(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> PublishOutcome:
+def publish(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    expected: int | None = None,
+    name: str | None = None,
+) -> PublishOutcome:
     """Queue a draft (or an edited batch); a batch without users is "Published" at once.
 
     Safe to press twice: a batch already in the queue is left as it is (`changed` is False).
+    `expected` is the batch's version as the caller showed it (see core.expected_state); `name`
+    is the draft's name as typed, stored in the same transaction (so a rename not yet applied
+    is what gets published, and an empty name publishes nothing).
     """
     require(actor, Permission.EDIT_BATCHES)
+    new_name = None if name is None else batches.clean_name(name)
 
     def write(c: duckdb.DuckDBPyConnection) -> PublishOutcome:
-        name, status, created_by, quest_archived, badge_archived, quest, badge = _batch_row(
-            c, batch_id
+        name, status, created_by, quest_archived, badge_archived, quest, badge, _ = _batch_row(
+            c, batch_id, expected
         )
         if (
             status == batch_state.DRAFT
@@ -126,6 +141,12 @@ def publish(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> Pu
                 f"The badge quest “{badge}: {quest}” of “{name}” is archived, so it cannot be "
                 "unlocked. Restore it first, or create a batch for another quest."
             )
+        renamed = new_name is not None and batches.normalize_name(name) != new_name
+        if renamed and status == batch_state.DRAFT:
+            c.execute("UPDATE batches SET name = ? WHERE id = ?", [new_name, batch_id])
+            audit.record(c, actor, batches.ACTION_RENAMED, batch_id, f"“{name}” → “{new_name}”")
+            name = new_name
+        expected_state.bump(c, batch_id)
         c.execute(
             "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp WHERE id = ?",
             [batch_id],
@@ -152,24 +173,110 @@ def publish(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> Pu
     return outcome
 
 
-def retry_errors(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int) -> int:
-    """Requeue the users in "Error" of a "Partially published" batch; return how many."""
+# Why a user in "Error" would fail again if retried now: the publisher's own rule (core.worker's
+# chunk query), applied to the batch's users in "Error" as things stand.
+_STILL_FAILING_SQL = """
+    SELECT u.user_id,
+           CASE
+               WHEN p.id IS NULL THEN 'deleted'
+               WHEN NOT p.active THEN 'inactive'
+               WHEN q.id IS NULL OR bd.id IS NULL THEN 'quest_gone'
+               WHEN bd.archived THEN 'badge_archived'
+               WHEN q.archived THEN 'quest_archived'
+           END AS failing
+    FROM batch_users u JOIN batches b ON b.id = u.batch_id
+    LEFT JOIN platform_users p ON p.id = u.user_id
+    LEFT JOIN quests q ON q.id = b.quest_id
+    LEFT JOIN badges bd ON bd.id = q.badge_id
+    WHERE u.batch_id = ? AND u.status = 'error'
+"""
+STILL_FAILING = {
+    "deleted": "deleted from the platform",
+    "inactive": "still deactivated",
+    "quest_gone": "the badge quest no longer exists",
+    "badge_archived": "the badge is archived",
+    "quest_archived": "the badge quest is archived",
+}
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """What "Retry errors" would do now: who can be retried, who would fail again and why."""
+
+    retryable: tuple[int, ...]  # User IDs whose error has gone away (e.g. reactivated)
+    failing: dict[str, int]  # why the others would fail again (a STILL_FAILING key) → how many
+
+    @property
+    def n_failing(self) -> int:
+        """Return how many users in "Error" would fail again if retried now."""
+        return sum(self.failing.values())
+
+    @property
+    def message(self) -> str:
+        """Say how many errors can be retried and how many are permanent as things stand."""
+        n = len(self.retryable)
+        can = f"{n:,} user{'s' if n != 1 else ''} in “{labels.ERROR}” can be retried"
+        if not self.failing:
+            return can + "."
+        why = ", ".join(f"{k:,} {STILL_FAILING[code]}" for code, k in self.failing.items())
+        text = (
+            f"{self.n_failing:,} user{'s' if self.n_failing != 1 else ''} in “{labels.ERROR}” "
+            f"would fail again as things stand ({why}), so "
+            f"{'it is' if self.n_failing == 1 else 'they are'} not retried; {can}."
+        )
+        if not n:
+            text += (
+                " Reactivate the users (python -m core import-users, active true) or restore "
+                "the badge quest first, then retry."
+            )
+        return text
+
+
+def retry_plan(cur: duckdb.DuckDBPyConnection, batch_id: int) -> RetryPlan:
+    """Tell which users in "Error" a retry would queue, and why the others would fail again."""
+    rows = cur.execute(_STILL_FAILING_SQL + " ORDER BY u.user_id", [batch_id]).fetchall()
+    failing: dict[str, int] = {}
+    for _user, code in rows:
+        if code is not None:
+            failing[code] = failing.get(code, 0) + 1
+    ordered = dict(sorted(failing.items(), key=lambda kv: (-kv[1], kv[0])))
+    return RetryPlan(tuple(u for u, code in rows if code is None), ordered)
+
+
+def retry_errors(
+    cur: duckdb.DuckDBPyConnection,
+    actor: Account,
+    batch_id: int,
+    expected: int | None = None,
+    only_retryable: bool = False,
+) -> int:
+    """Requeue the users in "Error" of a "Partially published" batch; return how many.
+
+    With `only_retryable`, the users who would fail again as things stand (see retry_plan) stay
+    in "Error"; when nobody is left to retry, nothing is written, not even "Last updated".
+    `expected` is the batch's version as the caller showed it (see core.expected_state).
+    """
     require(actor, Permission.EDIT_BATCHES)
 
     def write(c: duckdb.DuckDBPyConnection) -> int:
-        name, status, *_ = _batch_row(c, batch_id)
+        name, status, *_ = _batch_row(c, batch_id, expected)
         if status != batch_state.PARTIALLY_PUBLISHED:
             word = labels.BATCH_STATUS.get(status, status)
             raise InputError(
                 f"“{name}” is “{word}”; only a “{labels.PARTIALLY_PUBLISHED}” batch has errors "
                 "to retry."
             )
+        chosen = list(retry_plan(c, batch_id).retryable) if only_retryable else None
+        if chosen == []:
+            return 0  # a retry that changes nothing writes nothing
         n = c.execute(
             """UPDATE batch_users SET status = 'unpublished', error_reason = NULL,
                    processed_at = NULL
-               WHERE batch_id = ? AND status = 'error'""",
-            [batch_id],
+               WHERE batch_id = $batch AND status = 'error'
+                 AND ($ids IS NULL OR list_contains($ids, user_id))""",
+            {"batch": batch_id, "ids": chosen},
         ).fetchone()[0]
+        expected_state.bump(c, batch_id)
         c.execute("UPDATE batches SET queued_at = current_timestamp WHERE id = ?", [batch_id])
         batch_state.refresh(c, [batch_id])
         audit.record(c, actor, ACTION_RETRIED, batch_id, f"{n} user(s) requeued")
@@ -184,8 +291,12 @@ def get_rate(cur: duckdb.DuckDBPyConnection) -> float | None:
 
 
 def set_rate(cur: duckdb.DuckDBPyConnection, actor: Account, rate: float | None) -> None:
-    """Store the throttle (unlocks per second; None or 0 for unlimited); the worker follows it."""
-    require(actor, Permission.EDIT_BATCHES)
+    """Store the throttle (unlocks per second; None or 0 for unlimited); the worker follows it.
+
+    Admins only: the throttle protects the platform for everyone, so a dev who publishes may
+    not lift it to get their own batch out faster.
+    """
+    require(actor, Permission.SET_PUBLISH_RATE)
     try:
         value = parse_rate(rate)
     except ValueError:

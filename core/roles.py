@@ -25,6 +25,7 @@ class Permission(StrEnum):
     MANAGE_CATALOG = "add badges and quests, or archive them"
     MANAGE_ACCOUNTS = "manage back-office accounts"
     SEE_ALL_DRAFTS = "see every draft"
+    SET_PUBLISH_RATE = "change the publishing rate"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from core import audit
+from core import audit, ids
 from core.errors import InputError
 from core.roles import Account, Permission, require
 from core.store import in_transaction, unregister
@@ -81,7 +81,7 @@ def import_users(
     reason = (
         pl.when(pl.col("id_text").is_null() | (pl.col("id_text") == ""))
         .then(pl.lit("missing id"))
-        .when(~pl.col("id_text").str.contains(r"^\d{1,18}$"))
+        .when(~ids.id_expr(pl.col("id_text")))
         .then(pl.lit("id is not a whole number"))
         .when(pl.col("username").is_null() | (pl.col("username") == ""))
         .then(pl.lit("missing username"))

@@ -20,7 +20,8 @@ import duckdb
 import polars as pl
 
 from core import batch_state, unlock_counts
-from core.store import get_setting, in_transaction, unregister
+from core.errors import StoreUnavailable
+from core.store import get_setting, in_transaction, unavailable, unregister
 
 log = logging.getLogger(__name__)
 
@@ -287,13 +288,14 @@ def run(
     on_chunk: Callable[[ChunkReport], None] | None = None,
     wake: threading.Event | None = None,
     max_chunk: int | None = None,
+    on_idle: Callable[[], None] | None = None,
 ) -> RunReport:
     """Process chunks until `stop` is set (or the queue is empty, with `until_empty`).
 
     `rate` is unlocks per second (None: unlimited) or a function returning it, asked before every
     chunk so a changed setting applies at once. Sleeping between chunks keeps to the rate.
     Unthrottled chunks grow from `chunk_size` up to `max_chunk` (MAX_CHUNK if None; pass
-    `max_chunk=chunk_size` for a fixed size).
+    `max_chunk=chunk_size` for a fixed size). `on_idle` is called whenever the queue is empty.
     """
     report = RunReport()
     sizer = _Sizer(chunk_size, max_chunk)
@@ -308,6 +310,8 @@ def run(
             chunk = process_once(cur, asked)
             sizer.learn(current, asked, chunk.processed, time.perf_counter() - began)
         if chunk.empty:
+            if on_idle is not None:
+                on_idle()
             if until_empty:
                 break
             (wake or stop).wait(IDLE_POLL)
@@ -362,6 +366,26 @@ class WorkerStatus:
     chunks: int
     last_chunk_at: datetime | None
     last_error: str | None
+    # Set while publishing cannot go on: since when, and why in plain words.
+    stalled_since: datetime | None = None
+    stall_reason: str | None = None
+
+    @property
+    def stalled(self) -> bool:
+        """Tell whether publishing is stalled (chunks keep failing)."""
+        return self.stalled_since is not None
+
+    def stall_message(self, since: str) -> str | None:
+        """Return the sentence a page shows while publishing is stalled (None if it is not).
+
+        `since` is `stalled_since` as the viewer reads it (their time zone and format).
+        """
+        if self.stalled_since is None:
+            return None
+        return (
+            f"Publishing is stalled since {since}: {self.stall_reason or 'the last chunk failed'}."
+            " It resumes by itself when this is fixed."
+        )
 
 
 class Worker:
@@ -372,7 +396,10 @@ class Worker:
     (`use_stored_rate=False`: unlimited); with `rate` it keeps to that (0: unlimited).
     """
 
-    RETRY_AFTER = 2.0  # seconds to wait after a failed chunk before trying again
+    # After a failed chunk the worker waits RETRY_AFTER seconds, doubling per failure in a row up
+    # to RETRY_MAX: a full disk is not hammered every 2 s, and a fixed one is noticed soon enough.
+    RETRY_AFTER = 2.0
+    RETRY_MAX = 30.0
 
     def __init__(
         self,
@@ -396,6 +423,9 @@ class Worker:
         self._chunks = 0
         self._last_chunk_at: datetime | None = None
         self._last_error: str | None = None
+        self._stalled_since: datetime | None = None
+        self._stall_reason: str | None = None
+        self._failures = 0  # failed runs in a row
         # An explicit rate wins over the setting; 0 means unlimited, like the setting's "0".
         self._current_rate: float | None = parse_rate(rate)
 
@@ -434,7 +464,15 @@ class Worker:
             chunks=self._chunks,
             last_chunk_at=self._last_chunk_at,
             last_error=self._last_error,
+            stalled_since=self._stalled_since,
+            stall_reason=self._stall_reason,
         )
+
+    def retry_delay(self) -> float:
+        """Return how long the worker waits before its next try after the failures so far."""
+        if self._failures == 0:
+            return 0.0
+        return min(self.RETRY_MAX, self.RETRY_AFTER * 2 ** (self._failures - 1))
 
     def _rate_now(self, cur: duckdb.DuckDBPyConnection) -> float | None:
         if self._use_stored_rate:
@@ -448,7 +486,7 @@ class Worker:
         self._processed += chunk.processed
         self._chunks += 1
         self._last_chunk_at = datetime.now(UTC)
-        self._last_error = None
+        self._clear_stall()
         if self._on_chunk is not None:
             self._on_chunk(chunk)
 
@@ -465,11 +503,34 @@ class Worker:
                         on_chunk=self._count,
                         wake=self._wake,
                         max_chunk=self._max_chunk,
+                        on_idle=self._clear_stall,
                     )
                 except Exception as exc:
-                    # Keep serving the queue; a lasting problem shows in status() and the log.
-                    self._last_error = f"{type(exc).__name__}: {exc}"
-                    log.exception("publisher chunk failed; retrying shortly")
-                    self._stop.wait(self.RETRY_AFTER)
+                    self._record_failure(exc)
+                    self._stop.wait(self.retry_delay())
         finally:
             cur.close()
+
+    def _clear_stall(self) -> None:
+        """Forget a stall: a chunk went through, or nothing is left to publish."""
+        if self._stalled_since is not None:
+            log.info("publishing resumed after a stall since %s", self._stalled_since)
+        self._stalled_since = self._stall_reason = self._last_error = None
+        self._failures = 0
+
+    def _record_failure(self, exc: Exception) -> None:
+        """Remember a failed run as a stall (since when, why); log it once, then quietly."""
+        failure = unavailable(exc)
+        self._failures += 1
+        self._last_error = str(failure) if failure else f"{type(exc).__name__}: {exc}"
+        # The reason before the time: a page reading between the two never sees a reasonless stall.
+        self._stall_reason = (
+            failure.reason
+            if isinstance(failure, StoreUnavailable)
+            else "an unexpected error stopped the last chunk (details are in the server log)"
+        )
+        if self._stalled_since is None:
+            self._stalled_since = datetime.now(UTC)
+            log.error("publishing stalled; retrying with back-off", exc_info=exc)
+        else:
+            log.warning("publishing still stalled (%d failures in a row): %s", self._failures, exc)

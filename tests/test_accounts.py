@@ -1,13 +1,16 @@
-"""Roles, password hashing, login with lockout, and login sessions."""
+"""Roles, password hashing, login, unique emails, the first admin, and login sessions.
+
+Login throttling has its own module: tests/test_login_throttle.py.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import threading
 
 import duckdb
 import pytest
 
-from core import accounts, labels
+from core import accounts, labels, login_throttle
 from core.accounts import LoginFailed
 from core.errors import InputError, PermissionDenied
 from core.roles import Account, Permission, Role, command_line_account, require
@@ -72,29 +75,24 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_message(
     assert str(wrong_password.value) == str(unknown_user.value) == labels.LOGIN_FAILED
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(
+def test_five_failures_refuse_even_the_right_password_from_that_address(
     with_accounts: duckdb.DuckDBPyConnection,
 ) -> None:
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
-        with pytest.raises(LoginFailed):
-            accounts.authenticate(with_accounts, "ada", "guess")
+    for _ in range(login_throttle.MAX_FAILURES):
+        with pytest.raises(LoginFailed, match="Wrong username or password"):
+            accounts.authenticate(with_accounts, "ada", "guess", "198.51.100.7")
     with pytest.raises(LoginFailed, match="Too many failed attempts"):
-        accounts.authenticate(with_accounts, "ada", "correct-horse")
-
-
-def test_a_lock_ends_after_its_time(with_accounts: duckdb.DuckDBPyConnection) -> None:
-    past = datetime.now(UTC) - timedelta(seconds=1)
-    with_accounts.execute("UPDATE accounts SET locked_until = ? WHERE username = 'ada'", [past])
-    assert accounts.authenticate(with_accounts, "ada", "correct-horse").username == "ada"
+        accounts.authenticate(with_accounts, "ada", "correct-horse", "198.51.100.7")
 
 
 def test_a_success_resets_the_failure_count(with_accounts: duckdb.DuckDBPyConnection) -> None:
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
+    for _ in range(login_throttle.MAX_FAILURES - 1):
         with pytest.raises(LoginFailed):
             accounts.authenticate(with_accounts, "ada", "guess")
     accounts.authenticate(with_accounts, "ada", "correct-horse")
-    with pytest.raises(LoginFailed, match="Wrong username or password"):
-        accounts.authenticate(with_accounts, "ada", "guess")
+    for _ in range(login_throttle.MAX_FAILURES - 1):
+        with pytest.raises(LoginFailed, match="Wrong username or password"):
+            accounts.authenticate(with_accounts, "ada", "guess")
 
 
 def test_only_admins_create_accounts(with_accounts: duckdb.DuckDBPyConnection) -> None:
@@ -109,13 +107,15 @@ def test_only_admins_create_accounts(with_accounts: duckdb.DuckDBPyConnection) -
         ("two words", "admin", "long-enough", "no spaces"),
         ("eve", "owner", "long-enough", "Unknown role"),
         ("eve", "dev", "short", "too short"),
+        ("eve", "dev", "long-enough", "belongs to the account 'ada'"),
     ],
 )
 def test_bad_accounts_are_refused_with_the_reason(
     with_accounts: duckdb.DuckDBPyConnection, username: str, role: str, password: str, message: str
 ) -> None:
     with pytest.raises(InputError, match=message):
-        accounts.add_account(with_accounts, ROOT, username, role, password)
+        # The email differs from ada's only by case and spaces: still hers.
+        accounts.add_account(with_accounts, ROOT, username, role, password, " ADA@Corp.example")
 
 
 def test_the_account_list_never_shows_password_hashes(
@@ -156,3 +156,207 @@ def test_single_sign_on_maps_an_email_to_its_account(
         "ada", Role.ADMIN
     )
     assert accounts.account_for_email(with_accounts, "stranger@corp.example") is None
+
+
+def test_two_accounts_cannot_share_an_email_even_written_directly(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    with pytest.raises(duckdb.ConstraintException):
+        with_accounts.execute(
+            "INSERT INTO accounts (username, password_hash, role, email) "
+            "VALUES ('eve', 'x', 'dev', 'Ada@CORP.example')"
+        )
+
+
+def test_accounts_without_an_email_are_many(with_accounts: duckdb.DuckDBPyConnection) -> None:
+    accounts.add_account(with_accounts, ROOT, "eve", "dev", "long-enough", "  ")
+    assert (
+        accounts.list_accounts(with_accounts).filter(accounts.pl.col("email").is_null()).height == 2
+    )
+
+
+def test_single_sign_on_refuses_an_email_that_matches_two_accounts(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    # Only a store that bypassed the unique index could hold this; the lookup must not pick one.
+    with_accounts.execute("DROP INDEX accounts_email_unique")
+    with_accounts.execute("UPDATE accounts SET email = 'ADA@corp.example' WHERE username = 'ann'")
+    assert accounts.account_for_email(with_accounts, "ada@corp.example") is None
+
+
+def test_an_older_file_with_a_shared_email_upgrades_keeping_it_on_the_oldest_account(
+    db_path,
+) -> None:
+    from core import store
+
+    con = duckdb.connect(str(db_path))
+    store.migrate(con, up_to=3)
+    con.execute(
+        """INSERT INTO accounts (username, password_hash, role, email, created_at) VALUES
+           ('old', 'h', 'admin', 'Same@x.example', '2026-01-01'),
+           ('new', 'h', 'dev', 'same@X.example ', '2026-02-01'),
+           ('solo', 'h', 'dev', 'solo@x.example', '2026-03-01'),
+           ('blank', 'h', 'dev', '', '2026-03-01')"""
+    )
+    con.close()
+    con = store.connect(db_path)
+    emails = dict(con.execute("SELECT username, email FROM accounts").fetchall())
+    assert emails == {"old": "Same@x.example", "new": None, "solo": "solo@x.example", "blank": None}
+    (detail,) = con.execute(
+        "SELECT detail FROM audit_log WHERE action = 'account email cleared'"
+    ).fetchall()[0]
+    assert detail.startswith("The account new shared its email same@X.example")
+    assert "older account old" in detail
+    assert accounts.account_for_email(con, "same@x.example") == Account("old", Role.ADMIN)
+    con.close()
+
+
+def test_the_first_admin_can_be_created_once_and_only_while_no_account_exists(
+    cur: duckdb.DuckDBPyConnection,
+) -> None:
+    assert not accounts.has_accounts(cur)
+    first = accounts.create_first_admin(cur, "boss", "first-admin-pass")
+    assert first == Account("boss", Role.ADMIN)
+    assert accounts.authenticate(cur, "boss", "first-admin-pass") == first
+    with pytest.raises(InputError, match="exists already"):
+        accounts.create_first_admin(cur, "intruder", "intruder-pass")
+    assert accounts.list_accounts(cur)["username"].to_list() == ["boss"]
+
+
+def test_first_admins_created_at_once_give_exactly_one_account(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def attempt(k: int) -> None:
+        cur = con.cursor()
+        barrier.wait()
+        try:
+            accounts.create_first_admin(cur, f"admin{k}", "first-admin-pass")
+            outcomes.append("created")
+        except InputError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["created"] + ["refused"] * 7
+    assert con.execute("SELECT count(*) FROM accounts").fetchall() == [(1,)]
+
+
+def test_an_admin_ends_every_session_of_another_account(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    tokens = [accounts.start_session(with_accounts, Account("ann", Role.ANALYST)) for _ in range(2)]
+    assert accounts.end_sessions_of(with_accounts, ROOT, "ann") == 2
+    assert all(accounts.session_account(with_accounts, t) is None for t in tokens)
+    with pytest.raises(PermissionDenied):
+        accounts.end_sessions_of(with_accounts, Account("d", Role.DEV), "ann")
+    with pytest.raises(InputError, match="no account named"):
+        accounts.end_sessions_of(with_accounts, ROOT, "nobody")
+
+
+def test_starting_a_session_purges_expired_ones(
+    with_accounts: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = accounts.start_session(with_accounts, Account("ann", Role.ANALYST))
+    with_accounts.execute("UPDATE sessions SET expires_at = now() - INTERVAL 1 MINUTE")
+    monkeypatch.setattr(accounts, "_last_purge", None)
+    accounts.start_session(with_accounts, Account("ada", Role.ADMIN))
+    left = with_accounts.execute("SELECT token_hash FROM sessions").fetchall()
+    assert len(left) == 1 and accounts.session_account(with_accounts, old) is None
+
+
+def test_the_command_line_logs_another_account_out_everywhere(
+    tmp_path, capsys: pytest.CaptureFixture
+) -> None:
+    from core import store
+    from core.cli import main
+
+    db = tmp_path / "cli.duckdb"
+    con = store.connect(db)
+    accounts.add_account(con, ROOT, "ann", "analyst", "analyst-pass")
+    tokens = [accounts.start_session(con, Account("ann", Role.ANALYST)) for _ in range(3)]
+    con.close()
+    assert main(["--db", str(db), "account", "logout", "ann"]) == 0
+    assert capsys.readouterr().out.strip() == "Ended 3 session(s) of ann."
+    assert main(["--db", str(db), "account", "logout", "nobody"]) == 2
+    assert "no account named 'nobody'" in capsys.readouterr().err
+    con = store.connect(db)
+    assert all(accounts.session_account(con, t) is None for t in tokens)
+    con.close()
+
+
+def test_init_of_a_new_file_leaves_it_empty_and_says_how_to_add_the_first_admin(
+    tmp_path, capsys: pytest.CaptureFixture
+) -> None:
+    from core import store
+    from core.cli import main
+
+    db = tmp_path / "new.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    assert "no account yet" in capsys.readouterr().out
+    con = store.connect(db)
+    assert not accounts.has_accounts(con)
+    con.close()
+
+
+def test_the_app_start_purges_expired_sessions(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from core import store
+    from pages.web import runtime
+    from pages.web.lifespan import lifespan
+
+    db = tmp_path / "app.duckdb"
+    con = store.connect(db)
+    accounts.add_account(con, ROOT, "ann", "analyst", "analyst-pass")
+    expired = accounts.start_session(con, Account("ann", Role.ANALYST))
+    live = accounts.start_session(con, Account("ann", Role.ANALYST))
+    con.execute(
+        "UPDATE sessions SET expires_at = now() - INTERVAL 1 MINUTE WHERE token_hash = ?",
+        [accounts._token_hash(expired)],
+    )
+    con.close()
+    monkeypatch.setenv("BATCH_UNLOCK_DB", str(db))
+
+    async def start_and_stop() -> int:
+        async with lifespan(None):
+            return runtime.cursor().execute("SELECT count(*) FROM sessions").fetchall()[0][0]
+
+    try:
+        assert asyncio.run(start_and_stop()) == 1
+    finally:
+        runtime.close_all()
+    con = store.connect(db)
+    assert accounts.session_account(con, live) == Account("ann", Role.ANALYST)
+    con.close()
+
+
+def test_two_accounts_added_at_once_with_one_email_give_one_account_and_a_refusal_in_words(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def add(k: int) -> None:
+        cur = con.cursor()
+        barrier.wait()
+        try:
+            accounts.add_account(
+                cur, ROOT, f"user{k}", "dev", "long-enough", "SAME@x.org" if k % 2 else "same@X.org"
+            )
+            outcomes.append("created")
+        except InputError as exc:
+            assert "email" in str(exc)
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=add, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["created"] + ["refused"] * 5

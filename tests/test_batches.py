@@ -17,7 +17,7 @@ from fixtures_batches import (
     upload,
 )
 
-from core import audit, batch_state, batches, catalog, intake, labels, matching
+from core import audit, batch_state, batches, catalog, intake, labels, matching, publisher
 from core.errors import InputError, NotFound, PermissionDenied
 from core.roles import Account
 
@@ -105,7 +105,7 @@ def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
     batch_world, draft, accounts
 ) -> None:
     other = Account("deb", accounts["dev"].role)
-    with pytest.raises(PermissionDenied, match="belongs to dan"):
+    with pytest.raises(PermissionDenied, match=f"^No batch {draft} is visible to you"):
         batches.get_batch(batch_world, draft, other)
     with pytest.raises(PermissionDenied):
         batches.add_single(batch_world, other, draft, "id", "1")
@@ -360,3 +360,114 @@ def test_create_batch_with_a_bad_user_leaves_no_draft_behind(batch_world, accoun
         )
     assert batches.list_drafts(batch_world, accounts["admin"]).is_empty()
     assert batch_world.execute("SELECT count(*) FROM batch_users").fetchall()[0][0] == 1
+
+
+# --- no change is lost or made silently ---------------------------------------------------------
+
+
+def stamp(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
+    """What a write leaves behind: "Last updated" and the audit entries."""
+    row = cur.execute("SELECT updated_at FROM batches WHERE id = ?", [batch_id]).fetchall()
+    return row[0], actions(cur, batch_id)
+
+
+@pytest.mark.parametrize(
+    "same", ["Spring onboarding", " Spring  onboarding ", "Spring\t\u00a0onboarding"]
+)
+def test_renaming_a_draft_to_its_own_name_under_the_cleaning_rule_writes_nothing(
+    batch_world, draft, accounts, same: str
+) -> None:
+    before = stamp(batch_world, draft)
+    renamed = batches.rename_draft(batch_world, accounts["dev"], draft, same)
+    assert stamp(batch_world, draft) == before
+    assert renamed is False
+
+
+def test_the_page_and_the_store_clean_a_name_by_one_rule() -> None:
+    assert batches.normalize_name(" a  b\u00a0c\t") == "a b c" == batches.clean_name("a  b\u00a0c")
+    with pytest.raises(InputError, match="has no name"):
+        batches.clean_name(" \u00a0\t")
+
+
+def test_pointing_a_draft_at_its_own_quest_writes_nothing(batch_world, draft, accounts) -> None:
+    before = stamp(batch_world, draft)
+    assert batches.change_draft_quest(batch_world, accounts["dev"], draft, VISIT_10) == 0
+    assert stamp(batch_world, draft) == before
+
+
+def test_a_quest_change_says_beforehand_who_it_would_remove_and_writes_nothing(
+    batch_world, accounts
+) -> None:
+    dev = accounts["dev"]
+    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
+    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    before = stamp(batch_world, batch_id)
+
+    change = batches.preview_quest_change(batch_world, dev, batch_id, VISIT_10, expected=1)
+
+    assert change.removed == ((HOLDS_VISIT_10, f"user{HOLDS_VISIT_10}"),)
+    assert change.warning == (
+        "1 user already holds “Explorer › Visit 10 pages” and will be removed from this draft "
+        f"(a quest is never unlocked twice): {HOLDS_VISIT_10} (user{HOLDS_VISIT_10})."
+    )
+    assert stamp(batch_world, batch_id) == before
+    assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
+
+    assert (
+        batches.change_draft_quest(
+            batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
+        )
+        == 1
+    )
+    assert members(batch_world, batch_id) == [1]
+    assert change.message == (
+        "The badge quest is now “Explorer › Visit 10 pages”. 1 user who already held it was "
+        f"removed: {HOLDS_VISIT_10} (user{HOLDS_VISIT_10})."
+    )
+    assert f"removed: {HOLDS_VISIT_10}" in audit.entries(batch_world, batch_id)["detail"][0]
+
+
+def test_a_quest_change_whose_removals_differ_from_the_confirmed_ones_is_refused(
+    batch_world, accounts
+) -> None:
+    dev = accounts["dev"]
+    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
+    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    change = batches.preview_quest_change(batch_world, dev, batch_id, VISIT_10)
+    # Meanwhile user 1 gets the quest from another batch: the change would now remove two.
+    batch_world.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (1, 1, 1)")
+    before = stamp(batch_world, batch_id)
+
+    with pytest.raises(batches.RemovalsChanged, match="2 would now be removed, not 1"):
+        batches.change_draft_quest(
+            batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
+        )
+
+    assert stamp(batch_world, batch_id) == before
+    assert batches.get_batch(batch_world, batch_id).quest_id == VISIT_100
+    assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
+
+
+def test_publishing_with_the_name_as_typed_renames_and_publishes_in_one_step(
+    batch_world, draft, accounts
+) -> None:
+    dev = accounts["dev"]
+    batches.add_single(batch_world, dev, draft, "id", "1")
+
+    outcome = publisher.publish(batch_world, dev, draft, expected=1, name="  X  NEW ")
+
+    assert outcome.message.startswith("“X NEW” was queued")
+    batch = batches.get_batch(batch_world, draft)
+    assert (batch.name, batch.status) == ("X NEW", "unpublished")
+    assert actions(batch_world, draft)[-2:] == [batches.ACTION_RENAMED, publisher.ACTION_PUBLISHED]
+
+
+def test_publishing_with_an_empty_name_is_refused_and_publishes_nothing(
+    batch_world, draft, accounts
+) -> None:
+    batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    before = stamp(batch_world, draft)
+    with pytest.raises(InputError, match="has no name"):
+        publisher.publish(batch_world, accounts["dev"], draft, expected=1, name=" ")
+    assert stamp(batch_world, draft) == before
+    assert batches.get_batch(batch_world, draft).status == "draft"

@@ -8,10 +8,33 @@ import pytest
 from core import csv_safe, intake
 from core.errors import InputError
 
+# The full-width forms (＝ ＋ － ＠) are what an East Asian input method types; Excel and
+# LibreOffice run them as formulas too.
+FORMULAS = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "＝1+1", "＋1", "－2", "＠SUM(A1)"]
 
-@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+
+@pytest.mark.parametrize("value", FORMULAS)
 def test_a_value_a_spreadsheet_would_run_gets_a_leading_apostrophe(value: str) -> None:
     assert csv_safe.neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_the_polars_form_neutralises_the_same_values_as_the_python_form(value: str) -> None:
+    frame = pl.DataFrame({"v": [value, "plain"]})
+    shown = frame.select(csv_safe.neutralise_expr(pl.col("v")).alias("v"))["v"].to_list()
+    assert shown == ["'" + value, "plain"]
+
+
+def test_a_full_width_equals_sign_is_neutralised_in_a_written_file() -> None:
+    written = csv_safe.to_csv_bytes(pl.DataFrame({"name": ['＝HYPERLINK("http://x")']}))
+    assert written.decode("utf-8-sig").splitlines()[1] == '"\'＝HYPERLINK(""http://x"")"'
+
+
+def test_every_neutralised_value_reads_back_as_it_was_written() -> None:
+    values = [*FORMULAS, "ok", "'kept", None]
+    written = pl.DataFrame({"v": values}).select(csv_safe.neutralise_expr(pl.col("v")).alias("v"))
+    back = written.select(csv_safe.unneutralise(pl.col("v")).alias("v"))["v"].to_list()
+    assert back == values
 
 
 @pytest.mark.parametrize("value", ["user1", "a=b", "", None, "'already"])
@@ -21,11 +44,14 @@ def test_other_values_are_written_as_they_are(value: str | None) -> None:
 
 def test_to_csv_bytes_neutralises_text_columns_only_and_takes_a_separator() -> None:
     frame = pl.DataFrame({"name": ["=HYPERLINK(1)", "ok"], "n": [-3, 4]})
-    assert csv_safe.to_csv_bytes(frame, ",") == b"name,n\n'=HYPERLINK(1),-3\nok,4\n"
+    assert csv_safe.to_csv_bytes(frame, ",", bom=False) == b"name,n\n'=HYPERLINK(1),-3\nok,4\n"
 
 
-def test_to_csv_bytes_can_start_with_a_bom_for_excel() -> None:
-    assert csv_safe.to_csv_bytes(pl.DataFrame({"a": ["é"]}), bom=True).startswith(b"\xef\xbb\xbf")
+def test_every_csv_starts_with_a_bom_unless_asked_not_to_so_excel_reads_utf8() -> None:
+    # The badges export forgot bom=True; the BOM is now the default, so no export can forget it.
+    frame = pl.DataFrame({"a": ["é"]})
+    assert csv_safe.to_csv_bytes(frame).startswith(b"\xef\xbb\xbf")
+    assert csv_safe.to_csv_bytes(frame, bom=False) == "a\né\n".encode()
 
 
 def test_the_template_is_the_semicolon_header_of_the_spec() -> None:

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from core import accounts, demo
-from core.errors import InputError
+from core.errors import InputError, StoreError
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -98,3 +98,83 @@ def test_demo_data_is_not_mixed_into_a_store_that_has_users(
 def test_a_demo_user_count_out_of_range_is_refused(cur: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InputError, match="between 1 and 10,000,000"):
         demo.fill(cur, n_users=0)
+
+
+def test_only_the_default_data_file_or_an_explicit_setting_gets_demo_data(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import store
+
+    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
+    assert demo.wants_demo(store.DEFAULT_DB)
+    assert not demo.wants_demo(tmp_path / "batch_unlock.duckdb")  # same name, another place
+    assert not demo.wants_demo(store.DEFAULT_DB.with_name("batch_unlok.duckdb"))
+    monkeypatch.setenv(demo.DEMO_ENV, "1")
+    assert demo.wants_demo(tmp_path / "anything.duckdb")
+
+
+def test_a_typo_in_the_data_file_path_opens_an_empty_store_without_demo_accounts(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pages.web import runtime
+
+    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
+    monkeypatch.setenv("BATCH_UNLOCK_DB", str(tmp_path / "batch_unlok.duckdb"))
+    try:
+        cur = runtime.cursor()
+        assert not accounts.has_accounts(cur)
+        assert cur.execute("SELECT count(*) FROM platform_users").fetchall() == [(0,)]
+    finally:
+        runtime.close_all()
+
+
+def test_the_readme_first_command_still_opens_a_living_demo(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import store
+    from pages.web import runtime
+
+    # `streamlit run app.py` with nothing set: the default data file, here in a temporary place.
+    default = tmp_path / "data" / "batch_unlock.duckdb"
+    monkeypatch.setattr(store, "DEFAULT_DB", default)
+    monkeypatch.delenv("BATCH_UNLOCK_DB", raising=False)
+    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
+    try:
+        cur = runtime.cursor()
+        assert accounts.authenticate(cur, "admin", "admin-demo").username == "admin"
+        assert cur.execute("SELECT count(*) FROM platform_users").fetchall() == [
+            (demo.DEFAULT_USERS,)
+        ]
+    finally:
+        runtime.close_all()
+    assert sorted(p.name for p in default.parent.iterdir()) == ["batch_unlock.duckdb"]
+
+
+def test_a_failed_fill_leaves_no_users_accounts_or_settings(
+    cur: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")  # after users, batches and unlocks were written
+
+    # However the fill writes its accounts, writing them fails.
+    monkeypatch.setattr(accounts, "add_account", broken)
+    monkeypatch.setattr(accounts, "insert_account", broken, raising=False)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.fill(cur, n_users=100)
+    counts = cur.execute(
+        "SELECT (SELECT count(*) FROM platform_users), (SELECT count(*) FROM batches), "
+        "(SELECT count(*) FROM accounts), (SELECT count(*) FROM settings)"
+    ).fetchall()
+    assert counts == [(0, 0, 0, 0)]
+
+
+def test_a_failed_demo_file_leaves_no_file_behind(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(c: duckdb.DuckDBPyConnection) -> None:
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(demo.unlock_counts, "rebuild", broken)
+    with pytest.raises(StoreError):
+        demo.create_file(tmp_path / "demo.duckdb", n_users=100)
+    assert list(tmp_path.iterdir()) == []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import polars as pl
 import pytest
 import xlsxwriter
 from conftest import DATA
 
-from core import csv_safe, intake
+from core import csv_safe, intake, upload_limits
 from core.errors import InputError
 
 
@@ -289,3 +290,217 @@ def test_values_can_be_given_directly_for_single_adds() -> None:
     up = intake.from_values(usernames=["  Renée "])
     assert values(up) == [(2, None, "Renée", None)]
     assert up.columns == ("username",)
+
+
+# --- workbooks read from their XML, within bounds --------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def workbook(sheet_data: str, strings: list[str] | None = None, **parts: bytes) -> bytes:
+    """A minimal .xlsx whose first sheet holds `sheet_data` (the inside of <sheetData>)."""
+    out = io.BytesIO()
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(
+            "_rels/.rels",
+            f'<Relationships><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        book.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{_MAIN}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="List" sheetId="2" r:id="rId7"/><sheet name="Other" sheetId="1" '
+            'r:id="rId1"/></sheets></workbook>',
+        )
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/><Relationship Id="rId7" '
+            f'Type="{rel}/worksheet" Target="/xl/worksheets/list.xml"/></Relationships>',
+        )
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{_MAIN}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>'
+            '<t>ID</t></is></c></row><row r="2"><c r="A2"><v>9</v></c></row></sheetData>'
+            "</worksheet>",
+        )
+        book.writestr(
+            "xl/worksheets/list.xml",
+            f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:XFD1048576"/><sheetData>'
+            f"{sheet_data}</sheetData></worksheet>",
+        )
+        if strings is not None:
+            items = "".join(f"<si>{s}</si>" for s in strings)
+            book.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{items}</sst>')
+        for path, body in parts.items():
+            book.writestr(path.replace("__", "/"), body)
+    return out.getvalue()
+
+
+def inline(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_the_first_sheet_in_workbook_order_is_read_whatever_its_file_name() -> None:
+    up = intake.read_upload(
+        workbook(f'<row r="1">{inline("A1", "ID")}</row><row r="2"><c r="A2"><v>5</v></c></row>'),
+        "b.xlsx",
+    )
+    assert values(up) == [(2, "5", None, None)]
+
+
+def test_an_id_stored_as_a_number_comes_back_as_typed_without_a_decimal() -> None:
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}"{t}><v>{v}</v></c></row>'
+        for r, t, v in [
+            (2, "", "30007"),
+            (3, ' t="n"', "3.0007E4"),
+            (4, "", "30007.0"),
+            (5, "", "1.5"),
+            (6, ' t="b"', "1"),
+            (7, ' t="e"', "#N/A"),
+            (8, ' t="str"', "007"),
+        ]
+    )
+    up = intake.read_upload(workbook(f'<row r="1">{inline("A1", "ID")}</row>{rows}'), "n.xlsx")
+    assert values(up) == [
+        (2, "30007", None, None),
+        (3, "30007", None, None),
+        (4, "30007", None, None),
+        (5, "1.5", None, None),
+        (6, "true", None, None),
+        (8, "007", None, None),  # row 7 holds only an error value: blank
+    ]
+
+
+def test_shared_and_inline_strings_are_read_as_their_text_without_phonetic_hints() -> None:
+    strings = [
+        "<t>Login</t>",
+        '<r><t>us</t></r><r><rPr><b/></rPr><t>er2</t></r><rPh sb="0" eb="1"><t>x</t></rPh>',
+        '<t xml:space="preserve"> a&amp;b_x000D_c </t>',
+    ]
+    sheet = (
+        f'<row r="1">{inline("A1", "ID")}<c r="B1" t="s"><v>0</v></c></row>'
+        '<row r="2"><c r="B2" t="s"><v>1</v></c></row>'
+        '<row r="3"><c r="B3" t="s"><v>2</v></c></row>'
+        f'<row r="4">{inline("A4", "&#x31;2")}<c r="B4" t="inlineStr"><is><r><t>r</t></r>'
+        "<r><t>ich</t></r></is></c></row>"
+    )
+    up = intake.read_upload(workbook(sheet, strings), "s.xlsx")
+    assert values(up) == [
+        (2, None, "user2", None),
+        (3, None, "a&b\rc", None),
+        (4, "12", "rich", None),
+    ]
+
+
+def test_the_header_is_the_first_filled_row_and_rows_keep_the_sheet_numbers() -> None:
+    sheet = (
+        '<row r="3"><c r="C3" s="1"/></row>'  # formatting only: no value
+        f'<row r="4">{inline("C4", "Username")}{inline("D4", "Notes")}</row>'
+        f'<row r="9">{inline("C9", "user2")}</row>'
+        f'<row r="12">{inline("D12", "only a note")}</row>'
+        f'<row r="1048576">{inline("C1048576", "user3")}</row>'
+    )
+    up = intake.read_upload(workbook(sheet), "far.xlsx")
+    assert up.ignored_columns == ("Notes",)
+    assert values(up) == [
+        (9, None, "user2", None),
+        (12, None, None, None),
+        (1048576, None, "user3", None),
+    ]
+
+
+def test_cells_and_rows_written_without_references_are_placed_in_order() -> None:
+    sheet = (
+        '<row><c t="inlineStr"><is><t>ID</t></is></c><c t="inlineStr"><is><t>Login</t></is>'
+        "</c></row>"
+        '<row><c><v>4</v></c><c t="inlineStr"><is><t>user4</t></is></c></row>'
+        '<row r="5"><c r="B5" t="inlineStr"><is><t>user5</t></is></c></row>'
+    )
+    up = intake.read_upload(workbook(sheet), "norefs.xlsx")
+    assert values(up) == [(2, "4", "user4", None), (5, None, "user5", None)]
+
+
+def test_a_value_past_column_1000_is_refused_naming_its_cell() -> None:
+    sheet = f'<row r="1">{inline("A1", "ID")}</row><row r="2">{inline("ALM2", "x")}</row>'
+    with pytest.raises(InputError, match=r"value in cell ALM2 \(column 1,001\); at most 1,000"):
+        intake.read_upload(workbook(sheet), "wide.xlsx")
+
+
+def test_a_workbook_that_unpacks_past_50_mb_is_refused_before_it_is_read() -> None:
+    data = workbook(f'<row r="1">{inline("A1", "ID")}</row>', xl__media__big=b"\0" * 60_000_000)
+    assert len(data) < 100_000
+    with pytest.raises(InputError, match=r"“bomb.xlsx” unpacks to 57 MB or more; at most 50 MB"):
+        intake.read_upload(data, "bomb.xlsx")
+
+
+def test_a_sheet_with_more_than_10000_rows_is_refused_with_the_rows_seen() -> None:
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(2, 10_003))
+    with pytest.raises(InputError) as caught:
+        intake.read_upload(workbook(f'<row r="1">{inline("A1", "ID")}</row>{rows}'), "big.xlsx")
+    assert "“big.xlsx” holds more than 10,000 users (at least 10,001 rows seen)" in str(
+        caught.value
+    )
+
+
+def test_a_part_compressed_other_than_as_excel_does_is_refused() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_BZIP2) as book:
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
+        intake.read_upload(out.getvalue(), "bz.xlsx")
+
+
+# --- CSV bounds -------------------------------------------------------------------------------
+
+
+def test_a_csv_header_with_more_than_1000_columns_is_refused_before_parsing() -> None:
+    header = "ID;" + ";".join(f"c{i}" for i in range(1_000))
+    with pytest.raises(InputError, match=r"has 1,001 columns in its header; at most 1,000"):
+        read(header + "\n1\n", "wide.csv")
+
+
+def test_a_csv_line_longer_than_64_kb_is_refused_with_its_line_number() -> None:
+    with pytest.raises(InputError, match=r"Line 3 of the file “long.csv” is longer than 65,536"):
+        read("ID\n1\n" + "x" * 70_000 + "\n", "long.csv")
+
+
+def test_a_csv_with_more_than_10000_users_is_refused_with_the_rows_seen() -> None:
+    with pytest.raises(InputError, match=r"holds more than 10,000 users \(at least 10,001 rows"):
+        read("ID\n" + "".join(f"{i}\n" for i in range(1, 10_002)), "big.csv")
+
+
+def test_a_csv_of_10000_users_with_blank_lines_between_is_read() -> None:
+    up = read("ID;Username\n" + "".join(f"{i};\n;;\n\n" for i in range(1, 10_001)), "s.csv")
+    assert up.n_rows == 10_000
+    assert values(up)[-1] == (2 + 3 * 9_999, "10000", None, None)
+
+
+def test_many_ignored_columns_are_summarised_after_five_names() -> None:
+    header = "ID;" + ";".join(f"c{i}" for i in range(998))
+    up = read(header + "\n1\n", "many.csv")
+    assert len(up.ignored_columns) == 998
+    assert up.ignored_columns_text == "c0, c1, c2, c3, c4 and 993 more"
+
+
+@pytest.mark.parametrize(
+    ("names", "text"),
+    [
+        ((), ""),
+        (("A",), "A"),
+        (("A", "B"), "A and B"),
+        (("A", "B", "C", "D", "E"), "A, B, C, D and E"),
+        (tuple("ABCDEFG"), "A, B, C, D, E and 2 more"),
+        (tuple(f"c{i}" for i in range(100_000)), "c0, c1, c2, c3, c4 and 99,995 more"),
+    ],
+)
+def test_names_are_listed_up_to_five_then_counted(names: tuple[str, ...], text: str) -> None:
+    assert upload_limits.names_text(names) == text
+
+
+def test_only_the_names_listed_are_formatted_for_display() -> None:
+    names = tuple(f"*c{i}*" for i in range(7))
+    text = upload_limits.names_text(names, show=lambda n: n.replace("*", r"\*"))
+    assert text == r"\*c0\*, \*c1\*, \*c2\*, \*c3\*, \*c4\* and 2 more"

@@ -1,4 +1,4 @@
-"""`account add` and `account list`: back-office accounts."""
+"""`account add`, `account list` and `account logout`: back-office accounts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the `account` command group."""
     parser = commands.add_parser(
         "account",
-        help="add or list back-office accounts",
+        help="add, list or log out back-office accounts",
         description="Back-office accounts log in to the app. Roles: admin and dev create, edit "
         "and publish batches; analyst only views, filters and exports.",
     )
@@ -42,6 +42,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("list", help="list accounts (never their passwords)")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     listing.set_defaults(handler=run_list)
+    logout = sub.add_parser(
+        "logout",
+        help="end every session of an account (it must log in again)",
+        description="End every login session of an account at once, in every browser, for "
+        "example after a password leaked or a laptop was lost. The command line acts as an "
+        "admin. The account itself stays; it can log in again.",
+    )
+    logout.add_argument("username")
+    logout.set_defaults(handler=run_logout)
 
 
 def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
@@ -63,4 +72,11 @@ def run_list(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         print_json(rows)
     else:
         print_table(rows, ["username", "role", "email", "created_at"])
+    return 0
+
+
+def run_logout(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+    """End the account's sessions."""
+    ended = accounts.end_sessions_of(cur, command_line_account(), args.username)
+    print(f"Ended {ended} session(s) of {args.username}.")
     return 0

@@ -6,7 +6,7 @@ import argparse
 
 import duckdb
 
-from core import demo
+from core import accounts, demo
 from core.store import schema_version
 
 
@@ -16,7 +16,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "init",
         help="create or upgrade the data file (with --demo: fill it with demo data)",
         description="Create the data file, or upgrade an older one in place without losing rows. "
-        "With --demo, also fill it with demo badges, users, accounts and batches.",
+        "A new file starts empty (the app then asks for the first admin). With --demo, also "
+        "fill it with demo badges, users, accounts and batches, all or nothing.",
     )
     parser.add_argument("--demo", action="store_true", help="fill the file with demo data")
     parser.add_argument(
@@ -50,5 +51,10 @@ def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         print(
             f"Added demo data: {result['users']:,} platform users, {result['badges']} badges, "
             f"{result['batches']} batches, and the demo accounts listed in the README."
+        )
+    elif not accounts.has_accounts(cur):
+        print(
+            "It has no account yet: the app's first visit asks for the first admin, or run "
+            "`python -m core account add NAME --role admin --password-stdin`."
         )
     return 0

@@ -10,6 +10,7 @@ import duckdb
 from core import matching
 from core.cli.output import print_json, print_table
 from core.intake import read_upload_file
+from core.upload_limits import names_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -70,7 +71,7 @@ def print_preview(result: matching.Preview) -> None:
     counts = ", ".join(f"{status} {n:,}" for status, n in result.counts.items() if n)
     print(f"  {counts}")
     if result.ignored_columns:
-        print(f"  ignored columns: {', '.join(result.ignored_columns)}")
+        print(f"  ignored columns: {names_text(result.ignored_columns)}")  # --json lists all
     rows = result.error_rows().select("row", "status", "message", "user_id").to_dicts()
     if rows:
         print()

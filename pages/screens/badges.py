@@ -30,19 +30,21 @@ with menu_col:
     choice = st.menu_button(labels.MORE_MENU, options, key="badges_menu", help="More actions")
 
 
-@st.dialog(ADD_BADGE)
+@session.dialog(ADD_BADGE)
 def add_badge_dialog() -> None:
     """Ask for a badge name and its quests, one per line."""
     name = st.text_input("Badge name")
     quests = st.text_area("Badge quests, one per line")
     if st.button(ADD_BADGE, type="primary"):
-        badge_id = session.attempt(lambda: catalog.add_badge(cur, acct, name, quests.splitlines()))
+        badge_id = session.attempt(
+            lambda: catalog.add_badge(cur, session.account(), name, quests.splitlines())
+        )
         if badge_id:
-            st.toast(formatting.md(f"Badge “{name.strip()}” added."))
+            st.toast(formatting.literal(f"Badge “{name.strip()}” added."))
             st.rerun()
 
 
-@st.dialog(ADD_QUEST)
+@session.dialog(ADD_QUEST)
 def add_quest_dialog(tree: dict[str, list[catalog.Quest]]) -> None:
     """Add a quest to an existing badge."""
     badges = {b: quests[0].badge_id for b, quests in tree.items()}
@@ -51,13 +53,13 @@ def add_quest_dialog(tree: dict[str, list[catalog.Quest]]) -> None:
     if (
         st.button(ADD_QUEST, type="primary")
         and badge
-        and session.attempt(lambda: catalog.add_quest(cur, acct, badges[badge], name))
+        and session.attempt(lambda: catalog.add_quest(cur, session.account(), badges[badge], name))
     ):
-        st.toast(formatting.md(f"Quest “{name.strip()}” added to {badge}."))
+        st.toast(formatting.literal(f"Quest “{name.strip()}” added to {badge}."))
         st.rerun()
 
 
-@st.dialog(ARCHIVE_QUEST)
+@session.dialog(ARCHIVE_QUEST)
 def archive_dialog(all_quests: pl.DataFrame) -> None:
     """Archive a quest (no new batches can use it) or restore an archived one."""
     rows = all_quests.to_dicts()
@@ -76,15 +78,18 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
     if st.button(action, type="primary"):
         done = session.attempt(
             lambda: (
-                catalog.set_quest_archived(cur, acct, picked["id"], not picked["archived"]) or True
+                catalog.set_quest_archived(
+                    cur, session.account(), picked["id"], not picked["archived"]
+                )
+                or True
             )
         )
         if done:
-            st.toast(formatting.md(f"{action}d {picked['badge']} › {picked['quest']}."))
+            st.toast(formatting.literal(f"{action}d {picked['badge']} › {picked['quest']}."))
             st.rerun()
 
 
-@st.dialog(ARCHIVE_BADGE)
+@session.dialog(ARCHIVE_BADGE)
 def archive_badge_dialog() -> None:
     """Archive a badge (none of its quests can be used for new batches) or restore it."""
     rows = catalog.badges(cur).to_dicts()
@@ -99,9 +104,12 @@ def archive_badge_dialog() -> None:
     action = "Restore" if picked["archived"] else "Archive"
     st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
     if st.button(action, type="primary") and session.attempt(
-        lambda: catalog.set_badge_archived(cur, acct, picked["id"], not picked["archived"]) or True
+        lambda: (
+            catalog.set_badge_archived(cur, session.account(), picked["id"], not picked["archived"])
+            or True
+        )
     ):
-        st.toast(formatting.md(f"{action}d {picked['name']}."))
+        st.toast(formatting.literal(f"{action}d {picked['name']}."))
         st.rerun()
 
 
@@ -146,7 +154,7 @@ with left:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         "Export CSV",
-        data=lambda: to_csv_bytes(table),
+        data=session.deferred(lambda _cur, _acct: to_csv_bytes(table, bom=True)),
         file_name="badges.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -8,7 +8,7 @@ import streamlit as st
 from core import audit, batch_members, batch_state, batches, labels, publisher
 from core.errors import BatchUnlockError
 from core.roles import Permission
-from pages.ui import add_users, formatting, session
+from pages.ui import add_users, formatting, publisher_stall, session
 
 acct = session.account()
 cur = session.cursor()
@@ -22,7 +22,7 @@ try:
 except (ValueError, BatchUnlockError) as exc:
     session.header("Batch", trail)
     st.error(
-        str(exc)
+        formatting.literal(exc)  # someone else's draft reads as no batch at all
         if isinstance(exc, BatchUnlockError)
         else "This link has no batch id (…/batch?id=42). Open a batch from the list."
     )
@@ -41,10 +41,10 @@ st.page_link(
 session.show_flash()
 
 
-@st.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
+@session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
 def overview() -> None:
     """Status, progress and per-user counts; polls while the batch is queued or running."""
-    current = batches.get_batch(cur, batch_id, acct)
+    current = batches.get_batch(cur, batch_id, session.account())
     running = current.status in batch_state.QUEUED_STATUSES
     poll = "1s" if running else None
     if poll != st.session_state.get(f"detail_poll_{batch_id}"):
@@ -58,8 +58,9 @@ def overview() -> None:
     info, status_col = st.columns([3, 2])
     with info:
         st.markdown(
-            f"**{labels.BADGE}:** {formatting.md(current.badge)} › {formatting.md(current.quest)}  \n"
-            f"**Created by:** {formatting.md(current.created_by)} · "
+            f"**{labels.BADGE}:** {formatting.literal(current.badge)} › "
+            f"{formatting.literal(current.quest)}  \n"
+            f"**Created by:** {formatting.literal(current.created_by)} · "
             f"{formatting.when(formatting.local(current.created_at))}  \n"
             f"**{labels.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
         )
@@ -75,6 +76,8 @@ def overview() -> None:
             place = publisher.queue_position(cur, current.id)
             if place:
                 st.caption(f"{publisher.ordinal(place)} in the publishing queue")
+    if running:
+        publisher_stall.show_stall()  # else a stalled batch would just sit at its percentage
     counts = st.columns(4)
     for col, (word, value) in zip(
         counts,
@@ -89,28 +92,47 @@ def overview() -> None:
         col.metric(word, f"{value:,}")
     if current.n_error:
         reasons = publisher.error_reasons(cur, current.id)
-        st.caption("Errors: " + "; ".join(f"{why} ({n:,})" for why, n in reasons))
+        st.caption(
+            "Errors: " + "; ".join(f"{formatting.literal(why)} ({n:,})" for why, n in reasons)
+        )
 
 
 overview()
 
 retry_offered = can_edit and batch.status == batch_state.PARTIALLY_PUBLISHED
-if retry_offered and st.button(
+# Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
+# is counted first and left in "Error", so a retry never just moves "Last updated".
+plan = publisher.retry_plan(cur, batch.id) if retry_offered else None
+if plan is not None and plan.failing:
+    st.caption(formatting.literal(plan.message))
+if plan is not None and st.button(
     labels.RETRY_ERRORS,
     icon=":material/replay:",
-    help="Queue the users in “Error” again, e.g. after reactivating them.",
+    disabled=not plan.retryable,
+    help=formatting.literal(plan.message)
+    if not plan.retryable
+    else "Queue the users in “Error” again whose error has gone away (e.g. reactivated).",
 ):
-    requeued = session.attempt(lambda: publisher.retry_errors(cur, acct, batch.id))
+    requeued = session.attempt(
+        lambda: publisher.retry_errors(
+            cur, acct, batch.id, expected=batch.version, only_retryable=True
+        )
+    )
     if requeued is not None:
         session.wake_publisher()
-        session.flash(f"{requeued:,} users in “{labels.ERROR}” queued again.")
+        left = (
+            f" {plan.n_failing:,} who would fail again stay in “{labels.ERROR}”."
+            if plan.failing
+            else ""
+        )
+        session.flash(f"{requeued:,} users in “{labels.ERROR}” queued again.{left}")
         st.rerun()
 
 if can_edit:
     with st.container(border=True):
         st.markdown("**Add users**")
         if batch.status == batch_state.PUBLISHED:
-            add_users.tools(cur, acct, batch, key=f"detail_{batch.id}")
+            add_users.tools(cur, batch, key=f"detail_{batch.id}")
         else:
             st.radio(
                 labels.UPLOAD_TYPE,
@@ -138,7 +160,7 @@ try:
     )
     members = batch_members.list_members(cur, acct, batch.id, query)
 except (ValueError, BatchUnlockError) as exc:
-    st.error(formatting.md(exc))
+    st.error(formatting.literal(exc))
     st.stop()
 table = add_users.users_table(members.rows, with_status=True)
 if members.total == 0:
@@ -157,7 +179,7 @@ else:
 e1, e2, _ = st.columns([1, 1, 2])
 e1.download_button(
     "Export users CSV",
-    data=lambda: batch_members.members_csv(cur, acct, batch.id),
+    data=session.deferred(lambda c, a: batch_members.members_csv(c, a, batch.id)),
     file_name=f"batch_{batch.id}_users.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -165,7 +187,7 @@ e1.download_button(
 if batch.n_error:
     e2.download_button(
         "Export error rows",
-        data=lambda: batch_members.error_rows_csv(cur, acct, batch.id),
+        data=session.deferred(lambda c, a: batch_members.error_rows_csv(c, a, batch.id)),
         file_name=f"batch_{batch.id}_errors.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -18,7 +18,15 @@ from core.batch_filters import (
 )
 from core.errors import BatchUnlockError
 from core.roles import Permission
-from pages.ui import batch_charts, batch_grid, formatting, session, shell, widgets
+from pages.ui import (
+    batch_charts,
+    batch_grid,
+    formatting,
+    publisher_stall,
+    session,
+    shell,
+    widgets,
+)
 
 acct = session.account()
 cur = session.cursor()
@@ -42,15 +50,27 @@ def current_view() -> tuple[BatchFilter, list[str]]:
     return view, notes
 
 
+def view_now() -> BatchFilter:
+    """The view as the URL holds it at this moment.
+
+    Callbacks build their next view from this, never from the view the last full run read:
+    a header sort or a page change reruns only the table's fragment, so the full run's view
+    is stale by then (it would drop the sort).
+    """
+    return current_view()[0]
+
+
 flt, notes = current_view()
 view_key = flt.to_query_string() or "all"  # widgets are re-made whenever the view changes
 
 
+@session.callback
 def go(view: BatchFilter) -> None:
     """Put a view in the URL, so it can be shared; as a widget callback it costs no extra run."""
     st.query_params.from_dict(view.to_query_params())
 
 
+@session.callback
 def go_to(make_view: Callable[[], BatchFilter]) -> None:
     """Like `go`, for a view built from what the user typed: a refusal is shown, not raised."""
     try:
@@ -70,18 +90,22 @@ with action_col:
 
 session.show_flash()
 for note in notes:
-    st.warning(note)
+    st.warning(formatting.literal(note))  # a note may quote the link's own words
 
 
+@session.callback
 def apply(view: BatchFilter) -> None:
     """As a callback inside a fragment: put the view in the URL and rerun the whole page."""
     go(view)
     st.rerun()  # from a callback this asks for one full run instead of the fragment's own
 
 
-@st.fragment
+@session.fragment
 def badge_filter(flt: BatchFilter) -> None:
-    """The "Badge" tree and its "Search"; opening it or ticking a box reruns only this part."""
+    """The "Badge" tree and its "Search"; opening it or ticking a box reruns only this part.
+
+    `flt` only says which boxes start checked; "Search" applies them to the view as it is then.
+    """
     tree = catalog.badge_tree(cur, include_archived=True)
     b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
     selected = set(flt.quest_ids) | {
@@ -90,6 +114,7 @@ def badge_filter(flt: BatchFilter) -> None:
     with b1:
         checked = widgets.quest_tree_filter(tree, selected, key=f"tree_{view_key}")
 
+    @session.callback
     def search() -> None:
         badge_ids, quest_ids = [], []
         for quests in tree.values():
@@ -98,7 +123,7 @@ def badge_filter(flt: BatchFilter) -> None:
                 badge_ids.append(quests[0].badge_id)  # a whole badge reads better as one chip
             else:
                 quest_ids += sorted(ids & checked)
-        apply(flt.changed(badge_ids=badge_ids, quest_ids=quest_ids))
+        apply(view_now().changed(badge_ids=badge_ids, quest_ids=quest_ids))
 
     b2.button(labels.SEARCH, key="badge_search", width="stretch", on_click=search)
 
@@ -106,7 +131,7 @@ def badge_filter(flt: BatchFilter) -> None:
 with st.container(border=True):
     st.markdown(f"**{labels.FILTERS}**")
     if problem := st.session_state.pop("filter_problem", None):
-        st.warning(formatting.md(problem))
+        st.warning(formatting.literal(problem))
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
     status_key = f"status_{view_key}"
     c_status.multiselect(
@@ -116,7 +141,7 @@ with st.container(border=True):
         key=status_key,
         format_func=visible_statuses.get,
         placeholder="Any status",
-        on_change=lambda: go(flt.changed(statuses=st.session_state[status_key])),
+        on_change=lambda: go(view_now().changed(statuses=st.session_state[status_key])),
     )
     with c_name, st.form(f"name_{view_key}", border=False):
         n1, n2 = st.columns([4, 1], vertical_alignment="bottom")
@@ -125,7 +150,7 @@ with st.container(border=True):
         n2.form_submit_button(
             labels.SEARCH,
             width="stretch",
-            on_click=lambda: go_to(lambda: flt.changed(name=st.session_state[name_key])),
+            on_click=lambda: go_to(lambda: view_now().changed(name=st.session_state[name_key])),
         )
     with c_badge:
         badge_filter(flt)
@@ -156,6 +181,7 @@ with st.container(border=True):
                 format="YYYY-MM-DD",
             )
 
+        @session.callback
         def date_search() -> None:
             picked: dict[str, DateFilter | None] = {}
             for field in ("created", "updated"):
@@ -168,7 +194,7 @@ with st.container(border=True):
                     f"“{labels.LAST_UPDATED}”, then press “{labels.SEARCH}”."
                 )
                 return
-            go(flt.changed(created=picked["created"], updated=picked["updated"]))
+            go(view_now().changed(created=picked["created"], updated=picked["updated"]))
 
         cols[4].button(labels.SEARCH, key="date_search", width="stretch", on_click=date_search)
 
@@ -177,7 +203,7 @@ with st.container(border=True):
         chip_cols = st.columns(len(chips) + 1)
         for col, chip in zip(chip_cols, chips, strict=False):
             col.button(
-                chip.label,
+                formatting.literal(chip.label),  # built from the URL: anyone can craft it
                 key=f"chip_{chip.key}",
                 icon=":material/close:",
                 help="Remove this filter",
@@ -189,12 +215,13 @@ with st.container(border=True):
         )
 
 
+@session.callback
 def open_batch(batch_id: int) -> None:
     """Remember which batch an Edit click asked for; the fragment's next run goes there."""
     st.session_state["open_batch"] = batch_id
 
 
-@st.fragment(run_every=st.session_state.get("list_poll"))
+@session.fragment(run_every=st.session_state.get("list_poll"))
 def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs.
 
@@ -206,8 +233,10 @@ def batch_table() -> None:
         # more history entry, without the filters), so Back would lose the filtered view.
         session.redirect(f"/{shell.DETAIL_PATH}?id={int(target)}")
         return
+    publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()
-    result = batch_list.list_batches(cur, acct, flt, tz)
+    viewer = session.account()  # as it is now, not as the last full run saw it
+    result = batch_list.list_batches(cur, viewer, flt, tz)
     running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
     poll = "2s" if running else None
     if poll != st.session_state.get("list_poll"):
@@ -224,7 +253,12 @@ def batch_table() -> None:
     # Each "Unpublished" batch shows its place in the publishing queue.
     places = dict(publisher.queue(cur).select("id", "position").iter_rows()) if running else {}
     batch_grid.batch_grid(
-        result.rows, flt, places, acct.can(Permission.EDIT_BATCHES), on_sort=go, on_open=open_batch
+        result.rows,
+        flt,
+        places,
+        viewer.can(Permission.EDIT_BATCHES),
+        on_sort=go,
+        on_open=open_batch,
     )
     pager_col, size_col = st.columns([5, 1], vertical_alignment="center")
     if result.pages > 1:
@@ -253,7 +287,7 @@ export_col, _ = st.columns([1, 4])
 export_col.download_button(
     "Export CSV",
     # The view is bound now: the file is built later, outside this run (no URL to read then).
-    data=lambda view=flt: batch_list.export_batches(cur, acct, view, tz),
+    data=session.deferred(lambda c, a, view=flt: batch_list.export_batches(c, a, view, tz)),
     file_name="batches.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -286,16 +320,24 @@ if acct.can(Permission.EDIT_BATCHES):
         st.caption(
             ("Running in the app" if worker and worker.running else "Not running in this app")
             + (f" · {worker.processed:,} unlocks since start" if worker else "")
-            + (f" · last error: {worker.last_error}" if worker and worker.last_error else "")
         )
-        new_rate = st.number_input(
-            "Unlocks per second (0 = unlimited)",
-            min_value=0,
-            value=int(rate or 0),
-            step=50,
-            help="A throttle that protects the platform; the publisher follows it at once.",
-        )
-        if st.button("Save rate") and session.attempt(
-            lambda: publisher.set_rate(cur, acct, new_rate) or True
-        ):
-            st.toast("Publishing rate saved.")
+        publisher_stall.show_stall()
+        if not acct.can(Permission.SET_PUBLISH_RATE):
+            # The throttle protects the platform for everyone: only admins change it.
+            st.caption(
+                "Publishing rate: "
+                + ("unlimited" if rate is None else f"{rate:g} unlocks per second")
+                + " · only an admin can change it."
+            )
+        else:
+            new_rate = st.number_input(
+                "Unlocks per second (0 = unlimited)",
+                min_value=0,
+                value=int(rate or 0),
+                step=50,
+                help="A throttle that protects the platform; the publisher follows it at once.",
+            )
+            if st.button("Save rate") and session.attempt(
+                lambda: publisher.set_rate(cur, session.account(), new_rate) or True
+            ):
+                st.toast("Publishing rate saved.")

@@ -6,10 +6,12 @@ the URL (?draft=ID): a refresh, a lost connection or a second tab loses nothing.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from core import batch_members, batches, catalog, labels, publisher
-from core.errors import BatchUnlockError
+from core import batch_members, batches, catalog, expected_state, labels, publisher
+from core.errors import BatchUnlockError, NotFound
 from core.roles import Permission
 from pages.ui import add_users, formatting, session, widgets
 
@@ -18,23 +20,103 @@ cur = session.cursor()
 pages = st.session_state["pages"]
 trail = [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK, labels.NEW_BATCH]
 
+
+def refusal_text(exc: BatchUnlockError) -> str:
+    """A core refusal for the page, with a stale-batch refusal's time in the viewer's zone."""
+    if isinstance(exc, expected_state.Stale):
+        return formatting.literal(exc.message(formatting.viewer_tz()))
+    return formatting.literal(exc)
+
+
+def refuse(exc: BatchUnlockError) -> None:
+    """Show a write's refusal; for a batch changed meanwhile, redraw it as it is now, with it."""
+    if isinstance(exc, expected_state.Stale) and batch is not None:
+        # Drawn again from the current version: the stale inputs and selection go away.
+        # Kept for a while, not for one run: a redrawn page may rerun on its own at once.
+        until = time.monotonic() + session.FLASH_SECONDS
+        st.session_state[f"draft_refusal_{batch.id}"] = (refusal_text(exc), batch.version, until)
+        redraw()
+    st.error(refusal_text(exc))
+
+
+def applied(expected: int) -> None:
+    """Count a write of this tab, made on version `expected`, as seen: it added exactly one."""
+    st.session_state[add_users.shown_key(batch.id)] = expected + 1
+    st.session_state[f"draft_reset_{batch.id}"] = True  # the Name field shows the stored name
+
+
+def redraw() -> None:
+    """Draw the draft again as it is now: its name from the store, a table with no selection."""
+    st.session_state[add_users.shown_key(batch.id)] = batch.version
+    st.session_state[f"draft_reset_{batch.id}"] = True
+    st.rerun()
+
+
 batch = None
 draft_param = st.query_params.get("draft")
+# The version of the draft this tab drew last (None: not drawn in this session). Every write
+# from this page expects it, so a click or an edit made on an older drawing (another tab changed
+# the draft meanwhile) reaches the write, which refuses it in words; the page is then drawn
+# again from the current version (the Name field reset, the users table keyed anew).
+seen = st.session_state.get(add_users.shown_key(draft_param)) if draft_param else None
 if draft_param:
     try:
         batch = batches.get_batch(cur, int(draft_param), acct)
     except (ValueError, BatchUnlockError) as exc:
         session.header(labels.NEW_BATCH, trail)
-        st.error(
-            f"This link's draft cannot be opened: {exc}"
-            if isinstance(exc, BatchUnlockError)
-            else "This link's draft id is not a number."
-        )
+        if seen is not None and isinstance(exc, NotFound):
+            # Deleted from another tab: say by whom and when.
+            error = expected_state.gone(cur, int(draft_param), seen)
+            st.error(refusal_text(error or exc))
+        else:
+            st.error(
+                formatting.literal(exc)  # someone else's draft reads as no batch at all
+                if isinstance(exc, BatchUnlockError)
+                else "This link's draft id is not a number."
+            )
         st.page_link(pages["new_batch"], label="Start a new batch", icon=":material/add:")
         st.stop()
     if not batch.is_draft:
-        # Published already (perhaps from another tab): its page is the batch detail.
-        st.switch_page(pages["batch_detail"], query_params={"id": str(batch.id)})
+        if seen is None:
+            # Published already (opened from a link): its page is the batch detail.
+            st.switch_page(pages["batch_detail"], query_params={"id": str(batch.id)})
+        # This tab showed it as a draft, so what was just clicked was not applied: say why.
+        session.header(labels.NEW_BATCH, trail)
+        try:
+            batches.check_expected(cur, acct, batch.id, seen)
+        except BatchUnlockError as exc:
+            st.error(refusal_text(exc), icon=":material/sync_problem:")
+        st.page_link(
+            pages["batch_detail"],
+            query_params={"id": str(batch.id)},
+            label=f"Open “{formatting.literal(batch.name)}”",
+            icon=":material/open_in_new:",
+        )
+        st.stop()
+
+if batch is not None:
+    seen = batch.version if seen is None else seen
+    st.session_state[add_users.shown_key(batch.id)] = batch.version  # what this run draws
+    pending_change = st.session_state.get(f"quest_change_{batch.id}")
+    if pending_change is not None and pending_change.version != seen:
+        pending_change = None  # asked on an older drawing: picking the quest again asks again
+        st.session_state.pop(f"quest_change_{batch.id}", None)
+    name_key = f"name_{batch.id}"
+    if st.session_state.pop(f"draft_reset_{batch.id}", False) or name_key not in st.session_state:
+        st.session_state[name_key] = batch.name  # before the field exists: no "value" clash
+    # A new picker while a change waits for its answer: the old one (maybe open) goes away.
+    picker_key = f"quest_{batch.id}" + ("_ask" if pending_change else "")
+    # The name as typed: committed by Enter, or by leaving the field as Publish is clicked.
+    typed_name = st.session_state[name_key]
+    try:
+        batches.clean_name(typed_name)
+        name_problem = None
+    except BatchUnlockError as exc:
+        name_problem = str(exc)
+else:
+    pending_change = None
+    name_key, picker_key = f"name_{draft_param}", f"quest_{draft_param}"
+    name_problem = "Enter a name and choose a badge quest first."
 
 title_col, publish_col = st.columns([6, 1], vertical_alignment="bottom")
 with title_col:
@@ -43,20 +125,29 @@ with publish_col:
     if st.button(
         labels.PUBLISH,
         type="primary",
-        disabled=batch is None,
+        disabled=name_problem is not None,
         width="stretch",
-        help="Queue the batch: its users get the badge quest in the background.",
+        key=f"publish_{batch.id}" if batch else None,
+        help=name_problem or "Queue the batch: its users get the badge quest in the background.",
     ):
         try:
-            outcome = publisher.publish(cur, acct, batch.id)
+            # The name as typed is what gets published: renamed in the same transaction.
+            outcome = publisher.publish(cur, acct, batch.id, expected=seen, name=typed_name or "")
         except BatchUnlockError as exc:
-            st.error(formatting.md(exc))
+            refuse(exc)
         else:
+            st.session_state.pop(add_users.shown_key(batch.id), None)
             session.wake_publisher()
             session.flash(outcome.message)
             st.switch_page(pages["batch_list"])
 
 session.show_flash()
+if batch is not None and (refusal := st.session_state.get(f"draft_refusal_{batch.id}")):
+    text, version, until = refusal
+    if version == batch.version and time.monotonic() < until:  # until the draft changes again
+        st.error(text, icon=":material/sync_problem:")
+    else:
+        del st.session_state[f"draft_refusal_{batch.id}"]
 if batch is None:
     drafts = batches.list_drafts(cur, acct)
     if drafts.height:
@@ -66,17 +157,18 @@ if batch is None:
                 c1.page_link(
                     pages["new_batch"],
                     query_params={"draft": str(row["id"])},
-                    label=f"{row['name']} · {row['badge']} › {row['quest']} · "
+                    label=f"{formatting.literal(row['name'])} · "
+                    f"{formatting.literal(row['badge'])} › {formatting.literal(row['quest'])} · "
                     f"{row['n_users']:,} users · {formatting.when(row['updated_at'])}",
                 )
-                c2.caption(row["created_by"])
+                c2.caption(formatting.literal(row["created_by"]))
 
 with st.container(border=True):
     st.subheader(labels.CONNECT_BADGE_AND_USERS)
     name = st.text_input(
         labels.NAME,
-        value=batch.name if batch else "",
-        key=f"name_{draft_param}",
+        value="",  # a draft's name is put in the field's state above (no clash: "" is no default)
+        key=name_key,
         max_chars=batches.MAX_NAME_LENGTH,
         placeholder="A name to find this batch again",
     )
@@ -85,9 +177,10 @@ with st.container(border=True):
     chosen = next((q for qs in tree.values() for q in qs if q.id == chosen_id), None)
     if batch and chosen is None:
         st.warning(
-            f"This draft's quest ({batch.badge} › {batch.quest}) is archived. Choose another one."
+            f"This draft's quest ({formatting.literal(batch.badge)} › "
+            f"{formatting.literal(batch.quest)}) is archived. Choose another one."
         )
-    picked = widgets.quest_picker(tree, chosen, key=f"quest_{draft_param}")
+    picked = widgets.quest_picker(tree, chosen, key=picker_key)
     try:
         if batch is None:
             if picked:
@@ -99,16 +192,57 @@ with st.container(border=True):
                 st.query_params["draft"] = str(new_id)
                 st.rerun()
         else:
-            if not name.strip():
-                st.error("A batch needs a name: type one to find this batch again.")
-            elif name.strip() != batch.name:
-                batches.rename_draft(cur, acct, batch.id, name)
+            if name_problem:
+                st.error(formatting.literal(name_problem))
+            # The same rule as the store's: a name differing only in whitespace is no change.
+            elif batches.normalize_name(name) != batches.normalize_name(batch.name):
+                batches.rename_draft(cur, acct, batch.id, name, expected=seen)
+                applied(seen)
                 st.rerun()
             if picked and picked.id != batch.quest_id:
-                batches.change_draft_quest(cur, acct, batch.id, picked.id)
+                change = batches.preview_quest_change(cur, acct, batch.id, picked.id, seen)
+                if change.removed:
+                    st.session_state[f"quest_change_{batch.id}"] = change  # ask first
+                else:
+                    batches.change_draft_quest(cur, acct, batch.id, picked.id, seen, [])
+                    applied(seen)
+                    session.flash(change.message)
                 st.rerun()
     except BatchUnlockError as exc:
-        st.error(formatting.md(exc))
+        refuse(exc)
+
+    if pending_change is not None:
+        with st.container(border=True):
+            st.warning(formatting.literal(pending_change.warning), icon=":material/warning:")
+            yes, no, _ = st.columns([3, 2, 3])
+            n = len(pending_change.removed)
+            if yes.button(
+                f"Change the quest and remove {n:,} user{'s' if n != 1 else ''}",
+                type="primary",
+                key=f"confirm_quest_{batch.id}",
+            ):
+                st.session_state.pop(f"quest_change_{batch.id}", None)
+                try:
+                    batches.change_draft_quest(
+                        cur,
+                        acct,
+                        batch.id,
+                        pending_change.quest_id,
+                        expected=pending_change.version,
+                        expected_removed=pending_change.removed_ids,
+                    )
+                except BatchUnlockError as exc:
+                    refuse(exc)
+                else:
+                    applied(pending_change.version)
+                    session.flash(pending_change.message)
+                    st.rerun()
+            if no.button(
+                f"Keep “{formatting.literal(batch.badge)} › {formatting.literal(batch.quest)}”",
+                key=f"keep_quest_{batch.id}",
+            ):
+                st.session_state.pop(f"quest_change_{batch.id}", None)
+                st.rerun()
 
     if batch is None:
         st.info(
@@ -120,7 +254,7 @@ with st.container(border=True):
         f"Draft saved · {formatting.when(formatting.local(batch.updated_at))} · "
         "only you and admins see it"
     )
-    add_users.tools(cur, acct, batch, key=f"add_{batch.id}")
+    add_users.tools(cur, batch, key=f"add_{batch.id}")
 
 users = batch_members.all_members(cur, acct, batch.id)
 st.subheader(f"Users ({users.height:,} of {labels.MAX_USERS_PER_BATCH:,})")
@@ -134,26 +268,38 @@ else:
         width="stretch",
         on_select="rerun",
         selection_mode="multi-row",
-        key=f"users_{batch.id}_{st.session_state.get('removals', 0)}",
+        key=f"users_{batch.id}_v{seen}",  # a new version, a new table: no stale selection
         height=min(36 * (table.height + 1) + 3, 420),
     )
     selected = picked_rows.selection.rows if picked_rows else []
     if st.button(
         f"Remove {len(selected)} selected user{'s' if len(selected) != 1 else ''}",
         disabled=not selected,
-        key="remove_users",
+        key=f"remove_{batch.id}",
     ):
         picked_ids = [int(table[labels.USER_ID][i]) for i in selected]
-        removed = session.attempt(lambda: batches.remove_users(cur, acct, batch.id, picked_ids))
-        if removed is not None:  # otherwise the error stays on screen, and the selection
+        try:
+            removed = batches.remove_users(cur, acct, batch.id, picked_ids, seen)
+        except BatchUnlockError as exc:  # the error stays on screen, and the selection
+            refuse(exc)
+        else:
+            applied(seen)
             session.flash(f"{removed:,} user{'s' if removed != 1 else ''} removed from the draft.")
-            st.session_state["removals"] = st.session_state.get("removals", 0) + 1
             st.rerun()
 
 with st.expander("Delete this draft"):
     st.write("The draft and its list of users are deleted; nothing was unlocked yet.")
-    if st.button("Delete draft", key="delete_draft", type="secondary") and session.attempt(
-        lambda: batches.delete_draft(cur, acct, batch.id) or True
-    ):
-        session.flash(f"Draft “{batch.name}” deleted.")
-        st.switch_page(pages["batch_list"])
+    if st.button("Delete draft", key=f"delete_{batch.id}", type="secondary"):
+        try:
+            batches.delete_draft(cur, acct, batch.id, expected=seen)
+        except BatchUnlockError as exc:
+            refuse(exc)
+        else:
+            st.session_state.pop(add_users.shown_key(batch.id), None)
+            session.flash(f"Draft “{batch.name}” deleted.")
+            st.switch_page(pages["batch_list"])
+
+if seen != batch.version:
+    # Drawn from an older version (another tab changed the draft) and nothing here was refused:
+    # draw it again from the current one, so the next edit is not made on stale inputs.
+    redraw()

@@ -7,17 +7,27 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from core import batches, csv_safe, intake, labels, matching
+from core import batches, csv_safe, intake, labels, matching, upload_limits
 from core.batches import Batch
 from core.errors import BatchUnlockError
-from core.roles import Account
 from pages.ui import formatting, session
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {labels.USER_ID: "id", labels.USERNAME: "username"}
 
 
-def tools(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str) -> None:
+def shown_key(batch_id: int | str) -> str:
+    """The session key of the batch version this tab last drew (see pages/screens/new_batch.py)."""
+    return f"draft_shown_{batch_id}"
+
+
+def note_own_write(batch: Batch) -> None:
+    """Count this tab's write on the version it drew as seen: a write adds exactly one version,
+    so the next run does not take it for another tab's change."""
+    st.session_state[shown_key(batch.id)] = batch.version + 1
+
+
+def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     """Show "Upload type" with "Multiple" and "Single", and what each one needs."""
     kind = st.radio(
         labels.UPLOAD_TYPE, [labels.MULTIPLE, labels.SINGLE], horizontal=True, key=f"{key}_type"
@@ -28,13 +38,13 @@ def tools(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str)
             f"Registered email; up to {labels.MAX_USERS_PER_BATCH:,} users per batch."
         )
         if st.button(labels.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
-            upload_dialog(cur, acct, batch, key)
+            upload_dialog(cur, batch, key)
     else:
-        single(cur, acct, batch, key)
+        single(cur, batch, key)
 
 
-@st.dialog(labels.UPLOAD, width="large")
-def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str) -> None:
+@session.dialog(labels.UPLOAD, width="large")
+def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     """The upload window: the template, a drop zone, then the preview and its "Upload" button."""
     st.download_button(
         labels.DOWNLOAD_THE_TEMPLATE,
@@ -49,6 +59,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, k
         "Drop a .csv or .xlsx file here, or click to choose one",
         type=["csv", "txt", "xlsx"],
         key=f"{key}_file",
+        max_upload_size=intake.MAX_FILE_BYTES // (1024 * 1024),  # the server's cap says the same
     )
     if file is None:
         return
@@ -57,20 +68,24 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, k
             upload = intake.read_upload(file.getvalue(), file.name)
             preview = matching.preview(cur, upload, batch.quest_id, batch.id)
     except BatchUnlockError as exc:
-        st.error(formatting.md(exc))
+        st.error(formatting.literal(exc))
         return
     show_preview(preview, key)
     if preview.over_limit:
-        st.error(formatting.md(preview.limit_message))
+        st.error(formatting.literal(preview.limit_message))
     can_upload = preview.users_to_add > 0 and not preview.over_limit
     if st.button(labels.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
         try:
-            result = batches.add_upload(cur, acct, batch.id, upload)
+            # expected: the version this dialog was opened on, so a stale tab adds nothing.
+            result = batches.add_upload(
+                cur, session.account(), batch.id, upload, expected=batch.version
+            )
         except BatchUnlockError as exc:
-            st.error(formatting.md(exc))
+            st.error(formatting.literal(exc))
             return
         session.flash(result.message)
         session.wake_publisher()  # a published batch was queued again
+        note_own_write(batch)
         st.rerun()
 
 
@@ -80,7 +95,11 @@ def show_preview(preview: matching.Preview, key: str) -> None:
     good.metric("Rows expected to upload successfully", f"{preview.users_to_add:,}")
     bad.metric("Rows expected to contain errors", f"{preview.n_errors:,}")
     if preview.ignored_columns:
-        st.caption("Ignored columns: " + ", ".join(preview.ignored_columns))
+        # The names come from the file's header: shown as written, never as markdown.
+        st.caption(
+            "Ignored columns: "
+            + upload_limits.names_text(preview.ignored_columns, show=formatting.literal)
+        )
     options = [matching.FILTER_ALL, matching.OK] + [
         s for s in matching.ERROR_STATUSES if preview.counts.get(s)
     ]
@@ -121,10 +140,10 @@ def show_preview(preview: matching.Preview, key: str) -> None:
         )
 
 
-def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str) -> None:
+def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     """Find one user by User ID or username (with suggestions as you type) and add them."""
 
-    @st.fragment
+    @session.fragment
     def form() -> None:
         find_by = st.radio(
             "Find the user by",
@@ -145,6 +164,7 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
             suggestions = matching.suggest_usernames(cur, value)
             if suggestions and value.strip().lower() not in [s.lower() for s in suggestions[:1]]:
 
+                @session.callback
                 def pick(widget: str = f"{key}_suggest") -> None:
                     if st.session_state.get(widget):
                         st.session_state[value_key] = st.session_state[widget]
@@ -152,16 +172,25 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
                 st.pills(
                     "Matching usernames",
                     suggestions,
+                    format_func=formatting.literal,  # pills render markdown; names are text
                     key=f"{key}_suggest",
                     on_change=pick,
                     label_visibility="collapsed",
                 )
         message = st.session_state.pop(f"{key}_single_msg", None)
         if message:
-            st.error(formatting.md(message[1]))
+            st.error(formatting.literal(message[1]))
         if st.button(labels.ADD, key=f"{key}_add", type="primary"):
             try:
-                added = batches.add_single(cur, acct, batch.id, FIND_BY[find_by], value)
+                # The account as it is now: this fragment reruns without the shell's check.
+                added = batches.add_single(
+                    cur,
+                    session.account(),
+                    batch.id,
+                    FIND_BY[find_by],
+                    value,
+                    expected=batch.version,  # as this page showed it: a stale tab adds nothing
+                )
             except BatchUnlockError as exc:
                 st.session_state[f"{key}_single_msg"] = ("error", str(exc))
                 st.rerun(scope="fragment")
@@ -169,6 +198,7 @@ def single(cur: duckdb.DuckDBPyConnection, acct: Account, batch: Batch, key: str
                 session.flash(added.message)
                 session.wake_publisher()
                 st.session_state.pop(value_key, None)
+                note_own_write(batch)
                 st.rerun()  # the users list below must show the new user
 
     form()

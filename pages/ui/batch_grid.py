@@ -16,6 +16,7 @@ import streamlit as st
 
 from core import batch_state, labels, publisher
 from core.batch_filters import SORT_LABELS, BatchFilter
+from pages.ui import session
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def batch_grid(
     # reports. Filters and pages keep the key, and the grid is updated in place (faster).
     key = f"batch_grid_{flt.sort}_{int(flt.desc)}"
 
+    @session.callback
     def header_clicked() -> None:
         # Only a header that sorts nothing (Edit's) can stay selected and be unselected.
         picked = st.session_state[key]["selection"]["columns"]
@@ -110,6 +112,7 @@ def batch_grid(
         if column:
             on_sort(flt.sorted_by(column))
 
+    @session.callback
     def open_clicked() -> None:
         on_open(ids[st.session_state[OPEN_CLICK_KEY]["row"]])
 

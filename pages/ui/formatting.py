@@ -1,4 +1,4 @@
-"""Small display helpers shared by screens: safe markdown, status colours, times."""
+"""Small display helpers shared by screens: user text shown literally, status colours, times."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ import streamlit as st
 
 from core import batch_state, labels
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every character markdown (CommonMark, GFM, Streamlit's directives and KaTeX) gives a meaning
+# to; "&" too, or an entity such as "&lt;" would show as "<". A ":" only means something when it
+# touches a word (":red[", ":material/", "https:"), so "Status: Published" stays as it is.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&]|:(?=\S|$))")
+# Escaping is not enough against links: the markdown renderer (remark-gfm) turns URLs and emails
+# into links by searching the text *after* escapes are resolved, and Streamlit turns
+# ":material/x:" into an icon the same way. A word joiner (U+2060: invisible, zero width, no line
+# break) after a ":" that starts a scheme or directive ("https:", ":red"), after "@", and between
+# "www" and its ".", breaks those patterns; "10:42" stays as it is. (A name copied from the page
+# carries the joiners; that is the price of never showing a live link.)
+_WORD_JOINER = "\u2060"
+_LINK_PATTERNS = re.compile(r"(?<=\\[:])(?=[a-z/])|(?<=@)(?=\S)|(?<=www)(?=\\\.)", re.IGNORECASE)
 
 STATUS_COLORS = {
     batch_state.DRAFT: "gray",
@@ -27,9 +38,20 @@ USER_STATUS_COLORS = {
 }
 
 
-def md(text: object) -> str:
-    """Escape user text so markdown shows it literally (names are data, not formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+def literal(text: object) -> str:
+    """Return text (a name, a file's header, a message quoting them) for any widget that renders
+    markdown, so that it shows exactly as written: no formatting, no link, no icon.
+
+    Runs of whitespace become one space, as markdown would show them anyway; a line break or
+    leading spaces could otherwise start a heading or a code block. Not for widgets that show
+    plain text (st.badge escapes its label itself; selectbox and multiselect options, st.text,
+    st.code and table cells are never markdown).
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _LINK_PATTERNS.sub(_WORD_JOINER, escaped)
+
+
+md = literal  # the former name, still used by a few callers
 
 
 def viewer_tz() -> str:

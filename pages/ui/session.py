@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
 
 import duckdb
 import streamlit as st
+from streamlit import runtime as st_runtime
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import accounts, labels
+from core import accounts, labels, store
 from core.errors import BatchUnlockError, PermissionDenied
 from core.roles import Account, Permission
 from pages.ui import formatting
 from pages.web import runtime
 from pages.web.auth import COOKIE
+from pages.web.guard import oidc_configured
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_log = logging.getLogger(__name__)
+
+NOT_LOGGED_IN = "You are not logged in, or your session has ended. Log in to continue."
 
 
 _local = threading.local()
@@ -38,26 +47,157 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _local.cursor
 
 
-def _oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
-        return False
-
-
-def current_account() -> Account | None:
-    """Return the logged-in account: from the session cookie, else from single sign-on."""
-    token = st.context.cookies.get(COOKIE)
+def _account_for(cookies: Mapping[str, str], sso_email: str | None) -> Account | None:
+    """The account behind a connection's cookies (or its single sign-on email), checked now."""
+    token = cookies.get(COOKIE)
     account = accounts.session_account(cursor(), token if isinstance(token, str) else None)
-    if account is None and _oidc_configured() and st.user.is_logged_in:
-        email = st.user.get("email")
-        account = accounts.account_for_email(cursor(), email) if email else None
+    if account is None and sso_email and oidc_configured():
+        account = accounts.account_for_email(cursor(), sso_email)
     return account
 
 
+def current_account() -> Account | None:
+    """Return the logged-in account at this moment: from the session cookie, else single sign-on.
+
+    `st.context.cookies` are those of the websocket connection the current run serves (a
+    reconnect under the same Streamlit session id brings its own, possibly none), and the
+    lookup reads the session row, the account and its role as they are now.
+    """
+    email = None
+    if oidc_configured() and st.user.is_logged_in:
+        email = st.user.get("email")
+    return _account_for(st.context.cookies, email if isinstance(email, str) else None)
+
+
+def refuse() -> NoReturn:
+    """Show the login message, send the browser to the login form, and end this run.
+
+    Works in a full run, a fragment and a widget callback (callbacks run in the script thread
+    just before the script; st.stop there ends the run quietly, without a traceback).
+    """
+    st.warning(NOT_LOGGED_IN, icon=":material/lock:")
+    st.link_button(labels.LOG_IN, "/login")
+    redirect("/login")
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
+
+
 def account() -> Account:
-    """Return the account the shell put in place for this run."""
-    return st.session_state["account"]
+    """Return the account logged in at this moment, or refuse the run with the login message.
+
+    Checked on every call, never remembered from an earlier run: a logout in another tab, an
+    expired session, a deleted account or a changed role count at once.
+    """
+    acct = current_account()
+    if acct is None:
+        refuse()
+    return acct
+
+
+def fragment(func: F | None = None, *, run_every: float | str | None = None) -> Any:
+    """`st.fragment` whose every run (inline or on its own) first checks who is logged in.
+
+    The body should take the account from `account()`, never from a module-level variable,
+    which holds the account of the last full run.
+    """
+
+    def decorate(f: F) -> Any:
+        @functools.wraps(f)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            account()
+            return f(*args, **kwargs)
+
+        return st.fragment(checked, run_every=run_every)
+
+    return decorate(func) if func is not None else decorate
+
+
+def dialog(title: str, **options: Any) -> Callable[[F], Any]:
+    """`st.dialog` whose every run first checks who is logged in (a dialog reruns on its own)."""
+
+    def decorate(f: F) -> Any:
+        @functools.wraps(f)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            account()
+            return f(*args, **kwargs)
+
+        return st.dialog(title, **options)(checked)
+
+    return decorate
+
+
+def callback(fn: F) -> F:
+    """Wrap a widget callback (on_click / on_change) so it checks who is logged in first.
+
+    Callbacks run before the script, so without this a callback would act before the shell's
+    own check refuses the run.
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        account()
+        return fn(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _session_sso_email(session_id: str) -> str | None:
+    """The single sign-on email of a Streamlit session's connection, outside a script run."""
+    try:
+        info = st_runtime.get_instance()._session_mgr.get_active_session_info(session_id)
+        user = info.session._user_info if info is not None else {}
+    except AttributeError:  # Streamlit's internals moved: refuse rather than guess
+        return None
+    email = user.get("email") if user.get("is_logged_in") else None
+    return email if isinstance(email, str) else None
+
+
+def _account_of_session(session_id: str | None) -> Account | None:
+    """The account behind the current connection of a Streamlit session (no run needed)."""
+    if session_id is None or not st_runtime.exists():
+        return None
+    client = st_runtime.get_instance().get_client(session_id)
+    context = client.client_context if client is not None else None
+    if context is None:  # no connection now: nobody to act for
+        return None
+    return _account_for(context.cookies, _session_sso_email(session_id))
+
+
+def _rerun_session(session_id: str) -> None:
+    """Ask a session for a full run, so its page shows the login message and leaves.
+
+    Called from Streamlit's download worker thread: the rerun is requested on the runtime's
+    event loop, where a session's reruns must start.
+    """
+    try:
+        rt = st_runtime.get_instance()
+        info = rt._session_mgr.get_active_session_info(session_id)
+        if info is not None:
+            rt._get_async_objs().eventloop.call_soon_threadsafe(info.session.request_rerun, None)
+    except (AttributeError, RuntimeError):  # best effort: the next interaction refuses anyway
+        _log.warning("Could not rerun session %s after a refused download", session_id)
+
+
+def deferred(build: Callable[[duckdb.DuckDBPyConnection, Account], T]) -> Callable[[], T]:
+    """Wrap the data callable of `st.download_button` so it checks who is logged in on click.
+
+    Streamlit calls it on a worker thread with no script run, when the browser asks for the
+    file: the check reads the cookies of the session's connection at that moment, and `build`
+    gets this thread's cursor and the account as it is now. A session that has ended gets no
+    data (the download fails) and its page is sent to the login form.
+    """
+    ctx = get_script_run_ctx()
+    session_id = ctx.session_id if ctx is not None else None
+
+    def checked() -> T:
+        acct = _account_of_session(session_id)
+        if acct is None:
+            if session_id is not None:
+                _rerun_session(session_id)
+            raise PermissionDenied(NOT_LOGGED_IN)
+        return build(cursor(), acct)
+
+    return checked
 
 
 def page_requires(permission: Permission) -> Account:
@@ -83,6 +223,14 @@ def attempt(action: Callable[[], T], where: object = None) -> T | None:
         (where or st).error(formatting.md(exc), icon=":material/lock:")
     except BatchUnlockError as exc:
         (where or st).error(formatting.md(exc))
+    except duckdb.Error as exc:
+        # A read outside the store's helpers that met a full disk or a damaged file: the same
+        # plain words (DuckDB's own go to the server log), else a real bug that must surface.
+        failure = store.unavailable(exc)
+        if failure is None:
+            raise
+        logging.getLogger("core.store").error("Data store failure: %s", exc)
+        (where or st).error(formatting.md(failure))
     return None
 
 
@@ -135,13 +283,32 @@ def redirect(url: str) -> None:
         ctx.enqueue(msg)
 
 
+def _leave(end: Callable[[duckdb.DuckDBPyConnection], object]) -> NoReturn:
+    """End session(s) with `end`, forget this tab's state, and finish at /logout."""
+    end(cursor())
+    st.session_state.clear()
+    ctx = get_script_run_ctx()
+    if ctx is not None and st_runtime.exists():
+        # A client that learnt this Streamlit session's id must not resume it.
+        st_runtime.get_instance().mark_session_nonresumable(ctx.session_id)
+    redirect("/logout")
+    st.stop()
+    raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
+
+
 def account_bar(acct: Account) -> None:
-    """Show who is logged in, with a "Log out" button that ends the session everywhere."""
-    _space, who, out = st.columns([8, 2, 1], vertical_alignment="center")
+    """Show who is logged in, "Log out" (this session) and "Log out everywhere" (every session)."""
+    _space, who, out, more = st.columns([8, 2, 1, 1], vertical_alignment="center")
     who.markdown(f"**{formatting.md(acct.username)}** · {acct.role.value}", text_alignment="right")
     if out.button(labels.LOG_OUT, key="log_out", type="tertiary"):
         token = st.context.cookies.get(COOKIE)
-        accounts.end_session(cursor(), token if isinstance(token, str) else None)
-        st.session_state.clear()
-        redirect("/logout")
-        st.stop()
+        _leave(lambda cur: accounts.end_session(cur, token if isinstance(token, str) else None))
+    with more.popover(labels.SESSIONS, type="tertiary", icon=":material/devices:"):
+        if st.button(
+            labels.LOG_OUT_EVERYWHERE,
+            key="log_out_everywhere",
+            help="End every session of your account: other tabs, browsers and devices.",
+        ):
+            # The account as it is now: the cookie may have ended since the run started.
+            username = account().username
+            _leave(lambda cur: accounts.end_all_sessions(cur, username))

@@ -48,16 +48,10 @@ def main() -> None:
     st.set_page_config(
         page_title="Batch Unlock", page_icon=":material/military_tech:", layout="wide"
     )
-    account = session.current_account()
-    if account is None:
-        # Page loads are redirected to /login by the HTTP guard; this covers a session that
-        # ended while the tab stayed open.
-        st.title("Batch Unlock")
-        st.warning("You are not logged in, or your session has ended. Log in to continue.")
-        st.link_button(labels.LOG_IN, "/login")
-        session.redirect("/login")
-        st.stop()
-    st.session_state["account"] = account
+    # Page loads without a session are redirected to /login by the HTTP guard; this covers a
+    # session that ended while the tab stayed open (the same refusal as in fragments and
+    # callbacks: the login message, then the login form).
+    account = session.account()
     pages = pages_for(account)
     st.session_state["pages"] = pages
     nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")

@@ -6,6 +6,8 @@ import streamlit as st
 
 from core import labels
 from core.catalog import Quest
+from pages.ui import session
+from pages.ui.formatting import literal
 
 
 def _matches(needle: str, badge: str, quest: str) -> bool:
@@ -18,7 +20,11 @@ def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str)
 
     Returns the quest clicked in this run, or None when nothing new was chosen.
     """
-    title = f"{selected.badge} › {selected.name}" if selected else "Select a badge quest"
+    title = (
+        f"{literal(selected.badge)} › {literal(selected.name)}"
+        if selected
+        else "Select a badge quest"
+    )
     chosen: Quest | None = None
     with st.popover(f"{labels.BADGE}: {title}", width="stretch", key=f"{key}_popover"):
         needle = st.text_input(
@@ -31,12 +37,13 @@ def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str)
                 continue
             shown += 1
             with st.expander(
-                badge, expanded=bool(needle) or (selected is not None and selected.badge == badge)
+                literal(badge),
+                expanded=bool(needle) or (selected is not None and selected.badge == badge),
             ):
                 for q in visible:
                     current = selected is not None and q.id == selected.id
                     if st.button(
-                        q.name,
+                        literal(q.name),
                         key=f"{key}_q{q.id}",
                         type="primary" if current else "tertiary",
                         icon=":material/check:" if current else None,
@@ -57,12 +64,14 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
         st.session_state[state_key] = set(checked)
     current: set[int] = st.session_state[state_key]
 
+    @session.callback
     def toggle_badge(quest_ids: list[int], widget: str) -> None:
         if st.session_state[widget]:
             current.update(quest_ids)
         else:
             current.difference_update(quest_ids)
 
+    @session.callback
     def toggle_quest(quest_id: int, widget: str) -> None:
         if st.session_state[widget]:
             current.add(quest_id)
@@ -89,7 +98,7 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
             row = st.columns([1, 12], vertical_alignment="center")
             badge_widget = f"{key}_b{quests[0].badge_id}_{int(all_checked)}"
             row[0].checkbox(
-                badge,
+                literal(badge),
                 value=all_checked,
                 key=badge_widget,
                 label_visibility="collapsed",
@@ -97,13 +106,13 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
                 args=(ids, badge_widget),
             )
             with row[1].expander(
-                badge + (" (some quests)" if some_checked and not all_checked else ""),
+                literal(badge) + (" (some quests)" if some_checked and not all_checked else ""),
                 expanded=some_checked and not all_checked,
             ):
                 for q in quests:
                     widget = f"{key}_q{q.id}_{int(q.id in current)}"
                     st.checkbox(
-                        q.name + (" (archived)" if q.archived else ""),
+                        literal(q.name) + (" (archived)" if q.archived else ""),
                         value=q.id in current,
                         key=widget,
                         on_change=toggle_quest,

@@ -1,4 +1,4 @@
-"""Login over plain HTTP: a /login form that sets an HttpOnly session cookie, /logout, and a guard.
+"""Login over plain HTTP: a /login form that sets an HttpOnly session cookie, /logout, /setup.
 
 Streamlit widgets cannot set cookies, so the login form is a small server-rendered page; the
 session token lives only in the cookie and (hashed) in the data file, so a refresh or a deep link
@@ -7,6 +7,7 @@ keeps the session and logging out ends it everywhere.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from urllib.parse import urlsplit
 
@@ -15,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from core import accounts, labels
+from core import accounts, labels, login_throttle
 from core.accounts import LoginFailed
+from core.errors import InputError
 from pages.web import runtime
 
 COOKIE = "batch_unlock_session"
@@ -44,6 +46,24 @@ _STYLE = """
 """
 
 
+# Sent with every page and redirect of these routes: no other site may frame the login form
+# (clickjacking), and the page itself may load, run and post nothing but its own inline style.
+HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _redirect(target: str) -> RedirectResponse:
+    """A 303 redirect carrying the same security headers as the pages."""
+    return RedirectResponse(target, status_code=303, headers=HEADERS)
+
+
 def _html(title: str, content: str, status: int = 200) -> HTMLResponse:
     """A small stand-alone page (no user text reaches it unescaped)."""
     body = f"""<!doctype html>
@@ -53,7 +73,7 @@ def _html(title: str, content: str, status: int = 200) -> HTMLResponse:
 <h1>Batch Unlock</h1>
 {content}
 </main></body></html>"""
-    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store", **HEADERS})
 
 
 def _page(next_path: str, message: str = "", username: str = "", status: int = 200) -> HTMLResponse:
@@ -104,27 +124,23 @@ def _foreign_post() -> HTMLResponse:
     )
 
 
-async def login(request: Request) -> Response:
-    """Show the login form (GET) or check the credentials and start a session (POST)."""
-    if request.method == "GET":
-        return _page(safe_next(request.query_params.get("next")))
-    if not same_origin(request):
-        return _foreign_post()
-    form = await request.form()
-    username = str(form.get("username", ""))
-    password = str(form.get("password", ""))
-    next_path = safe_next(str(form.get("next", "")))
+def client_address(request: Request) -> str:
+    """The client's address for login throttling: the peer, or what a trusted proxy forwarded."""
+    return login_throttle.client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        login_throttle.trusted_proxies(),
+    )
 
-    def check() -> str:
-        cur = runtime.cursor()
-        account = accounts.authenticate(cur, username, password)
-        return accounts.start_session(cur, account)
 
-    try:
-        token = await run_in_threadpool(check)
-    except LoginFailed as exc:
-        return _page(next_path, str(exc), username, status=401)
-    response = RedirectResponse(next_path, status_code=303)
+async def _pause(seconds: float) -> None:
+    """Hold an answer without holding a worker thread (tests replace it to see the delay)."""
+    await asyncio.sleep(seconds)
+
+
+def _logged_in(request: Request, token: str, next_path: str) -> Response:
+    """Hand the browser its session cookie and send it on."""
+    response = _redirect(next_path)
     response.set_cookie(
         COOKIE,
         token,
@@ -135,6 +151,100 @@ async def login(request: Request) -> Response:
         path="/",
     )
     return response
+
+
+async def _no_account_yet() -> bool:
+    return not await run_in_threadpool(lambda: accounts.has_accounts(runtime.cursor()))
+
+
+async def login(request: Request) -> Response:
+    """Show the login form (GET) or check the credentials and start a session (POST)."""
+    if request.method == "GET":
+        if await _no_account_yet():
+            return _redirect("/setup")
+        return _page(safe_next(request.query_params.get("next")))
+    if not same_origin(request):
+        return _foreign_post()
+    form = await request.form()
+    username = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    next_path = safe_next(str(form.get("next", "")))
+    address = client_address(request)
+    # Many addresses failing on one name slow every answer for it, awaited here so that no
+    # worker thread is held while waiting.
+    delay = await run_in_threadpool(
+        lambda: login_throttle.account_delay(runtime.cursor(), username.strip())
+    )
+    if delay > 0:
+        await _pause(delay)
+
+    def check() -> str:
+        cur = runtime.cursor()
+        account = accounts.authenticate(cur, username, password, address)
+        return accounts.start_session(cur, account)
+
+    try:
+        token = await run_in_threadpool(check)
+    except LoginFailed as exc:
+        return _page(next_path, str(exc), username, status=401)
+    return _logged_in(request, token, next_path)
+
+
+SETUP_TITLE = "Create the first admin account"
+SETUP_PASSWORD_AGAIN = "Password again"  # noqa: S105 - a field label, not a secret
+SETUP_MISMATCH = "The two passwords differ. Type the same password twice."
+
+
+def _setup_page(message: str = "", username: str = "", status: int = 200) -> HTMLResponse:
+    error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return _html(
+        SETUP_TITLE,
+        f"""<h2>{SETUP_TITLE}</h2>
+<p>This data file has no account yet. The account you create here is an admin; it can add
+the others (<code>python -m core account add</code>). This form is gone once it exists.</p>
+{error}
+<form method="post" action="/setup">
+ <label for="username">{labels.LOGIN_USERNAME}</label>
+ <input id="username" name="username" autocomplete="username" required autofocus
+        value="{html.escape(username)}">
+ <label for="password">{labels.LOGIN_PASSWORD}</label>
+ <input id="password" name="password" type="password" autocomplete="new-password" required
+        minlength="{accounts.MIN_PASSWORD_LENGTH}">
+ <label for="password2">{SETUP_PASSWORD_AGAIN}</label>
+ <input id="password2" name="password2" type="password" autocomplete="new-password" required>
+ <button type="submit">{SETUP_TITLE}</button>
+</form>""",
+        status,
+    )
+
+
+async def setup(request: Request) -> Response:
+    """Create the first admin account and log it in; only while the store has no account."""
+    if not await _no_account_yet():
+        return _redirect("/login")
+    if request.method == "GET":
+        return _setup_page()
+    if not same_origin(request):
+        return _foreign_post()
+    form = await request.form()
+    username = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    if password != str(form.get("password2", "")):
+        return _setup_page(SETUP_MISMATCH, username, status=400)
+
+    def create() -> str:
+        cur = runtime.cursor()
+        # Checks again, in the transaction that inserts, that no account exists (two at once).
+        account = accounts.create_first_admin(cur, username, password)
+        return accounts.start_session(cur, account)
+
+    try:
+        token = await run_in_threadpool(create)
+    except InputError as exc:
+        if not await _no_account_yet():  # someone else was first
+            return _redirect("/login")
+        return _setup_page(str(exc), username, status=400)
+    return _logged_in(request, token, "/")
 
 
 async def logout(request: Request) -> Response:
@@ -159,7 +269,7 @@ async def logout(request: Request) -> Response:
 <p class="hint"><a href="/">Stay logged in</a></p>""",
             )
         # No live session: the app's "Log out" ended it already; only the cookie is left.
-    response = RedirectResponse("/login", status_code=303)
+    response = _redirect("/login")
     response.delete_cookie(COOKIE, path="/")
     return response
 
@@ -167,4 +277,5 @@ async def logout(request: Request) -> Response:
 ROUTES = [
     Route("/login", login, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["GET", "POST"]),
+    Route("/setup", setup, methods=["GET", "POST"]),
 ]

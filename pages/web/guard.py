@@ -2,27 +2,92 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from urllib.parse import quote
 
+import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from streamlit.web.server.starlette.starlette_websocket import (
+    USER_COOKIE_NAME,
+    _get_signed_cookie_with_chunks,
+)
 
 from core import accounts
+from core.roles import Account, Role
 from pages.web import runtime
 from pages.web.auth import COOKIE
 
-# Paths that must work without a session: the login pages and Streamlit's own assets/endpoints.
-OPEN_PREFIXES = ("/login", "/logout", "/_stcore", "/static", "/media", "/favicon", "/component")
+# Paths that must work without a session: the login pages and Streamlit's own assets/endpoints
+# (the health check included: a load balancer asks it without logging in).
+OPEN_PREFIXES = ("/login", "/logout", "/setup", "/_stcore", "/static", "/favicon", "/component")
+# Streamlit endpoints that carry a user's data: file uploads (into a session's memory) and
+# media (deferred downloads, exports). They need a live login, whatever the method.
+SESSION_PREFIXES = ("/_stcore/upload_file/", "/media/")
+# The server's metrics name sessions and load: admins only.
+ADMIN_PREFIXES = ("/_stcore/metrics",)
+
+NOT_LOGGED_IN = (
+    "You are not logged in, or your session has ended. Log in at /login, then try again."
+)
+ADMINS_ONLY = "Only admins may read the server's metrics. Log in as an admin to see them."
+
+
+def oidc_configured() -> bool:
+    """Tell whether single sign-on (an `[auth]` section in secrets.toml) is set up."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def _sso_email(cookies: Mapping[str, str]) -> str | None:
+    """The email of a signed-in single sign-on identity (Streamlit's signed st.user cookie)."""
+    # Streamlit's own reader of its signed cookie (a private helper: if it moves, the import
+    # fails at start, loudly, rather than SSO silently letting nobody in).
+    raw = _get_signed_cookie_with_chunks(dict(cookies), USER_COOKIE_NAME)
+    if not raw:
+        return None
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    email = payload.get("email") if payload.get("is_logged_in") else None
+    return email if isinstance(email, str) and email else None
+
+
+def request_account(cookies: Mapping[str, str]) -> Account | None:
+    """The account behind a request's cookies now: the session cookie, else single sign-on."""
+    cur = runtime.cursor()
+    account = accounts.session_account(cur, cookies.get(COOKIE))
+    if account is None and oidc_configured():
+        email = _sso_email(cookies)
+        account = accounts.account_for_email(cur, email) if email else None
+    return account
 
 
 class LoginGuard(BaseHTTPMiddleware):
-    """Send a visitor without a live session to /login, remembering where they were going."""
+    """Send a visitor without a live session to /login; refuse data endpoints to them.
 
-    async def dispatch(self, request: Request, call_next):
-        """Redirect unauthenticated page loads; let everything else through."""
+    Only HTTP passes through here (BaseHTTPMiddleware never sees the websocket): the websocket
+    stays open, and every script run, fragment, callback and deferred download checks the
+    session itself (pages/ui/session.py).
+    """
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        """Redirect unauthenticated page loads, refuse uploads/media/metrics; pass the rest."""
         path = request.url.path
+        if path.startswith(SESSION_PREFIXES + ADMIN_PREFIXES) and request.method != "OPTIONS":
+            account = await run_in_threadpool(request_account, request.cookies)
+            # Plain statuses, no redirect: these are fetched by scripts, not opened as pages.
+            if account is None:
+                return PlainTextResponse(NOT_LOGGED_IN, status_code=401)
+            if path.startswith(ADMIN_PREFIXES) and account.role is not Role.ADMIN:
+                return PlainTextResponse(ADMINS_ONLY, status_code=403)
+            return await call_next(request)
         if request.method != "GET" or path.startswith(OPEN_PREFIXES):
             return await call_next(request)
         token = request.cookies.get(COOKIE)

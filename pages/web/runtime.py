@@ -21,17 +21,20 @@ _connections: dict[Path, duckdb.DuckDBPyConnection] = {}
 
 
 def database(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Return this process's connection to the data file, creating it with demo data on first use."""
+    """Return this process's connection to the data file, creating it on first use.
+
+    Only the default file (or any, with BATCH_UNLOCK_DEMO=1) is created with demo data, so the
+    README's first command opens a living product; any other new file starts empty and its
+    first visit creates the first admin (/setup).
+    """
     path = (path or store.database_path()).resolve()
     with _lock:
         con = _connections.get(path)
         if con is None:
-            fresh = not path.exists()
-            con = store.connect(path)
-            if fresh:
-                # First start: a new user should see a living product, not empty screens.
+            if not path.exists() and demo.wants_demo(path):
                 log.info("Creating %s with demo data", path)
-                demo.fill(con.cursor())
+                demo.create_file(path)
+            con = store.connect(path)
             _connections[path] = con
         return con
 

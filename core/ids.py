@@ -1,0 +1,33 @@
+"""The one rule for what a typed or uploaded user ID is: 1 to 18 ASCII digits.
+
+`\\d` in polars and Python regexes also matches other scripts' digits (full-width `１２３`,
+Arabic-Indic `٣`), which then pass the check and fail a cast to an integer. Every ID check uses
+these instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+DIGITS = "[0-9]"  # ASCII only, unlike \\d
+# 18 digits always fit a BIGINT.
+ID_PATTERN = rf"^{DIGITS}{{1,18}}$"
+_ID = re.compile(rf"{DIGITS}{{1,18}}")
+_DIGITS = re.compile(rf"{DIGITS}+")
+
+
+def is_id(text: str) -> bool:
+    """Tell whether text (already trimmed) is a user ID: 1 to 18 ASCII digits."""
+    return _ID.fullmatch(text) is not None
+
+
+def is_digits(text: str) -> bool:
+    """Tell whether text is one or more ASCII digits (never full-width or other scripts')."""
+    return _DIGITS.fullmatch(text) is not None
+
+
+def id_expr(column: pl.Expr) -> pl.Expr:
+    """Polars: true where the (trimmed) value is a user ID."""
+    return column.str.contains(ID_PATTERN)

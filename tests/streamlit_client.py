@@ -1,0 +1,224 @@
+"""A small client that speaks Streamlit's websocket protocol, as a browser (or an attacker) does.
+
+It logs in over HTTP like the login form, opens `/_stcore/stream`, sends BackMsgs (full runs,
+fragment reruns with widget values, deferred-file requests) and collects the ForwardMsgs of each
+run, so tests can see what a run showed and did without a browser.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+import requests
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.sync.client import ClientConnection, connect
+
+from pages.web.auth import COOKIE
+
+XSRF_COOKIE = "_streamlit_xsrf"
+RUN_TIMEOUT = 60.0
+
+
+def log_in(url: str, username: str, password: str) -> requests.Session:
+    """Log in through the login form's POST; the returned HTTP session holds the cookies."""
+    http = requests.Session()
+    response = http.post(
+        f"{url}/login",
+        data={"username": username, "password": password, "next": "/"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert response.status_code == 303, response.text
+    assert http.cookies.get(COOKIE)
+    http.get(f"{url}/_stcore/health", timeout=30)  # as the page does: it sets the XSRF cookie
+    return http
+
+
+@dataclass
+class Element:
+    """One element a run drew: its proto type, the proto itself, and its fragment (if any)."""
+
+    kind: str
+    proto: object
+    fragment_id: str
+
+
+@dataclass
+class Run:
+    """What the server sent for one run."""
+
+    messages: list[ForwardMsg] = field(default_factory=list)
+
+    @property
+    def elements(self) -> list[Element]:
+        """Every element drawn, in order."""
+        found = []
+        for msg in self.messages:
+            if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                kind = element.WhichOneof("type")
+                found.append(Element(kind, getattr(element, kind), msg.delta.fragment_id))
+        return found
+
+    def texts(self) -> list[str]:
+        """The text of every markdown, heading, caption and alert drawn."""
+        return [
+            getattr(e.proto, "body", "")
+            for e in self.elements
+            if e.kind in {"markdown", "heading", "alert", "text"}
+        ]
+
+    def shows(self, text: str) -> bool:
+        """Tell whether any drawn text contains `text`."""
+        return any(text in t for t in self.texts())
+
+    def widget(self, kind: str, label: str) -> Element:
+        """The widget of a type whose label is `label` (exactly)."""
+        for e in self.elements:
+            if e.kind == kind and getattr(e.proto, "label", None) == label:
+                return e
+        raise AssertionError(f"No {kind} labelled {label!r} in {[e.kind for e in self.elements]}")
+
+    def redirects(self) -> list[str]:
+        """The URLs the run sent the browser to (the message `st.logout` uses)."""
+        return [
+            m.auth_redirect.url for m in self.messages if m.WhichOneof("type") == "auth_redirect"
+        ]
+
+    def query_strings(self) -> list[str]:
+        """The query strings the run put in the browser's URL."""
+        return [
+            m.page_info_changed.query_string
+            for m in self.messages
+            if m.WhichOneof("type") == "page_info_changed"
+        ]
+
+    def backend_responses(self) -> list[object]:
+        """The answers to backend operations (deferred downloads) received during the run."""
+        return [
+            m.backend_operation_response
+            for m in self.messages
+            if m.WhichOneof("type") == "backend_operation_response"
+        ]
+
+
+class StreamlitClient:
+    """One websocket connection to the app: a browser tab without the browser."""
+
+    def __init__(
+        self, url: str, cookies: dict[str, str] | None = None, session_id: str = ""
+    ) -> None:
+        """Connect; with `session_id`, ask to resume that Streamlit session (as a reconnect does)."""
+        self.url = url
+        cookies = cookies or {}
+        headers = {"Origin": url}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
+        # Streamlit reads the subprotocol list by position: "streamlit", the XSRF token (a wrong
+        # one only means no single sign-on identity), then the session id to resume.
+        protocols = ["streamlit", cookies.get(XSRF_COOKIE, "none")]
+        if session_id:
+            protocols.append(session_id)
+        self._connection = connect(
+            ws_url,
+            additional_headers=headers,
+            subprotocols=protocols,  # type: ignore[arg-type]
+            max_size=None,
+            open_timeout=30,
+        )
+        # websockets wants its connection entered (as `with` does); close() leaves it.
+        self.ws: ClientConnection = self._connection.__enter__()
+        self.session_id = ""
+        self.widgets: dict[str, WidgetState] = {}
+        self.query_string = ""
+        self.page_name = ""
+        self.page_script_hash = ""
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.__exit__(None, None, None)
+
+    def _send(self, msg: BackMsg) -> None:
+        self.ws.send(msg.SerializeToString())
+
+    def receive_run(self, expect_backend: bool = False) -> Run:
+        """Collect messages until a run (one the server started, too) has finished."""
+        run = Run()
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while True:
+            raw = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            run.messages.append(msg)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                self.session_id = msg.new_session.initialize.session_id
+            elif kind == "navigation":
+                # As the browser does: later runs name the page the router chose by its hash.
+                self.page_script_hash = msg.navigation.page_script_hash
+            elif kind == "page_info_changed":
+                self.query_string = msg.page_info_changed.query_string
+            answered = kind == "backend_operation_response" and expect_backend
+            finished = (
+                kind == "script_finished"
+                and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            )
+            if answered or finished:
+                return run
+
+    def run(
+        self,
+        page: str | None = None,
+        query: dict[str, str] | None = None,
+        fragment_id: str = "",
+        values: dict[str, WidgetState] | None = None,
+    ) -> Run:
+        """Ask for a run (the page's, or one fragment's) with these widget values; wait for it."""
+        if page is not None:
+            self.page_name, self.page_script_hash = page, ""
+        if query is not None:
+            self.query_string = urllib.parse.urlencode(query)
+        for widget_id, state in (values or {}).items():
+            state.id = widget_id
+            self.widgets[widget_id] = state
+        msg = BackMsg()
+        client_state = msg.rerun_script
+        client_state.query_string = self.query_string
+        client_state.page_name = self.page_name
+        client_state.page_script_hash = self.page_script_hash
+        client_state.fragment_id = fragment_id
+        client_state.widget_states.widgets.extend(self.widgets.values())
+        client_state.context_info.timezone = "UTC"
+        self._send(msg)
+        run = self.receive_run()
+        # A trigger (a button press) lasts one run, as in the browser.
+        for widget_id in [
+            w for w, s in self.widgets.items() if s.WhichOneof("value") == "trigger_value"
+        ]:
+            del self.widgets[widget_id]
+        return run
+
+    def download(self, file_id: str) -> Run:
+        """Ask for a deferred download (what clicking its button does); wait for the answer."""
+        msg = BackMsg()
+        request = msg.backend_operation_request
+        request.request_id = f"req-{time.monotonic_ns()}"
+        request.session_id = self.session_id
+        request.deferred_file.file_id = file_id
+        self._send(msg)
+        return self.receive_run(expect_backend=True)
+
+
+def text(value: str) -> WidgetState:
+    """A text widget's (or radio's, selectbox's) value."""
+    return WidgetState(string_value=value)
+
+
+def press() -> WidgetState:
+    """A button press."""
+    return WidgetState(trigger_value=True)

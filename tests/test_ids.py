@@ -1,0 +1,66 @@
+"""One rule for user IDs everywhere: 1 to 18 ASCII digits, never other scripts' digits."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from core import batch_filters, batches, ids, intake, matching, users
+from core.errors import InputError
+from tests.conftest import admin
+
+FULL_WIDTH = "１２３"  # U+FF11..: `\d` and str.isdigit() take these for digits
+ARABIC_INDIC = "١٢٣"
+
+
+@pytest.mark.parametrize("text", ["0", "7", "007", "9" * 18])
+def test_ascii_digits_are_an_id(text: str) -> None:
+    assert ids.is_id(text)
+    assert pl.Series([text]).str.contains(ids.ID_PATTERN)[0]
+
+
+@pytest.mark.parametrize("text", [FULL_WIDTH, ARABIC_INDIC, "12\n", "1" * 19, "", "1e3", "²"])
+def test_other_digits_and_other_text_are_not_an_id(text: str) -> None:
+    assert not ids.is_id(text)
+    assert not pl.Series([text]).str.contains(ids.ID_PATTERN)[0]
+
+
+def test_every_id_check_uses_the_shared_rule() -> None:
+    assert matching.ID_PATTERN == ids.ID_PATTERN == "^[0-9]{1,18}$"
+
+
+def test_a_full_width_id_in_a_user_import_is_rejected_instead_of_crashing_the_cast(
+    small_world,
+) -> None:
+    rows = pl.DataFrame(
+        [(FULL_WIDTH, "wide", "wide@x.org"), ("60", "fine", "fine@x.org")],
+        schema=["id", "username", "email"],
+        orient="row",
+    )
+    report = users.import_users(small_world, admin, rows)
+    assert report.rejected == [{"row": 2, "reason": "id is not a whole number"}]
+    assert report.added == 1
+
+
+def test_a_full_width_id_in_an_upload_is_not_found_as_any_user(batch_world) -> None:
+    upload = intake.from_values(ids=[FULL_WIDTH, "3"])
+    result = matching.preview(batch_world, upload, 1)
+    assert result.rows.select("id", "status", "user_id").rows() == [
+        (FULL_WIDTH, matching.NOT_FOUND, None),
+        ("3", matching.OK, 3),
+    ]
+
+
+def test_adding_a_full_width_id_by_hand_says_an_id_has_digits_0_to_9(
+    batch_world, draft, accounts
+) -> None:
+    with pytest.raises(batches.UserNotFound, match=r"A user ID has digits only \(0-9\)"):
+        batches.add_single(batch_world, accounts["dev"], draft, "id", FULL_WIDTH)
+
+
+@pytest.mark.parametrize("text", [FULL_WIDTH, ARABIC_INDIC])
+def test_batch_ids_in_links_and_commands_take_ascii_digits_only(text: str) -> None:
+    with pytest.raises(InputError, match="not a positive whole number"):
+        batch_filters.parse_id(text, "batch")
+    with pytest.raises(InputError, match="not a whole number"):
+        batch_filters.parse_positive(text, "page")
