@@ -16,6 +16,7 @@ else:
     from streamlit.runtime.pages_manager import PagesManager
 
     from pages.web.auth import ROUTES
+    from pages.web.base_url import BackendBaseUrl
     from pages.web.guard import LoginGuard
     from pages.web.lifespan import lifespan
     from pages.web.store_guard import StoreGuard
@@ -24,9 +25,10 @@ else:
     # as pages (that would skip the router's login and role checks). See pages/__init__.py.
     PagesManager.uses_pages_directory = False
     # StoreGuard is outermost: a data store that cannot be used answers a plain 503 everywhere.
+    # BackendBaseUrl is innermost: it edits only the page the guards let through.
     app = st.App(
         __file__,
         routes=ROUTES,
-        middleware=[Middleware(StoreGuard), Middleware(LoginGuard)],
+        middleware=[Middleware(StoreGuard), Middleware(LoginGuard), Middleware(BackendBaseUrl)],
         lifespan=lifespan,
     )

@@ -8,6 +8,53 @@ import polars as pl
 from core.roles import Account
 from core.store import frame
 
+# Every action the app writes to the audit log. The modules that write them keep their own
+# names (core.batches.ACTION_*, core.publisher.ACTION_*, …); tests/test_audit_sentences.py checks
+# that those are these, and core.audit_sentences turns each one into a sentence for people.
+BATCH_CREATED = "batch created"
+DRAFT_RENAMED = "draft renamed"
+DRAFT_QUEST_CHANGED = "draft quest changed"
+DRAFT_DELETED = "draft deleted"
+USERS_ADDED = "users added"
+USER_REMOVED = "user removed"
+BATCH_PUBLISHED = "batch published"
+ERRORS_RETRIED = "errors retried"
+BATCH_ACTIONS = (
+    BATCH_CREATED,
+    DRAFT_RENAMED,
+    DRAFT_QUEST_CHANGED,
+    DRAFT_DELETED,
+    USERS_ADDED,
+    USER_REMOVED,
+    BATCH_PUBLISHED,
+    ERRORS_RETRIED,
+)
+PUBLISH_RATE_SET = "publish rate set"
+BADGE_ADDED = "badge added"
+QUEST_ADDED = "quest added"
+QUEST_ARCHIVED = "quest archived"
+QUEST_RESTORED = "quest restored"
+BADGE_ARCHIVED = "badge archived"
+BADGE_RESTORED = "badge restored"
+BADGES_IMPORTED = "badges imported"
+USERS_IMPORTED = "users imported"
+FIRST_ADMIN_CREATED = "first admin created"
+ACCOUNT_EMAIL_CLEARED = "account email cleared"
+OTHER_ACTIONS = (
+    PUBLISH_RATE_SET,
+    BADGE_ADDED,
+    QUEST_ADDED,
+    QUEST_ARCHIVED,
+    QUEST_RESTORED,
+    BADGE_ARCHIVED,
+    BADGE_RESTORED,
+    BADGES_IMPORTED,
+    USERS_IMPORTED,
+    FIRST_ADMIN_CREATED,
+    ACCOUNT_EMAIL_CLEARED,
+)
+ACTIONS = BATCH_ACTIONS + OTHER_ACTIONS
+
 
 def record(
     cur: duckdb.DuckDBPyConnection,

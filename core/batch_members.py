@@ -122,8 +122,10 @@ def members_csv(cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int) 
         .replace_strict(labels.USER_STATUS, default=pl.col("status"))
         .alias(labels.STATUS),
         pl.col("error_reason").fill_null("").alias("Reason"),
-        pl.col("added_via").alias("Added via"),
-        pl.col("added_by").alias("Added by"),
+        pl.col("added_via")
+        .replace_strict(labels.ADDED_VIA_WORDS, default=pl.col("added_via"))
+        .alias(labels.ADDED_VIA),
+        pl.col("added_by").alias(labels.ADDED_BY),  # the person; the method is "Added via"
         pl.col("added_at").dt.strftime("%Y-%m-%d %H:%M:%S%:z").alias("Added at"),
         pl.col("processed_at")
         .dt.strftime("%Y-%m-%d %H:%M:%S%:z")

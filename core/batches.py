@@ -25,10 +25,17 @@ from core.errors import InputError, NotFound, PermissionDenied
 from core.intake import Upload, from_values
 from core.roles import Account, Permission, require
 from core.store import frame, in_transaction, unregister
+from core.users import normalise
 
 MAX_NAME_LENGTH = 120
 ADDED_VIA = ("csv", "single", "cli")
-BY_ID, BY_USERNAME = "id", "username"
+BY_ID, BY_USERNAME, BY_EMAIL = "id", "username", "email"
+# What a single add finds the user by: the field's name in messages, the upload column it fills.
+_SINGLE_BY = {
+    BY_ID: (labels.USER_ID, "ids"),
+    BY_USERNAME: (labels.USERNAME.lower(), "usernames"),
+    BY_EMAIL: (labels.COL_EMAIL.lower(), "emails"),
+}
 
 # Audit actions written here.
 ACTION_CREATED = "batch created"
@@ -116,7 +123,11 @@ class AddResult:
         skipped = self.preview.n_errors - merged
         text = f"{self.added:,} user{'s' if self.added != 1 else ''} added to the batch."
         if skipped:
-            text += f" {skipped:,} row{'s' if skipped != 1 else ''} not added (see the preview)."
+            # Said in full here: the preview that listed them is gone once this is read.
+            text += (
+                f" {skipped:,} row{'s' if skipped != 1 else ''} not added: "
+                f"{self.preview.not_added_text()}."
+            )
         if merged:
             text += f" {merged:,} duplicated row{'s' if merged != 1 else ''} merged."
         return text
@@ -602,7 +613,7 @@ def add_single(
     added_via: str = "single",
     expected: int | None = None,
 ) -> AddedUser:
-    """Add one user found by User ID (by="id") or username (by="username").
+    """Add one user found by User ID (by="id"), username (by="username") or email (by="email").
 
     Raises UserNotFound, AlreadyInBatch, AlreadyUnlocked, UserInactive or BatchFull (all
     InputError) with a message for the field; `expected` is the batch's version as the caller
@@ -624,15 +635,17 @@ def _add_single(
     via: str,
     expected: int | None = None,
 ) -> AddedUser:
-    if by not in (BY_ID, BY_USERNAME):
-        raise ValueError(f"by must be {BY_ID!r} or {BY_USERNAME!r}")
+    if by not in _SINGLE_BY:
+        raise ValueError(f"by must be one of {tuple(_SINGLE_BY)}")
     value = (value or "").strip()
-    what = labels.USER_ID if by == BY_ID else labels.USERNAME.lower()
+    what, column = _SINGLE_BY[by]
     if not value:
         raise UserNotFound(f"Type a {what} first.")
     batch = _open_for_adding(c, actor, batch_id, expected)
-    upload = from_values(ids=[value]) if by == BY_ID else from_values(usernames=[value])
+    upload = from_values(**{column: [value]})
     row = matching.classify(c, upload, batch.quest_id, batch.id).rows.row(0, named=True)
+    if by == BY_EMAIL and row["user_id"] is not None:
+        _one_user_with_email(c, value)
     status = row["status"]
     if status != matching.OK:
         if status in (matching.NOT_FOUND, matching.MISMATCH):
@@ -642,6 +655,8 @@ def _add_single(
                     if ids.is_digits(value)
                     else " A user ID has digits only (0-9)."
                 )
+            elif by == BY_EMAIL:
+                hint = " Check the address, or find the user by User ID or username."
             else:
                 hint = " Check the spelling, or pick one of the suggestions."
             raise UserNotFound(f"No user has the {what} “{value}”.{hint}")
@@ -667,6 +682,22 @@ def _add_single(
     ).fetchall()[0]
     audit.record(c, actor, ACTION_USERS_ADDED, batch.id, f"1 added by {by} ({via}): {user_id}")
     return AddedUser(batch.id, user_id, username, email)
+
+
+def _one_user_with_email(c: duckdb.DuckDBPyConnection, email: str) -> None:
+    """Refuse a single add by an email that several users share: which one is meant is unclear."""
+    norm = pl.select(normalise(pl.lit(email))).item()
+    rows = c.execute(
+        "SELECT id, username FROM platform_users WHERE email_norm = ? ORDER BY id LIMIT 4",
+        [norm],
+    ).fetchall()
+    if len(rows) > 1:
+        shown = ", ".join(f"{name} (User ID {uid})" for uid, name in rows[:3])
+        more = " and more" if len(rows) > 3 else ""
+        raise UserNotFound(
+            f"More than one user has the registered email “{email}”: {shown}{more}. "
+            "Find the user by User ID or username instead."
+        )
 
 
 def _describe(c: duckdb.DuckDBPyConnection, user_id: int) -> str:

@@ -64,6 +64,15 @@ USER_STATUS = {
     "error": ERROR,
 }
 ADD_REQUIRES_PUBLISHED = "To add new users, the batch must have a status of “Published.”"
+# How a user came into a batch ("Added via"); "Added by" is always the person who added them.
+ADDED_VIA = "Added via"
+ADDED_BY = "Added by"
+ADDED_VIA_WORDS = {
+    "csv": "CSV upload",
+    "single": "Single",
+    "cli": "Command line",
+    "demo": "CSV upload",
+}
 
 # Batch list page.
 FILTERS = "Filters"

@@ -5,7 +5,8 @@ never queried row by row. Usernames and emails are matched on their normal forms
 `user_lookup` (integer hash keys, each hit confirmed by a second, independent hash, so a hash
 collision cannot match; see migration m002). user_lookup is derived from platform_users and kept
 in step by `sync_user_index`, which every preview and add runs first; whether a user is active,
-in the batch or already unlocked is always read from the real tables.
+in the batch or already unlocked is always read from the real tables. A "User was not found" row
+goes on to say whom each of its filled fields names (one more query for all such rows at once).
 
 This module also answers the username suggestions of the "Single" upload type.
 """
@@ -51,6 +52,16 @@ MESSAGES = {
     ALREADY_IN_BATCH: MSG_ALREADY_IN_BATCH,
     ALREADY_UNLOCKED: MSG_ALREADY_UNLOCKED,
     INACTIVE: MSG_INACTIVE,
+}
+
+# Each kind of row that is not added, counted in words ("3 not found, 1 user not found").
+COUNT_WORDS = {
+    NOT_FOUND: "not found",
+    MISMATCH: "user not found",
+    DUPLICATE: "merged",
+    ALREADY_IN_BATCH: "already in this batch",
+    ALREADY_UNLOCKED: "already unlocked",
+    INACTIVE: "deactivated",
 }
 
 # Preview filters: "all rows", "only good rows", then one per kind of error.
@@ -132,9 +143,25 @@ class Preview:
         """Return the rows that will not be added as they are, in row order."""
         return self.rows.filter(pl.col("status") != OK)
 
+    def rows_to_fix(self) -> pl.DataFrame:
+        """Return the rows whose user is not added: the error rows but the merged duplicates.
+
+        A duplicate's user is added through its first row, so uploading it again would only be
+        refused as "Already in this batch".
+        """
+        return self.rows.filter(~pl.col("status").is_in([OK, DUPLICATE]))
+
     def error_rows_csv(self) -> bytes:
-        """Return the error rows as a CSV in the template format plus a "Reason" column."""
-        return csv_safe.error_rows_csv(self.error_rows())
+        """Return the rows to fix as a CSV in the template format plus a "Reason" column."""
+        return csv_safe.error_rows_csv(self.rows_to_fix())
+
+    def not_added_text(self) -> str:
+        """Count the rows to fix by kind, in words: "3 not found, 1 user not found" ("" if none)."""
+        return ", ".join(
+            f"{self.counts[status]:,} {COUNT_WORDS[status]}"
+            for status in ERROR_STATUSES
+            if status != DUPLICATE and self.counts.get(status)
+        )
 
     def details(self) -> list[dict]:
         """Return one {"row", "status", "message", "user_id"} per non-blank row."""
@@ -248,10 +275,18 @@ def classify(
             ).fetchall()[0][0]
     finally:
         unregister(c, name)
-    rows = upload.rows.join(_judge(prepared, matches), on="row", how="left", maintain_order="left")
-    rows = rows.with_columns(
-        pl.col("status").replace_strict(MESSAGES, return_dtype=pl.String).alias("message")
-    ).select("row", *FIELDS, "status", "message", "user_id")
+    judged = _judge(prepared, matches)
+    details = _mismatch_details(c, upload.rows, prepared, matches, judged)
+    rows = upload.rows.join(judged, on="row", how="left", maintain_order="left")
+    rows = (
+        rows.join(details, on="row", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce(
+                "detail", pl.col("status").replace_strict(MESSAGES, return_dtype=pl.String)
+            ).alias("message")
+        )
+        .select("row", *FIELDS, "status", "message", "user_id")
+    )
     counts = dict(rows.group_by("status").len().iter_rows())
     return Preview(
         quest_id=quest_id,
@@ -313,6 +348,102 @@ def _judge(prepared: pl.DataFrame, matches: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("status"))
         .alias("status"),
         pl.col("user_id").cast(pl.Int64),
+    )
+
+
+# A "User was not found" row names the users each filled field points at, at most this many each.
+_NAMES_SHOWN = 3
+_FIELD_BITS = {ID: 1, USERNAME: 2, EMAIL: 4}
+
+
+def _mismatch_details(
+    c: duckdb.DuckDBPyConnection,
+    rows: pl.DataFrame,
+    prepared: pl.DataFrame,
+    matches: pl.DataFrame,
+    judged: pl.DataFrame,
+) -> pl.DataFrame:
+    """Return (row, detail) for the mismatch rows: the spec's words, then who each field is.
+
+    "User was not found: ID 30005 is yuki.kowalski30005, the email belongs to nobody." The
+    usernames come from one query for all those rows together.
+    """
+    wanted = judged.filter(pl.col("status") == MISMATCH).select("row")
+    if wanted.height == 0:
+        return pl.DataFrame(schema={"row": pl.Int64, "detail": pl.String})
+    hits = matches.join(wanted, on="row", how="semi").select("row", "user_id", "field")
+    name = "mismatch_users"
+    c.register(name, hits.select(pl.col("user_id").unique()))
+    try:
+        names = c.sql(
+            f"SELECT p.id AS user_id, p.username FROM platform_users p SEMI JOIN {name} m "
+            "ON m.user_id = p.id"
+        ).pl()
+    finally:
+        unregister(c, name)
+    per_field = (
+        hits.join(names, on="user_id", how="left")
+        .sort("row", "field", "user_id")
+        .group_by("row", "field")
+        .agg(
+            pl.col("user_id").alias("ids"),
+            pl.format("ID {} ({})", "user_id", "username").alias("who"),
+            pl.col("username").first().alias("name"),
+        )
+    )
+    table = wanted.join(rows.select("row", *FIELDS), on="row", how="left").join(
+        prepared.select("row", "id_num"), on="row", how="left"
+    )
+    for code, bit in _FIELD_BITS.items():
+        table = table.join(
+            per_field.filter(pl.col("field") == bit).select(
+                "row", *(pl.col(c).alias(f"{code}_{c}") for c in ("ids", "who", "name"))
+            ),
+            on="row",
+            how="left",
+        )
+    id_clause = (
+        pl.when(pl.col(ID).is_null())
+        .then(None)
+        .when(pl.col("id_num").is_null())
+        .then(pl.format("“{}” is not a User ID (digits only)", pl.col(ID)))
+        .when(pl.col(f"{ID}_ids").is_null())
+        .then(pl.format("no user has ID {}", "id_num"))
+        .otherwise(pl.format("ID {} is {}", "id_num", f"{ID}_name"))
+    )
+
+    def clause(code: str, word: str) -> pl.Expr:
+        ids_, who = pl.col(f"{code}_ids"), pl.col(f"{code}_who")
+        more = pl.when(who.list.len() > _NAMES_SHOWN).then(
+            pl.format(" and {} more", who.list.len() - _NAMES_SHOWN)
+        )
+        return (
+            pl.when(pl.col(code).is_null())
+            .then(None)
+            .when(ids_.is_null())
+            .then(pl.lit(f"the {word} belongs to nobody"))
+            .when(ids_.list.contains(pl.col(f"{ID}_ids").list.first()).fill_null(False))
+            .then(pl.lit(f"the {word} is theirs too"))  # the user the ID names
+            .otherwise(
+                pl.lit(f"the {word} belongs to ")
+                + who.list.head(_NAMES_SHOWN).list.join(" and ")
+                + more.otherwise(pl.lit(""))
+            )
+        )
+
+    text = pl.concat_str(
+        [id_clause, clause(USERNAME, "username"), clause(EMAIL, "email")],
+        separator=", ",
+        ignore_nulls=True,
+    )
+    return table.select(
+        "row",
+        (
+            pl.lit(labels.MSG_MISMATCH + ": ")
+            + text.str.slice(0, 1).str.to_uppercase()
+            + text.str.slice(1)
+            + pl.lit(".")
+        ).alias("detail"),
     )
 
 

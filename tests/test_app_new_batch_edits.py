@@ -103,6 +103,7 @@ def test_publish_publishes_the_name_as_typed_without_enter() -> None:
     name_field(at).input("X NEW")
     publish_button(at).click()
     at.run()
+    at.button(key=f"publish_yes_{draft}").click().run()  # the confirmation's own Publish
 
     assert not at.exception
     assert query("SELECT name, status <> 'draft' FROM batches WHERE id = ?", [draft]) == [

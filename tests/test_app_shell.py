@@ -45,7 +45,9 @@ def test_each_role_gets_only_the_pages_it_may_use(username: str, can_create: boo
 def test_the_badges_page_lists_every_quest_with_its_unlocks() -> None:
     at = app_as("analyst").run()
     assert at.title[0].value == labels.BADGES
-    assert at.caption[0].value == "Manage › Gamification › Badges"
+    # The breadcrumb: Manage › Gamification link to their pages, the page itself is plain text.
+    assert [link.proto.label for link in at.get("page_link")][:2] == ["Manage", "Gamification"]
+    assert [c.value for c in at.caption[:3]] == ["›", "›", "Badges"]
     table = at.dataframe[0].value
     assert {"Badge", "Quest", "State", "Users unlocked"} <= set(table.columns)
     assert table["Users unlocked"].sum() > 0

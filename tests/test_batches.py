@@ -166,7 +166,8 @@ def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts)
     assert result.added == 2
     assert members(batch_world, draft) == [1, 2]
     assert result.message == (
-        "2 users added to the batch. 4 rows not added (see the preview). 1 duplicated row merged."
+        "2 users added to the batch. 4 rows not added: 1 not found, 1 user not found, "
+        "1 already unlocked, 1 deactivated. 1 duplicated row merged."
     )
     frame = members_of(batch_world, draft)
     assert {"user_id", "username", "email", "added_via", "status", "error_reason"} <= set(

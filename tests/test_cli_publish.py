@@ -125,6 +125,23 @@ def test_batch_retry_requeues_the_users_in_error(world, capsys):
     assert show_json(world, 2, capsys)["status"] == "Published"
 
 
+def test_batch_retry_leaves_a_still_deactivated_user_in_error_and_says_why(world, capsys):
+    cli(world, "batch", "publish", "2")
+    cli(world, "worker", "--once")
+    capsys.readouterr()
+
+    assert cli(world, "batch", "retry", "2") == 0
+    out = capsys.readouterr().out
+    assert "0 user(s) in “Error” were queued again." in out
+    assert "1 user in “Error” would fail again as things stand (1 still deactivated)" in out
+    assert "--all" in out
+    assert show_json(world, 2, capsys)["status"] == "Partially published"
+
+    assert cli(world, "batch", "retry", "2", "--all") == 0
+    assert "1 user(s) in “Error” were queued again." in capsys.readouterr().out
+    assert show_json(world, 2, capsys)["counts"]["Unpublished"] == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

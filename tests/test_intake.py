@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 import xlsxwriter
 from conftest import DATA
+from fixtures_batches import VISIT_10
 
-from core import csv_safe, intake, upload_limits
+from core import csv_safe, intake, matching, upload_limits
 from core.errors import InputError
 
 
@@ -200,6 +201,25 @@ def test_the_reason_column_of_our_error_file_is_ignored_silently() -> None:
     up = read("ID;Username;Registered email;Reason\n1;;;User was not found\n")
     assert up.ignored_columns == ()
     assert values(up) == [(2, "1", None, None)]
+
+
+def test_an_error_file_whose_reasons_quote_names_with_separators_reads_back_as_written(
+    batch_world,
+) -> None:
+    batch_world.execute(
+        """INSERT INTO platform_users VALUES
+           (20, 'a;b"c', 'q@x.org', 'a;b"c', 'q@x.org', TRUE),
+           (21, '=sum', 'r@x.org', '=sum', 'r@x.org', TRUE)"""
+    )
+    rows = 'ID;Username\n20;=sum\n21;"a;b""c"\n'
+    preview = matching.preview(batch_world, read(rows), VISIT_10)
+    again = read(preview.error_rows_csv(), "errors.csv")
+    assert again.ignored_columns == ()
+    assert values(again) == [(2, "20", "=sum", None), (3, "21", 'a;b"c', None)]
+    assert preview.rows["message"].to_list() == [
+        'User was not found: ID 20 is a;b"c, the username belongs to ID 21 (=sum).',
+        'User was not found: ID 21 is =sum, the username belongs to ID 20 (a;b"c).',
+    ]
 
 
 # --- values and rows --------------------------------------------------------------------------

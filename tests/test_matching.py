@@ -60,10 +60,11 @@ def test_a_row_whose_fields_match_different_users_is_a_mismatch(batch_world) -> 
     )
     result = matching.preview(batch_world, upload(text), VISIT_10)
     assert result.rows["status"].to_list() == ["mismatch", "ok", "mismatch"]
-    assert (
-        result.rows.filter(pl.col("status") == "mismatch")["message"].to_list()
-        == [labels.MSG_MISMATCH] * 2
-    )
+    assert result.rows.filter(pl.col("status") == "mismatch")["message"].to_list() == [
+        f"{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
+        f"{labels.MSG_MISMATCH}: The username belongs to ID 3 (user3), "
+        "the email belongs to ID 4 (user4).",
+    ]
 
 
 def test_a_row_with_one_field_found_and_another_not_found_is_a_mismatch(batch_world) -> None:
@@ -174,9 +175,11 @@ def test_every_row_gets_exactly_one_status_with_its_message(batch_world) -> None
     rows = matching.preview(batch_world, upload(text), VISIT_10).rows
     assert rows.height == 7
     assert rows["status"].null_count() == 0
-    assert rows.select(
-        pl.col("status").replace_strict(matching.MESSAGES)
-    ).to_series().to_list() == (rows["message"].to_list())
+    # A "User was not found" row goes on to say which fields disagree.
+    assert [
+        message if status != "mismatch" else message.split(":")[0]
+        for status, message in rows.select("status", "message").rows()
+    ] == rows.select(pl.col("status").replace_strict(matching.MESSAGES)).to_series().to_list()
 
 
 def test_filters_show_all_rows_the_good_rows_or_one_kind_of_error(batch_world) -> None:
@@ -199,7 +202,8 @@ def test_the_error_rows_file_can_be_fixed_and_uploaded_again(batch_world) -> Non
     written = result.error_rows_csv()
     assert written.decode("utf-8-sig").splitlines() == [
         "ID;Username;Registered email;Reason",
-        f"99;'-dash;;{labels.MSG_MISMATCH}",
+        f"99;'-dash;;{labels.MSG_MISMATCH}: No user has ID 99, the username belongs to ID 13 "
+        "(-dash).",
     ]
     fixed = written.replace(b"99;", b"13;")
     again = matching.preview(batch_world, intake.read_upload(fixed, "errors.csv"), VISIT_10)
@@ -375,3 +379,82 @@ def test_a_large_rebuild_sorts_in_ranges_and_keeps_every_user(
     keys = [r[0] for r in named.execute("SELECT prefix_key FROM user_lookup").fetchall()]
     assert keys == sorted(keys)  # stored in prefix order, range after range
     assert matching.suggest_usernames(named, "sam")[:2] == ["Sam", "sam.li"]
+
+
+# --- what is left to fix after an upload ------------------------------------------------------
+
+
+def test_the_error_rows_download_leaves_out_the_merged_duplicates(
+    batch_world, draft, accounts
+) -> None:
+    text = "ID;Username\n1;\n;user1\n1;\n999;\n1;user2\n"
+    result = matching.preview(batch_world, upload(text), VISIT_10, draft)
+    assert result.counts[matching.DUPLICATE] == 2
+    assert result.n_errors == 4  # the preview still counts and lists the merged rows
+    lines = result.error_rows_csv().decode("utf-8-sig").splitlines()
+    assert lines == [
+        "ID;Username;Registered email;Reason",
+        f"999;;;{labels.MSG_NOT_FOUND}",
+        f"1;user2;;{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
+    ]
+    # Once the file is added, the download uploaded again reports no row "Already in this batch".
+    batches.add_upload(batch_world, accounts["dev"], draft, upload(text))
+    again = matching.preview(
+        batch_world, intake.read_upload(result.error_rows_csv(), "errors.csv"), VISIT_10, draft
+    )
+    assert again.counts[matching.ALREADY_IN_BATCH] == 0
+    assert again.rows["status"].to_list() == ["not_found", "mismatch"]
+
+
+def test_a_file_whose_only_errors_are_merged_rows_has_nothing_to_fix(batch_world) -> None:
+    result = matching.preview(batch_world, upload("ID\n1\n1\n"), VISIT_10)
+    assert result.n_errors == 1
+    assert result.rows_to_fix().height == 0
+    assert result.not_added_text() == ""
+
+
+def test_the_rows_not_added_are_counted_by_kind_in_words(batch_world) -> None:
+    text = f"ID;Username\n999;\n998;\n1;user2\n{INACTIVE_USER};\n{HOLDS_VISIT_10};\n2;\n2;\n"
+    result = matching.preview(batch_world, upload(text), VISIT_10)
+    assert result.not_added_text() == (
+        "2 not found, 1 user not found, 1 already unlocked, 1 deactivated"
+    )
+
+
+# --- adding one user by email -----------------------------------------------------------------
+
+
+def test_a_single_user_can_be_added_by_registered_email(batch_world, draft, accounts) -> None:
+    added = batches.add_single(batch_world, accounts["dev"], draft, "email", " User4@Example.COM ")
+    assert (added.user_id, added.username) == (4, "user4")
+    assert batch_world.execute(
+        "SELECT user_id, added_via FROM batch_users WHERE batch_id = ?", [draft]
+    ).fetchall() == [(4, "single")]
+    with pytest.raises(batches.AlreadyInBatch, match=r"user4 \(User ID 4\) is already"):
+        batches.add_single(batch_world, accounts["dev"], draft, "email", "user4@example.com")
+
+
+def test_an_unknown_email_says_so_and_what_to_try(batch_world, draft, accounts) -> None:
+    with pytest.raises(batches.UserNotFound) as caught:
+        batches.add_single(batch_world, accounts["dev"], draft, "email", "ghost@example.com")
+    assert str(caught.value) == (
+        "No user has the registered email “ghost@example.com”. Check the address, or find the "
+        "user by User ID or username."
+    )
+
+
+def test_an_email_several_users_share_adds_nobody_and_names_them(
+    batch_world, draft, accounts
+) -> None:
+    batch_world.execute(
+        "UPDATE platform_users SET email = 'team@example.com', email_norm = 'team@example.com' "
+        "WHERE id IN (3, 4)"
+    )
+    batch_world.execute(
+        "INSERT INTO audit_log (actor, action, detail) VALUES ('test', 'users imported', 'x')"
+    )
+    with pytest.raises(batches.UserNotFound, match=r"user3 \(User ID 3\), user4 \(User ID 4\)"):
+        batches.add_single(batch_world, accounts["dev"], draft, "email", "team@example.com")
+    assert batch_world.execute(
+        "SELECT count(*) FROM batch_users WHERE batch_id = ?", [draft]
+    ).fetchall() == [(0,)]

@@ -33,10 +33,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     r = subparsers.add_parser(
         "retry",
-        help="requeue the users in Error of a Partially published batch",
-        description="Retry errors: the users in “Error” are queued again (e.g. once reactivated).",
+        help="requeue the users in Error of a Partially published batch whose error has gone away",
+        description=(
+            "Retry errors, as the batch page does: the users in “Error” whose error has gone "
+            "away (e.g. reactivated) are queued again; those who would fail again as things "
+            "stand (still deactivated, deleted, quest archived) stay in “Error”, and how many "
+            "and why is printed."
+        ),
     )
     r.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    r.add_argument(
+        "--all",
+        action="store_true",
+        help="queue every user in “Error” again, also those who would fail again",
+    )
     r.set_defaults(handler=cmd_retry)
 
     q = subparsers.add_parser(
@@ -89,9 +99,18 @@ def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
-    """Requeue a batch's users in Error."""
-    n = publisher.retry_errors(cur, command_line_account(), args.batch_id)
+    """Requeue a batch's users in Error: only those who can succeed now, unless --all."""
+    plan = publisher.retry_plan(cur, args.batch_id)
+    n = publisher.retry_errors(
+        cur, command_line_account(), args.batch_id, only_retryable=not args.all
+    )
     print(f"{n:,} user(s) in “{labels.ERROR}” were queued again.")
+    if plan.failing and not args.all:
+        # The page's words: how many would fail again, why, and what to do about it.
+        print(plan.message)
+        print("Use `--all` to queue them again anyway (they fail again unless fixed first).")
+    if n:
+        print("Run `python -m core worker --once` to publish them now (stop the app first).")
     return 0
 
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import audit, batch_members, batch_state, batches, labels, publisher
+from core import (
+    audit,
+    audit_sentences,
+    batch_members,
+    batch_state,
+    batches,
+    labels,
+    publish_notes,
+    publisher,
+)
 from core.errors import BatchUnlockError
 from core.roles import Permission
-from pages.ui import add_users, formatting, publisher_stall, session
+from pages.ui import add_users, formatting, publisher_stall, session, text_width, users_grid
 
 acct = session.account()
 cur = session.cursor()
@@ -90,6 +99,9 @@ def overview() -> None:
         strict=True,
     ):
         col.metric(word, f"{value:,}")
+    if current.status != batch_state.DRAFT:
+        # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
+        st.caption(publish_notes.chunk_note(publisher.get_rate(cur)))
     if current.n_error:
         reasons = publisher.error_reasons(cur, current.id)
         st.caption(
@@ -98,6 +110,23 @@ def overview() -> None:
 
 
 overview()
+
+
+@session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
+def adding_refused() -> None:
+    """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
+    current = batches.get_batch(cur, batch_id, session.account())
+    if current.status == batch_state.PUBLISHED:
+        st.rerun()  # finished meanwhile: the whole page, with the add tools
+    st.radio(
+        labels.UPLOAD_TYPE,
+        [labels.MULTIPLE, labels.SINGLE],
+        horizontal=True,
+        disabled=True,
+        key="add_disabled",
+    )
+    st.caption(f"{labels.ADD_REQUIRES_PUBLISHED} This batch is “{current.status_label}”.")
+
 
 retry_offered = can_edit and batch.status == batch_state.PARTIALLY_PUBLISHED
 # Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
@@ -134,14 +163,9 @@ if can_edit:
         if batch.status == batch_state.PUBLISHED:
             add_users.tools(cur, batch, key=f"detail_{batch.id}")
         else:
-            st.radio(
-                labels.UPLOAD_TYPE,
-                [labels.MULTIPLE, labels.SINGLE],
-                horizontal=True,
-                disabled=True,
-                key="add_disabled",
-            )
-            st.caption(f"{labels.ADD_REQUIRES_PUBLISHED} This batch is “{batch.status_label}”.")
+            adding_refused()
+        # The last upload's rows not added stay downloadable while the batch is queued again.
+        add_users.not_added_download(f"detail_{batch.id}")
 
 st.subheader(f"Users ({batch.n_users:,})")
 f1, f2 = st.columns([3, 2])
@@ -155,26 +179,32 @@ status = f2.selectbox(
     bind="query-params",
 )
 try:
+    sort_by, descending = users_grid.sort_in(st.query_params)
     query = batch_members.MemberQuery(
-        search=search or "", status=status or None, page=int(st.query_params.get("upage", 1) or 1)
+        search=search or "",
+        status=status or None,
+        sort=sort_by,
+        desc=descending,
+        page=int(st.query_params.get("upage", 1) or 1),
     )
     members = batch_members.list_members(cur, acct, batch.id, query)
 except (ValueError, BatchUnlockError) as exc:
     st.error(formatting.literal(exc))
+    st.caption("Remove usort, udesc or upage from the link, or open the batch from the list.")
     st.stop()
-table = add_users.users_table(members.rows, with_status=True)
 if members.total == 0:
     st.caption("No user matches." if search or status else "This batch has no user.")
 else:
-    st.dataframe(
-        table, hide_index=True, width="stretch", height=min(36 * (table.height + 1) + 3, 560)
-    )
+    users_grid.users_grid(members.rows, sort_by, descending)
     if members.pages > 1:
         page = st.pagination(members.pages, default=members.page, key="users_pager")
         if page != members.page:
             st.query_params["upage"] = str(page)
             st.rerun()
-    st.caption(f"{members.total:,} matching users · click a column header to sort this page")
+    st.caption(
+        f"{members.total:,} matching users · click a column header to sort the whole list "
+        "(again: reversed)"
+    )
 
 e1, e2, _ = st.columns([1, 1, 2])
 e1.download_button(
@@ -196,13 +226,21 @@ if batch.n_error:
 
 st.subheader("History")
 log = audit.entries(cur, batch.id)
+said = [audit_sentences.sentence(a, d) for a, d in zip(log["action"], log["detail"], strict=True)]
 st.dataframe(
-    log.select(
-        pl.col("happened_at").dt.convert_time_zone(formatting.viewer_tz()).alias("When"),
-        pl.col("actor").alias("Who"),
-        pl.col("action").alias("What"),
-        pl.col("detail").alias("Details"),
+    pl.DataFrame(
+        {
+            # The viewer's time zone and format, like the rest of the page.
+            "When": [formatting.when(formatting.local(t)) for t in log["happened_at"]],
+            "Who": log["actor"],  # the person; how users came in is "Added via"
+            "What happened": said,
+        },
+        schema={"When": pl.String, "Who": pl.String, "What happened": pl.String},
     ),
     hide_index=True,
     width="stretch",
+    placeholder="",
+    column_config={
+        "What happened": st.column_config.TextColumn(width=text_width.fitting_width(said))
+    },
 )

@@ -157,15 +157,19 @@ with st.container(border=True):
 
     with st.expander(labels.MORE_FILTERS, expanded=bool(flt.created or flt.updated)):
         ops = list(labels.DATE_OPERATORS)
-        cols = st.columns([1, 2, 1, 2, 1], vertical_alignment="bottom")
-        for (field, label, current), (op_col, day_col) in zip(
-            [
-                ("created", labels.CREATED_AT, flt.created),
-                ("updated", labels.LAST_UPDATED, flt.updated),
-            ],
-            [(cols[0], cols[1]), (cols[2], cols[3])],
-            strict=True,
+        # The spec: "Both time fields have a dropdown on the right-hand side": one row per date
+        # field, the field then its operator; "Search" applies both rows.
+        for field, label, current in (
+            ("created", labels.CREATED_AT, flt.created),
+            ("updated", labels.LAST_UPDATED, flt.updated),
         ):
+            day_col, op_col, end_col = st.columns([3, 2, 5], vertical_alignment="bottom")
+            day_col.date_input(
+                label,
+                value=current.day if current else None,
+                key=f"{field}_day_{view_key}",
+                format="YYYY-MM-DD",
+            )
             op_col.selectbox(
                 f"{label} operator",
                 ops,
@@ -173,12 +177,6 @@ with st.container(border=True):
                 format_func=labels.DATE_OPERATORS.get,
                 key=f"{field}_op_{view_key}",
                 label_visibility="collapsed",
-            )
-            day_col.date_input(
-                label,
-                value=current.day if current else None,
-                key=f"{field}_day_{view_key}",
-                format="YYYY-MM-DD",
             )
 
         @session.callback
@@ -196,23 +194,36 @@ with st.container(border=True):
                 return
             go(view_now().changed(created=picked["created"], updated=picked["updated"]))
 
-        cols[4].button(labels.SEARCH, key="date_search", width="stretch", on_click=date_search)
+        end_col.button(labels.SEARCH, key="date_search", on_click=date_search)
 
     chips = filter_chips(cur, flt)
     if chips:
-        chip_cols = st.columns(len(chips) + 1)
-        for col, chip in zip(chip_cols, chips, strict=False):
-            col.button(
-                formatting.literal(chip.label),  # built from the URL: anyone can craft it
-                key=f"chip_{chip.key}",
-                icon=":material/close:",
-                help="Remove this filter",
-                on_click=go,
-                args=(chip.without,),
+
+        @session.callback
+        def remove_chip(chip_key: str) -> None:
+            # The chip's view once removed, from the view as it is now (a sort made since the
+            # last full run is kept); a chip already gone leaves the view as it is.
+            now = view_now()
+            found = [c.without for c in filter_chips(session.cursor(), now) if c.key == chip_key]
+            go(found[0] if found else now)
+
+        # One row that wraps, "Clear all" at its end.
+        with st.container(horizontal=True, gap="small", vertical_alignment="center", key="chips"):
+            for chip in chips:
+                st.button(
+                    formatting.literal(chip.label),  # built from the URL: anyone can craft it
+                    key=f"chip_{chip.key}",
+                    icon=":material/close:",
+                    help="Remove this filter",
+                    on_click=remove_chip,
+                    args=(chip.key,),
+                )
+            st.button(
+                "Clear all",
+                key="chip_clear",
+                type="tertiary",
+                on_click=lambda: go(view_now().cleared()),
             )
-        chip_cols[-1].button(
-            "Clear all", key="chip_clear", type="tertiary", on_click=go, args=(flt.cleared(),)
-        )
 
 
 @session.callback
@@ -257,7 +268,7 @@ def batch_table() -> None:
         flt,
         places,
         viewer.can(Permission.EDIT_BATCHES),
-        on_sort=go,
+        on_sort=lambda column: go(view_now().sorted_by(column)),
         on_open=open_batch,
     )
     pager_col, size_col = st.columns([5, 1], vertical_alignment="center")
@@ -268,7 +279,7 @@ def batch_table() -> None:
                 result.pages,
                 default=result.page,
                 key=pager,
-                on_change=lambda: go(flt.with_page(st.session_state[pager])),
+                on_change=lambda: go(view_now().with_page(st.session_state[pager])),
             )
     sizes = sorted({25, 50, 100, flt.page_size})
     size_key = f"size_{flt.to_query_string()}"
@@ -277,22 +288,23 @@ def batch_table() -> None:
         sizes,
         index=sizes.index(flt.page_size),
         key=size_key,
-        on_change=lambda: go(flt.changed(page_size=st.session_state[size_key])),
+        on_change=lambda: go(view_now().changed(page_size=st.session_state[size_key])),
+    )
+    # Here, not beside the charts: a sort or a page reruns only this fragment, and the file
+    # must follow the view the grid shows. The view is bound now: the file is built later, on
+    # a worker thread with no URL to read.
+    st.download_button(
+        "Export CSV",
+        data=session.deferred(lambda c, a, view=flt: batch_list.export_batches(c, a, view, tz)),
+        file_name="batches.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        help="The whole filtered list (every page), in the order shown, ready for a spreadsheet.",
+        key=f"export_{flt.to_query_string()}",
     )
 
 
 batch_table()
-
-export_col, _ = st.columns([1, 4])
-export_col.download_button(
-    "Export CSV",
-    # The view is bound now: the file is built later, outside this run (no URL to read then).
-    data=session.deferred(lambda c, a, view=flt: batch_list.export_batches(c, a, view, tz)),
-    file_name="batches.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    help="The whole filtered list (every page), ready for a spreadsheet.",
-)
 
 
 @st.cache_data(ttl=30, show_spinner=False)

@@ -10,7 +10,7 @@ import time
 
 import streamlit as st
 
-from core import batch_members, batches, catalog, expected_state, labels, publisher
+from core import batch_members, batches, catalog, expected_state, labels, publish_notes, publisher
 from core.errors import BatchUnlockError, NotFound
 from core.roles import Permission
 from pages.ui import add_users, formatting, session, widgets
@@ -43,6 +43,82 @@ def applied(expected: int) -> None:
     """Count a write of this tab, made on version `expected`, as seen: it added exactly one."""
     st.session_state[add_users.shown_key(batch.id)] = expected + 1
     st.session_state[f"draft_reset_{batch.id}"] = True  # the Name field shows the stored name
+
+
+def ask_key(batch_id: int) -> str:
+    """The session key of a Publish waiting for its confirmation: (version, name as typed)."""
+    return f"publish_ask_{batch_id}"
+
+
+@session.callback
+def stop_asking(batch_id: int) -> None:
+    """The confirmation was closed (Esc, ×, a click outside): nothing is published."""
+    st.session_state.pop(ask_key(batch_id), None)
+
+
+@session.callback
+def open_draft(draft_id: int) -> None:
+    """Put a draft's id in the URL (a refresh or a shared link opens it again)."""
+    st.session_state.pop("new_batch_quest", None)
+    st.query_params["draft"] = str(draft_id)
+
+
+def confirm_publish(batch_id: int, version: int, typed: str) -> None:
+    """The Publish confirmation: what is about to happen, in words, then Publish or Cancel."""
+
+    @session.dialog("Publish this batch?", on_dismiss=lambda: stop_asking(batch_id))
+    def ask() -> None:
+        viewer, c = session.account(), session.cursor()
+        try:
+            plan = publish_notes.preview_publish(c, viewer, batch_id)
+        except BatchUnlockError as exc:
+            st.error(refusal_text(exc))
+            return
+        # Our emphasis around the quest; the names themselves are shown exactly as written.
+        st.markdown(
+            f"Unlock *{formatting.literal(plan.badge)} › {formatting.literal(plan.quest)}* "
+            f"for {plan.users_text}? {plan.undo_note}"
+        )
+        st.caption(f"Published as “{formatting.literal(batches.normalize_name(typed))}”.")
+        for col, (word, n) in zip(st.columns(4), plan.counts.items(), strict=True):
+            col.metric(word, f"{n:,}")
+        if plan.failing_note:
+            st.warning(formatting.literal(plan.failing_note), icon=":material/warning:")
+        yes, no = st.columns(2)
+        if yes.button(
+            labels.PUBLISH, type="primary", key=f"publish_yes_{batch_id}", width="stretch"
+        ):
+            st.session_state.pop(ask_key(batch_id), None)
+            try:
+                # The name as typed is what gets published: renamed in the same transaction.
+                outcome = publisher.publish(c, viewer, batch_id, expected=version, name=typed)
+            except expected_state.Stale as exc:
+                until = time.monotonic() + session.FLASH_SECONDS
+                st.session_state[f"draft_refusal_{batch_id}"] = (
+                    refusal_text(exc),
+                    plan.version,
+                    until,
+                )
+                st.session_state[add_users.shown_key(batch_id)] = plan.version
+                st.session_state[f"draft_reset_{batch_id}"] = True
+                st.rerun()  # the whole page, drawn again as the batch is now, with the refusal
+            except BatchUnlockError as exc:
+                st.error(refusal_text(exc))
+                return
+            st.session_state.pop(add_users.shown_key(batch_id), None)
+            session.wake_publisher()
+            session.flash(outcome.message)
+            # The same query string as now, so this page's URL is not rewritten on the way out
+            # (st.switch_page would otherwise leave a "/new-batch" entry behind): Back from the
+            # list comes to this draft's link, which opens the published batch's page.
+            st.switch_page(
+                st.session_state["pages"]["batch_list"], query_params={"draft": str(batch_id)}
+            )
+        if no.button("Cancel", key=f"publish_no_{batch_id}", width="stretch"):
+            st.session_state.pop(ask_key(batch_id), None)
+            st.rerun()
+
+    ask()
 
 
 def redraw() -> None:
@@ -130,16 +206,11 @@ with publish_col:
         key=f"publish_{batch.id}" if batch else None,
         help=name_problem or "Queue the batch: its users get the badge quest in the background.",
     ):
-        try:
-            # The name as typed is what gets published: renamed in the same transaction.
-            outcome = publisher.publish(cur, acct, batch.id, expected=seen, name=typed_name or "")
-        except BatchUnlockError as exc:
-            refuse(exc)
-        else:
-            st.session_state.pop(add_users.shown_key(batch.id), None)
-            session.wake_publisher()
-            session.flash(outcome.message)
-            st.switch_page(pages["batch_list"])
+        # Asked first, on this drawing's version and the name as typed (see confirm_publish).
+        st.session_state[ask_key(batch.id)] = (seen, typed_name or "")
+asking = st.session_state.get(ask_key(batch.id)) if batch is not None else None
+if asking is not None:
+    confirm_publish(batch.id, *asking)  # every full run while it waits, so it stays open
 
 session.show_flash()
 if batch is not None and (refusal := st.session_state.get(f"draft_refusal_{batch.id}")):
@@ -154,12 +225,18 @@ if batch is None:
         with st.expander(f"Your drafts ({drafts.height})", expanded=False):
             for row in drafts.iter_rows(named=True):
                 c1, c2 = st.columns([5, 1], vertical_alignment="center")
-                c1.page_link(
-                    pages["new_batch"],
-                    query_params={"draft": str(row["id"])},
-                    label=f"{formatting.literal(row['name'])} · "
+                # A button that puts ?draft=N in the URL: a link to this same page left the
+                # address at /new-batch, so a refresh showed an empty form.
+                c1.button(
+                    f"{formatting.literal(row['name'])} · "
                     f"{formatting.literal(row['badge'])} › {formatting.literal(row['quest'])} · "
-                    f"{row['n_users']:,} users · {formatting.when(row['updated_at'])}",
+                    f"{row['n_users']:,} users · "
+                    f"{formatting.when(formatting.local(row['updated_at']))}",
+                    key=f"open_draft_{row['id']}",
+                    type="tertiary",
+                    icon=":material/edit_note:",
+                    on_click=open_draft,
+                    args=(row["id"],),
                 )
                 c2.caption(formatting.literal(row["created_by"]))
 
@@ -195,7 +272,9 @@ with st.container(border=True):
             if name_problem:
                 st.error(formatting.literal(name_problem))
             # The same rule as the store's: a name differing only in whitespace is no change.
-            elif batches.normalize_name(name) != batches.normalize_name(batch.name):
+            elif asking is None and batches.normalize_name(name) != batches.normalize_name(
+                batch.name
+            ):  # while Publish asks, the typed name waits for it (it is published as typed)
                 batches.rename_draft(cur, acct, batch.id, name, expected=seen)
                 applied(seen)
                 st.rerun()
@@ -269,6 +348,7 @@ else:
         on_select="rerun",
         selection_mode="multi-row",
         key=f"users_{batch.id}_v{seen}",  # a new version, a new table: no stale selection
+        placeholder="",  # a user deleted from the platform has no username: an empty cell
         height=min(36 * (table.height + 1) + 3, 420),
     )
     selected = picked_rows.selection.rows if picked_rows else []

@@ -1,19 +1,55 @@
 """The two ways to add users, shared by the New Batch page and the batch detail page:
-"Multiple" (the upload dialog with its preview) and "Single" (User ID or username)."""
+"Multiple" (the upload dialog with its preview) and "Single" (User ID, username or email)."""
 
 from __future__ import annotations
+
+import time
 
 import duckdb
 import polars as pl
 import streamlit as st
 
-from core import batches, csv_safe, intake, labels, matching, upload_limits
+from core import batches, csv_safe, expected_state, intake, labels, matching, upload_limits
 from core.batches import Batch
 from core.errors import BatchUnlockError
 from pages.ui import formatting, session
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
-FIND_BY = {labels.USER_ID: "id", labels.USERNAME: "username"}
+FIND_BY = {
+    labels.USER_ID: batches.BY_ID,
+    labels.USERNAME: batches.BY_USERNAME,
+    labels.COL_EMAIL: batches.BY_EMAIL,
+}
+PLACEHOLDERS = {
+    batches.BY_ID: "Digits only, e.g. 1042",
+    batches.BY_USERNAME: "Start typing a username",
+    batches.BY_EMAIL: "e.g. name@example.com",
+}
+DOWNLOAD_NOT_ADDED = "Download the rows not added"
+
+# Enter in a Single field clicks its "Add" button, as the field's "Press Enter" hint suggests.
+# Streamlit tells Python nothing about Enter (a live field has committed its text already), so a
+# page-wide key listener does it, after Streamlit's own handler has committed what was typed.
+# Fields and buttons are found by their keys' classes: st-key-<prefix>_value_<by>, -<prefix>_add.
+_ENTER_ADDS_JS = """
+export default function () {
+  if (window.__batchUnlockEnterAdds) return;
+  window.__batchUnlockEnterAdds = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing || event.shiftKey || event.altKey
+        || event.ctrlKey || event.metaKey || !(event.target instanceof HTMLInputElement)) return;
+    const field = event.target.closest("[class*='_value_']");
+    const match = field && /(?:^|\\s)st-key-(\\S+)_value_(?:id|username|email)(?:\\s|$)/
+      .exec(field.className);
+    if (!match) return;
+    setTimeout(() => {
+      const button = document.querySelector(`.st-key-${match[1]}_add button`);
+      if (button && !button.disabled) button.click();
+    }, 0);
+  });
+}
+"""
+_enter_adds = st.components.v2.component("batch_unlock_enter_adds", js=_ENTER_ADDS_JS)
 
 
 def shown_key(batch_id: int | str) -> str:
@@ -39,6 +75,7 @@ def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
         )
         if st.button(labels.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
             upload_dialog(cur, batch, key)
+        not_added_download(key)
     else:
         single(cur, batch, key)
 
@@ -83,10 +120,51 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
         except BatchUnlockError as exc:
             st.error(formatting.literal(exc))
             return
-        session.flash(result.message)
+        session.flash(closing_message(result, key))
         session.wake_publisher()  # a published batch was queued again
         note_own_write(batch)
         st.rerun()
+
+
+def closing_message(result: batches.AddResult, key: str) -> str:
+    """Say what the upload did, and keep its rows not added for the page's download.
+
+    The dialog (and its preview) is closed when this is read: the message points at the
+    download the page shows under "Upload" instead.
+    """
+    to_fix = result.preview.rows_to_fix()
+    if not to_fix.height:
+        st.session_state.pop(f"{key}_not_added", None)
+        return result.message
+    st.session_state[f"{key}_not_added"] = (
+        result.preview.filename,
+        to_fix.height,
+        result.preview.error_rows_csv(),
+    )
+    rows, them = ("row", "it") if to_fix.height == 1 else ("rows", "them")
+    return (
+        f"{result.message} To fix the {to_fix.height:,} {rows} not added, download {them} with "
+        f"“{DOWNLOAD_NOT_ADDED}” on this page, then upload that file again."
+    )
+
+
+def not_added_download(key: str) -> None:
+    """Offer the rows the last upload (with this key) did not add, as a file to fix and upload
+    again; nothing when it added every row."""
+    kept = st.session_state.get(f"{key}_not_added")
+    if not kept:
+        return
+    filename, n, data = kept
+    st.download_button(
+        f"{DOWNLOAD_NOT_ADDED} ({n:,} from “{formatting.literal(filename)}”)",
+        data=data,
+        file_name="rows_not_added.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"{key}_not_added_file",
+        help="The template's columns plus a Reason (merged duplicates are left out: their user "
+        "was added): fix the rows, then upload the file again.",
+    )
 
 
 def show_preview(preview: matching.Preview, key: str) -> None:
@@ -126,9 +204,13 @@ def show_preview(preview: matching.Preview, key: str) -> None:
         pl.col("message").alias("Message"),
     )
     st.dataframe(
-        rows, hide_index=True, width="stretch", height=min(36 * (rows.height + 1) + 3, 320)
+        rows,
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (rows.height + 1) + 3, 320),
+        placeholder="",  # a field the file left blank shows blank, not "None"
     )
-    if preview.n_errors:
+    if preview.rows_to_fix().height:
         st.download_button(
             "Download the rows with errors",
             data=preview.error_rows_csv(),
@@ -136,12 +218,56 @@ def show_preview(preview: matching.Preview, key: str) -> None:
             mime="text/csv",
             icon=":material/download:",
             key=f"{key}_errors",
-            help="The template's columns plus a Reason: fix the rows, then upload the file again.",
+            help="The template's columns plus a Reason (merged duplicates are left out: their "
+            "user is added): fix the rows, then upload the file again.",
         )
 
 
 def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
-    """Find one user by User ID or username (with suggestions as you type) and add them."""
+    """Find one user by User ID, username (with suggestions as you type) or email, and add them.
+
+    "Add" (or Enter in the field) adds; the field then clears, and the confirmation shows at
+    the top of the page. A refusal shows under the field and replaces that confirmation.
+    """
+    message_key, rerun_key = f"{key}_single_msg", f"{key}_single_rerun"
+    last_key = f"{key}_single_last"
+
+    @session.callback
+    def add(by: str, value_key: str) -> None:
+        # A callback: it runs before the fragment is drawn again, so the field can be cleared.
+        value = (st.session_state.get(value_key) or "").strip()
+        last = st.session_state.get(last_key)
+        if last and time.monotonic() < last[2] and value.lower() in ("", last[1]) and by == last[0]:
+            # Enter and then "Add" (or a double click) for the user just added: the banner
+            # already says so; a second add would only be refused.
+            return
+        try:
+            added = batches.add_single(
+                session.cursor(),
+                session.account(),  # the account as it is now, not as the page was drawn
+                batch.id,
+                by,
+                value,
+                expected=batch.version,  # as this page showed it: a stale tab adds nothing
+            )
+        except BatchUnlockError as exc:
+            stale = isinstance(exc, expected_state.Stale)  # its time in the viewer's zone
+            st.session_state[message_key] = (
+                exc.message(formatting.viewer_tz()) if stale else str(exc)
+            )
+            # The page's last confirmation is not about this: the whole page is drawn again
+            # without it (a fragment run alone cannot take it away).
+            st.session_state[rerun_key] = session.clear_flash()
+            st.session_state.pop(last_key, None)
+        else:
+            st.session_state.pop(message_key, None)
+            session.flash(added.message)
+            session.wake_publisher()
+            st.session_state[value_key] = ""
+            st.session_state.pop(f"{key}_suggest", None)
+            st.session_state[last_key] = (by, value.lower(), time.monotonic() + 5)
+            note_own_write(batch)
+            st.session_state[rerun_key] = True  # the users list below must show the new user
 
     @session.fragment
     def form() -> None:
@@ -152,13 +278,14 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
             key=f"{key}_by",
             label_visibility="collapsed",
         )
-        value_key = f"{key}_value_{FIND_BY[find_by]}"
-        is_username = find_by == labels.USERNAME
+        by = FIND_BY[find_by]
+        value_key = f"{key}_value_{by}"
+        is_username = by == batches.BY_USERNAME
         value = st.text_input(
             find_by,
             key=value_key,
             live="300ms" if is_username else False,
-            placeholder="Start typing a username" if is_username else "Digits only, e.g. 1042",
+            placeholder=PLACEHOLDERS[by],
         )
         if is_username and value.strip():
             suggestions = matching.suggest_usernames(cur, value)
@@ -177,29 +304,15 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
                     on_change=pick,
                     label_visibility="collapsed",
                 )
-        message = st.session_state.pop(f"{key}_single_msg", None)
+        message = st.session_state.pop(message_key, None)
         if message:
-            st.error(formatting.literal(message[1]))
-        if st.button(labels.ADD, key=f"{key}_add", type="primary"):
-            try:
-                # The account as it is now: this fragment reruns without the shell's check.
-                added = batches.add_single(
-                    cur,
-                    session.account(),
-                    batch.id,
-                    FIND_BY[find_by],
-                    value,
-                    expected=batch.version,  # as this page showed it: a stale tab adds nothing
-                )
-            except BatchUnlockError as exc:
-                st.session_state[f"{key}_single_msg"] = ("error", str(exc))
-                st.rerun(scope="fragment")
-            else:
-                session.flash(added.message)
-                session.wake_publisher()
-                st.session_state.pop(value_key, None)
-                note_own_write(batch)
-                st.rerun()  # the users list below must show the new user
+            st.error(formatting.literal(message))
+        st.button(labels.ADD, key=f"{key}_add", type="primary", on_click=add, args=(by, value_key))
+        _enter_adds(key=f"{key}_enter", height=0)
+        if st.session_state.pop(rerun_key, False):
+            if message:
+                st.session_state[message_key] = message  # shown again by the page's full run
+            st.rerun()
 
     form()
 
@@ -212,7 +325,7 @@ def users_table(users: pl.DataFrame, with_status: bool) -> pl.DataFrame:
         pl.col("email").alias("Email"),
         pl.col("added_via")
         .replace_strict(ADDED_VIA, default=pl.col("added_via"))
-        .alias("Added by"),
+        .alias("Added via"),  # how; "Added by" is the person (the exports say both)
     ]
     if with_status:
         columns += [

@@ -29,19 +29,22 @@ class GridColumn:
     sorts: str | None  # the BatchFilter sort column a click on the header applies
 
 
-COLUMNS = (  # widths fit the page's wide layout on a 1280 px screen; wider screens share the rest
-    GridColumn("name", labels.TITLE, 175, "name"),
-    GridColumn("badge", labels.BADGE, 105, "badge"),
-    GridColumn("quest", labels.QUEST, 125, "quest"),
-    GridColumn("users", labels.USERS, 75, "users"),
-    GridColumn("created_at", labels.CREATED_AT, 120, "created_at"),
-    GridColumn("updated_at", labels.LAST_UPDATED, 120, "updated_at"),
-    GridColumn("created_by", labels.CREATED_BY, 80, "created_by"),
+COLUMNS = (
+    # Smallest widths that still read well: they fit the list at 1,100 px (Status and Edit on
+    # screen, no sideways scroll), and a wider screen shares its spare width between the columns.
+    GridColumn("name", labels.TITLE, 150, "name"),
+    GridColumn("badge", labels.BADGE, 90, "badge"),
+    GridColumn("quest", labels.QUEST, 110, "quest"),
+    GridColumn("users", labels.USERS, 60, "users"),
+    GridColumn("created_at", labels.CREATED_AT, 115, "created_at"),
+    GridColumn("updated_at", labels.LAST_UPDATED, 115, "updated_at"),
+    GridColumn("created_by", labels.CREATED_BY, 75, "created_by"),
     # The spec: "Status" is the rightmost column, with the "Edit" button to its right.
-    GridColumn("progress", "Progress", 85, "status"),
-    GridColumn("status", labels.STATUS, 180, "status"),
-    GridColumn("open", "", 55, None),
+    GridColumn("progress", "Progress", 75, "status"),
+    GridColumn("status", labels.STATUS, 135, "status"),
+    GridColumn("open", "", 50, None),
 )
+MIN_WIDTH = sum(c.width for c in COLUMNS)  # 975 px: the list's main column at 1,100 px is wider
 ROW_HEIGHT = 35  # the grid's default row and header height, in px
 OPEN_CLICK_KEY = "batch_grid_open"
 
@@ -92,10 +95,14 @@ def batch_grid(
     flt: BatchFilter,
     places: dict[int, int],
     editable: bool,
-    on_sort: Callable[[BatchFilter], None],
+    on_sort: Callable[[str], None],
     on_open: Callable[[int], None],
 ) -> None:
-    """Draw a page of batches; a header click sorts the whole list, an Edit click opens one."""
+    """Draw a page of batches; a header click sorts the whole list, an Edit click opens one.
+
+    `on_sort` gets the sort column of the clicked header: the page applies it to the view as it
+    is at the click (the header arrow shows `flt`'s sort).
+    """
     ids = rows["id"].to_list()
     # The key changes with the view, so a header click (a column selection) is never left
     # highlighted once its sort is applied; a click on a header that sorts nothing bumps it too.
@@ -110,7 +117,7 @@ def batch_grid(
         picked = st.session_state[key]["selection"]["columns"]
         column = {c.field: c.sorts for c in COLUMNS}.get(picked[0]) if picked else None
         if column:
-            on_sort(flt.sorted_by(column))
+            on_sort(column)
 
     @session.callback
     def open_clicked() -> None:
@@ -152,4 +159,5 @@ def batch_grid(
         column_order=[c.field for c in COLUMNS],
         height=ROW_HEIGHT * (len(ids) + 1) + 3,  # every row of the page, no inner scrollbar
         width="stretch",
+        placeholder="",  # a draft's progress (none yet) shows blank, not "None"
     )

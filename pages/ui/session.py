@@ -19,6 +19,7 @@ from core import accounts, labels, store
 from core.errors import BatchUnlockError, PermissionDenied
 from core.roles import Account, Permission
 from pages.ui import formatting
+from pages.ui.breadcrumb import breadcrumb
 from pages.web import runtime
 from pages.web.auth import COOKIE
 from pages.web.guard import oidc_configured
@@ -210,8 +211,8 @@ def page_requires(permission: Permission) -> Account:
 
 
 def header(title: str, trail: list[str]) -> None:
-    """Show the breadcrumb of the spec's menu path, then the page title."""
-    st.caption(" › ".join(formatting.md(t) for t in trail))
+    """Show the breadcrumb of the spec's menu path (each level a link), then the page title."""
+    breadcrumb(trail)
     st.title(formatting.md(title))
 
 
@@ -256,6 +257,11 @@ def show_flash() -> None:
         del st.session_state["flash"]
         return
     st.success(formatting.md(message), icon=":material/check_circle:")
+
+
+def clear_flash() -> bool:
+    """Drop the pending confirmation (a newer message replaces it); tell whether there was one."""
+    return st.session_state.pop("flash", None) is not None
 
 
 def publisher_status() -> object | None:

@@ -8,9 +8,14 @@ import streamlit as st
 
 from core import labels
 from core.roles import Account, Permission
-from pages.ui import session
+from pages.ui import role_refusal, session
 
-SCREENS = Path(__file__).resolve().parent.parent / "screens"
+UI = Path(__file__).resolve().parent
+SCREENS = UI.parent / "screens"
+# Served by the app itself: a ":material/..." page icon would be fetched from a public font host
+# as the favicon, which fails on an offline network (and tells that host who visits).
+ICON = UI / "icon.png"
+STYLE = UI / "app.css"
 DETAIL_PATH = "batch"  # the batch detail page's URL: /batch?id=N
 
 
@@ -19,7 +24,7 @@ def _page(file: str, title: str, url: str, **kwargs: object) -> st.Page:
 
 
 def pages_for(account: Account) -> dict[str, st.Page]:
-    """Return the pages this account's role may use; the others are never registered."""
+    """Return the pages this account's role may use; at the URL of one it lacks, a refusal."""
     pages = {
         "badges": _page(
             "badges.py",
@@ -40,14 +45,20 @@ def pages_for(account: Account) -> dict[str, st.Page]:
         pages["new_batch"] = _page(
             "new_batch.py", labels.NEW_BATCH, "new-batch", visibility="hidden"
         )
+    else:  # its URL says why, instead of "Page not found" ("new_batch" in pages: may create)
+        pages["new_batch_refused"] = st.Page(
+            role_refusal.refusal_page("create batches", labels.NEW_BATCH),
+            title=labels.NEW_BATCH,
+            url_path="new-batch",
+            visibility="hidden",
+        )
     return pages
 
 
 def main() -> None:
     """Log the visitor in (or send them to the login form), then run the page they asked for."""
-    st.set_page_config(
-        page_title="Batch Unlock", page_icon=":material/military_tech:", layout="wide"
-    )
+    st.set_page_config(page_title="Batch Unlock", page_icon=str(ICON), layout="wide")
+    st.html(STYLE)  # style only: it takes no room on the page
     # Page loads without a session are redirected to /login by the HTTP guard; this covers a
     # session that ended while the tab stayed open (the same refusal as in fragments and
     # callbacks: the login message, then the login form).
@@ -55,5 +66,6 @@ def main() -> None:
     pages = pages_for(account)
     st.session_state["pages"] = pages
     nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
-    session.account_bar(account)
+    with st.container(key="account_bar"):  # app.css puts it in the menu bar
+        session.account_bar(account)
     nav.run()

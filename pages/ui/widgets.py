@@ -95,9 +95,11 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
             ids = [q.id for q in quests]
             all_checked = all(i in current for i in ids)
             some_checked = any(i in current for i in ids)
-            row = st.columns([1, 12], vertical_alignment="center")
+            # One row that never wraps: columns stack on a narrow screen, which put the box
+            # above its badge instead of beside it.
+            row = st.container(horizontal=True, wrap=False, vertical_alignment="top", gap="small")
             badge_widget = f"{key}_b{quests[0].badge_id}_{int(all_checked)}"
-            row[0].checkbox(
+            row.checkbox(
                 literal(badge),
                 value=all_checked,
                 key=badge_widget,
@@ -105,7 +107,7 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
                 on_change=toggle_badge,
                 args=(ids, badge_widget),
             )
-            with row[1].expander(
+            with row.expander(
                 literal(badge) + (" (some quests)" if some_checked and not all_checked else ""),
                 expanded=some_checked and not all_checked,
             ):

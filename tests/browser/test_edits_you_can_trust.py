@@ -25,6 +25,7 @@ from tests.browser.conftest import (
     wait_idle,
 )
 from tests.browser.test_new_batch import start_draft
+from tests.browser.test_publish_confirm_and_detail import confirm_publish
 
 HOLDER = "900001"  # tess.browser: holds "Second quest" before these tests start
 
@@ -103,6 +104,9 @@ def test_publish_publishes_the_name_typed_without_enter_and_an_empty_name_blocks
     name.fill("X NEW")
     expect(page.get_by_test_id("InputInstructions").first).to_contain_text("Press Enter to apply")
     publish.click()  # without Enter: leaving the field commits it as Publish is pressed
+    dialog = page.get_by_test_id("stDialog")
+    expect(dialog).to_contain_text("Published as “X NEW”.")  # the confirmation names it
+    dialog.get_by_role("button", name=labels.PUBLISH).click()
     wait_idle(page)
 
     expect(page).to_have_url(re.compile(r"/batch-unlock"))
@@ -172,8 +176,7 @@ def test_a_second_tab_showing_an_older_draft_is_refused_in_words_and_changes_not
 
     # A publishes; B, still on New Batch (Single still chosen), adds a user: refused, nothing
     # added or unlocked.
-    tab_a.get_by_role("button", name=labels.PUBLISH).click()
-    wait_idle(tab_a)
+    confirm_publish(tab_a)
     expect(tab_a.get_by_text(re.compile(r"^“Two tabs” was queued"))).to_be_visible()
     add_by_id(tab_b, "900006")
     expect(alert(tab_b, "This batch was published by admin at")).to_be_visible(timeout=15_000)

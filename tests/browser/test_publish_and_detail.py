@@ -12,6 +12,7 @@ from core import labels
 from tests.browser import grid
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
+from tests.browser.test_publish_confirm_and_detail import confirm_publish
 
 FIVE_USERS = "ID\n900001\n900002\n900004\n900006\n900010\n"
 
@@ -46,8 +47,7 @@ def test_a_published_batch_moves_through_in_progress_to_published(
     upload(page, FIVE_USERS)
     expect(page.get_by_text("Users (5 of 5,000)")).to_be_visible()
 
-    page.get_by_role("button", name=labels.PUBLISH).click()
-    wait_idle(page)
+    confirm_publish(page)  # Publish, then the confirmation's own Publish
     expect(page).to_have_url(re.compile(r"/batch-unlock"))
     expect(page.get_by_text(re.compile(r"queued|publishing", re.I)).first).to_be_visible()
     name = "Browser publish batch"
@@ -101,8 +101,7 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published(
     grid.click_open(page, row)
     wait_idle(page)
     expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
-    page.get_by_role("button", name=labels.PUBLISH).click()
-    wait_idle(page)
+    confirm_publish(page)  # Publish, then the confirmation's own Publish
     page.goto(f"{server.url}/batch-unlock?name=leaver")
     wait_idle(page)
     row = grid.wait_for_cell(

@@ -1,0 +1,119 @@
+"""What publishing is about to do, and how the publisher moves users: words for the pages.
+
+`preview_publish` is what the Publish confirmation names (the badge quest, how many users, the
+counts by status, who would end in "Error" as things stand); it writes nothing. `chunk_note` says
+how users move on the batch page's counters: the publisher commits each chunk at once (see
+core.worker), so a user goes from "Unpublished" straight to "Published" or "Error".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from core import batches, labels, worker
+from core.publisher import STILL_FAILING
+from core.roles import Account, Permission, require
+
+# The worker's own rule (core.worker's chunk query) for a user who cannot be unlocked, applied
+# to the users a publish would queue; the codes are core.publisher.STILL_FAILING's.
+_WOULD_FAIL_SQL = """
+    SELECT failing, count(*)::INTEGER FROM (
+        SELECT CASE
+                   WHEN p.id IS NULL THEN 'deleted'
+                   WHEN NOT p.active THEN 'inactive'
+                   WHEN q.id IS NULL OR bd.id IS NULL THEN 'quest_gone'
+                   WHEN bd.archived THEN 'badge_archived'
+                   WHEN q.archived THEN 'quest_archived'
+               END AS failing
+        FROM batch_users u JOIN batches b ON b.id = u.batch_id
+        LEFT JOIN platform_users p ON p.id = u.user_id
+        LEFT JOIN quests q ON q.id = b.quest_id
+        LEFT JOIN badges bd ON bd.id = q.badge_id
+        WHERE u.batch_id = ? AND u.status IN ('unpublished', 'in_progress')
+    ) WHERE failing IS NOT NULL GROUP BY failing ORDER BY 2 DESC, 1
+"""
+
+
+@dataclass(frozen=True)
+class PublishPreview:
+    """What pressing Publish would do to a batch as it is now (nothing is written)."""
+
+    batch_id: int
+    version: int
+    badge: str
+    quest: str
+    n_users: int
+    counts: dict[str, int]  # the spec's user status word → how many users have it
+    would_fail: dict[str, int]  # a core.publisher.STILL_FAILING code → how many
+
+    @property
+    def n_to_unlock(self) -> int:
+        """Return how many users are waiting to be unlocked (Unpublished or In Progress)."""
+        return self.counts[labels.UNPUBLISHED] + self.counts[labels.IN_PROGRESS]
+
+    @property
+    def users_text(self) -> str:
+        """Return "5,000 users" / "1 user" for the question."""
+        n = self.n_to_unlock
+        return f"{n:,} user{'s' if n != 1 else ''}"
+
+    @property
+    def undo_note(self) -> str:
+        """Say what cannot be taken back."""
+        if self.n_to_unlock == 0:
+            return (
+                f"It has no user to unlock, so it is marked “{labels.PUBLISHED}” at once. "
+                "This cannot be undone from here."
+            )
+        return "This cannot be undone from here."
+
+    @property
+    def failing_note(self) -> str:
+        """Say who would end in "Error" as things stand ("" for nobody)."""
+        n = sum(self.would_fail.values())
+        if not n:
+            return ""
+        why = ", ".join(f"{k:,} {STILL_FAILING[code]}" for code, k in self.would_fail.items())
+        return (
+            f"{n:,} of them would end in “{labels.ERROR}” as things stand ({why}); the others "
+            "are unlocked."
+        )
+
+
+def preview_publish(
+    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int
+) -> PublishPreview:
+    """Tell what publishing the batch would do now: its quest, users by status, who would fail."""
+    require(actor, Permission.EDIT_BATCHES)
+    batch = batches.get_batch(cur, batch_id, actor)
+    counts = {
+        labels.UNPUBLISHED: batch.n_unpublished,
+        labels.IN_PROGRESS: batch.n_in_progress,
+        labels.PUBLISHED: batch.n_published,
+        labels.ERROR: batch.n_error,
+    }
+    failing = {code: n for code, n in cur.execute(_WOULD_FAIL_SQL, [batch_id]).fetchall()}
+    return PublishPreview(
+        batch.id,
+        batch.version,
+        batch.badge or "",
+        batch.quest or "",
+        batch.n_users,
+        counts,
+        failing,
+    )
+
+
+def chunk_note(rate: float | None) -> str:
+    """Say how users move between statuses while a batch runs, for the page's counters.
+
+    `rate` is the publishing rate in unlocks per second (None: unlimited), as core.worker uses it.
+    """
+    size = worker.chunk_size_for(rate) if rate is not None else worker.MAX_CHUNK
+    return (
+        f"Users move from “{labels.UNPUBLISHED}” to “{labels.PUBLISHED}” (or “{labels.ERROR}”) "
+        f"a chunk of up to {size:,} at a time: each chunk is committed at once, so no user is "
+        f"seen “{labels.IN_PROGRESS}” here. The batch's percentage shows how far it has got."
+    )

@@ -1,0 +1,119 @@
+"""The batch page's users grid: a header click sorts the whole list (not only the page shown),
+like the batch list's grid (pages/ui/batch_grid.py): a single-column selection turns into a
+sort in the URL (`usort`, `udesc`), which core.batch_members applies in SQL before paging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from core import labels
+from pages.ui import formatting, session, text_width
+
+
+@dataclass(frozen=True)
+class UserColumn:
+    """A column of the grid: its field, header, width (px) and the sort its header applies."""
+
+    field: str
+    header: str
+    width: int
+    sorts: str | None  # a core.batch_members.SORTS key, or None for a header that sorts nothing
+
+
+COLUMNS = (
+    UserColumn("user_id", labels.USER_ID, 90, "user_id"),
+    UserColumn("username", labels.USERNAME, 170, "username"),
+    UserColumn("email", "Email", 230, "email"),
+    UserColumn("added_via", labels.ADDED_VIA, 110, None),
+    UserColumn("added_at", "Added at", 130, "added_at"),
+    UserColumn("status", labels.STATUS, 110, "status"),
+    UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
+)
+DEFAULT_SORT = "added_at"
+BUMP_KEY = "users_grid_bump"
+
+
+def sort_in(params: Mapping[str, str]) -> tuple[str, bool]:
+    """Return the sort a URL asks for: (core.batch_members sort key, descending)."""
+    return params.get("usort") or DEFAULT_SORT, params.get("udesc") == "1"
+
+
+def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """Return the grid's rows from a page of core.batch_members.list_members."""
+    return pl.DataFrame(
+        {
+            "user_id": rows["user_id"],
+            "username": rows["username"],
+            "email": rows["email"],
+            "added_via": rows["added_via"].replace_strict(
+                labels.ADDED_VIA_WORDS, default=rows["added_via"]
+            ),
+            "added_at": [formatting.when(formatting.local(t)) for t in rows["added_at"]],
+            "status": rows["status"].replace_strict(labels.USER_STATUS, default=rows["status"]),
+            "reason": rows["error_reason"],
+        },
+        schema_overrides={"username": pl.String, "email": pl.String, "reason": pl.String},
+    )
+
+
+def widths(table: pl.DataFrame) -> dict[str, int]:
+    """Return each column's width; Reason as wide as its longest reason (whole, never cut)."""
+    return {
+        c.field: text_width.fitting_width(table["reason"], minimum=c.width)
+        if c.field == "reason"
+        else c.width
+        for c in COLUMNS
+    }
+
+
+@session.callback
+def _clicked(grid_key: str) -> None:
+    """A header click: sort the whole list by it (the same header again: reversed)."""
+    picked = st.session_state[grid_key]["selection"]["columns"]
+    sort = {c.field: c.sorts for c in COLUMNS}.get(picked[0]) if picked else None
+    if sort is None:  # a header that sorts nothing: a new grid, so it does not stay selected
+        st.session_state[BUMP_KEY] = st.session_state.get(BUMP_KEY, 0) + 1
+        return
+    current, desc = sort_in(st.query_params)
+    st.query_params["usort"] = sort
+    if current == sort and not desc:
+        st.query_params["udesc"] = "1"
+    else:
+        st.query_params.pop("udesc", None)
+    st.query_params.pop("upage", None)  # a new order starts at its first page
+
+
+def users_grid(rows: pl.DataFrame, sort: str, desc: bool) -> None:
+    """Draw a page of a batch's users, sorted as a whole by `sort`; an arrow marks that column."""
+    table = grid_frame(rows)
+    sized = widths(table)
+    # One key per sort (as the list's grid): the grid showing the new order starts with nothing
+    # selected, so the next header click is a new selection the browser reports.
+    grid_key = f"users_grid_{sort}_{int(desc)}_{st.session_state.get(BUMP_KEY, 0)}"
+    arrow = " ▼" if desc else " ▲"
+    config: dict[str, object] = {}
+    for c in COLUMNS:
+        title = c.header + (arrow if c.sorts == sort else "")
+        hint = f"Click to sort the whole list by {c.header}" if c.sorts else None
+        if c.field == "user_id":
+            config[c.field] = st.column_config.NumberColumn(
+                title, width=sized[c.field], help=hint, format="plain"
+            )
+        else:
+            config[c.field] = st.column_config.TextColumn(title, width=sized[c.field], help=hint)
+    st.dataframe(
+        table,
+        key=grid_key,
+        on_select=lambda: _clicked(grid_key),
+        selection_mode="single-column",
+        hide_index=True,
+        width="stretch",
+        placeholder="",  # no username (deleted user), no reason: an empty cell, not "None"
+        column_config=config,
+        column_order=[c.field for c in COLUMNS],
+        height=min(36 * (table.height + 1) + 3, 560),
+    )
