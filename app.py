@@ -17,7 +17,7 @@ else:
 
     from pages.web.auth import ROUTES
     from pages.web.base_url import BackendBaseUrl
-    from pages.web.guard import LoginGuard
+    from pages.web.guard import LoginGuard, WebsocketOrigin
     from pages.web.lifespan import lifespan
     from pages.web.store_guard import StoreGuard
 
@@ -29,6 +29,11 @@ else:
     app = st.App(
         __file__,
         routes=ROUTES,
-        middleware=[Middleware(StoreGuard), Middleware(LoginGuard), Middleware(BackendBaseUrl)],
+        middleware=[
+            Middleware(StoreGuard),
+            Middleware(WebsocketOrigin),
+            Middleware(LoginGuard),
+            Middleware(BackendBaseUrl),
+        ],
         lifespan=lifespan,
     )

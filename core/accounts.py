@@ -32,6 +32,11 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 # The first admin is created at most once per process at a time (see create_first_admin).
 _setup_lock = threading.Lock()
 _last_purge: datetime | None = None
+# Each argon2 hash takes 64 MiB for ~0.1 s: a flood of logins (even for unknown names) would
+# otherwise run dozens at once and take gigabytes. Two at a time keep memory and the other
+# users' pages steady; the login route also refuses at once when too many wait (pages/web/auth).
+HASHES_AT_ONCE = 2
+_hash_slots = threading.BoundedSemaphore(HASHES_AT_ONCE)
 
 
 class LoginFailed(InputError):
@@ -43,8 +48,9 @@ def _now() -> datetime:
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with argon2id."""
-    return _hasher.hash(password)
+    """Hash a password with argon2id (at most HASHES_AT_ONCE hashes run at a time)."""
+    with _hash_slots:
+        return _hasher.hash(password)
 
 
 def _cleaned(username: str, role: Role | str, email: str | None) -> tuple[str, Role, str | None]:
@@ -208,7 +214,8 @@ def authenticate(
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _hash_slots:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -186,6 +186,29 @@ def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
     return any(ip in network for network in trusted)
 
 
+# Streamlit's server (uvicorn) believes X-Forwarded-For from these peers before the app sees the
+# request, and rewrites the peer address from it ($FORWARDED_ALLOW_IPS, uvicorn's default).
+UVICORN_TRUSTED_ENV = "FORWARDED_ALLOW_IPS"
+UVICORN_TRUSTED_DEFAULT = "127.0.0.1,::1"
+
+
+def transport_peer(peer: str | None, forwarded_for: list[str]) -> str | None:
+    """The address that really connected, undoing uvicorn's rewrite from X-Forwarded-For.
+
+    uvicorn replaces the peer by an X-Forwarded-For entry when the real peer is one it trusts
+    (loopback by default), so a client on the same host could pick any address per guess.
+    When the peer we are given is one of the header's entries, the rewrite may have happened:
+    the real peer was then one of uvicorn's trusted hosts, and that is what is counted (a
+    remote client that names its own address gains nothing by it either).
+    """
+    hops = {hop.strip() for header in forwarded_for for hop in header.split(",")}
+    if peer is None or peer not in hops:
+        return peer
+    trusted = os.environ.get(UVICORN_TRUSTED_ENV, UVICORN_TRUSTED_DEFAULT)
+    first = next((h.strip() for h in trusted.split(",") if h.strip() and h.strip() != "*"), None)
+    return first or peer
+
+
 def client_address(peer: str | None, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
     """The address a request comes from: its peer, or, behind trusted proxies, the right-most
     X-Forwarded-For entry that is not one of them (entries to its left can be forged)."""

@@ -59,6 +59,9 @@ _WRITE_WORDS = (
 )
 
 
+_DAMAGE_WORDS = ("corrupt database file", "checksum", "not a valid duckdb database")
+
+
 def unavailable(exc: BaseException) -> StoreUnavailable | None:
     """Return the plain `StoreUnavailable` for a failure of the data file itself, else None.
 
@@ -80,7 +83,11 @@ def unavailable(exc: BaseException) -> StoreUnavailable | None:
         exc, duckdb.IOException | duckdb.TransactionException | duckdb.InvalidInputException
     ):
         reason = CANNOT_WRITE
-    elif isinstance(exc, duckdb.IOException) and "lock" not in text:
+    elif (isinstance(exc, duckdb.IOException) and "lock" not in text) or any(
+        word in text for word in _DAMAGE_WORDS
+    ):
+        # A damaged file can surface as DuckDB's base Error ("Corrupt database file: computed
+        # checksum … does not match"), not only as an IOException.
         reason = CANNOT_READ
     else:
         return None

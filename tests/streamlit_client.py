@@ -110,12 +110,20 @@ class StreamlitClient:
     """One websocket connection to the app: a browser tab without the browser."""
 
     def __init__(
-        self, url: str, cookies: dict[str, str] | None = None, session_id: str = ""
+        self,
+        url: str,
+        cookies: dict[str, str] | None = None,
+        session_id: str = "",
+        origin: str | None = "",
     ) -> None:
-        """Connect; with `session_id`, ask to resume that Streamlit session (as a reconnect does)."""
+        """Connect; with `session_id`, ask to resume that Streamlit session (as a reconnect does).
+
+        `origin` is the page the browser says opened the socket: the app's own by default, None
+        for a client that sends none (a script).
+        """
         self.url = url
         cookies = cookies or {}
-        headers = {"Origin": url}
+        headers = {"Origin": origin or url} if origin is not None else {}
         if cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
         ws_url = url.replace("http://", "ws://") + "/_stcore/stream"

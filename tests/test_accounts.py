@@ -305,7 +305,7 @@ def test_init_of_a_new_file_leaves_it_empty_and_says_how_to_add_the_first_admin(
 
 
 def test_the_app_start_purges_expired_sessions(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import asyncio
+    from asgi_client import run_apart
 
     from core import store
     from pages.web import runtime
@@ -328,7 +328,7 @@ def test_the_app_start_purges_expired_sessions(tmp_path, monkeypatch: pytest.Mon
             return runtime.cursor().execute("SELECT count(*) FROM sessions").fetchall()[0][0]
 
     try:
-        assert asyncio.run(start_and_stop()) == 1
+        assert run_apart(start_and_stop()) == 1
     finally:
         runtime.close_all()
     con = store.connect(db)

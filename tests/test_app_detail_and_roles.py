@@ -141,30 +141,6 @@ def test_the_counters_say_that_a_chunk_of_users_is_committed_at_once() -> None:
     assert f"seen “{labels.IN_PROGRESS}” here" in note
 
 
-def test_a_running_batch_says_why_adding_is_off_with_its_live_status() -> None:
-    quest, users = fresh_quest_and_users(4)
-    draft = batches.create_draft(cursor(), DEV, "Running", quest)
-    for u in users:
-        batches.add_single(cursor(), DEV, draft, "id", str(u))
-
-    def half(c) -> None:
-        c.execute("UPDATE batches SET status = 'in_progress' WHERE id = ?", [draft])
-        c.execute(
-            "UPDATE batch_users SET status = 'published' WHERE batch_id = ? AND user_id IN (?, ?)",
-            [draft, users[0], users[1]],
-        )
-        batch_state.refresh(c, [draft])
-
-    in_transaction(cursor(), half)
-    at = app_as("admin", DETAIL, id=str(draft)).run()
-    assert not at.exception
-    assert at.radio(key="add_disabled").disabled
-    assert any(
-        c.value == f"{labels.ADD_REQUIRES_PUBLISHED} This batch is “In Progress (50%)”."
-        for c in at.caption
-    )
-
-
 def draft_with_users(name: str, n: int) -> int:
     quest, users = fresh_quest_and_users(n)
     draft = batches.create_draft(cursor(), DEV, name, quest)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core import store, worker
+from core import accounts, store, worker
 from core.errors import StoreUnavailable
+from core.roles import Account, Role
 from pages.web import runtime
 from tests.apptest_support import app_as, serve_demo_store
 
@@ -92,6 +93,7 @@ def test_publish_on_a_full_disk_shows_what_is_wrong_and_what_to_do(demo_store: P
     wal.symlink_to("/dev/full")  # every commit now fails with "No space left on device"
     try:
         at.button(key=f"publish_{draft}").click().run()
+        at.button(key=f"publish_yes_{draft}").click().run()  # the confirmation's own Publish
         assert not at.exception
         errors = [e.value for e in at.error]
         assert len(errors) == 1 and "cannot be written" in errors[0], errors
@@ -101,3 +103,23 @@ def test_publish_on_a_full_disk_shows_what_is_wrong_and_what_to_do(demo_store: P
         wal.unlink()
     status = runtime.cursor().execute("SELECT status FROM batches WHERE id = ?", [draft])
     assert status.fetchall() == [("draft",)]
+
+
+def test_log_out_everywhere_on_a_full_disk_says_what_is_wrong_not_a_redacted_error(
+    demo_store: Path,
+) -> None:
+    # A write outside any page's own error handling (the account bar's) meets the full disk.
+    at = app_as("dev", LIST).run()
+    assert not at.exception
+    accounts.start_session(runtime.cursor(), Account("dev", Role.DEV))  # a session to end
+    runtime.database().execute("CHECKPOINT")
+    wal = Path(f"{demo_store}.wal")
+    wal.symlink_to("/dev/full")
+    try:
+        at.button(key="log_out_everywhere").click().run()
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert any("cannot be written" in e and "Free disk space" in e for e in errors), errors
+    finally:
+        runtime.close_all()
+        wal.unlink()

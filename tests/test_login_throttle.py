@@ -316,3 +316,80 @@ def test_the_login_page_refuses_to_be_framed(served: Path) -> None:
     assert "default-src 'self'" in csp
     failed = post_login("guess")
     assert failed.header("x-frame-options") == "DENY"
+
+
+def post_through_uvicorn(password: str, client: str, forwarded_for: str):
+    """A login post as Streamlit's server hands it on: uvicorn's own proxy-header middleware
+    (which believes X-Forwarded-For from loopback by default) in front of the routes."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    return request(
+        ProxyHeadersMiddleware(login_app(), trusted_hosts="127.0.0.1,::1"),
+        "POST",
+        "/login",
+        form={"username": "admin", "password": password, "next": "/"},
+        headers={"X-Forwarded-For": forwarded_for},
+        client=client,
+    )
+
+
+def test_a_client_on_the_same_host_gets_no_fresh_address_from_uvicorns_forwarded_for(
+    served: Path,
+) -> None:
+    # uvicorn rewrites the peer from the header before the app sees it; each guess naming a
+    # new address must still count against the one address that really connected.
+    for k in range(5):
+        assert post_through_uvicorn("guess", "127.0.0.1", f"10.99.0.{k}").status == 401
+    refused = post_through_uvicorn("right-password", "127.0.0.1", "10.99.0.200")
+    assert refused.status == 401 and "Too many failed attempts" in refused.text
+    # A remote client is its own address, whatever it writes into the header.
+    assert post_through_uvicorn("right-password", "198.51.100.7", "10.99.0.201").status == 303
+
+
+def test_a_victims_address_cannot_be_locked_out_by_naming_it_in_the_header(
+    served: Path,
+) -> None:
+    for _ in range(5):
+        post_through_uvicorn("guess", "127.0.0.1", "198.51.100.30")
+    victim = post_login("right-password", client="198.51.100.30")
+    assert victim.status == 303
+
+
+def test_no_more_than_two_password_hashes_run_at_once_however_many_logins_arrive(
+    con: duckdb.DuckDBPyConnection,
+    with_admin: duckdb.DuckDBPyConnection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    running, peak, lock = 0, 0, threading.Lock()
+    real = accounts._hasher
+
+    class CountingHasher:
+        """The real argon2 hasher, counting how many verifications run at the same moment."""
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            try:
+                return real.verify(password_hash, password)
+            finally:
+                with lock:
+                    running -= 1
+
+    monkeypatch.setattr(accounts, "_hasher", CountingHasher())
+    names = [f"nobody{k}" for k in range(12)]
+    at_once(con, [lambda c, n=n: outcome(c, n, "guess", f"198.51.100.{len(n)}") for n in names])
+    assert peak == accounts.HASHES_AT_ONCE
+
+
+def test_a_flood_of_logins_is_answered_at_once_in_words_without_queueing(
+    served: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth._logins, "waiting", auth.MAX_LOGINS_WAITING)
+    busy = post_login("right-password", client="198.51.100.40")
+    assert busy.status == 503 and auth.LOGINS_BUSY in busy.text
+    assert busy.header("set-cookie") is None
+    monkeypatch.setattr(auth._logins, "waiting", 0)
+    assert post_login("right-password", client="198.51.100.40").status == 303
+    assert auth._logins.waiting == 0

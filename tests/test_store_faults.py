@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -420,3 +421,37 @@ def test_a_page_action_that_meets_a_damaged_file_shows_the_plain_error_not_a_tra
 
     with pytest.raises(duckdb.CatalogException):  # a real bug still surfaces
         session.attempt(buggy_query)
+
+
+def overwritten(tmp_path: Path, data: bytes, fraction: float) -> Path:
+    """A data file with 64 KB of garbage written over it at `fraction` (a bad sector, a bad copy)."""
+    garbage = random.Random(int(fraction * 100)).randbytes(64 * 1024)
+    at = int(len(data) * fraction)
+    path = tmp_path / f"overwritten_{int(fraction * 100)}.duckdb"
+    path.write_bytes(data[:at] + garbage + data[at + len(garbage) :])
+    return path
+
+
+def test_the_cli_on_a_file_with_bad_blocks_prints_one_plain_line_never_a_traceback(
+    tmp_path, demo_file
+) -> None:
+    # DuckDB reports a bad block as its base Error ("Corrupt database file: computed checksum
+    # … does not match"), which is neither an IO nor a transaction error.
+    failures = 0
+    for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+        path = overwritten(tmp_path, demo_file, fraction)
+        for command in (["batch", "list"], ["quests"], ["batch", "users", "1"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "core", "--db", str(path), *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert "Traceback" not in result.stderr, (fraction, command, result.stderr)
+            if result.returncode:
+                failures += 1
+                assert result.returncode == 1
+                assert len(result.stderr.strip().splitlines()) == 1
+                assert "cannot be read" in result.stderr or "damaged" in result.stderr
+    assert failures, "no bad block was met: the test would prove nothing"

@@ -233,3 +233,41 @@ def test_metrics_are_for_admins_and_health_stays_open(app: App) -> None:
     assert dev.get(f"{url}/_stcore/metrics", timeout=30).status_code == 403
     admin = log_in(url, "admin", PASSWORDS["admin"])
     assert admin.get(f"{url}/_stcore/metrics", timeout=30).status_code == 200
+
+
+def test_only_roles_that_upload_may_upload_and_only_into_their_own_session(app: App) -> None:
+    url = app.server.url
+    dev = log_in(url, "dev", PASSWORDS["dev"])
+    dev_tab = StreamlitClient(url, dev.cookies.get_dict())
+    dev_tab.run(page="batch-unlock")
+    analyst = log_in(url, "analyst", PASSWORDS["analyst"])
+    analyst_tab = StreamlitClient(url, analyst.cookies.get_dict())
+    analyst_tab.run(page="batch-unlock")
+    try:
+        assert upload(url, dev_tab.session_id, dev.cookies.get_dict()) == 204
+        # An analyst has nothing to upload, not even into their own page.
+        assert upload(url, analyst_tab.session_id, analyst.cookies.get_dict()) == 403
+        # Another login's page is not a place to put files, whoever it belongs to.
+        admin = log_in(url, "admin", PASSWORDS["admin"])
+        assert upload(url, dev_tab.session_id, admin.cookies.get_dict()) == 403
+        assert upload(url, uuid.uuid4().hex, dev.cookies.get_dict()) == 403
+    finally:
+        dev_tab.close()
+        analyst_tab.close()
+
+
+def test_a_page_of_another_origin_on_the_same_host_cannot_open_the_websocket(app: App) -> None:
+    from websockets.exceptions import InvalidStatus
+
+    url = app.server.url
+    dev = log_in(url, "dev", PASSWORDS["dev"])
+    other_port = url.rsplit(":", 1)[0] + ":9"
+    with pytest.raises(InvalidStatus):
+        StreamlitClient(url, dev.cookies.get_dict(), origin=other_port)
+    # The app's own pages, and clients that are no browser (no Origin), still connect.
+    for origin in ("", None):
+        tab = StreamlitClient(url, dev.cookies.get_dict(), origin=origin)
+        try:
+            assert tab.run(page="batch-unlock").texts()
+        finally:
+            tab.close()

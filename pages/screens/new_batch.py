@@ -99,9 +99,11 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
                     plan.version,
                     until,
                 )
-                st.session_state[add_users.shown_key(batch_id)] = plan.version
+                # The whole page again: it sees that it drew an older version, so a draft is
+                # drawn again as it is now (with this refusal), and a batch published meanwhile
+                # says by whom and when.
                 st.session_state[f"draft_reset_{batch_id}"] = True
-                st.rerun()  # the whole page, drawn again as the batch is now, with the refusal
+                st.rerun()
             except BatchUnlockError as exc:
                 st.error(refusal_text(exc))
                 return

@@ -22,7 +22,7 @@ from pages.ui import formatting
 from pages.ui.breadcrumb import breadcrumb
 from pages.web import runtime
 from pages.web.auth import COOKIE
-from pages.web.guard import oidc_configured
+from pages.web.guard import oidc_configured, session_cookies
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -157,11 +157,10 @@ def _account_of_session(session_id: str | None) -> Account | None:
     """The account behind the current connection of a Streamlit session (no run needed)."""
     if session_id is None or not st_runtime.exists():
         return None
-    client = st_runtime.get_instance().get_client(session_id)
-    context = client.client_context if client is not None else None
-    if context is None:  # no connection now: nobody to act for
+    cookies = session_cookies(session_id)
+    if cookies is None:  # no connection now: nobody to act for
         return None
-    return _account_for(context.cookies, _session_sso_email(session_id))
+    return _account_for(cookies, _session_sso_email(session_id))
 
 
 def _rerun_session(session_id: str) -> None:

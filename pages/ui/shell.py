@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import labels
+from core.errors import StoreUnavailable
 from core.roles import Account, Permission
 from pages.ui import role_refusal, session
 
@@ -62,10 +63,15 @@ def main() -> None:
     # Page loads without a session are redirected to /login by the HTTP guard; this covers a
     # session that ended while the tab stayed open (the same refusal as in fragments and
     # callbacks: the login message, then the login form).
-    account = session.account()
-    pages = pages_for(account)
-    st.session_state["pages"] = pages
-    nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
-    with st.container(key="account_bar"):  # app.css puts it in the menu bar
-        session.account_bar(account)
-    nav.run()
+    try:
+        account = session.account()
+        pages = pages_for(account)
+        st.session_state["pages"] = pages
+        nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
+        with st.container(key="account_bar"):  # app.css puts it in the menu bar
+            session.account_bar(account)
+        nav.run()
+    except StoreUnavailable as exc:
+        # A store failure outside a page's own `session.attempt` (the account check, Log out):
+        # the same plain sentence, never Streamlit's redacted error box.
+        st.error(str(exc), icon=":material/database:")

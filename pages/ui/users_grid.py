@@ -25,12 +25,13 @@ class UserColumn:
 
 
 COLUMNS = (
-    UserColumn("user_id", labels.USER_ID, 90, "user_id"),
-    UserColumn("username", labels.USERNAME, 170, "username"),
-    UserColumn("email", "Email", 230, "email"),
-    UserColumn("added_via", labels.ADDED_VIA, 110, None),
+    # Narrow enough that a whole reason of ~60 characters still fits beside them at 1280 px.
+    UserColumn("user_id", labels.USER_ID, 80, "user_id"),
+    UserColumn("username", labels.USERNAME, 140, "username"),
+    UserColumn("email", "Email", 190, "email"),
+    UserColumn("added_via", labels.ADDED_VIA, 90, None),
     UserColumn("added_at", "Added at", 130, "added_at"),
-    UserColumn("status", labels.STATUS, 110, "status"),
+    UserColumn("status", labels.STATUS, 100, "status"),
     UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
 )
 DEFAULT_SORT = "added_at"

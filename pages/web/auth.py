@@ -126,9 +126,10 @@ def _foreign_post() -> HTMLResponse:
 
 def client_address(request: Request) -> str:
     """The client's address for login throttling: the peer, or what a trusted proxy forwarded."""
+    forwarded = request.headers.getlist("x-forwarded-for")
     return login_throttle.client_address(
-        request.client.host if request.client else None,
-        request.headers.getlist("x-forwarded-for"),
+        login_throttle.transport_peer(request.client.host if request.client else None, forwarded),
+        forwarded,
         login_throttle.trusted_proxies(),
     )
 
@@ -169,6 +170,24 @@ async def login(request: Request) -> Response:
     username = str(form.get("username", ""))
     password = str(form.get("password", ""))
     next_path = safe_next(str(form.get("next", "")))
+    return await _check_login(request, username, password, next_path)
+
+
+class _Logins:
+    """How many login posts this process is checking now (read and written on the event loop)."""
+
+    waiting = 0
+
+
+_logins = _Logins()
+# Password hashes run two at a time (core.accounts.HASHES_AT_ONCE); more logins than this
+# waiting means a flood, not people.
+MAX_LOGINS_WAITING = 16
+LOGINS_BUSY = "Too many logins are being checked right now. Wait a few seconds, then try again."
+
+
+async def _check_login(request: Request, username: str, password: str, next_path: str) -> Response:
+    """Check one login attempt (throttled) and start its session."""
     address = client_address(request)
     # Many addresses failing on one name slow every answer for it, awaited here so that no
     # worker thread is held while waiting.
@@ -183,10 +202,17 @@ async def login(request: Request) -> Response:
         account = accounts.authenticate(cur, username, password, address)
         return accounts.start_session(cur, account)
 
+    if _logins.waiting >= MAX_LOGINS_WAITING:
+        # A flood: answer at once rather than queue behind the hashes (the same answer for every
+        # name, so it tells nothing about accounts).
+        return _page(next_path, LOGINS_BUSY, username, status=503)
+    _logins.waiting += 1
     try:
         token = await run_in_threadpool(check)
     except LoginFailed as exc:
         return _page(next_path, str(exc), username, status=401)
+    finally:
+        _logins.waiting -= 1
     return _logged_in(request, token, next_path)
 
 

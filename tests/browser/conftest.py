@@ -27,10 +27,17 @@ DEMO_USERS = "3000"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test in this folder as a browser test."""
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
+    """Mark every test in this folder as a browser test, and run them after all the others.
+
+    Playwright's sync API leaves its event loop (on a greenlet) in the main thread: tests that
+    run after it in the same process see "a running event loop", and CPython 3.11's compiler
+    can fail in AppTest ("AST constructor recursion depth mismatch").
+    """
+    browser = [item for item in items if "tests/browser" in str(item.fspath)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if "tests/browser" not in str(item.fspath)]
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")

@@ -171,6 +171,8 @@ def test_a_draft_opened_from_your_drafts_has_its_link_in_the_address_bar(
     wait_idle(page)
 
     expect(page).to_have_url(re.compile(r"/new-batch\?draft=\d+$"))
+    expect(page.get_by_text("Users (2 of 5,000)")).to_be_visible()
+    wait_idle(page)
     expect(page.get_by_label(labels.NAME)).to_have_value("Has a leaver")
     page.reload()
     wait_idle(page)
