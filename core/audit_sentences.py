@@ -38,11 +38,6 @@ _CODE = re.compile(r"\b(" + "|".join(sorted(ROW_COUNT_WORDS, key=len, reverse=Tr
 _COUNTED = re.compile(r"(\d+) ([a-z_]+)")
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """Return "1 user", "2 users", "1,000 users" (or the given plural)."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
-
-
 def row_counts(text: str) -> str:
     """Turn "2 not_found, 1 duplicate" into "2 not found, 1 merged" (unknown codes: words)."""
     parts = []
@@ -97,13 +92,13 @@ def _quest_changed(detail: str) -> str | None:
     if m[2]:
         n = int(m[2])
         held = "who already held it was" if n == 1 else "who already held it were"
-        text += f"; {plural(n, 'user')} {held} removed (User ID {_ids(m[3])})"
+        text += f"; {labels.count(n, 'user')} {held} removed (User ID {_ids(m[3])})"
     return text + "."
 
 
 def _deleted(detail: str) -> str | None:
     if m := re.fullmatch(r"“(.*)” with (\d+) user\(s\)", detail, re.S):
-        return f"Deleted the draft “{m[1]}” with {plural(int(m[2]), 'user')}."
+        return f"Deleted the draft “{m[1]}” with {labels.count(int(m[2]), 'user')}."
     return None
 
 
@@ -114,7 +109,7 @@ def _users_added(detail: str) -> str | None:
     m = re.fullmatch(r"(\d+) added from “(.*)” \((\w+)\)(?:; not added: (.*))?", detail, re.S)
     if m is None:
         return None
-    text = f"{plural(int(m[1]), 'user')} added from “{m[2]}” via {_via(m[3])}"
+    text = f"{labels.count(int(m[1]), 'user')} added from “{m[2]}” via {_via(m[3])}"
     if m[4]:
         text += f"; {row_counts(m[4])}"
     return text + "."
@@ -124,13 +119,13 @@ def _removed(detail: str) -> str | None:
     if m := re.fullmatch(r"User ID (\d+)", detail):
         return f"Removed User ID {m[1]} from the draft."
     if m := re.fullmatch(r"(\d+) removed: (.*)", detail, re.S):
-        return f"Removed {plural(int(m[1]), 'user')} from the draft (User ID {_ids(m[2])})."
+        return f"Removed {labels.count(int(m[1]), 'user')} from the draft (User ID {_ids(m[2])})."
     return None
 
 
 def _published(detail: str) -> str | None:
     if m := re.fullmatch(r"(\d+) user\(s\) queued", detail):
-        return f"Published: {plural(int(m[1]), 'user')} queued to be unlocked."
+        return f"Published: {labels.count(int(m[1]), 'user')} queued to be unlocked."
     if detail == "no users: published at once":
         return f"Published with no users, so “{labels.PUBLISHED}” at once."
     return "Published." if detail in ("", "demo data") else None
@@ -138,7 +133,9 @@ def _published(detail: str) -> str | None:
 
 def _retried(detail: str) -> str | None:
     if m := re.fullmatch(r"(\d+) user\(s\) requeued", detail):
-        return f"Retried errors: {plural(int(m[1]), 'user')} in “{labels.ERROR}” queued again."
+        return (
+            f"Retried errors: {labels.count(int(m[1]), 'user')} in “{labels.ERROR}” queued again."
+        )
     return None
 
 
@@ -155,7 +152,7 @@ def _badge_added(detail: str) -> str | None:
     if not sep:
         return None
     names = [q for q in quests.split(", ") if q]
-    return f"Added the badge {badge} with {plural(len(names), 'quest')}: {', '.join(names)}."
+    return f"Added the badge {badge} with {labels.count(len(names), 'quest')}: {', '.join(names)}."
 
 
 def _quest_event(verb: str) -> Callable[[str], str | None]:
@@ -177,7 +174,7 @@ def _badges_imported(detail: str) -> str | None:
     if m is None:
         return None
     badges, quests = int(m[1]), int(m[2])
-    return f"Imported badges: {plural(badges, 'badge')} and {plural(quests, 'quest')} added."
+    return f"Imported badges: {labels.count(badges, 'badge')} and {labels.count(quests, 'quest')} added."
 
 
 def _users_imported(detail: str) -> str | None:
@@ -187,7 +184,7 @@ def _users_imported(detail: str) -> str | None:
     added, updated, rejected = (int(m[i]) for i in (1, 2, 3))
     return (
         f"Imported platform users: {added:,} added, {updated:,} updated, "
-        f"{plural(rejected, 'row')} rejected."
+        f"{labels.count(rejected, 'row')} rejected."
     )
 
 

@@ -101,3 +101,8 @@ LOGIN_FAILED = "Wrong username or password. Check both and try again."
 LOGIN_LOCKED = (
     "Too many failed attempts for this account. Wait {minutes} minute(s), then try again."
 )
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """Say how many, in words that agree: "1 user", "2 users", "5,000 users"."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"

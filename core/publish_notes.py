@@ -12,25 +12,17 @@ from dataclasses import dataclass
 
 import duckdb
 
-from core import batches, labels, worker
+from core import batches, failure_rule, labels, worker
 from core.publisher import STILL_FAILING
 from core.roles import Account, Permission, require
 
 # The worker's own rule (core.worker's chunk query) for a user who cannot be unlocked, applied
 # to the users a publish would queue; the codes are core.publisher.STILL_FAILING's.
-_WOULD_FAIL_SQL = """
+_WOULD_FAIL_SQL = f"""
     SELECT failing, count(*)::INTEGER FROM (
-        SELECT CASE
-                   WHEN p.id IS NULL THEN 'deleted'
-                   WHEN NOT p.active THEN 'inactive'
-                   WHEN q.id IS NULL OR bd.id IS NULL THEN 'quest_gone'
-                   WHEN bd.archived THEN 'badge_archived'
-                   WHEN q.archived THEN 'quest_archived'
-               END AS failing
+        SELECT {failure_rule.AS_CODES} AS failing
         FROM batch_users u JOIN batches b ON b.id = u.batch_id
-        LEFT JOIN platform_users p ON p.id = u.user_id
-        LEFT JOIN quests q ON q.id = b.quest_id
-        LEFT JOIN badges bd ON bd.id = q.badge_id
+        {failure_rule.joins("u.user_id", "b.quest_id")}
         WHERE u.batch_id = ? AND u.status IN ('unpublished', 'in_progress')
     ) WHERE failing IS NOT NULL GROUP BY failing ORDER BY 2 DESC, 1
 """

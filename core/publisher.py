@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from core import audit, batch_state, batches, expected_state, labels
+from core import audit, batch_state, batches, expected_state, failure_rule, labels
 from core.errors import InputError, NotFound, PermissionDenied
 from core.roles import Account, Permission, require
 from core.store import in_transaction
@@ -45,7 +45,7 @@ class PublishOutcome:
         if self.users == 0:
             return f"“{self.name}” has no users, so it is “{labels.PUBLISHED}” at once."
         return (
-            f"“{self.name}” was queued: its {self.users:,} user(s) will be unlocked "
+            f"“{self.name}” was queued: its {labels.count(self.users, 'user')} will be unlocked "
             f"in the background{_place(self.position)}."
         )
 
@@ -175,19 +175,10 @@ def publish(
 
 # Why a user in "Error" would fail again if retried now: the publisher's own rule (core.worker's
 # chunk query), applied to the batch's users in "Error" as things stand.
-_STILL_FAILING_SQL = """
-    SELECT u.user_id,
-           CASE
-               WHEN p.id IS NULL THEN 'deleted'
-               WHEN NOT p.active THEN 'inactive'
-               WHEN q.id IS NULL OR bd.id IS NULL THEN 'quest_gone'
-               WHEN bd.archived THEN 'badge_archived'
-               WHEN q.archived THEN 'quest_archived'
-           END AS failing
+_STILL_FAILING_SQL = f"""
+    SELECT u.user_id, {failure_rule.AS_CODES} AS failing
     FROM batch_users u JOIN batches b ON b.id = u.batch_id
-    LEFT JOIN platform_users p ON p.id = u.user_id
-    LEFT JOIN quests q ON q.id = b.quest_id
-    LEFT JOIN badges bd ON bd.id = q.badge_id
+    {failure_rule.joins("u.user_id", "b.quest_id")}
     WHERE u.batch_id = ? AND u.status = 'error'
 """
 STILL_FAILING = {

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from core import batch_state, unlock_counts
+from core import batch_state, failure_rule, unlock_counts
 from core.errors import StoreUnavailable
 from core.store import get_setting, in_transaction, unavailable, unregister
 
@@ -48,16 +48,10 @@ REASON_QUEST_ARCHIVED = "The badge quest was archived, so it can no longer be un
 _PROCESS_LOCK = threading.Lock()
 
 # Top-N first, numbered after: a window over every pending user would sort them all per chunk.
-_CHUNK_SQL = """
+_CHUNK_SQL = f"""
     SELECT c.batch_id, c.user_id, c.quest_id,
            row_number() OVER (ORDER BY c.queued, c.batch_id, c.user_id) AS rank,
-           CASE
-               WHEN p.id IS NULL THEN $deleted
-               WHEN NOT p.active THEN $inactive
-               WHEN q.id IS NULL OR bd.id IS NULL THEN $quest_gone
-               WHEN bd.archived THEN $badge_archived
-               WHEN q.archived THEN $quest_archived
-           END AS error_reason
+           {failure_rule.AS_PARAMETERS} AS error_reason
     FROM (
         -- Users in id order within a batch: the platform_users scan then skips row groups.
         SELECT u.batch_id, u.user_id, b.quest_id, coalesce(b.queued_at, b.created_at) AS queued
@@ -67,9 +61,7 @@ _CHUNK_SQL = """
         ORDER BY queued, u.batch_id, u.user_id
         LIMIT $limit
     ) c
-    LEFT JOIN platform_users p ON p.id = c.user_id
-    LEFT JOIN quests q ON q.id = c.quest_id
-    LEFT JOIN badges bd ON bd.id = q.badge_id
+    {failure_rule.joins("c.user_id", "c.quest_id")}
 """
 
 # Queued batches with nobody left to process (e.g. emptied after queueing): refresh finishes them.

@@ -171,12 +171,14 @@ class StreamlitClient:
                 self.page_script_hash = msg.navigation.page_script_hash
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
-            answered = kind == "backend_operation_response" and expect_backend
-            finished = (
-                kind == "script_finished"
-                and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-            )
-            if answered or finished:
+            if expect_backend:
+                # Only the answer ends the wait: a live fragment's run may finish first.
+                if kind == "backend_operation_response":
+                    return run
+                continue
+            if kind == "script_finished" and (
+                msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+            ):
                 return run
 
     def run(

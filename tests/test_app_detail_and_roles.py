@@ -108,6 +108,9 @@ def test_the_users_list_says_added_via_and_shows_empty_cells_empty() -> None:
     assert set(table.value["added_via"]) == {"CSV upload"}
     assert table.value["reason"].isna().all()  # published: no reason
     assert table.proto.placeholder == ""  # a null shows as an empty cell, not a grey "None"
+    # User IDs are names, drawn as written: the grid drew some numbers as 112.9999999999.
+    assert table.value["user_id"].map(type).eq(str).all()
+    assert json.loads(table.proto.columns)["user_id"]["type_config"]["type"] == "text"
     assert grid(at, "What happened").proto.placeholder == ""
 
 

@@ -16,6 +16,7 @@ from core import (
     audit_sentences,
     batches,
     catalog,
+    labels,
     matching,
     publisher,
     users,
@@ -197,8 +198,8 @@ def test_counts_are_pluralised_and_grouped() -> None:
     assert audit_sentences.row_counts("1 not_found, 1200 already_in_batch") == (
         "1 not found, 1,200 already in this batch"
     )
-    assert audit_sentences.plural(1, "user") == "1 user"
-    assert audit_sentences.plural(5000, "user") == "5,000 users"
+    assert labels.count(1, "user") == "1 user"
+    assert labels.count(5000, "user") == "5,000 users"
 
 
 def test_user_text_in_a_sentence_is_kept_as_written(batch_world, accounts) -> None:

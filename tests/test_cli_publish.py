@@ -67,7 +67,7 @@ def test_publish_then_worker_once_takes_a_batch_from_unpublished_to_published(wo
     assert cli(world, "worker", "--once") == 0
     out = capsys.readouterr().out
     assert "batch 1 “Spring onboarding”: Published (9 of 9)" in out
-    assert "Queue empty: processed 9 user(s)" in out
+    assert "Queue empty: processed 9 users" in out
 
     shown = show_json(world, 1, capsys)
     assert (shown["status"], shown["progress"]) == ("Published", 100)
@@ -120,7 +120,7 @@ def test_batch_retry_requeues_the_users_in_error(world, capsys):
     capsys.readouterr()
 
     assert cli(world, "batch", "retry", "2") == 0
-    assert "1 user(s) in “Error” were queued again." in capsys.readouterr().out
+    assert "1 user in “Error” were queued again." in capsys.readouterr().out
     cli(world, "worker", "--once")
     assert show_json(world, 2, capsys)["status"] == "Published"
 
@@ -132,13 +132,13 @@ def test_batch_retry_leaves_a_still_deactivated_user_in_error_and_says_why(world
 
     assert cli(world, "batch", "retry", "2") == 0
     out = capsys.readouterr().out
-    assert "0 user(s) in “Error” were queued again." in out
+    assert "0 users in “Error” were queued again." in out
     assert "1 user in “Error” would fail again as things stand (1 still deactivated)" in out
     assert "--all" in out
     assert show_json(world, 2, capsys)["status"] == "Partially published"
 
     assert cli(world, "batch", "retry", "2", "--all") == 0
-    assert "1 user(s) in “Error” were queued again." in capsys.readouterr().out
+    assert "1 user in “Error” were queued again." in capsys.readouterr().out
     assert show_json(world, 2, capsys)["counts"]["Unpublished"] == 1
 
 
@@ -188,7 +188,7 @@ def test_python_m_core_publishes_in_a_subprocess_and_stops_on_sigterm(world):
                 proc.send_signal(signal.SIGTERM)
     assert proc.returncode == 0
     assert lines[0].startswith("Publishing worker started (rate: at most 1000 unlocks per second)")
-    assert lines[-1].startswith("Stopped: processed 9 user(s)")
+    assert lines[-1].startswith("Stopped: processed 9 users")
 
     shown = run_cli(world, "batch", "show", "1", "--json")
     assert json.loads(shown.stdout)["status"] == "Published"

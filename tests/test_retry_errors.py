@@ -77,3 +77,14 @@ def test_a_retry_with_nothing_that_can_go_away_writes_nothing(small_world, accou
         "Reactivate the users (python -m core import-users, active "
         "true) or restore the badge quest first, then retry."
     )
+
+
+def test_the_publisher_and_the_advance_checks_share_one_failure_rule() -> None:
+    from core import failure_rule, publish_notes, publisher, worker
+
+    assert set(publisher.STILL_FAILING) == set(failure_rule.CODES)
+    for sql in (worker._CHUNK_SQL, publisher._STILL_FAILING_SQL, publish_notes._WOULD_FAIL_SQL):
+        assert failure_rule.joins("x", "y").strip().splitlines()[0].split(" ON ")[0] in sql
+    assert failure_rule.AS_PARAMETERS in worker._CHUNK_SQL
+    assert failure_rule.AS_CODES in publisher._STILL_FAILING_SQL
+    assert failure_rule.AS_CODES in publish_notes._WOULD_FAIL_SQL

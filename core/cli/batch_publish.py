@@ -104,7 +104,7 @@ def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     n = publisher.retry_errors(
         cur, command_line_account(), args.batch_id, only_retryable=not args.all
     )
-    print(f"{n:,} user(s) in “{labels.ERROR}” were queued again.")
+    print(f"{labels.count(n, 'user')} in “{labels.ERROR}” were queued again.")
     if plan.failing and not args.all:
         # The page's words: how many would fail again, why, and what to do about it.
         print(plan.message)

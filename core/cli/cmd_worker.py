@@ -103,7 +103,7 @@ def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         signal.signal(signal.SIGTERM, previous)
     print(
         f"{'Queue empty' if args.once and not stop.is_set() else 'Stopped'}: processed "
-        f"{report.processed:,} user(s) ({report.published:,} published, {report.errors:,} "
+        f"{labels.count(report.processed, 'user')} ({report.published:,} published, {report.errors:,} "
         f"in error) in {report.seconds:.1f} s.",
         flush=True,
     )

@@ -355,7 +355,9 @@ else:
     )
     selected = picked_rows.selection.rows if picked_rows else []
     if st.button(
-        f"Remove {len(selected)} selected user{'s' if len(selected) != 1 else ''}",
+        f"Remove {labels.count(len(selected), 'selected user')}"
+        if selected
+        else "Remove selected users",
         disabled=not selected,
         key=f"remove_{batch.id}",
     ):

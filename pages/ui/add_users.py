@@ -171,7 +171,16 @@ def show_preview(preview: matching.Preview, key: str) -> None:
     """Counts, filters, the rows with their row numbers and messages, and the error download."""
     good, bad = st.columns(2)
     good.metric("Rows expected to upload successfully", f"{preview.users_to_add:,}")
-    bad.metric("Rows expected to contain errors", f"{preview.n_errors:,}")
+    merged = preview.counts.get(matching.DUPLICATE, 0)
+    # The spec counts merged duplicates among the anticipated errors, yet their user is added:
+    # say so under the count, so the closing message's "rows not added" does not contradict it.
+    bad.metric(
+        "Rows expected to contain errors",
+        f"{preview.n_errors:,}",
+        delta=f"{labels.count(merged, 'duplicated row')} merged and added" if merged else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
     if preview.ignored_columns:
         # The names come from the file's header: shown as written, never as markdown.
         st.caption(

@@ -47,7 +47,8 @@ def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
     """Return the grid's rows from a page of core.batch_members.list_members."""
     return pl.DataFrame(
         {
-            "user_id": rows["user_id"],
+            # As text: an ID is a name, not a quantity (the grid drew some as 112.9999999999).
+            "user_id": rows["user_id"].cast(pl.String),
             "username": rows["username"],
             "email": rows["email"],
             "added_via": rows["added_via"].replace_strict(
@@ -100,12 +101,7 @@ def users_grid(rows: pl.DataFrame, sort: str, desc: bool) -> None:
     for c in COLUMNS:
         title = c.header + (arrow if c.sorts == sort else "")
         hint = f"Click to sort the whole list by {c.header}" if c.sorts else None
-        if c.field == "user_id":
-            config[c.field] = st.column_config.NumberColumn(
-                title, width=sized[c.field], help=hint, format="plain"
-            )
-        else:
-            config[c.field] = st.column_config.TextColumn(title, width=sized[c.field], help=hint)
+        config[c.field] = st.column_config.TextColumn(title, width=sized[c.field], help=hint)
     st.dataframe(
         table,
         key=grid_key,

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from core import labels
+from tests.browser.actions import confirm_publish
 from tests.browser.conftest import (
     PASSWORDS,
     Server,
@@ -25,7 +26,6 @@ from tests.browser.conftest import (
     wait_idle,
 )
 from tests.browser.test_new_batch import start_draft
-from tests.browser.test_publish_confirm_and_detail import confirm_publish
 
 HOLDER = "900001"  # tess.browser: holds "Second quest" before these tests start
 

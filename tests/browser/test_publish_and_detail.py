@@ -10,9 +10,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from core import labels
 from tests.browser import grid
+from tests.browser.actions import confirm_publish, upload
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
-from tests.browser.test_publish_confirm_and_detail import confirm_publish
 
 FIVE_USERS = "ID\n900001\n900002\n900004\n900006\n900010\n"
 
@@ -22,20 +22,6 @@ def metric(page: Page, label: str) -> Locator:
     return page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
     )
-
-
-def upload(page: Page, csv: str) -> None:
-    """Add users through the "Multiple" upload dialog."""
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
-    dialog = page.get_by_test_id("stDialog")
-    dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
-    )
-    # The preview appears once the upload's rerun is done.
-    expect(dialog.get_by_test_id("stMetric").first).to_be_visible(timeout=15_000)
-    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
-    wait_idle(page)
-    expect(page.get_by_test_id("stDialog")).to_have_count(0)
 
 
 def test_a_published_batch_moves_through_in_progress_to_published(

@@ -11,30 +11,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from core import labels
 from pages.ui import users_grid
+from tests.browser.actions import confirm_publish, upload
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
-
-
-def upload(page: Page, csv: str) -> None:
-    """Add users through the "Multiple" upload dialog."""
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
-    dialog = page.get_by_test_id("stDialog")
-    dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
-    )
-    expect(dialog.get_by_test_id("stMetric").first).to_be_visible(timeout=15_000)
-    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
-    wait_idle(page)
-    expect(page.get_by_test_id("stDialog")).to_have_count(0)
-
-
-def confirm_publish(page: Page) -> None:
-    """Press the header's Publish, then the confirmation's own Publish."""
-    page.get_by_role("button", name=labels.PUBLISH).click()
-    dialog = page.get_by_test_id("stDialog")
-    expect(dialog).to_be_visible(timeout=10_000)
-    dialog.get_by_role("button", name=labels.PUBLISH).click()
-    wait_idle(page)
 
 
 def metric(scope: Locator, label: str) -> Locator:
