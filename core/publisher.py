@@ -211,14 +211,14 @@ class RetryPlan:
             return can + "."
         why = ", ".join(f"{k:,} {STILL_FAILING[code]}" for code, k in self.failing.items())
         text = (
-            f"{self.n_failing:,} user{'s' if self.n_failing != 1 else ''} in “{labels.ERROR}” "
+            f"{labels.count(self.n_failing, 'user')} in “{labels.ERROR}” "
             f"would fail again as things stand ({why}), so "
             f"{'it is' if self.n_failing == 1 else 'they are'} not retried; {can}."
         )
         if not n:
             text += (
-                " Reactivate the users (python -m core import-users, active true) or restore "
-                "the badge quest first, then retry."
+                " Once the users are active again on the platform (or the badge quest is "
+                "restored), retry."
             )
         return text
 

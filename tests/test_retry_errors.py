@@ -74,8 +74,7 @@ def test_a_retry_with_nothing_that_can_go_away_writes_nothing(small_world, accou
     plan = publisher.retry_plan(cur, batch)
     assert plan.retryable == ()
     assert plan.message.endswith(
-        "Reactivate the users (python -m core import-users, active "
-        "true) or restore the badge quest first, then retry."
+        "Once the users are active again on the platform (or the badge quest is restored), retry."
     )
 
 
