@@ -24,9 +24,15 @@ UPLOAD = (
 
 def choose_quest(page: Page, badge: str, quest: str) -> None:
     """Open the "Badge" dropdown, expand the badge and pick one of its quests."""
+    # Each step reruns the picker: wait for it, or the next click can land on a page that is
+    # being redrawn and be lost (seen now and then in CI).
     page.get_by_role("button", name=re.compile(r"^Badge: ")).click()
+    wait_idle(page)
     page.get_by_text(badge, exact=True).last.click()
-    page.get_by_role("button", name=quest, exact=True).click()
+    wait_idle(page)
+    pick = page.get_by_role("button", name=quest, exact=True)
+    expect(pick).to_be_visible()
+    pick.click()
     wait_idle(page)
 
 
