@@ -32,6 +32,7 @@ from core import accounts as account_store
 from core import demo, publisher, store, worker
 from core.cli import main
 from core.errors import BatchUnlockError, StoreUnavailable
+from tests.browser.conftest import _stop
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -243,15 +244,6 @@ def _serve(tmp_path: Path, path: Path) -> tuple[subprocess.Popen, str, Path]:
                 _stop(proc)
                 raise AssertionError(f"the app did not answer:\n{log.read_text()}") from None
             time.sleep(0.3)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("kind", ["random bytes", "truncated"])

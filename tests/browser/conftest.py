@@ -166,6 +166,16 @@ def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Pope
     return proc, Server(url, db, log, quests)
 
 
+def published_batch(db: Path, name: str, quest_id: int, *user_ids: str) -> int:
+    """Create a batch of these users through the CLI, publish it and run it to its end."""
+    users = [arg for user in user_ids for arg in ("--user", user)]
+    made = cli(db, "batch", "create", "--name", name, "--quest", str(quest_id), *users, "--json")
+    batch_id = json.loads(made)["id"]
+    cli(db, "batch", "publish", str(batch_id))
+    cli(db, "worker", "--once", "--rate", "0")
+    return batch_id
+
+
 def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:

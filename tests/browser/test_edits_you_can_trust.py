@@ -6,7 +6,6 @@ so first; a second tab showing an older draft is refused in words and changes no
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
@@ -21,8 +20,8 @@ from tests.browser.conftest import (
     _prepare,
     _start,
     _stop,
-    cli,
     log_in,
+    published_batch,
     wait_idle,
 )
 from tests.browser.test_new_batch import start_draft
@@ -35,20 +34,7 @@ def holder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An app on demo data where tess.browser (900001) already holds "Second quest"."""
     tmp = tmp_path_factory.mktemp("trust")
     db, quests = _prepare(tmp)
-    made = cli(
-        db,
-        "batch",
-        "create",
-        "--name",
-        "Earlier",
-        "--quest",
-        str(quests["Second quest"]),
-        "--user",
-        HOLDER,
-        "--json",
-    )
-    cli(db, "batch", "publish", str(json.loads(made)["id"]))
-    cli(db, "worker", "--once", "--rate", "0")
+    published_batch(db, "Earlier", quests["Second quest"], HOLDER)
     proc, srv = _start(tmp, db, quests)
     yield srv
     _stop(proc)

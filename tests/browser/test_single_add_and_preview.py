@@ -4,7 +4,6 @@ of the rows it did not add (merged duplicates left out)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,8 @@ from tests.browser.conftest import (
     _prepare,
     _start,
     _stop,
-    cli,
     log_in,
+    published_batch,
     wait_idle,
 )
 from tests.browser.test_new_batch import UPLOAD, start_draft
@@ -140,11 +139,7 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     """An app whose publisher unlocks 1 user a second, with a Published batch (nia.later)."""
     tmp = tmp_path_factory.mktemp("slow")
     db, quests = _prepare(tmp)
-    made = cli(db, "batch", "create", "--name", "Published one", "--quest",
-               str(quests["First quest"]), "--user", "900007", "--json")  # fmt: skip
-    batch_id = json.loads(made)["id"]
-    cli(db, "batch", "publish", str(batch_id))
-    cli(db, "worker", "--once", "--rate", "0")
+    batch_id = published_batch(db, "Published one", quests["First quest"], "900007")
     con = store.connect(db)
     store.set_setting(con, "publish_rate", "1")
     con.close()

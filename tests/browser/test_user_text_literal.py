@@ -25,19 +25,22 @@ from tests.browser.conftest import (
     _stop,
     cli,
     log_in,
+    published_batch,
     wait_idle,
 )
 
-MARKUP = (
-    "**b** [x](https://evil.example/q) :red[r] <b>b</b> $x^2$ _i_ ~~s~~ :material/lock: "
-    "&lt;i&gt; bob@evil.example"
+# The same markup names as the AppTest walk of the pages: one list of what must stay text.
+from tests.test_user_text_literal import (
+    BADGE,
+    BATCH,
+    EMAIL,
+    QUEST,
+    USERNAME,
 )
-BADGE = f"Badge {MARKUP}"
-QUEST = f"Quest {MARKUP}"
-BATCH = f"Batch {MARKUP}"
-DRAFT = f"Draft {MARKUP}"
-USERNAME = f"evil {MARKUP} https://evil.example/u www.evil.example/w"
-EMAIL = "**e**[x](https://evil.example/e)@evil.example"
+from tests.test_user_text_literal import (
+    DEV_DRAFT as DRAFT,
+)
+
 URL_NAME = "[x](https://evil.example/n)"
 HEADER = "[x](https://evil.example/h) **h**"
 JOINER = "\u2060"  # what formatting.literal puts into URLs; invisible on screen
@@ -64,12 +67,7 @@ def markup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Markup]:
         csv.writer(out).writerows([["id", "username", "email"], ["990001", USERNAME, EMAIL]])
     cli(db, "import-users", str(tmp / "users.csv"))
     quest = next(q for q in json.loads(cli(db, "quests", "--json")) if q["badge"] == BADGE)
-    batch = json.loads(
-        cli(db, "batch", "create", "--name", BATCH, "--quest", str(quest["id"]), "--user", "990001",
-            "--json")
-    )["id"]  # fmt: skip
-    cli(db, "batch", "publish", str(batch))
-    cli(db, "worker", "--once", "--rate", "0")
+    batch = published_batch(db, BATCH, quest["id"], "990001")
     draft = json.loads(
         cli(db, "batch", "create", "--name", DRAFT, "--quest", str(quest["id"]), "--json")
     )["id"]
