@@ -225,7 +225,12 @@ def in_transaction(
         except duckdb.TransactionException as exc:
             # A conflict aborts the transaction and a later COMMIT would silently roll back.
             _rollback(cur)
-            if "conflict" not in str(exc).lower():
+            text = str(exc).lower()
+            if "constraint violation" in text:
+                # Two writers inserting one key at once: DuckDB reports it at COMMIT as a
+                # TransactionException; callers handle it as the constraint it is.
+                raise duckdb.ConstraintException(str(exc)) from exc
+            if "conflict" not in text:
                 _raise_unavailable(exc)  # "Failed to commit: Could not write file …wal"
                 raise
             if attempt == attempts - 1:
