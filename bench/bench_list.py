@@ -2,7 +2,7 @@
 
     /work/venv/bin/python bench/bench_list.py [--batches N] [--users N] [--runs N] [--keep PATH]
 
-Builds a temporary store with set-based SQL, then times `core.batch_list.list_batches` (count +
+Builds a temporary store with set-based SQL, then times `core.history.listing.list_batches` (count +
 first page, read from the counters kept on `batches`) for a representative set of filter and
 sort combinations, against a naive version that recomputes every batch's counts and status from
 the batch-user rows on each query. Both must return the same rows; the table shows medians.
@@ -24,9 +24,12 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import batch_list, batch_state, store, unlock_counts
-from core.batch_filters import BatchFilter
-from core.roles import Account, Role
+from core import store
+from core.access.roles import Account, Role
+from core.batches import rules
+from core.history import listing
+from core.history.batch_filters import BatchFilter
+from core.publishing import unlock_counts
 
 TZ = "Europe/Paris"
 BUDGET_MS = 50.0
@@ -93,7 +96,7 @@ def build(cur: duckdb.DuckDBPyConnection, n_batches: int, n_users: int) -> None:
     unlock_counts.rebuild(cur)
     # The product's own counter upkeep, once for all batches; then restore the history's dates.
     cur.execute("CREATE TEMP TABLE kept AS SELECT id, updated_at FROM batches")
-    batch_state.refresh(cur, list(range(1, n_batches + 1)))
+    rules.refresh(cur, list(range(1, n_batches + 1)))
     cur.execute("UPDATE batches b SET updated_at = k.updated_at FROM kept k WHERE k.id = b.id")
     cur.execute("DROP TABLE kept")
     cur.execute("CHECKPOINT")
@@ -116,7 +119,7 @@ NAIVE_FROM = """FROM (
     ) b
     LEFT JOIN quests q ON q.id = b.quest_id
     LEFT JOIN badges g ON g.id = q.badge_id""".format(
-    derived=batch_state.DERIVED_STATUS_SQL.format(
+    derived=rules.DERIVED_STATUS_SQL.format(
         n_users="coalesce(c.n_users, 0)",
         n_published="coalesce(c.n_published, 0)",
         n_error="coalesce(c.n_error, 0)",
@@ -129,10 +132,10 @@ def naive_list(
     cur: duckdb.DuckDBPyConnection, viewer: Account, flt: BatchFilter, tz: str
 ) -> tuple[list[int], int]:
     """Return (ids of the first page, total) computed from the batch-user rows."""
-    where, params = batch_list._where(viewer, flt, tz)
+    where, params = listing._where(viewer, flt, tz)
     total = cur.sql(f"SELECT count(*) {NAIVE_FROM} {where}", params=params).fetchall()[0][0]
     params = {**params, "limit": flt.page_size, "offset": (flt.page - 1) * flt.page_size}
-    key_columns, order = batch_list._sort_sql(flt)
+    key_columns, order = listing._sort_sql(flt)
     rows = cur.sql(
         f"SELECT b.id FROM (SELECT b.*, {key_columns} {NAIVE_FROM} {where}) b "
         f"ORDER BY {order} LIMIT $limit OFFSET $offset",
@@ -222,12 +225,12 @@ def main(argv: list[str] | None = None) -> int:
         print("-" * len(header))
         worst = 0.0
         for title, viewer, flt in cases(cur):
-            page = batch_list.list_batches(cur, viewer, flt, TZ)
+            page = listing.list_batches(cur, viewer, flt, TZ)
             ids, total = naive_list(cur, viewer, flt, TZ)
             if page.rows["id"].to_list() != ids or page.total != total:
                 print(f"MISMATCH in {title!r}: counters and batch users disagree")
                 return 1
-            fast = median_ms(lambda v=viewer, f=flt: batch_list.list_batches(cur, v, f, TZ),
+            fast = median_ms(lambda v=viewer, f=flt: listing.list_batches(cur, v, f, TZ),
                              args.runs)  # fmt: skip
             slow = median_ms(lambda v=viewer, f=flt: naive_list(cur, v, f, TZ), args.naive_runs)
             worst = max(worst, fast)
@@ -239,14 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         badge = BatchFilter(badge_ids=[7])
         for title, fn in (
             ("batches_by_status, no filter",
-             lambda: batch_list.batches_by_status(cur, ADMIN, every, TZ)),
-            ("unlocks_by_week, no filter", lambda: batch_list.unlocks_by_week(cur, ADMIN, every, TZ)),
+             lambda: listing.batches_by_status(cur, ADMIN, every, TZ)),
+            ("unlocks_by_week, no filter", lambda: listing.unlocks_by_week(cur, ADMIN, every, TZ)),
             ("unlocks_by_week, status Published (90%)",
-             lambda: batch_list.unlocks_by_week(cur, ADMIN, published, TZ)),
+             lambda: listing.unlocks_by_week(cur, ADMIN, published, TZ)),
             ("unlocks_by_week, badge 7 (3%)",
-             lambda: batch_list.unlocks_by_week(cur, ADMIN, badge, TZ)),
+             lambda: listing.unlocks_by_week(cur, ADMIN, badge, TZ)),
             ("export_batches, no filter (CSV, all rows)",
-             lambda: batch_list.export_batches(cur, ADMIN, every, TZ)),
+             lambda: listing.export_batches(cur, ADMIN, every, TZ)),
         ):  # fmt: skip
             print(f"{title:44} {median_ms(fn, 5):>8.1f} ms")
         con.close()

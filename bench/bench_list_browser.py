@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_list import build  # noqa: E402
-from core import accounts, store  # noqa: E402
-from core.roles import command_line_account  # noqa: E402
+from core import store  # noqa: E402
+from core.access import accounts  # noqa: E402
+from core.access.roles import command_line_account  # noqa: E402
 from tests.browser import grid  # noqa: E402
 from tests.browser.conftest import CHROMIUM, _start, _stop, log_in  # noqa: E402
 

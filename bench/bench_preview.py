@@ -9,13 +9,13 @@ INSERT ... SELECT FROM range(...) in one subprocess; the measurements run in a s
 so its peak memory (getrusage max RSS) is the preview's own, data file open and warm.
 
 Measured per size:
-- read: core.intake.read_upload of the 5,000-row CSV (bytes → frame);
-- preview: core.matching.preview against the users (a realistic mix: good rows by ID, username,
+- read: core.upload.intake.read_upload of the 5,000-row CSV (bytes → frame);
+- preview: core.batches.matching.preview against the users (a realistic mix: good rows by ID, username,
   email and all three, duplicates across columns, not found, mismatches, invalid IDs, users
   already in the batch, already unlocked and deactivated);
 - baseline: the same rows looked up naively, one parameterised query per row, timed on the first
   rows only and extrapolated to 5,000 (labelled as such);
-- suggestions: core.matching.suggest_usernames for every prefix a person types on the way to a
+- suggestions: core.batches.matching.suggest_usernames for every prefix a person types on the way to a
   username (the "typing" median), and for text found only inside usernames ("contains").
 Targets (2-core machine): preview ≤ 60 ms at 1M and ≤ 300 ms at 10M, ≥ 20× the baseline,
 < 1 GB peak at 10M; suggestions < 50 ms median at 10M.
@@ -91,8 +91,9 @@ def generate(path: Path, n_users: int) -> dict:
 
 
 def build_index(path: Path) -> dict:
-    """Build the lookup table of core.matching from scratch (what the first preview would do)."""
-    from core import matching, store
+    """Build the lookup table of core.batches.matching from scratch (what the first preview would do)."""
+    from core import store
+    from core.batches import matching
 
     con = store.connect(path)
     cur = con.cursor()
@@ -176,7 +177,7 @@ def baseline_row_ms(cur, upload, budget_s: float, max_rows: int) -> tuple[float,
     """Look rows up one query each (the naive way); return ms per row and how many were timed."""
     import re
 
-    from core.matching import ID_PATTERN
+    from core.batches.matching import ID_PATTERN
 
     digits = re.compile(ID_PATTERN)
     rows = upload.rows.head(max_rows).iter_rows(named=True)
@@ -199,7 +200,9 @@ def baseline_row_ms(cur, upload, budget_s: float, max_rows: int) -> tuple[float,
 
 def measure_preview(path: Path, n_users: int, repeat: int) -> dict:
     """Time reading and previewing the upload; this process's peak memory is the preview's."""
-    from core import intake, matching, store
+    from core import store
+    from core.batches import matching
+    from core.upload import intake
 
     con = store.connect(path)
     cur = con.cursor()
@@ -222,7 +225,8 @@ def measure_preview(path: Path, n_users: int, repeat: int) -> dict:
 
 def measure_baseline(path: Path, n_users: int, budget_s: float) -> dict:
     """Time the naive per-row lookups on the same upload."""
-    from core import intake, store
+    from core import store
+    from core.upload import intake
 
     con = store.connect(path)
     cur = con.cursor()
@@ -238,7 +242,8 @@ def measure_baseline(path: Path, n_users: int, budget_s: float) -> dict:
 
 def measure_suggestions(path: Path, n_users: int) -> dict:
     """Time the suggestions for every prefix typed on the way to 12 usernames, and inside text."""
-    from core import matching, store
+    from core import store
+    from core.batches import matching
 
     con = store.connect(path)
     cur = con.cursor()

@@ -4,7 +4,7 @@
                                                  [--naive-users N] [--keep PATH]
 
 Builds a temporary store (platform users, a history of finished batches with their unlocks), then
-times the worker (`core.worker.run_until_empty`, unthrottled) on (a) one 5,000-user batch, counting
+times the worker (`core.publishing.worker.run_until_empty`, unthrottled) on (a) one 5,000-user batch, counting
 the progress updates it commits on the way, and (b) ten 5,000-user batches published together.
 It compares, in the same run, a naive publisher that handles one user per transaction: it times a
 few hundred users and extrapolates to 5,000 and 50,000 users (labelled as such). Medians.
@@ -23,8 +23,10 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import batch_state, publisher, store, worker
-from core.roles import Account, Role
+from core import store
+from core.access.roles import Account, Role
+from core.batches import rules
+from core.publishing import publisher, worker
 
 ADMIN = Account("bench", Role.ADMIN)
 BATCH = 5_000
@@ -72,7 +74,7 @@ def build(cur: duckdb.DuckDBPyConnection, n_users: int, n_history: int) -> None:
            FROM batch_users u JOIN batches b ON b.id = u.batch_id"""
     )
     cur.execute("SELECT setval('batch_id_seq', ?)", [n_batches])
-    batch_state.refresh(cur, list(range(1, n_batches + 1)))
+    rules.refresh(cur, list(range(1, n_batches + 1)))
 
 
 class Batches:
@@ -97,7 +99,7 @@ class Batches:
                ORDER BY hash(i, $batch) LIMIT $size""",
             {"batch": batch_id, "n": self.n_users, "size": size},
         )
-        batch_state.refresh(self.cur, [batch_id])
+        rules.refresh(self.cur, [batch_id])
         return batch_id
 
     def queued(self, count: int = 1, size: int = BATCH) -> list[int]:
@@ -170,7 +172,7 @@ def naive_per_user(cur: duckdb.DuckDBPyConnection, batch_id: int, limit: int) ->
                 "WHERE batch_id = ? AND user_id = ?",
                 [batch_id, user_id],
             )
-        batch_state.refresh(c, [batch_id])  # so the page shows progress, as ours does
+        rules.refresh(c, [batch_id])  # so the page shows progress, as ours does
 
     started = time.perf_counter()
     for user_id in users:

@@ -6,7 +6,7 @@
 
 The files are the ones tests/test_upload_hostile.py feeds the reader (tests/data/make_files.py,
 `hostile_files`), made once into a temp folder. Each run reads one file with
-core.intake.read_upload in a fresh `python` process with no memory ceiling, so a run that
+core.upload.intake.read_upload in a fresh `python` process with no memory ceiling, so a run that
 aborts or swaps shows as such. Measured per file: the read (median of the runs, timed inside
 the child: what a running app pays), the whole child process (median wall time, interpreter
 start and imports included) and the child's peak resident memory (VmHWM, the largest of the

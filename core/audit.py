@@ -5,12 +5,12 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from core.roles import Account
+from core.access.roles import Account
 from core.store import frame
 
 # Every action the app writes to the audit log. The modules that write them keep their own
-# names (core.batches.ACTION_*, core.publisher.ACTION_*, …); tests/test_audit_sentences.py checks
-# that those are these, and core.audit_sentences turns each one into a sentence for people.
+# names (core.batches.drafts.ACTION_*, core.publishing.publisher.ACTION_*, …); tests/test_audit_sentences.py checks
+# that those are these, and core.history.audit_sentences turns each one into a sentence for people.
 BATCH_CREATED = "batch created"
 DRAFT_RENAMED = "draft renamed"
 DRAFT_QUEST_CHANGED = "draft quest changed"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core import labels
+from core import words
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # The same characters as one regex class (only "-" needs escaping inside a class).
@@ -52,7 +52,7 @@ def to_csv_bytes(frame: pl.DataFrame, separator: str = ";", bom: bool = True) ->
 
 def template_csv() -> bytes:
     """The upload template: a semicolon-separated header `ID;Username;Registered email`."""
-    return (labels.TEMPLATE_SEPARATOR.join(labels.TEMPLATE_COLUMNS) + "\n").encode("utf-8")
+    return (words.TEMPLATE_SEPARATOR.join(words.TEMPLATE_COLUMNS) + "\n").encode("utf-8")
 
 
 REASON = "Reason"
@@ -65,9 +65,9 @@ def error_rows_csv(rows: pl.DataFrame) -> bytes:
     removes the apostrophes added here.
     """
     out = rows.select(
-        pl.col("id").cast(pl.String).alias(labels.COL_ID),
-        pl.col("username").cast(pl.String).alias(labels.COL_USERNAME),
-        pl.col("email").cast(pl.String).alias(labels.COL_EMAIL),
+        pl.col("id").cast(pl.String).alias(words.COL_ID),
+        pl.col("username").cast(pl.String).alias(words.COL_USERNAME),
+        pl.col("email").cast(pl.String).alias(words.COL_EMAIL),
         pl.col("message").cast(pl.String).alias(REASON),
     )
-    return to_csv_bytes(out, separator=labels.TEMPLATE_SEPARATOR, bom=True)
+    return to_csv_bytes(out, separator=words.TEMPLATE_SEPARATOR, bom=True)

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import duckdb
 
-from core import accounts, batch_state, store, unlock_counts
+from core import config, store
+from core.access import accounts
+from core.access.roles import Role, command_line_account
+from core.batches import rules
 from core.errors import InputError, StoreError
-from core.roles import Role, command_line_account
+from core.publishing import unlock_counts
 from core.store import in_transaction
 
 DEFAULT_USERS = 50_000
@@ -148,7 +151,7 @@ def wants_demo(path: str | os.PathLike) -> bool:
     """
     if os.environ.get(DEMO_ENV, "").strip().lower() in {"1", "true", "yes"}:
         return True
-    return Path(path).resolve() == store.DEFAULT_DB.resolve()
+    return Path(path).resolve() == config.DEFAULT_DB.resolve()
 
 
 def create_file(path: str | os.PathLike, n_users: int = DEFAULT_USERS, seed: int = 1) -> None:
@@ -225,7 +228,7 @@ def fill(
         return {"users": n_users, "badges": len(BADGES), "batches": batches}
 
     # Users, batches, accounts and settings together: a failed fill leaves nothing behind.
-    # The matching index (core.matching.user_lookup) is built when the app starts or at the
+    # The matching index (core.batches.matching.user_lookup) is built when the app starts or at the
     # first preview, so that generating 10M users stays under a minute.
     return in_transaction(cur, write)
 
@@ -257,20 +260,20 @@ def _insert_batches(
     plan = []
     for k in range(48):
         days_ago = 120 - k * 2.5
-        status = batch_state.PUBLISHED
+        status = rules.PUBLISHED
         if k % 7 == 3:
-            status = batch_state.PARTIALLY_PUBLISHED
+            status = rules.PARTIALLY_PUBLISHED
         plan.append((k, status, days_ago))
     plan += [
-        (48, batch_state.IN_PROGRESS, 0.2),
-        (49, batch_state.UNPUBLISHED, 0.1),
-        (50, batch_state.DRAFT, 1.0),
-        (51, batch_state.DRAFT, 0.5),
+        (48, rules.IN_PROGRESS, 0.2),
+        (49, rules.UNPUBLISHED, 0.1),
+        (50, rules.DRAFT, 1.0),
+        (51, rules.DRAFT, 0.5),
     ]
     for k, status, days_ago in plan:
         quest_id = quest_ids[(k * 5 + seed) % len(quest_ids)]
         size = min(n_users, [40, 120, 350, 800, 1500, 2600][(k + seed) % 6])
-        if status == batch_state.IN_PROGRESS:
+        if status == rules.IN_PROGRESS:
             size = min(n_users, 3000)
         created = now - timedelta(days=days_ago)
         creator = creators[k % len(creators)]
@@ -285,7 +288,7 @@ def _insert_batches(
                 creator,
                 created,
                 created,
-                None if status == batch_state.DRAFT else created + timedelta(minutes=5),
+                None if status == rules.DRAFT else created + timedelta(minutes=5),
             ],
         ).fetchall()[0][0]
         # Members: seed-derived active users who do not hold this quest yet (the rule the
@@ -315,7 +318,7 @@ def _insert_batches(
             },
         )
         _settle(c, batch_id, quest_id, status, created, seed)
-        batch_state.refresh(c, [batch_id])
+        rules.refresh(c, [batch_id])
         # refresh() stamps now; keep the history's own dates.
         c.execute(
             "UPDATE batches SET updated_at = ? WHERE id = ?",
@@ -325,7 +328,7 @@ def _insert_batches(
             "INSERT INTO audit_log (happened_at, actor, action, batch_id, detail) VALUES (?, ?, ?, ?, ?)",
             [created, creator, "batch created", batch_id, "demo data"],
         )
-        if status != batch_state.DRAFT:
+        if status != rules.DRAFT:
             c.execute(
                 "INSERT INTO audit_log (happened_at, actor, action, batch_id, detail) VALUES (?, ?, ?, ?, ?)",
                 [created + timedelta(minutes=5), creator, "batch published", batch_id, "demo data"],
@@ -342,14 +345,14 @@ def _settle(
     seed: int,
 ) -> None:
     """Give the batch's users the statuses (and unlocks) its final status implies."""
-    if status in (batch_state.DRAFT, batch_state.UNPUBLISHED):
+    if status in (rules.DRAFT, rules.UNPUBLISHED):
         return
     params = {
         "batch": batch_id,
         "seed": seed,
         "at": created + timedelta(minutes=6),
-        "partial": status == batch_state.PARTIALLY_PUBLISHED,
-        "running": status == batch_state.IN_PROGRESS,
+        "partial": status == rules.PARTIALLY_PUBLISHED,
+        "running": status == rules.IN_PROGRESS,
     }
     # A running batch has processed about 40% of its users; a partial one failed about 4%.
     done = "(NOT $running OR hash(user_id, $seed, 8) % 5 < 2)"
@@ -371,7 +374,7 @@ def _settle(
            WHERE batch_id = $batch AND status = 'published'""",
         {"batch": batch_id, "quest": quest_id},
     )
-    if status == batch_state.PARTIALLY_PUBLISHED:
+    if status == rules.PARTIALLY_PUBLISHED:
         c.execute(
             """UPDATE platform_users SET active = FALSE WHERE id IN
                (SELECT user_id FROM batch_users WHERE batch_id = $batch AND status = 'error')""",

@@ -41,3 +41,7 @@ class StoreUnavailable(StoreError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class DuplicateKey(StoreError):
+    """A write broke a unique key (e.g. two accounts with one email created at the same moment)."""

@@ -9,7 +9,7 @@ import pytest
 from fixtures_batches import make_batch_world, make_draft
 
 from core import store
-from core.roles import Account, Role
+from core.access.roles import Account, Role
 
 DATA = Path(__file__).parent / "data"
 

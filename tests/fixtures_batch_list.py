@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
-from core import batch_state, unlock_counts
+from core.batches import rules
+from core.publishing import unlock_counts
 
 # small_world (conftest): badge 1 "Explorer" has quests 1 and 2, badge 2 "Mentor" has quest 3.
 EXPLORER, MENTOR = 1, 2
@@ -19,7 +20,7 @@ def add_batch(
     cur: duckdb.DuckDBPyConnection,
     name: str = "Batch",
     quest_id: int = VISIT_10,
-    status: str = batch_state.PUBLISHED,
+    status: str = rules.PUBLISHED,
     created_by: str = "ada",
     created_at: str = "2026-03-10 12:00:00+00",
     updated_at: str | None = None,
@@ -39,12 +40,12 @@ def add_batch(
 
 def _counts_for(status: str, users: int) -> dict[str, int]:
     counts = {"unpublished": 0, "in_progress": 0, "published": 0, "error": 0}
-    if status in (batch_state.DRAFT, batch_state.UNPUBLISHED):
+    if status in (rules.DRAFT, rules.UNPUBLISHED):
         counts["unpublished"] = users
-    elif status == batch_state.IN_PROGRESS:
+    elif status == rules.IN_PROGRESS:
         counts["published"] = users // 2
         counts["unpublished"] = users - users // 2
-    elif status == batch_state.PARTIALLY_PUBLISHED:
+    elif status == rules.PARTIALLY_PUBLISHED:
         counts["error"] = 1
         counts["published"] = users - 1
     else:

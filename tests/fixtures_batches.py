@@ -8,9 +8,10 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from core import batches, intake
-from core.batch_members import all_members
-from core.roles import Account, command_line_account
+from core.access.roles import Account, command_line_account
+from core.batches import drafts
+from core.batches.members import all_members
+from core.upload import intake
 
 # small_world (conftest): quests 1-3; users 1-10 named userN / userN@example.com, 10 inactive.
 VISIT_10, VISIT_100, ANSWER = 1, 2, 3
@@ -39,7 +40,7 @@ def make_batch_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnectio
 
 def make_draft(cur: duckdb.DuckDBPyConnection, dev: Account) -> int:
     """Create a draft of the dev account for quest 1, without users; return its id."""
-    return batches.create_draft(cur, dev, "Spring onboarding", VISIT_10)
+    return drafts.create_draft(cur, dev, "Spring onboarding", VISIT_10)
 
 
 def upload(text: str, name: str = "users.csv") -> intake.Upload:

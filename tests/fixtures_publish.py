@@ -1,6 +1,6 @@
 """Helpers for the publisher's tests: batches made with plain SQL, and the invariants to check.
 
-Batches are inserted directly (not through core.batches, written separately), the way the
+Batches are inserted directly (not through core.batches.drafts, written separately), the way the
 contract between modules says: every write to batch_users refreshes the batch in one transaction.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from core import batch_state
+from core.batches import rules
 from core.errors import InputError
 from core.store import in_transaction
 
@@ -35,27 +35,27 @@ def make_batch(
             [name, quest_id, created_by],
         ).fetchone()[0]
         _insert_users(c, batch_id, user_ids)
-        batch_state.refresh(c, [batch_id])
+        rules.refresh(c, [batch_id])
         return batch_id
 
     return in_transaction(cur, write)
 
 
 def add_users(cur: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[int] | range) -> None:
-    """Add users as core.batches will: a draft stays a draft, a Published batch is queued again."""
+    """Add users as core.batches.drafts will: a draft stays a draft, a Published batch is queued again."""
 
     def write(c: duckdb.DuckDBPyConnection) -> None:
         status = c.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
-        if status not in (batch_state.DRAFT, batch_state.PUBLISHED):
+        if status not in (rules.DRAFT, rules.PUBLISHED):
             raise InputError("To add new users, the batch must have a status of “Published.”")
         _insert_users(c, batch_id, user_ids)
-        if status == batch_state.PUBLISHED:
+        if status == rules.PUBLISHED:
             c.execute(
                 "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp "
                 "WHERE id = ?",
                 [batch_id],
             )
-        batch_state.refresh(c, [batch_id])
+        rules.refresh(c, [batch_id])
 
     in_transaction(cur, write)
 
@@ -119,7 +119,7 @@ def assert_consistent(cur: duckdb.DuckDBPyConnection) -> None:
         "SELECT id, status, n_users, n_in_progress, n_published, n_error FROM batches "
         "WHERE status <> 'draft'"
     ).fetchall():
-        assert status == batch_state.derive_status(n_users, n_prog, n_pub, n_err), batch_id
+        assert status == rules.derive_status(n_users, n_prog, n_pub, n_err), batch_id
     missing = cur.execute(
         """SELECT u.batch_id, u.user_id FROM batch_users u JOIN batches b ON b.id = u.batch_id
            WHERE u.status = 'published' AND NOT EXISTS (

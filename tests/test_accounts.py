@@ -10,10 +10,11 @@ import threading
 import duckdb
 import pytest
 
-from core import accounts, labels, login_throttle
-from core.accounts import LoginFailed
+from core import words
+from core.access import accounts, throttle
+from core.access.accounts import LoginFailed
+from core.access.roles import Account, Permission, Role, command_line_account, require
 from core.errors import InputError, PermissionDenied
-from core.roles import Account, Permission, Role, command_line_account, require
 
 ROOT = Account("root", Role.ADMIN)
 
@@ -72,13 +73,13 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_message(
         accounts.authenticate(with_accounts, "ada", "nope")
     with pytest.raises(LoginFailed) as unknown_user:
         accounts.authenticate(with_accounts, "nobody", "correct-horse")
-    assert str(wrong_password.value) == str(unknown_user.value) == labels.LOGIN_FAILED
+    assert str(wrong_password.value) == str(unknown_user.value) == words.LOGIN_FAILED
 
 
 def test_five_failures_refuse_even_the_right_password_from_that_address(
     with_accounts: duckdb.DuckDBPyConnection,
 ) -> None:
-    for _ in range(login_throttle.MAX_FAILURES):
+    for _ in range(throttle.MAX_FAILURES):
         with pytest.raises(LoginFailed, match="Wrong username or password"):
             accounts.authenticate(with_accounts, "ada", "guess", "198.51.100.7")
     with pytest.raises(LoginFailed, match="Too many failed attempts"):
@@ -86,11 +87,11 @@ def test_five_failures_refuse_even_the_right_password_from_that_address(
 
 
 def test_a_success_resets_the_failure_count(with_accounts: duckdb.DuckDBPyConnection) -> None:
-    for _ in range(login_throttle.MAX_FAILURES - 1):
+    for _ in range(throttle.MAX_FAILURES - 1):
         with pytest.raises(LoginFailed):
             accounts.authenticate(with_accounts, "ada", "guess")
     accounts.authenticate(with_accounts, "ada", "correct-horse")
-    for _ in range(login_throttle.MAX_FAILURES - 1):
+    for _ in range(throttle.MAX_FAILURES - 1):
         with pytest.raises(LoginFailed, match="Wrong username or password"):
             accounts.authenticate(with_accounts, "ada", "guess")
 

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import batch_members, batch_state, batches, intake, labels, publisher, worker
-from core.roles import Account, Role
+from core import words
+from core.access.roles import Account, Role
+from core.batches import drafts, members, rules
+from core.publishing import publisher, worker
 from core.store import in_transaction
+from core.upload import intake
 from pages.ui import formatting
 from tests.apptest_support import app_as, serve_demo_store
 
@@ -60,9 +63,9 @@ def fresh_quest_and_users(n: int) -> tuple[int, list[int]]:
 def published_batch(name: str, n: int) -> tuple[int, list[int]]:
     """A batch of `n` users, uploaded as a file (with 2 unknown IDs), published and finished."""
     quest, users = fresh_quest_and_users(n)
-    draft = batches.create_draft(cursor(), DEV, name, quest)
+    draft = drafts.create_draft(cursor(), DEV, name, quest)
     text = "ID\n" + "\n".join(map(str, users)) + "\n999999991\n999999992\n"
-    batches.add_upload(cursor(), DEV, draft, intake.read_upload(text.encode(), "people.csv"))
+    drafts.add_upload(cursor(), DEV, draft, intake.read_upload(text.encode(), "people.csv"))
 
     def publish(c) -> None:  # done here, not by the app's own publisher, so it is finished now
         c.execute(
@@ -71,7 +74,7 @@ def published_batch(name: str, n: int) -> tuple[int, list[int]]:
             [draft],
         )
         c.execute("UPDATE batches SET status = 'published' WHERE id = ?", [draft])
-        batch_state.refresh(c, [draft])
+        rules.refresh(c, [draft])
 
     in_transaction(cursor(), publish)
     return draft, users
@@ -125,7 +128,7 @@ def test_the_users_list_is_sorted_as_a_whole_before_it_is_paged() -> None:
     assert shown[0] == max(users)  # the biggest User ID of all 300, not of a page
     assert shown == sorted(shown, reverse=True)
     columns = json.loads(table.proto.columns)
-    assert columns["user_id"]["label"] == f"{labels.USER_ID} ▼"  # the arrow on the sorted header
+    assert columns["user_id"]["label"] == f"{words.USER_ID} ▼"  # the arrow on the sorted header
     assert any("sort the whole list" in c.value for c in at.caption)
 
 
@@ -141,27 +144,27 @@ def test_the_counters_say_that_a_chunk_of_users_is_committed_at_once() -> None:
     at = app_as("admin", DETAIL, id=str(batch_id)).run()
     note = next(c.value for c in at.caption if "a chunk of up to" in c.value)
     assert "each chunk is committed at once" in note
-    assert f"seen “{labels.IN_PROGRESS}” here" in note
+    assert f"seen “{words.IN_PROGRESS}” here" in note
 
 
 def draft_with_users(name: str, n: int) -> int:
     quest, users = fresh_quest_and_users(n)
-    draft = batches.create_draft(cursor(), DEV, name, quest)
+    draft = drafts.create_draft(cursor(), DEV, name, quest)
     for u in users:
-        batches.add_single(cursor(), DEV, draft, "id", str(u))
+        drafts.add_single(cursor(), DEV, draft, "id", str(u))
     return draft
 
 
 def ask_to_publish(draft: int) -> AppTest:
     at = app_as("dev", NEW, draft=str(draft)).run()
-    next(b for b in at.button if b.label == labels.PUBLISH).click().run()
+    next(b for b in at.button if b.label == words.PUBLISH).click().run()
     assert not at.exception
     return at
 
 
 def test_publish_asks_first_naming_the_quest_and_the_users_and_cancel_changes_nothing() -> None:
     draft = draft_with_users("*Not bold*", 3)
-    batch = batches.get_batch(cursor(), draft)
+    batch = drafts.get_batch(cursor(), draft)
     at = ask_to_publish(draft)
 
     question = next(m.value for m in at.markdown if m.value.startswith("Unlock "))
@@ -171,10 +174,10 @@ def test_publish_asks_first_naming_the_quest_and_the_users_and_cancel_changes_no
     )
     counts = {m.label: m.value for m in at.metric}
     assert counts == {
-        labels.UNPUBLISHED: "3",
-        labels.IN_PROGRESS: "0",
-        labels.PUBLISHED: "0",
-        labels.ERROR: "0",
+        words.UNPUBLISHED: "3",
+        words.IN_PROGRESS: "0",
+        words.PUBLISHED: "0",
+        words.ERROR: "0",
     }
     assert query("SELECT status FROM batches WHERE id = ?", [draft]) == [("draft",)]
 
@@ -206,10 +209,10 @@ def test_publish_once_confirmed_queues_the_batch_and_names_who_would_fail() -> N
 
 def test_the_export_says_added_via_in_words_and_added_by_the_person() -> None:
     batch_id, _users = published_batch("Export words", 1)
-    lines = batch_members.members_csv(cursor(), DEV, batch_id).decode("utf-8-sig").splitlines()
+    lines = members.members_csv(cursor(), DEV, batch_id).decode("utf-8-sig").splitlines()
     header = lines[0].split(";")
     row = dict(zip(header, lines[1].split(";"), strict=True))
-    assert (row[labels.ADDED_VIA], row[labels.ADDED_BY]) == ("CSV upload", "dev")
+    assert (row[words.ADDED_VIA], row[words.ADDED_BY]) == ("CSV upload", "dev")
 
 
 def test_the_batch_list_and_the_new_batch_users_show_empty_cells_empty() -> None:
@@ -218,7 +221,7 @@ def test_the_batch_list_and_the_new_batch_users_show_empty_cells_empty() -> None
     assert grid(at, "progress").proto.placeholder == ""  # a draft has no progress: blank
     draft = draft_with_users("Blank cells", 1)
     at = app_as("dev", NEW, draft=str(draft)).run()
-    table = grid(at, labels.USER_ID)
+    table = grid(at, words.USER_ID)
     assert table.proto.placeholder == ""
     assert "Added via" in table.value.columns and "Added by" not in table.value.columns
 
@@ -227,7 +230,7 @@ def test_a_confirmation_left_open_while_another_tab_changed_the_draft_publishes_
     draft = draft_with_users("Changed meanwhile", 1)
     at = ask_to_publish(draft)
     other = fresh_quest_and_users(2)[1][1]  # not the draft's own user
-    batches.add_single(cursor(), DEV, draft, "id", str(other))  # another tab adds a user
+    drafts.add_single(cursor(), DEV, draft, "id", str(other))  # another tab adds a user
 
     at.button(key=f"publish_yes_{draft}").click().run()
     assert not at.exception

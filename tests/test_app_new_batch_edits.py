@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import batches, labels, publisher, worker
-from core.roles import Account, Role
+from core import words
+from core.access.roles import Account, Role
+from core.batches import drafts
+from core.publishing import publisher, worker
 from tests.apptest_support import app_as, serve_demo_store
 
 NEW = "pages/screens/new_batch.py"
@@ -71,16 +73,16 @@ def open_draft(batch_id: int) -> AppTest:
 
 
 def name_field(at: AppTest):
-    return next(t for t in at.text_input if t.label == labels.NAME)
+    return next(t for t in at.text_input if t.label == words.NAME)
 
 
 def publish_button(at: AppTest):
-    return next(b for b in at.button if b.label == labels.PUBLISH)
+    return next(b for b in at.button if b.label == words.PUBLISH)
 
 
 def test_a_draft_whose_name_differs_only_in_whitespace_reruns_without_any_write() -> None:
     a, _b, _u1, _u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "a  b\u00a0c", a)
+    draft = drafts.create_draft(cursor(), DEV, "a  b\u00a0c", a)
     at = open_draft(draft)
     before = written(draft)
 
@@ -95,8 +97,8 @@ def test_a_draft_whose_name_differs_only_in_whitespace_reruns_without_any_write(
 
 def test_publish_publishes_the_name_as_typed_without_enter() -> None:
     a, _b, _u1, u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "X OLD", a)
-    batches.add_single(cursor(), DEV, draft, "id", str(u2))
+    draft = drafts.create_draft(cursor(), DEV, "X OLD", a)
+    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
 
     # One run carries both, as in the browser: leaving the field commits it as Publish is clicked.
@@ -113,7 +115,7 @@ def test_publish_publishes_the_name_as_typed_without_enter() -> None:
 
 def test_an_empty_name_disables_publish_with_the_fields_own_message() -> None:
     a, _b, _u1, _u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "Keeps its name", a)
+    draft = drafts.create_draft(cursor(), DEV, "Keeps its name", a)
     at = open_draft(draft)
 
     name_field(at).input("").run()
@@ -128,9 +130,9 @@ def test_an_empty_name_disables_publish_with_the_fields_own_message() -> None:
 
 def test_a_quest_change_that_removes_users_asks_first_and_reports_after() -> None:
     a, b, u1, u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "Switches quest", a)
-    batches.add_single(cursor(), DEV, draft, "id", str(u1))
-    batches.add_single(cursor(), DEV, draft, "id", str(u2))
+    draft = drafts.create_draft(cursor(), DEV, "Switches quest", a)
+    drafts.add_single(cursor(), DEV, draft, "id", str(u1))
+    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
 
     at.button(key=f"quest_{draft}_q{b}").click().run()
@@ -149,9 +151,9 @@ def test_a_quest_change_that_removes_users_asks_first_and_reports_after() -> Non
 
 def test_a_quest_change_can_be_cancelled_and_changes_nothing() -> None:
     a, b, u1, u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "Keeps its quest", a)
-    batches.add_single(cursor(), DEV, draft, "id", str(u1))
-    batches.add_single(cursor(), DEV, draft, "id", str(u2))
+    draft = drafts.create_draft(cursor(), DEV, "Keeps its quest", a)
+    drafts.add_single(cursor(), DEV, draft, "id", str(u1))
+    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
     before = written(draft)
 
@@ -166,9 +168,9 @@ def test_a_quest_change_can_be_cancelled_and_changes_nothing() -> None:
 
 def test_delete_from_a_tab_that_shows_an_older_draft_is_refused_in_words() -> None:
     a, _b, _u1, u2 = two_quests_and_users()
-    draft = batches.create_draft(cursor(), DEV, "Two tabs", a)
+    draft = drafts.create_draft(cursor(), DEV, "Two tabs", a)
     stale = open_draft(draft)
-    batches.add_single(cursor(), DEV, draft, "id", str(u2), expected=0)  # the other tab
+    drafts.add_single(cursor(), DEV, draft, "id", str(u2), expected=0)  # the other tab
 
     stale.button(key=f"delete_{draft}").click().run()
 
@@ -187,9 +189,9 @@ def test_the_detail_page_retries_only_errors_that_can_go_away_and_says_which_wou
         "(SELECT 1 FROM unlocks WHERE user_id = p.id AND quest_id = ?) ORDER BY id LIMIT 1",
         [u2, a],
     )[0][0]
-    draft = batches.create_draft(cursor(), DEV, "Has a leaver", a)
-    batches.add_single(cursor(), DEV, draft, "id", str(u2))
-    batches.add_single(cursor(), DEV, draft, "id", str(leaver))
+    draft = drafts.create_draft(cursor(), DEV, "Has a leaver", a)
+    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
+    drafts.add_single(cursor(), DEV, draft, "id", str(leaver))
     cursor().execute("UPDATE platform_users SET active = FALSE WHERE id = ?", [leaver])
     publisher.publish(cursor(), DEV, draft)
     worker.run_until_empty(cursor())
@@ -204,13 +206,13 @@ def test_the_detail_page_retries_only_errors_that_can_go_away_and_says_which_wou
         and "1 still deactivated" in c.value
         for c in at.caption
     )
-    assert next(b for b in at.button if b.label == labels.RETRY_ERRORS).disabled
+    assert next(b for b in at.button if b.label == words.RETRY_ERRORS).disabled
     at.run()
     assert written(draft) == before  # nothing retried, "Last updated" unchanged
 
     cursor().execute("UPDATE platform_users SET active = TRUE WHERE id = ?", [leaver])
     at.run()
-    next(b for b in at.button if b.label == labels.RETRY_ERRORS).click().run()
+    next(b for b in at.button if b.label == words.RETRY_ERRORS).click().run()
 
     assert not at.exception
     assert query(

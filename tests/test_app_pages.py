@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core import labels
+from core import words
 from pages.ui import formatting
 from tests.apptest_support import app_as, serve_demo_store
 
@@ -38,10 +38,10 @@ def batch_with_status(status: str) -> tuple[int, str]:
 def test_the_list_reads_its_filters_from_the_url_and_shows_them_as_chips() -> None:
     at = app_as("analyst", LIST, status="published", sort="name").run()
     assert not at.exception
-    status = next(m for m in at.multiselect if m.label == labels.STATUS)
+    status = next(m for m in at.multiselect if m.label == words.STATUS)
     assert status.value == ["published"]
     chip_labels = [b.label for b in at.button if b.key and b.key.startswith("chip_")]
-    assert f"{labels.STATUS}: {labels.PUBLISHED}" in chip_labels
+    assert f"{words.STATUS}: {words.PUBLISHED}" in chip_labels
     assert "Clear all" in chip_labels
 
 
@@ -61,9 +61,9 @@ def test_removing_a_chip_changes_the_url() -> None:
 
 def test_an_analyst_sees_no_create_batch_button_but_admins_do() -> None:
     analyst = app_as("analyst", LIST).run()
-    assert labels.CREATE_BATCH not in [b.label for b in analyst.button]
+    assert words.CREATE_BATCH not in [b.label for b in analyst.button]
     admin = app_as("admin", LIST).run()
-    assert labels.CREATE_BATCH in [b.label for b in admin.button]
+    assert words.CREATE_BATCH in [b.label for b in admin.button]
 
 
 def test_drafts_are_listed_only_for_who_may_see_them() -> None:
@@ -85,14 +85,14 @@ def test_the_list_is_one_grid_sorted_as_the_url_says_with_an_arrow_on_that_heade
     rows = at.dataframe[0].value
     assert list(rows["users"]) == sorted(rows["users"], reverse=True)
     headers = {field: c.get("label") for field, c in grid_columns(at).items()}
-    assert headers["users"] == f"{labels.USERS} ▼"
-    assert headers["name"] == labels.TITLE
-    assert headers["created_by"] == labels.CREATED_BY
+    assert headers["users"] == f"{words.USERS} ▼"
+    assert headers["name"] == words.TITLE
+    assert headers["created_by"] == words.CREATED_BY
 
 
 def test_rows_offer_edit_to_editors_and_view_to_analysts() -> None:
-    assert set(app_as("analyst", LIST).run().dataframe[0].value["open"]) == {labels.VIEW}
-    assert set(app_as("dev", LIST).run().dataframe[0].value["open"]) == {labels.EDIT}
+    assert set(app_as("analyst", LIST).run().dataframe[0].value["open"]) == {words.VIEW}
+    assert set(app_as("dev", LIST).run().dataframe[0].value["open"]) == {words.EDIT}
 
 
 def test_rows_per_page_is_chosen_on_the_page_and_kept_in_the_url() -> None:
@@ -125,10 +125,10 @@ def test_an_edit_click_leaves_the_list_for_that_batch() -> None:
 
 def test_a_name_too_long_to_search_is_refused_in_words_not_a_traceback() -> None:
     at = app_as("analyst", LIST).run()
-    at.text_input(key=next(t.key for t in at.text_input if t.label == labels.BATCH_NAME)).input(
+    at.text_input(key=next(t.key for t in at.text_input if t.label == words.BATCH_NAME)).input(
         "x" * 300
     )
-    next(b for b in at.button if b.label == labels.SEARCH).click().run()
+    next(b for b in at.button if b.label == words.SEARCH).click().run()
     assert not at.exception
     assert any("200" in w.value for w in at.warning)
     assert "name" not in at.query_params
@@ -144,9 +144,9 @@ def test_a_date_search_without_a_date_says_what_is_missing() -> None:
 def test_new_batch_asks_for_a_name_and_a_quest_before_saving_a_draft() -> None:
     at = app_as("dev", NEW).run()
     assert not at.exception
-    assert at.subheader[0].value == labels.CONNECT_BADGE_AND_USERS
+    assert at.subheader[0].value == words.CONNECT_BADGE_AND_USERS
     assert "saved as a draft" in at.info[0].value
-    publish = next(b for b in at.button if b.label == labels.PUBLISH)
+    publish = next(b for b in at.button if b.label == words.PUBLISH)
     assert publish.disabled
 
 
@@ -164,7 +164,7 @@ def test_a_name_and_a_quest_save_a_draft_and_put_it_in_the_url() -> None:
     assert query("SELECT name, status, created_by FROM batches WHERE id = ?", [int(draft)]) == [
         ("AppTest draft", "draft", "dev")
     ]
-    assert at.radio(key=f"add_{draft}_type").options == [labels.MULTIPLE, labels.SINGLE]
+    assert at.radio(key=f"add_{draft}_type").options == [words.MULTIPLE, words.SINGLE]
 
 
 def test_a_draft_link_of_another_user_is_refused_in_plain_words() -> None:
@@ -181,26 +181,26 @@ def test_the_detail_of_a_running_batch_disables_adding_and_says_why() -> None:
     at = app_as("admin", DETAIL, id=str(batch_id)).run()
     assert not at.exception
     assert at.radio(key="add_disabled").disabled
-    assert any(labels.ADD_REQUIRES_PUBLISHED in c.value for c in at.caption)
+    assert any(words.ADD_REQUIRES_PUBLISHED in c.value for c in at.caption)
 
 
 def test_the_detail_of_a_published_batch_offers_both_upload_types() -> None:
     batch_id, name = batch_with_status("published")
     at = app_as("dev", DETAIL, id=str(batch_id)).run()
     assert at.title[0].value == formatting.md(name)  # shown literally, never as markdown
-    assert at.radio(key=f"detail_{batch_id}_type").options == [labels.MULTIPLE, labels.SINGLE]
+    assert at.radio(key=f"detail_{batch_id}_type").options == [words.MULTIPLE, words.SINGLE]
     counts = {m.label: m.value for m in at.metric}
-    assert counts[labels.ERROR] == "0"
-    assert int(counts[labels.PUBLISHED].replace(",", "")) > 0
+    assert counts[words.ERROR] == "0"
+    assert int(counts[words.PUBLISHED].replace(",", "")) > 0
 
 
 def test_retry_errors_is_offered_for_a_partially_published_batch_only_to_editors() -> None:
     batch_id, _name = batch_with_status("partially_published")
     admin = app_as("admin", DETAIL, id=str(batch_id)).run()
-    assert labels.RETRY_ERRORS in [b.label for b in admin.button]
+    assert words.RETRY_ERRORS in [b.label for b in admin.button]
     analyst = app_as("analyst", DETAIL, id=str(batch_id)).run()
-    assert labels.RETRY_ERRORS not in [b.label for b in analyst.button]
-    assert not [r for r in analyst.radio if r.label == labels.UPLOAD_TYPE]
+    assert words.RETRY_ERRORS not in [b.label for b in analyst.button]
+    assert not [r for r in analyst.radio if r.label == words.UPLOAD_TYPE]
 
 
 def test_a_detail_link_without_a_valid_id_says_how_to_get_one() -> None:

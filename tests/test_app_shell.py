@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core import labels
+from core import words
 from tests.apptest_support import app_as, serve_demo_store
 
 
@@ -44,7 +44,7 @@ def test_each_role_gets_only_the_pages_it_may_use(username: str, can_create: boo
 
 def test_the_badges_page_lists_every_quest_with_its_unlocks() -> None:
     at = app_as("analyst").run()
-    assert at.title[0].value == labels.BADGES
+    assert at.title[0].value == words.BADGES
     # The breadcrumb: Manage › Gamification link to their pages, the page itself is plain text.
     assert [link.proto.label for link in at.get("page_link")][:2] == ["Manage", "Gamification"]
     assert [c.value for c in at.caption[:3]] == ["›", "›", "Badges"]
@@ -58,18 +58,18 @@ def test_the_three_dots_menu_offers_batch_unlock_to_everyone_and_catalogue_edits
     None
 ):
     analyst = app_as("analyst").run()
-    assert analyst.menu_button[0].label == labels.MORE_MENU
-    assert analyst.menu_button[0].options == [labels.BATCH_UNLOCK]
+    assert analyst.menu_button[0].label == words.MORE_MENU
+    assert analyst.menu_button[0].options == [words.BATCH_UNLOCK]
     admin = app_as("admin").run()
-    assert admin.menu_button[0].options[0] == labels.BATCH_UNLOCK
+    assert admin.menu_button[0].options[0] == words.BATCH_UNLOCK
     assert "Add badge" in admin.menu_button[0].options
 
 
 def test_batch_unlock_in_the_menu_opens_the_batch_list() -> None:
     at = app_as("analyst").run()
-    at.menu_button[0].click(labels.BATCH_UNLOCK).run()
+    at.menu_button[0].click(words.BATCH_UNLOCK).run()
     assert not at.exception
-    assert at.title[0].value == labels.BATCH_UNLOCK
+    assert at.title[0].value == words.BATCH_UNLOCK
 
 
 def test_searching_badges_filters_the_table_and_lives_in_the_url() -> None:

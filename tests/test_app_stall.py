@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core import accounts, store, worker
+from core import store
+from core.access import accounts
+from core.access.roles import Account, Role
 from core.errors import StoreUnavailable
-from core.roles import Account, Role
+from core.publishing import worker
 from pages.web import runtime
 from tests.apptest_support import app_as, serve_demo_store
 

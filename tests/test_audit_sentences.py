@@ -10,18 +10,13 @@ import polars as pl
 import pytest
 from fixtures_batches import VISIT_10, VISIT_100, upload
 
-from core import (
-    accounts,
-    audit,
-    audit_sentences,
-    batches,
-    catalog,
-    labels,
-    matching,
-    publisher,
-    users,
-    worker,
-)
+from core import audit, words
+from core.access import accounts
+from core.batches import drafts, matching
+from core.catalog import badge_tree
+from core.history import audit_sentences
+from core.platform_users import directory
+from core.publishing import publisher, worker
 
 CODES = re.compile(
     r"\b(not_found|mismatch|duplicate|already_in_batch|already_unlocked|inactive)\b"
@@ -46,12 +41,12 @@ def assert_words(sentences: list[str]) -> None:
 
 def test_the_action_names_the_writers_use_are_the_ones_the_sentences_know() -> None:
     written = {
-        batches.ACTION_CREATED,
-        batches.ACTION_RENAMED,
-        batches.ACTION_QUEST_CHANGED,
-        batches.ACTION_DELETED,
-        batches.ACTION_USERS_ADDED,
-        batches.ACTION_USER_REMOVED,
+        drafts.ACTION_CREATED,
+        drafts.ACTION_RENAMED,
+        drafts.ACTION_QUEST_CHANGED,
+        drafts.ACTION_DELETED,
+        drafts.ACTION_USERS_ADDED,
+        drafts.ACTION_USER_REMOVED,
         publisher.ACTION_PUBLISHED,
         publisher.ACTION_RETRIED,
     }
@@ -70,7 +65,7 @@ def test_an_upload_reads_with_its_counts_in_words(batch_world, draft, accounts) 
         "ID;Username;Registered email\n1;;\n2;;\n999;;\n998;;\n997;;\n3;user9;\n;;user1@example.com\n",
         "spring.csv",
     )
-    batches.add_upload(batch_world, dev, draft, file)
+    drafts.add_upload(batch_world, dev, draft, file)
 
     assert history(batch_world, draft)[-1] == (
         "2 users added from “spring.csv” via CSV upload; 3 not found, 1 user not found, 1 merged."
@@ -80,26 +75,26 @@ def test_an_upload_reads_with_its_counts_in_words(batch_world, draft, accounts) 
 def test_every_batch_action_reads_as_a_sentence(batch_world, draft, accounts) -> None:
     dev, admin = accounts["dev"], accounts["admin"]
     cur = batch_world
-    batches.add_upload(cur, dev, draft, upload("ID\n1\n7\n10\n11\n", "a.csv"))
-    batches.add_single(cur, dev, draft, "id", "2")
-    batches.add_single(cur, dev, draft, "username", "user3")
-    batches.remove_user(cur, dev, draft, 3)
-    batches.add_single(cur, dev, draft, "id", "3")
-    batches.add_single(cur, dev, draft, "id", "4")
-    batches.remove_users(cur, dev, draft, [3, 4])
-    batches.rename_draft(cur, dev, draft, "Spring onboarding 2")
+    drafts.add_upload(cur, dev, draft, upload("ID\n1\n7\n10\n11\n", "a.csv"))
+    drafts.add_single(cur, dev, draft, "id", "2")
+    drafts.add_single(cur, dev, draft, "username", "user3")
+    drafts.remove_user(cur, dev, draft, 3)
+    drafts.add_single(cur, dev, draft, "id", "3")
+    drafts.add_single(cur, dev, draft, "id", "4")
+    drafts.remove_users(cur, dev, draft, [3, 4])
+    drafts.rename_draft(cur, dev, draft, "Spring onboarding 2")
     cur.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (2, 2, 1)")
-    batches.change_draft_quest(cur, dev, draft, VISIT_100)
+    drafts.change_draft_quest(cur, dev, draft, VISIT_100)
     publisher.publish(cur, dev, draft)
     cur.execute("UPDATE platform_users SET active = FALSE WHERE id = 11")
     worker.run_until_empty(cur)
     cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 11")
     publisher.retry_errors(cur, admin, draft)
-    empty = batches.create_draft(cur, dev, "Nobody", VISIT_10)
+    empty = drafts.create_draft(cur, dev, "Nobody", VISIT_10)
     publisher.publish(cur, dev, empty)
-    gone = batches.create_draft(cur, dev, "Short lived", VISIT_10)
-    batches.add_single(cur, dev, gone, "id", "5")
-    batches.delete_draft(cur, dev, gone)
+    gone = drafts.create_draft(cur, dev, "Short lived", VISIT_10)
+    drafts.add_single(cur, dev, gone, "id", "5")
+    drafts.delete_draft(cur, dev, gone)
 
     said = history(cur, draft)
     assert said == [
@@ -123,7 +118,7 @@ def test_every_batch_action_reads_as_a_sentence(batch_world, draft, accounts) ->
 
 
 def test_the_command_lines_adds_say_via_the_command_line(batch_world, accounts) -> None:
-    made = batches.create_batch(
+    made = drafts.create_batch(
         batch_world, accounts["dev"], "From the shell", VISIT_10, [upload("ID\n1\n")], ["2"]
     )
     assert history(batch_world, made.batch_id)[1:] == [
@@ -136,14 +131,14 @@ def test_the_actions_outside_batches_read_as_sentences(small_world, accounts) ->
     cur, admin = small_world, accounts["admin"]
     publisher.set_rate(cur, admin, 5)
     publisher.set_rate(cur, admin, None)
-    catalog.add_badge(cur, admin, "Helper", ["Answer once", "Answer twice"])
-    helper = next(q for q in catalog.quests(cur).iter_rows(named=True) if q["badge"] == "Helper")
-    catalog.add_quest(cur, admin, helper["badge_id"], "Answer thrice")
-    catalog.set_quest_archived(cur, admin, helper["id"])
-    catalog.set_quest_archived(cur, admin, helper["id"], archived=False)
-    catalog.set_badge_archived(cur, admin, helper["badge_id"])
-    catalog.set_badge_archived(cur, admin, helper["badge_id"], archived=False)
-    catalog.import_badges(cur, admin, pl.DataFrame({"badge": ["New"], "quest": ["First"]}))
+    badge_tree.add_badge(cur, admin, "Helper", ["Answer once", "Answer twice"])
+    helper = next(q for q in badge_tree.quests(cur).iter_rows(named=True) if q["badge"] == "Helper")
+    badge_tree.add_quest(cur, admin, helper["badge_id"], "Answer thrice")
+    badge_tree.set_quest_archived(cur, admin, helper["id"])
+    badge_tree.set_quest_archived(cur, admin, helper["id"], archived=False)
+    badge_tree.set_badge_archived(cur, admin, helper["badge_id"])
+    badge_tree.set_badge_archived(cur, admin, helper["badge_id"], archived=False)
+    badge_tree.import_badges(cur, admin, pl.DataFrame({"badge": ["New"], "quest": ["First"]}))
     people = pl.DataFrame(
         {
             "id": ["50", "1", "x"],
@@ -151,7 +146,7 @@ def test_the_actions_outside_batches_read_as_sentences(small_world, accounts) ->
             "email": ["neo@e.x", "u1@e.x", ""],
         }
     )
-    users.import_users(cur, admin, people)
+    directory.import_users(cur, admin, people)
 
     said = history(cur)
     assert said == [
@@ -198,11 +193,11 @@ def test_counts_are_pluralised_and_grouped() -> None:
     assert audit_sentences.row_counts("1 not_found, 1200 already_in_batch") == (
         "1 not found, 1,200 already in this batch"
     )
-    assert labels.count(1, "user") == "1 user"
-    assert labels.count(5000, "user") == "5,000 users"
+    assert words.count(1, "user") == "1 user"
+    assert words.count(5000, "user") == "5,000 users"
 
 
 def test_user_text_in_a_sentence_is_kept_as_written(batch_world, accounts) -> None:
     name = "**Bold** [x](http://e.x) `code`"
-    draft = batches.create_draft(batch_world, accounts["dev"], name, VISIT_10)
+    draft = drafts.create_draft(batch_world, accounts["dev"], name, VISIT_10)
     assert history(batch_world, draft) == [f"Created “{name}” for Explorer › Visit 10 pages."]

@@ -22,15 +22,17 @@ from fixtures_batch_list import (
     add_unlocks,
 )
 
-from core import batch_state
-from core.batch_filters import (
+from core.access.roles import Account, Role
+from core.batches import rules
+from core.errors import InputError, PermissionDenied
+from core.history.batch_filters import (
     BatchFilter,
     DateFilter,
     filter_chips,
     parse_query_params,
     status_choices,
 )
-from core.batch_list import (
+from core.history.listing import (
     OTHER_BADGES,
     all_batches,
     batches_by_status,
@@ -39,8 +41,6 @@ from core.batch_list import (
     list_batches,
     unlocks_by_week,
 )
-from core.errors import InputError, PermissionDenied
-from core.roles import Account, Role
 
 UTC = "UTC"
 PARIS = "Europe/Paris"
@@ -518,11 +518,11 @@ def test_progress_is_computed_like_the_batch_state_module(
     }
     add_batch(small_world, "b", status=status, counts=counts)
     row = list_batches(small_world, admin, BatchFilter(), UTC).rows.row(0, named=True)
-    assert row["progress"] == batch_state.progress(users, published, error, status)
+    assert row["progress"] == rules.progress(users, published, error, status)
 
 
 def test_the_status_rule_in_sql_and_in_python_agree_on_every_small_count(small_world) -> None:
-    sql = batch_state.DERIVED_STATUS_SQL.format(
+    sql = rules.DERIVED_STATUS_SQL.format(
         n_users="$u", n_in_progress="$i", n_published="$p", n_error="$e"
     )
     for u in range(4):
@@ -530,7 +530,7 @@ def test_the_status_rule_in_sql_and_in_python_agree_on_every_small_count(small_w
             if i + p + e > u:
                 continue
             got = small_world.execute(f"SELECT {sql}", {"u": u, "i": i, "p": p, "e": e})
-            assert got.fetchall()[0][0] == batch_state.derive_status(u, i, p, e), (u, i, p, e)
+            assert got.fetchall()[0][0] == rules.derive_status(u, i, p, e), (u, i, p, e)
 
 
 def test_times_are_shown_in_the_viewers_time_zone(small_world) -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import batch_members, intake, labels, store
-from core.batch_members import MemberQuery
+from core import store, words
+from core.batches import members
+from core.batches.members import MemberQuery
 from core.cli import main
 from core.errors import InputError, NotFound, PermissionDenied
+from core.upload import intake
 from tests.conftest import admin, analyst, dev
 
 
@@ -36,8 +38,8 @@ def batch(small_world: duckdb.DuckDBPyConnection) -> int:
 def test_members_are_filtered_by_status_in_code_or_spec_words(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
-    by_code = batch_members.list_members(small_world, analyst, batch, MemberQuery(status="error"))
-    by_word = batch_members.list_members(small_world, analyst, batch, MemberQuery(status="Error"))
+    by_code = members.list_members(small_world, analyst, batch, MemberQuery(status="error"))
+    by_word = members.list_members(small_world, analyst, batch, MemberQuery(status="Error"))
     assert by_code.rows["user_id"].to_list() == by_word.rows["user_id"].to_list() == [4]
     with pytest.raises(InputError, match="not a user status"):
         MemberQuery(status="Done")
@@ -46,26 +48,24 @@ def test_members_are_filtered_by_status_in_code_or_spec_words(
 def test_members_are_searched_by_part_of_the_username_or_email_case_insensitively(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
-    found = batch_members.list_members(small_world, analyst, batch, MemberQuery(search="USER2"))
+    found = members.list_members(small_world, analyst, batch, MemberQuery(search="USER2"))
     assert found.rows["user_id"].to_list() == [2]
-    by_email = batch_members.list_members(
-        small_world, analyst, batch, MemberQuery(search="5@example")
-    )
+    by_email = members.list_members(small_world, analyst, batch, MemberQuery(search="5@example"))
     assert by_email.rows["user_id"].to_list() == [5]
 
 
 def test_members_are_sorted_as_a_whole_then_paged(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
-    first = batch_members.list_members(
+    first = members.list_members(
         small_world, analyst, batch, MemberQuery(sort="user_id", desc=True, page_size=2)
     )
     assert (first.total, first.pages, first.rows["user_id"].to_list()) == (5, 3, [5, 4])
-    last = batch_members.list_members(
+    last = members.list_members(
         small_world, analyst, batch, MemberQuery(sort="user_id", desc=True, page=9, page_size=2)
     )
     assert (last.page, last.rows["user_id"].to_list()) == (3, [1])
-    by_status = batch_members.list_members(small_world, analyst, batch, MemberQuery(sort="status"))
+    by_status = members.list_members(small_world, analyst, batch, MemberQuery(sort="status"))
     assert by_status.rows["status"].to_list() == [
         "unpublished",
         "published",
@@ -79,34 +79,34 @@ def test_an_unknown_batch_or_another_users_draft_is_refused(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
     with pytest.raises(NotFound):
-        batch_members.list_members(small_world, analyst, 99, MemberQuery())
+        members.list_members(small_world, analyst, 99, MemberQuery())
     small_world.execute("UPDATE batches SET status = 'draft' WHERE id = 1")
     with pytest.raises(PermissionDenied):
-        batch_members.list_members(small_world, analyst, batch, MemberQuery())
-    assert batch_members.list_members(small_world, dev, batch, MemberQuery()).total == 5
-    assert batch_members.list_members(small_world, admin, batch, MemberQuery()).total == 5
+        members.list_members(small_world, analyst, batch, MemberQuery())
+    assert members.list_members(small_world, dev, batch, MemberQuery()).total == 5
+    assert members.list_members(small_world, admin, batch, MemberQuery()).total == 5
 
 
 def test_the_users_export_has_every_user_with_status_words_and_neutralised_formulas(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
-    text = batch_members.members_csv(small_world, analyst, batch).decode("utf-8-sig")
+    text = members.members_csv(small_world, analyst, batch).decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0].startswith("User ID;Username;Email;Status;Reason")
     assert len(lines) == 6
     assert "'@evil" in text and ";@evil" not in text
     assert "'=HYPERLINK" in text
     assert {line.split(";")[3] for line in lines[1:]} == {
-        labels.PUBLISHED,
-        labels.ERROR,
-        labels.UNPUBLISHED,
+        words.PUBLISHED,
+        words.ERROR,
+        words.UNPUBLISHED,
     }
 
 
 def test_the_error_rows_export_is_the_template_and_uploads_again(
     small_world: duckdb.DuckDBPyConnection, batch: int
 ) -> None:
-    data = batch_members.error_rows_csv(small_world, analyst, batch)
+    data = members.error_rows_csv(small_world, analyst, batch)
     lines = data.decode("utf-8-sig").strip().splitlines()
     assert lines[0] == "ID;Username;Registered email;Reason"
     assert lines[1].startswith("4;user4;user4@example.com;\"'=HYPERLINK")

@@ -17,9 +17,13 @@ from fixtures_batches import (
     upload,
 )
 
-from core import audit, batch_state, batches, catalog, intake, labels, matching, publisher
+from core import audit, words
+from core.access.roles import Account
+from core.batches import drafts, matching, rules
+from core.catalog import badge_tree
 from core.errors import InputError, NotFound, PermissionDenied
-from core.roles import Account
+from core.publishing import publisher
+from core.upload import intake
 
 
 def members(cur: duckdb.DuckDBPyConnection, batch_id: int) -> list[int]:
@@ -41,8 +45,8 @@ def stored(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
 
 
 def test_a_draft_is_saved_with_its_name_and_quest_and_audited(batch_world, accounts) -> None:
-    batch_id = batches.create_draft(batch_world, accounts["dev"], "  Spring   onboarding ", 1)
-    batch = batches.get_batch(batch_world, batch_id)
+    batch_id = drafts.create_draft(batch_world, accounts["dev"], "  Spring   onboarding ", 1)
+    batch = drafts.get_batch(batch_world, batch_id)
     assert (batch.name, batch.quest_id, batch.status, batch.created_by) == (
         "Spring onboarding",
         VISIT_10,
@@ -55,37 +59,37 @@ def test_a_draft_is_saved_with_its_name_and_quest_and_audited(batch_world, accou
         0,
         True,
     )
-    assert batch.status_label == labels.DRAFT
-    assert actions(batch_world, batch_id) == [batches.ACTION_CREATED]
+    assert batch.status_label == words.DRAFT
+    assert actions(batch_world, batch_id) == [drafts.ACTION_CREATED]
 
 
 def test_a_draft_needs_a_name(batch_world, accounts) -> None:
     with pytest.raises(InputError, match="no name"):
-        batches.create_draft(batch_world, accounts["dev"], "   ", VISIT_10)
+        drafts.create_draft(batch_world, accounts["dev"], "   ", VISIT_10)
     with pytest.raises(InputError, match="longer than 120"):
-        batches.create_draft(batch_world, accounts["dev"], "x" * 121, VISIT_10)
+        drafts.create_draft(batch_world, accounts["dev"], "x" * 121, VISIT_10)
 
 
 def test_a_draft_for_an_archived_or_unknown_quest_is_refused(batch_world, accounts) -> None:
-    catalog.set_quest_archived(batch_world, accounts["admin"], ANSWER)
+    badge_tree.set_quest_archived(batch_world, accounts["admin"], ANSWER)
     with pytest.raises(InputError, match="is archived"):
-        batches.create_draft(batch_world, accounts["dev"], "Mentors", ANSWER)
+        drafts.create_draft(batch_world, accounts["dev"], "Mentors", ANSWER)
     with pytest.raises(NotFound):
-        batches.create_draft(batch_world, accounts["dev"], "Ghost", 999)
-    assert batches.list_drafts(batch_world, accounts["admin"]).is_empty()
+        drafts.create_draft(batch_world, accounts["dev"], "Ghost", 999)
+    assert drafts.list_drafts(batch_world, accounts["admin"]).is_empty()
 
 
 def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts) -> None:
     analyst = accounts["analyst"]
     with pytest.raises(PermissionDenied):
-        batches.create_draft(batch_world, analyst, "Mine", VISIT_10)
+        drafts.create_draft(batch_world, analyst, "Mine", VISIT_10)
     for attempt in (
-        lambda: batches.rename_draft(batch_world, analyst, draft, "New"),
-        lambda: batches.change_draft_quest(batch_world, analyst, draft, VISIT_100),
-        lambda: batches.delete_draft(batch_world, analyst, draft),
-        lambda: batches.add_upload(batch_world, analyst, draft, upload("ID\n1\n")),
-        lambda: batches.add_single(batch_world, analyst, draft, "id", "1"),
-        lambda: batches.remove_user(batch_world, analyst, draft, 1),
+        lambda: drafts.rename_draft(batch_world, analyst, draft, "New"),
+        lambda: drafts.change_draft_quest(batch_world, analyst, draft, VISIT_100),
+        lambda: drafts.delete_draft(batch_world, analyst, draft),
+        lambda: drafts.add_upload(batch_world, analyst, draft, upload("ID\n1\n")),
+        lambda: drafts.add_single(batch_world, analyst, draft, "id", "1"),
+        lambda: drafts.remove_user(batch_world, analyst, draft, 1),
     ):
         with pytest.raises(PermissionDenied):
             attempt()
@@ -94,11 +98,11 @@ def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts
 
 def test_drafts_are_listed_for_their_creator_and_for_admins(batch_world, draft, accounts) -> None:
     other = Account("deb", accounts["dev"].role)
-    mine = batches.create_draft(batch_world, other, "Deb's", VISIT_100)
-    assert batches.list_drafts(batch_world, accounts["dev"])["id"].to_list() == [draft]
-    assert batches.list_drafts(batch_world, other)["id"].to_list() == [mine]
-    assert sorted(batches.list_drafts(batch_world, accounts["admin"])["id"]) == [draft, mine]
-    assert batches.list_drafts(batch_world, accounts["analyst"]).is_empty()
+    mine = drafts.create_draft(batch_world, other, "Deb's", VISIT_100)
+    assert drafts.list_drafts(batch_world, accounts["dev"])["id"].to_list() == [draft]
+    assert drafts.list_drafts(batch_world, other)["id"].to_list() == [mine]
+    assert sorted(drafts.list_drafts(batch_world, accounts["admin"])["id"]) == [draft, mine]
+    assert drafts.list_drafts(batch_world, accounts["analyst"]).is_empty()
 
 
 def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
@@ -106,55 +110,55 @@ def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
 ) -> None:
     other = Account("deb", accounts["dev"].role)
     with pytest.raises(PermissionDenied, match=f"^No batch {draft} is visible to you"):
-        batches.get_batch(batch_world, draft, other)
+        drafts.get_batch(batch_world, draft, other)
     with pytest.raises(PermissionDenied):
-        batches.add_single(batch_world, other, draft, "id", "1")
-    assert batches.get_batch(batch_world, draft, accounts["admin"]).id == draft
-    batches.add_single(batch_world, accounts["admin"], draft, "id", "1")
+        drafts.add_single(batch_world, other, draft, "id", "1")
+    assert drafts.get_batch(batch_world, draft, accounts["admin"]).id == draft
+    drafts.add_single(batch_world, accounts["admin"], draft, "id", "1")
     assert members(batch_world, draft) == [1]
 
 
 def test_a_draft_can_be_renamed(batch_world, draft, accounts) -> None:
-    batches.rename_draft(batch_world, accounts["dev"], draft, "Summer onboarding")
-    assert batches.get_batch(batch_world, draft).name == "Summer onboarding"
-    assert actions(batch_world, draft)[-1] == batches.ACTION_RENAMED
+    drafts.rename_draft(batch_world, accounts["dev"], draft, "Summer onboarding")
+    assert drafts.get_batch(batch_world, draft).name == "Summer onboarding"
+    assert actions(batch_world, draft)[-1] == drafts.ACTION_RENAMED
     with pytest.raises(InputError):
-        batches.rename_draft(batch_world, accounts["dev"], draft, "")
+        drafts.rename_draft(batch_world, accounts["dev"], draft, "")
 
 
 def test_changing_a_drafts_quest_removes_the_users_who_already_hold_it(
     batch_world, accounts
 ) -> None:
     dev = accounts["dev"]
-    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
-    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
+    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
-    assert batches.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 1
-    batch = batches.get_batch(batch_world, batch_id)
+    assert drafts.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 1
+    batch = drafts.get_batch(batch_world, batch_id)
     assert (batch.quest_id, batch.n_users) == (VISIT_10, 1)
     assert members(batch_world, batch_id) == [1]
-    assert batches.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 0
+    assert drafts.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 0
 
 
 def test_a_draft_can_be_deleted_with_its_users(batch_world, draft, accounts) -> None:
-    batches.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
-    batches.delete_draft(batch_world, accounts["dev"], draft)
+    drafts.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
+    drafts.delete_draft(batch_world, accounts["dev"], draft)
     with pytest.raises(NotFound):
-        batches.get_batch(batch_world, draft)
+        drafts.get_batch(batch_world, draft)
     left = "SELECT count(*) FROM batch_users WHERE batch_id = ?"
     assert batch_world.execute(left, [draft]).fetchone()[0] == 0
-    assert actions(batch_world, draft)[-1] == batches.ACTION_DELETED
+    assert actions(batch_world, draft)[-1] == drafts.ACTION_DELETED
 
 
 def test_a_published_batch_cannot_be_renamed_deleted_or_emptied(batch_world, accounts) -> None:
     admin = accounts["admin"]  # batch 1 of batch_world is Published
-    with pytest.raises(batches.NotEditable, match="only a draft"):
-        batches.rename_draft(batch_world, admin, 1, "New name")
-    with pytest.raises(batches.NotEditable):
-        batches.delete_draft(batch_world, admin, 1)
-    with pytest.raises(batches.NotEditable):
-        batches.remove_user(batch_world, admin, 1, HOLDS_VISIT_10)
-    assert batches.get_batch(batch_world, 1).name == "Old"
+    with pytest.raises(drafts.NotEditable, match="only a draft"):
+        drafts.rename_draft(batch_world, admin, 1, "New name")
+    with pytest.raises(drafts.NotEditable):
+        drafts.delete_draft(batch_world, admin, 1)
+    with pytest.raises(drafts.NotEditable):
+        drafts.remove_user(batch_world, admin, 1, HOLDS_VISIT_10)
+    assert drafts.get_batch(batch_world, 1).name == "Old"
 
 
 # --- adding an upload -------------------------------------------------------------------------
@@ -162,7 +166,7 @@ def test_a_published_batch_cannot_be_renamed_deleted_or_emptied(batch_world, acc
 
 def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts) -> None:
     text = f"ID;Username\n1;\n2;\n999;\n;user1\n{INACTIVE_USER};\n{HOLDS_VISIT_10};\n1;user3\n"
-    result = batches.add_upload(batch_world, accounts["dev"], draft, upload(text, "spring.csv"))
+    result = drafts.add_upload(batch_world, accounts["dev"], draft, upload(text, "spring.csv"))
     assert result.added == 2
     assert members(batch_world, draft) == [1, 2]
     assert result.message == (
@@ -177,15 +181,15 @@ def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts)
         ("user1", "user1@example.com", "csv", "unpublished"),
         ("user2", "user2@example.com", "csv", "unpublished"),
     ]
-    batch = batches.get_batch(batch_world, draft)
+    batch = drafts.get_batch(batch_world, draft)
     assert (batch.status, batch.n_users, batch.n_unpublished) == ("draft", 2, 2)
     assert "2 added from “spring.csv” (csv)" in audit.entries(batch_world, draft)["detail"][0]
 
 
 def test_an_upload_sees_the_users_already_in_the_batch(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
-    result = batches.add_upload(batch_world, dev, draft, upload("ID\n2\n3\n"))
+    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    result = drafts.add_upload(batch_world, dev, draft, upload("ID\n2\n3\n"))
     assert result.added == 1
     assert result.preview.counts[matching.ALREADY_IN_BATCH] == 1
     assert members(batch_world, draft) == [1, 2, 3]
@@ -197,26 +201,26 @@ def test_an_upload_that_would_overfill_the_batch_adds_nothing(batch_world, draft
         "'u' || i || '@x.org', TRUE FROM range(13, 5003) r(i)"
     )
     batch_world.execute("UPDATE platform_users SET active = TRUE")
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "5002")
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "5002")
     big = intake.read_upload_file(DATA / "users_5001.csv")  # 5,000 can go in: user 7 cannot
-    with pytest.raises(batches.BatchFull, match=r"5,001 users in all, over the limit of 5,000"):
-        batches.add_upload(batch_world, accounts["dev"], draft, big)
+    with pytest.raises(drafts.BatchFull, match=r"5,001 users in all, over the limit of 5,000"):
+        drafts.add_upload(batch_world, accounts["dev"], draft, big)
     assert members(batch_world, draft) == [5002]
-    assert batches.get_batch(batch_world, draft).n_users == 1
+    assert drafts.get_batch(batch_world, draft).n_users == 1
 
 
 def test_adding_to_a_published_batch_queues_it_again(batch_world, accounts) -> None:
     admin = accounts["admin"]  # batch 1: Published, user 7 Published
-    result = batches.add_upload(batch_world, admin, 1, upload("ID\n1\n2\n"))
+    result = drafts.add_upload(batch_world, admin, 1, upload("ID\n1\n2\n"))
     assert result.added == 2
     status, n_users, n_unpublished, queued = stored(batch_world, 1)
     assert (n_users, n_unpublished, queued) == (3, 2, True)
-    assert status in batch_state.QUEUED_STATUSES
-    assert status == batch_state.derive_status(3, 0, 1, 0)
+    assert status in rules.QUEUED_STATUSES
+    assert status == rules.derive_status(3, 0, 1, 0)
 
 
 def test_adding_nothing_to_a_published_batch_leaves_it_published(batch_world, accounts) -> None:
-    result = batches.add_upload(batch_world, accounts["admin"], 1, upload("ID\n999\n"))
+    result = drafts.add_upload(batch_world, accounts["admin"], 1, upload("ID\n999\n"))
     assert result.added == 0
     assert stored(batch_world, 1) == ("published", 1, 0, False)
 
@@ -226,10 +230,10 @@ def test_a_batch_that_is_not_draft_or_published_takes_no_users(
     batch_world, accounts, status: str
 ) -> None:
     batch_world.execute("UPDATE batches SET status = ? WHERE id = 1", [status])
-    with pytest.raises(batches.NotEditable, match=labels.ADD_REQUIRES_PUBLISHED):
-        batches.add_upload(batch_world, accounts["admin"], 1, upload("ID\n1\n"))
-    with pytest.raises(batches.NotEditable, match=labels.ADD_REQUIRES_PUBLISHED):
-        batches.add_single(batch_world, accounts["admin"], 1, "id", "1")
+    with pytest.raises(drafts.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
+        drafts.add_upload(batch_world, accounts["admin"], 1, upload("ID\n1\n"))
+    with pytest.raises(drafts.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
+        drafts.add_single(batch_world, accounts["admin"], 1, "id", "1")
     assert members(batch_world, 1) == [HOLDS_VISIT_10]
 
 
@@ -241,7 +245,7 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
 
     def add() -> None:
         try:
-            batches.add_upload(batch_world.cursor(), accounts["dev"], draft, upload(text))
+            drafts.add_upload(batch_world.cursor(), accounts["dev"], draft, upload(text))
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -252,7 +256,7 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
         thread.join()
     assert errors == []
     assert members(batch_world, draft) == [1, 2, 3, 4, 5, 6]
-    assert batches.get_batch(batch_world, draft).n_users == 6
+    assert drafts.get_batch(batch_world, draft).n_users == 6
 
 
 # --- adding one user --------------------------------------------------------------------------
@@ -260,34 +264,34 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
 
 def test_a_single_user_is_added_by_id_or_by_username(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    added = batches.add_single(batch_world, dev, draft, "id", " 3 ")
+    added = drafts.add_single(batch_world, dev, draft, "id", " 3 ")
     assert (added.user_id, added.username, added.email) == (3, "user3", "user3@example.com")
     assert added.message == "user3 (User ID 3) was added to the batch."
-    added = batches.add_single(batch_world, dev, draft, "username", "RENÉE")
+    added = drafts.add_single(batch_world, dev, draft, "username", "RENÉE")
     assert added.username == "Renée"
     frame = members_of(batch_world, draft)
     assert frame.select("user_id", "added_via").rows() == [(3, "single"), (11, "single")]
-    assert batches.get_batch(batch_world, draft).n_users == 2
+    assert drafts.get_batch(batch_world, draft).n_users == 2
 
 
 @pytest.mark.parametrize(
     ("by", "value", "error", "message"),
     [
-        ("id", "999", batches.UserNotFound, "No user has the User ID “999”. Check the number"),
-        ("id", "12a", batches.UserNotFound, "digits only"),
-        ("id", "", batches.UserNotFound, "Type a User ID first"),
-        ("username", "ghost", batches.UserNotFound, "No user has the username “ghost”"),
-        ("id", "7", batches.AlreadyUnlocked, "user7 .* already has the badge quest"),
-        ("id", "10", batches.UserInactive, "user10 .* is deactivated"),
-        ("username", "user1", batches.AlreadyInBatch, "user1 .* is already in this batch"),
+        ("id", "999", drafts.UserNotFound, "No user has the User ID “999”. Check the number"),
+        ("id", "12a", drafts.UserNotFound, "digits only"),
+        ("id", "", drafts.UserNotFound, "Type a User ID first"),
+        ("username", "ghost", drafts.UserNotFound, "No user has the username “ghost”"),
+        ("id", "7", drafts.AlreadyUnlocked, "user7 .* already has the badge quest"),
+        ("id", "10", drafts.UserInactive, "user10 .* is deactivated"),
+        ("username", "user1", drafts.AlreadyInBatch, "user1 .* is already in this batch"),
     ],
 )
 def test_a_single_user_that_cannot_be_added_gets_a_clear_refusal(
     batch_world, draft, accounts, by: str, value: str, error: type, message: str
 ) -> None:
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
     with pytest.raises(error, match=message):
-        batches.add_single(batch_world, accounts["dev"], draft, by, value)
+        drafts.add_single(batch_world, accounts["dev"], draft, by, value)
     assert issubclass(error, InputError)
     assert members(batch_world, draft) == [1]
 
@@ -298,8 +302,8 @@ def test_a_single_user_cannot_go_into_a_full_batch(batch_world, draft, accounts)
         "SELECT ?, i, 'cli', 'test' FROM range(100000, 105000) r(i)",
         [draft],
     )
-    with pytest.raises(batches.BatchFull, match="5,000"):
-        batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    with pytest.raises(drafts.BatchFull, match="5,000"):
+        drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
 
 
 # --- removing ---------------------------------------------------------------------------------
@@ -307,32 +311,32 @@ def test_a_single_user_cannot_go_into_a_full_batch(batch_world, draft, accounts)
 
 def test_a_user_can_be_removed_from_a_draft(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
-    batches.remove_user(batch_world, dev, draft, 1)
+    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    drafts.remove_user(batch_world, dev, draft, 1)
     assert members(batch_world, draft) == [2]
-    assert batches.get_batch(batch_world, draft).n_users == 1
-    assert actions(batch_world, draft)[-1] == batches.ACTION_USER_REMOVED
+    assert drafts.get_batch(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[-1] == drafts.ACTION_USER_REMOVED
     with pytest.raises(NotFound, match="not in the batch"):
-        batches.remove_user(batch_world, dev, draft, 1)
+        drafts.remove_user(batch_world, dev, draft, 1)
 
 
 def test_several_users_leave_a_draft_in_one_step_and_one_audit_entry(
     batch_world, draft, accounts
 ) -> None:
     dev = accounts["dev"]
-    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"))
+    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"))
     before = len(actions(batch_world, draft))
-    assert batches.remove_users(batch_world, dev, draft, [3, 1, 1]) == 2
+    assert drafts.remove_users(batch_world, dev, draft, [3, 1, 1]) == 2
     assert members(batch_world, draft) == [2]
-    assert batches.get_batch(batch_world, draft).n_users == 1
-    assert actions(batch_world, draft)[before:] == [batches.ACTION_USER_REMOVED]
+    assert drafts.get_batch(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[before:] == [drafts.ACTION_USER_REMOVED]
 
 
 def test_a_stale_selection_removes_no_one(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
     with pytest.raises(NotFound, match=r"User ID 5 is not in the batch.*Reload"):
-        batches.remove_users(batch_world, dev, draft, [1, 5])
+        drafts.remove_users(batch_world, dev, draft, [1, 5])
     assert members(batch_world, draft) == [1, 2]
 
 
@@ -340,7 +344,7 @@ def test_a_stale_selection_removes_no_one(batch_world, draft, accounts) -> None:
 
 
 def test_create_batch_adds_files_and_ids_together(batch_world, accounts) -> None:
-    result = batches.create_batch(
+    result = drafts.create_batch(
         batch_world,
         accounts["dev"],
         "From the CLI",
@@ -355,11 +359,11 @@ def test_create_batch_adds_files_and_ids_together(batch_world, accounts) -> None
 
 
 def test_create_batch_with_a_bad_user_leaves_no_draft_behind(batch_world, accounts) -> None:
-    with pytest.raises(batches.UserNotFound):
-        batches.create_batch(
+    with pytest.raises(drafts.UserNotFound):
+        drafts.create_batch(
             batch_world, accounts["dev"], "X", VISIT_10, [upload("ID\n1\n")], ["999"]
         )
-    assert batches.list_drafts(batch_world, accounts["admin"]).is_empty()
+    assert drafts.list_drafts(batch_world, accounts["admin"]).is_empty()
     assert batch_world.execute("SELECT count(*) FROM batch_users").fetchall()[0][0] == 1
 
 
@@ -379,20 +383,20 @@ def test_renaming_a_draft_to_its_own_name_under_the_cleaning_rule_writes_nothing
     batch_world, draft, accounts, same: str
 ) -> None:
     before = stamp(batch_world, draft)
-    renamed = batches.rename_draft(batch_world, accounts["dev"], draft, same)
+    renamed = drafts.rename_draft(batch_world, accounts["dev"], draft, same)
     assert stamp(batch_world, draft) == before
     assert renamed is False
 
 
 def test_the_page_and_the_store_clean_a_name_by_one_rule() -> None:
-    assert batches.normalize_name(" a  b\u00a0c\t") == "a b c" == batches.clean_name("a  b\u00a0c")
+    assert drafts.normalize_name(" a  b\u00a0c\t") == "a b c" == drafts.clean_name("a  b\u00a0c")
     with pytest.raises(InputError, match="has no name"):
-        batches.clean_name(" \u00a0\t")
+        drafts.clean_name(" \u00a0\t")
 
 
 def test_pointing_a_draft_at_its_own_quest_writes_nothing(batch_world, draft, accounts) -> None:
     before = stamp(batch_world, draft)
-    assert batches.change_draft_quest(batch_world, accounts["dev"], draft, VISIT_10) == 0
+    assert drafts.change_draft_quest(batch_world, accounts["dev"], draft, VISIT_10) == 0
     assert stamp(batch_world, draft) == before
 
 
@@ -400,11 +404,11 @@ def test_a_quest_change_says_beforehand_who_it_would_remove_and_writes_nothing(
     batch_world, accounts
 ) -> None:
     dev = accounts["dev"]
-    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
-    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
+    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
     before = stamp(batch_world, batch_id)
 
-    change = batches.preview_quest_change(batch_world, dev, batch_id, VISIT_10, expected=1)
+    change = drafts.preview_quest_change(batch_world, dev, batch_id, VISIT_10, expected=1)
 
     assert change.removed == ((HOLDS_VISIT_10, f"user{HOLDS_VISIT_10}"),)
     assert change.warning == (
@@ -415,7 +419,7 @@ def test_a_quest_change_says_beforehand_who_it_would_remove_and_writes_nothing(
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
 
     assert (
-        batches.change_draft_quest(
+        drafts.change_draft_quest(
             batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
         )
         == 1
@@ -432,20 +436,20 @@ def test_a_quest_change_whose_removals_differ_from_the_confirmed_ones_is_refused
     batch_world, accounts
 ) -> None:
     dev = accounts["dev"]
-    batch_id = batches.create_draft(batch_world, dev, "Second level", VISIT_100)
-    batches.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
-    change = batches.preview_quest_change(batch_world, dev, batch_id, VISIT_10)
+    batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
+    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    change = drafts.preview_quest_change(batch_world, dev, batch_id, VISIT_10)
     # Meanwhile user 1 gets the quest from another batch: the change would now remove two.
     batch_world.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (1, 1, 1)")
     before = stamp(batch_world, batch_id)
 
-    with pytest.raises(batches.RemovalsChanged, match="2 would now be removed, not 1"):
-        batches.change_draft_quest(
+    with pytest.raises(drafts.RemovalsChanged, match="2 would now be removed, not 1"):
+        drafts.change_draft_quest(
             batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
         )
 
     assert stamp(batch_world, batch_id) == before
-    assert batches.get_batch(batch_world, batch_id).quest_id == VISIT_100
+    assert drafts.get_batch(batch_world, batch_id).quest_id == VISIT_100
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
 
 
@@ -453,22 +457,22 @@ def test_publishing_with_the_name_as_typed_renames_and_publishes_in_one_step(
     batch_world, draft, accounts
 ) -> None:
     dev = accounts["dev"]
-    batches.add_single(batch_world, dev, draft, "id", "1")
+    drafts.add_single(batch_world, dev, draft, "id", "1")
 
     outcome = publisher.publish(batch_world, dev, draft, expected=1, name="  X  NEW ")
 
     assert outcome.message.startswith("“X NEW” was queued")
-    batch = batches.get_batch(batch_world, draft)
+    batch = drafts.get_batch(batch_world, draft)
     assert (batch.name, batch.status) == ("X NEW", "unpublished")
-    assert actions(batch_world, draft)[-2:] == [batches.ACTION_RENAMED, publisher.ACTION_PUBLISHED]
+    assert actions(batch_world, draft)[-2:] == [drafts.ACTION_RENAMED, publisher.ACTION_PUBLISHED]
 
 
 def test_publishing_with_an_empty_name_is_refused_and_publishes_nothing(
     batch_world, draft, accounts
 ) -> None:
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
     before = stamp(batch_world, draft)
     with pytest.raises(InputError, match="has no name"):
         publisher.publish(batch_world, accounts["dev"], draft, expected=1, name=" ")
     assert stamp(batch_world, draft) == before
-    assert batches.get_batch(batch_world, draft).status == "draft"
+    assert drafts.get_batch(batch_world, draft).status == "draft"

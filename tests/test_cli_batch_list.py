@@ -11,10 +11,11 @@ import duckdb
 import pytest
 from fixtures_batch_list import ANSWER, EXPLORER, VISIT_10, VISIT_100, add_batch
 
-from core import publisher, store
-from core.batch_filters import BatchFilter
+from core import store
 from core.cli import build_parser, main
 from core.cli.batch_list import filter_from_args
+from core.history.batch_filters import BatchFilter
+from core.publishing import publisher
 
 
 @pytest.fixture

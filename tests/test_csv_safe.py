@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core import csv_safe, intake
+from core import csv_safe
 from core.errors import InputError
+from core.upload import intake
 
 # The full-width forms (＝ ＋ － ＠) are what an East Asian input method types; Excel and
 # LibreOffice run them as formulas too.

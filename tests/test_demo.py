@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from core import accounts, demo
+from core import config, demo, store
+from core.access import accounts
 from core.errors import InputError, StoreError
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -65,7 +66,6 @@ def test_demo_history_spreads_over_months(demo_store: duckdb.DuckDBPyConnection)
 
 
 def test_one_seed_always_gives_the_same_data(tmp_path) -> None:
-    from core import store
 
     def snapshot(seed: int) -> list:
         con = store.connect(tmp_path / f"s{seed}-{len(list(tmp_path.iterdir()))}.duckdb")
@@ -103,12 +103,11 @@ def test_a_demo_user_count_out_of_range_is_refused(cur: duckdb.DuckDBPyConnectio
 def test_only_the_default_data_file_or_an_explicit_setting_gets_demo_data(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core import store
 
     monkeypatch.delenv(demo.DEMO_ENV, raising=False)
-    assert demo.wants_demo(store.DEFAULT_DB)
+    assert demo.wants_demo(config.DEFAULT_DB)
     assert not demo.wants_demo(tmp_path / "batch_unlock.duckdb")  # same name, another place
-    assert not demo.wants_demo(store.DEFAULT_DB.with_name("batch_unlok.duckdb"))
+    assert not demo.wants_demo(config.DEFAULT_DB.with_name("batch_unlok.duckdb"))
     monkeypatch.setenv(demo.DEMO_ENV, "1")
     assert demo.wants_demo(tmp_path / "anything.duckdb")
 
@@ -131,12 +130,11 @@ def test_a_typo_in_the_data_file_path_opens_an_empty_store_without_demo_accounts
 def test_the_readme_first_command_still_opens_a_living_demo(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from core import store
     from pages.web import runtime
 
     # `streamlit run app.py` with nothing set: the default data file, here in a temporary place.
     default = tmp_path / "data" / "batch_unlock.duckdb"
-    monkeypatch.setattr(store, "DEFAULT_DB", default)
+    monkeypatch.setattr(config, "DEFAULT_DB", default)
     monkeypatch.delenv("BATCH_UNLOCK_DB", raising=False)
     monkeypatch.delenv(demo.DEMO_ENV, raising=False)
     try:

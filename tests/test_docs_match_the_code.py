@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 ARCHITECTURE = ROOT / "ARCHITECTURE.md"
 
-# A path to a Python file of ours, as the documents write it: `core/batches.py`, `app.py`.
+# A path to a Python file of ours, as the documents write it: `core/batches/drafts.py`, `app.py`.
 PYTHON_PATH = re.compile(r"(?<![\w./-])((?:core|pages|tests|bench)/[\w./-]*?\w\.py|app\.py)\b")
 
 

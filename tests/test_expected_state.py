@@ -9,9 +9,11 @@ import duckdb
 import pytest
 from fixtures_batches import VISIT_10, VISIT_100, members_of, upload
 
-from core import audit, batches, expected_state, publisher, store, worker
-from core.expected_state import Stale
-from core.roles import Account
+from core import audit, store
+from core.access.roles import Account
+from core.batches import drafts, expected_state
+from core.batches.expected_state import Stale
+from core.publishing import publisher, worker
 
 
 def snapshot(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
@@ -26,31 +28,31 @@ def snapshot(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
 
 
 def version(cur: duckdb.DuckDBPyConnection, batch_id: int) -> int:
-    return batches.get_batch(cur, batch_id).version
+    return drafts.get_batch(cur, batch_id).version
 
 
 @pytest.fixture
 def other_tab(batch_world, draft, accounts) -> tuple[int, int]:
     """A draft as one tab showed it (version 0), then given a user from another tab by "dan"."""
     shown = version(batch_world, draft)
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=shown)
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=shown)
     return draft, shown
 
 
 def stale_writes(cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int, seen: int) -> dict:
     """Every write a page offers on a draft, made with the version an older page showed."""
     return {
-        "rename": lambda: batches.rename_draft(cur, actor, batch_id, "Renamed", expected=seen),
-        "change quest": lambda: batches.change_draft_quest(
+        "rename": lambda: drafts.rename_draft(cur, actor, batch_id, "Renamed", expected=seen),
+        "change quest": lambda: drafts.change_draft_quest(
             cur, actor, batch_id, VISIT_100, expected=seen
         ),
-        "add a file": lambda: batches.add_upload(
+        "add a file": lambda: drafts.add_upload(
             cur, actor, batch_id, upload("ID\n2\n"), "csv", seen
         ),
-        "add one user": lambda: batches.add_single(cur, actor, batch_id, "id", "2", expected=seen),
-        "remove users": lambda: batches.remove_users(cur, actor, batch_id, [1], expected=seen),
+        "add one user": lambda: drafts.add_single(cur, actor, batch_id, "id", "2", expected=seen),
+        "remove users": lambda: drafts.remove_users(cur, actor, batch_id, [1], expected=seen),
         "publish": lambda: publisher.publish(cur, actor, batch_id, expected=seen),
-        "delete": lambda: batches.delete_draft(cur, actor, batch_id, expected=seen),
+        "delete": lambda: drafts.delete_draft(cur, actor, batch_id, expected=seen),
     }
 
 
@@ -76,7 +78,7 @@ def test_a_write_on_a_draft_published_meanwhile_says_it_was_published_by_whom(
     batch_world, draft, accounts
 ) -> None:
     shown = version(batch_world, draft)
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=shown)
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=shown)
     publisher.publish(batch_world, accounts["dev"], draft, expected=shown + 1)
     worker.run_until_empty(batch_world)
     before = snapshot(batch_world, draft)
@@ -84,7 +86,7 @@ def test_a_write_on_a_draft_published_meanwhile_says_it_was_published_by_whom(
     # The stale tab still shows the empty draft: adding would queue the batch again and unlock
     # the new user at once, so it is refused.
     with pytest.raises(Stale) as refused:
-        batches.add_single(batch_world, accounts["admin"], draft, "id", "2", expected=shown)
+        drafts.add_single(batch_world, accounts["admin"], draft, "id", "2", expected=shown)
 
     assert str(refused.value).startswith("This batch was published by dan at ")
     assert "nothing was changed. Reload the page" in str(refused.value)
@@ -95,7 +97,7 @@ def test_a_write_on_a_draft_deleted_meanwhile_says_it_was_deleted_by_whom(
     batch_world, draft, accounts
 ) -> None:
     shown = version(batch_world, draft)
-    batches.delete_draft(batch_world, accounts["dev"], draft, expected=shown)
+    drafts.delete_draft(batch_world, accounts["dev"], draft, expected=shown)
 
     for attempt in stale_writes(batch_world, accounts["admin"], draft, shown).values():
         with pytest.raises(Stale, match=r"^This batch was deleted by dan at .*batch list"):
@@ -109,8 +111,8 @@ def test_retrying_errors_from_a_page_that_showed_an_older_state_is_refused(
     small_world, accounts
 ) -> None:
     cur = small_world
-    batch = batches.create_draft(cur, accounts["admin"], "Has an inactive user", VISIT_10)
-    batches.add_single(cur, accounts["admin"], batch, "id", "1")
+    batch = drafts.create_draft(cur, accounts["admin"], "Has an inactive user", VISIT_10)
+    drafts.add_single(cur, accounts["admin"], batch, "id", "1")
     cur.execute(
         "INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by) "
         "VALUES (?, 10, 'unpublished', 'cli', 'ada')",
@@ -133,11 +135,11 @@ def test_each_change_adds_one_to_the_version_and_the_publishers_progress_adds_no
 ) -> None:
     dev = accounts["dev"]
     steps = [
-        lambda v: batches.rename_draft(batch_world, dev, draft, "Renamed", expected=v),
-        lambda v: batches.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"), "csv", v),
-        lambda v: batches.add_single(batch_world, dev, draft, "id", "4", expected=v),
-        lambda v: batches.remove_users(batch_world, dev, draft, [4], expected=v),
-        lambda v: batches.change_draft_quest(batch_world, dev, draft, VISIT_100, expected=v),
+        lambda v: drafts.rename_draft(batch_world, dev, draft, "Renamed", expected=v),
+        lambda v: drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"), "csv", v),
+        lambda v: drafts.add_single(batch_world, dev, draft, "id", "4", expected=v),
+        lambda v: drafts.remove_users(batch_world, dev, draft, [4], expected=v),
+        lambda v: drafts.change_draft_quest(batch_world, dev, draft, VISIT_100, expected=v),
         lambda v: publisher.publish(batch_world, dev, draft, expected=v),
     ]
     for n, step in enumerate(steps):
@@ -145,22 +147,22 @@ def test_each_change_adds_one_to_the_version_and_the_publishers_progress_adds_no
         step(n)
     assert version(batch_world, draft) == len(steps)
     worker.run_until_empty(batch_world)
-    assert batches.get_batch(batch_world, draft).status == "published"
+    assert drafts.get_batch(batch_world, draft).status == "published"
     assert version(batch_world, draft) == len(steps)
 
 
 def test_a_write_with_the_version_it_was_shown_goes_through(batch_world, draft, accounts) -> None:
-    assert batches.check_expected(batch_world, accounts["dev"], draft, 0).id == draft
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=0)
+    assert drafts.check_expected(batch_world, accounts["dev"], draft, 0).id == draft
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1", expected=0)
     with pytest.raises(Stale):
-        batches.check_expected(batch_world, accounts["dev"], draft, 0)
+        drafts.check_expected(batch_world, accounts["dev"], draft, 0)
     assert members_of(batch_world, draft)["user_id"].to_list() == [1]
 
 
 def test_every_audited_change_to_a_batch_has_words_for_the_refusal() -> None:
     actions = {
         value
-        for module in (batches, publisher)
+        for module in (drafts, publisher)
         for name, value in vars(module).items()
         if name.startswith("ACTION_") and name != "ACTION_RATE"
     }

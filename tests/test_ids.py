@@ -5,8 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from core import batch_filters, batches, ids, intake, matching, users
+from core.batches import drafts, matching
 from core.errors import InputError
+from core.history import batch_filters
+from core.platform_users import directory, ids
+from core.upload import intake
 from tests.conftest import admin
 
 FULL_WIDTH = "１２３"  # U+FF11..: `\d` and str.isdigit() take these for digits
@@ -37,7 +40,7 @@ def test_a_full_width_id_in_a_user_import_is_rejected_instead_of_crashing_the_ca
         schema=["id", "username", "email"],
         orient="row",
     )
-    report = users.import_users(small_world, admin, rows)
+    report = directory.import_users(small_world, admin, rows)
     assert report.rejected == [{"row": 2, "reason": "id is not a whole number"}]
     assert report.added == 1
 
@@ -54,8 +57,8 @@ def test_a_full_width_id_in_an_upload_is_not_found_as_any_user(batch_world) -> N
 def test_adding_a_full_width_id_by_hand_says_an_id_has_digits_0_to_9(
     batch_world, draft, accounts
 ) -> None:
-    with pytest.raises(batches.UserNotFound, match=r"A user ID has digits only \(0-9\)"):
-        batches.add_single(batch_world, accounts["dev"], draft, "id", FULL_WIDTH)
+    with pytest.raises(drafts.UserNotFound, match=r"A user ID has digits only \(0-9\)"):
+        drafts.add_single(batch_world, accounts["dev"], draft, "id", FULL_WIDTH)
 
 
 @pytest.mark.parametrize("text", [FULL_WIDTH, ARABIC_INDIC])

@@ -11,8 +11,10 @@ import xlsxwriter
 from conftest import DATA
 from fixtures_batches import VISIT_10
 
-from core import csv_safe, intake, matching, upload_limits
+from core import csv_safe
+from core.batches import matching
 from core.errors import InputError
+from core.upload import intake, limits
 
 
 def read(data: bytes | str, name: str = "users.csv") -> intake.Upload:
@@ -517,10 +519,10 @@ def test_many_ignored_columns_are_summarised_after_five_names() -> None:
     ],
 )
 def test_names_are_listed_up_to_five_then_counted(names: tuple[str, ...], text: str) -> None:
-    assert upload_limits.names_text(names) == text
+    assert limits.names_text(names) == text
 
 
 def test_only_the_names_listed_are_formatted_for_display() -> None:
     names = tuple(f"*c{i}*" for i in range(7))
-    text = upload_limits.names_text(names, show=lambda n: n.replace("*", r"\*"))
+    text = limits.names_text(names, show=lambda n: n.replace("*", r"\*"))
     assert text == r"\*c0\*, \*c1\*, \*c2\*, \*c3\*, \*c4\* and 2 more"

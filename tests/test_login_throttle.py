@@ -16,10 +16,11 @@ import duckdb
 import pytest
 from asgi_client import login_app, request
 
-from core import accounts, labels, login_throttle
-from core.accounts import LoginFailed
+from core import words
+from core.access import accounts, throttle
+from core.access.accounts import LoginFailed
+from core.access.roles import Account, Role
 from core.errors import InputError
-from core.roles import Account, Role
 from pages.web import auth, runtime
 
 ROOT = Account("root", Role.ADMIN)
@@ -38,7 +39,7 @@ def outcome(cur: duckdb.DuckDBPyConnection, name: str, password: str, address: s
     try:
         accounts.authenticate(cur, name, password, address)
     except LoginFailed as exc:
-        return "wrong" if str(exc) == labels.LOGIN_FAILED else "throttled"
+        return "wrong" if str(exc) == words.LOGIN_FAILED else "throttled"
     return "ok"
 
 
@@ -125,8 +126,8 @@ def test_the_window_doubles_with_each_block_up_to_an_hour(
     windows = []
     for _ in range(9):
         for _ in range(5):
-            assert login_throttle.reserve(cur, "admin", ATTACKER, now).allowed
-        refused = login_throttle.reserve(cur, "admin", ATTACKER, now)
+            assert throttle.reserve(cur, "admin", ATTACKER, now).allowed
+        refused = throttle.reserve(cur, "admin", ATTACKER, now)
         assert not refused.allowed
         windows.append(refused.retry_after)
         now += refused.retry_after + timedelta(seconds=1)
@@ -140,12 +141,12 @@ def test_a_pair_quiet_for_a_day_starts_again_from_a_short_window(
     now = T0
     for _ in range(3):  # three blocks: the next would last 8 minutes
         for _ in range(5):
-            login_throttle.reserve(cur, "admin", ATTACKER, now)
+            throttle.reserve(cur, "admin", ATTACKER, now)
         now += timedelta(hours=1, seconds=1)
-    now += login_throttle.FORGET_AFTER
+    now += throttle.FORGET_AFTER
     for _ in range(5):
-        login_throttle.reserve(cur, "admin", ATTACKER, now)
-    assert login_throttle.reserve(cur, "admin", ATTACKER, now).retry_after == timedelta(minutes=1)
+        throttle.reserve(cur, "admin", ATTACKER, now)
+    assert throttle.reserve(cur, "admin", ATTACKER, now).retry_after == timedelta(minutes=1)
 
 
 def test_unknown_wrong_and_throttled_attempts_run_one_hash_each_and_say_the_same(
@@ -174,8 +175,8 @@ def test_unknown_wrong_and_throttled_attempts_run_one_hash_each_and_say_the_same
         answers[name, "right"] = str(failed.value)
     for key in [k for k in answers if k[0] == "admin"]:
         assert answers[key] == answers[("nobody", key[1])]
-    assert answers["admin", 0] == labels.LOGIN_FAILED
-    assert answers["admin", 5] == answers["admin", "right"] != labels.LOGIN_FAILED
+    assert answers["admin", 0] == words.LOGIN_FAILED
+    assert answers["admin", 5] == answers["admin", "right"] != words.LOGIN_FAILED
 
 
 def test_failures_are_shared_by_every_cursor_of_the_store(
@@ -190,21 +191,21 @@ def test_failures_are_shared_by_every_cursor_of_the_store(
 def test_failures_from_many_addresses_slow_the_name_down_without_locking_it(
     with_admin: duckdb.DuckDBPyConnection,
 ) -> None:
-    assert login_throttle.account_delay(with_admin, "admin") == 0
+    assert throttle.account_delay(with_admin, "admin") == 0
     for k in range(12):
         assert outcome(with_admin, "admin", "guess", f"203.0.113.{k}") == "wrong"
-    assert login_throttle.account_delay(with_admin, "admin") == login_throttle.MAX_SLOWDOWN
-    assert login_throttle.account_delay(with_admin, "dev") == 0
+    assert throttle.account_delay(with_admin, "admin") == throttle.MAX_SLOWDOWN
+    assert throttle.account_delay(with_admin, "dev") == 0
     assert outcome(with_admin, "admin", "right-password", "198.51.100.20") == "ok"
 
 
 def test_old_unblocked_pairs_are_purged(cur: duckdb.DuckDBPyConnection) -> None:
-    login_throttle.reserve(cur, "admin", "198.51.100.1", T0 - timedelta(days=2))
-    login_throttle.reserve(cur, "admin", "198.51.100.2", T0)
-    assert login_throttle.purge(cur, T0) == 1
+    throttle.reserve(cur, "admin", "198.51.100.1", T0 - timedelta(days=2))
+    throttle.reserve(cur, "admin", "198.51.100.2", T0)
+    assert throttle.purge(cur, T0) == 1
 
 
-TRUSTED = login_throttle.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
+TRUSTED = throttle.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
 
 
 @pytest.mark.parametrize(
@@ -227,15 +228,15 @@ TRUSTED = login_throttle.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
 def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(
     peer: str | None, forwarded: list[str], trusted: tuple, expected: str
 ) -> None:
-    assert login_throttle.client_address(peer, forwarded, trusted) == expected
+    assert throttle.client_address(peer, forwarded, trusted) == expected
 
 
 def test_a_wrong_trusted_proxy_setting_is_refused_in_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(login_throttle.TRUSTED_PROXIES_ENV, "127.0.0.1,proxy.internal")
+    monkeypatch.setenv(throttle.TRUSTED_PROXIES_ENV, "127.0.0.1,proxy.internal")
     with pytest.raises(InputError, match=r"'proxy\.internal', which is not an IP address"):
-        login_throttle.trusted_proxies()
+        throttle.trusted_proxies()
 
 
 # Through the real /login route.
@@ -246,7 +247,7 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The login routes on a fresh store holding the account admin / right-password."""
     db = tmp_path / "served.duckdb"
     monkeypatch.setenv("BATCH_UNLOCK_DB", str(db))
-    monkeypatch.delenv(login_throttle.TRUSTED_PROXIES_ENV, raising=False)
+    monkeypatch.delenv(throttle.TRUSTED_PROXIES_ENV, raising=False)
     accounts.add_account(runtime.cursor(), ROOT, "admin", "admin", "right-password")
     yield db
     runtime.close_all()
@@ -281,7 +282,7 @@ def test_the_login_route_ignores_forwarded_for_unless_the_proxy_is_trusted(
         post_login("guess", client="127.0.0.1", **{"X-Forwarded-For": f"198.51.100.{k}"})
     assert post_login("right-password", client="127.0.0.1").status == 401
     # Trusted proxy on 127.0.0.1: each forwarded client is counted on its own.
-    monkeypatch.setenv(login_throttle.TRUSTED_PROXIES_ENV, "127.0.0.1")
+    monkeypatch.setenv(throttle.TRUSTED_PROXIES_ENV, "127.0.0.1")
     for _ in range(5):
         post_login("guess", client="127.0.0.1", **{"X-Forwarded-For": ATTACKER})
     behind_proxy = {"X-Forwarded-For": "198.51.100.20"}

@@ -14,9 +14,12 @@ from fixtures_batches import (
     upload,
 )
 
-from core import batches, intake, labels, matching, users
+from core import words
+from core.access.roles import Account
+from core.batches import drafts, matching
 from core.errors import InputError, NotFound
-from core.roles import Account
+from core.platform_users import directory
+from core.upload import intake
 
 
 def statuses(cur: duckdb.DuckDBPyConnection, text: str, quest: int = VISIT_10, batch=None):
@@ -50,7 +53,7 @@ def test_a_row_whose_filled_fields_match_nobody_is_not_found(batch_world) -> Non
     )
     result = matching.preview(batch_world, upload(text), VISIT_10)
     assert result.rows["status"].to_list() == ["not_found"] * 4
-    assert set(result.rows["message"]) == {labels.MSG_NOT_FOUND}
+    assert set(result.rows["message"]) == {words.MSG_NOT_FOUND}
     assert result.rows["user_id"].to_list() == [None] * 4
 
 
@@ -61,8 +64,8 @@ def test_a_row_whose_fields_match_different_users_is_a_mismatch(batch_world) -> 
     result = matching.preview(batch_world, upload(text), VISIT_10)
     assert result.rows["status"].to_list() == ["mismatch", "ok", "mismatch"]
     assert result.rows.filter(pl.col("status") == "mismatch")["message"].to_list() == [
-        f"{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
-        f"{labels.MSG_MISMATCH}: The username belongs to ID 3 (user3), "
+        f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
+        f"{words.MSG_MISMATCH}: The username belongs to ID 3 (user3), "
         "the email belongs to ID 4 (user4).",
     ]
 
@@ -83,7 +86,7 @@ def test_a_later_row_for_the_same_user_is_a_duplicate_whatever_the_column(batch_
         (4, "duplicate", 5),
         (5, "ok", 6),
     ]
-    assert result.rows["message"][1] == labels.MSG_DUPLICATE
+    assert result.rows["message"][1] == words.MSG_DUPLICATE
     assert result.users_to_add == 2
     assert result.user_ids_to_add() == [5, 6]
 
@@ -91,7 +94,7 @@ def test_a_later_row_for_the_same_user_is_a_duplicate_whatever_the_column(batch_
 def test_a_user_already_in_the_batch_is_reported_and_not_counted_to_add(
     batch_world, draft, accounts
 ) -> None:
-    batches.add_single(batch_world, accounts["dev"], draft, "id", "3")
+    drafts.add_single(batch_world, accounts["dev"], draft, "id", "3")
     assert statuses(batch_world, "ID\n3\n4\n", batch=draft) == [
         (2, "already_in_batch", 3),
         (3, "ok", 4),
@@ -202,7 +205,7 @@ def test_the_error_rows_file_can_be_fixed_and_uploaded_again(batch_world) -> Non
     written = result.error_rows_csv()
     assert written.decode("utf-8-sig").splitlines() == [
         "ID;Username;Registered email;Reason",
-        f"99;'-dash;;{labels.MSG_MISMATCH}: No user has ID 99, the username belongs to ID 13 "
+        f"99;'-dash;;{words.MSG_MISMATCH}: No user has ID 99, the username belongs to ID 13 "
         "(-dash).",
     ]
     fixed = written.replace(b"99;", b"13;")
@@ -273,7 +276,7 @@ def test_usernames_changed_by_an_import_are_matched_by_their_new_name(
 ) -> None:
     assert statuses(batch_world, "Username\nuser3\n") == [(2, "ok", 3)]
     frame = pl.DataFrame({"id": ["3"], "username": ["Trinity"], "email": ["t@x.org"]})
-    users.import_users(batch_world, accounts["admin"], frame)
+    directory.import_users(batch_world, accounts["admin"], frame)
     assert statuses(batch_world, "Username;Email\nuser3;\ntrinity;\n;T@X.org\n") == [
         (2, "not_found", None),
         (3, "ok", 3),
@@ -394,11 +397,11 @@ def test_the_error_rows_download_leaves_out_the_merged_duplicates(
     lines = result.error_rows_csv().decode("utf-8-sig").splitlines()
     assert lines == [
         "ID;Username;Registered email;Reason",
-        f"999;;;{labels.MSG_NOT_FOUND}",
-        f"1;user2;;{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
+        f"999;;;{words.MSG_NOT_FOUND}",
+        f"1;user2;;{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
     ]
     # Once the file is added, the download uploaded again reports no row "Already in this batch".
-    batches.add_upload(batch_world, accounts["dev"], draft, upload(text))
+    drafts.add_upload(batch_world, accounts["dev"], draft, upload(text))
     again = matching.preview(
         batch_world, intake.read_upload(result.error_rows_csv(), "errors.csv"), VISIT_10, draft
     )
@@ -425,18 +428,18 @@ def test_the_rows_not_added_are_counted_by_kind_in_words(batch_world) -> None:
 
 
 def test_a_single_user_can_be_added_by_registered_email(batch_world, draft, accounts) -> None:
-    added = batches.add_single(batch_world, accounts["dev"], draft, "email", " User4@Example.COM ")
+    added = drafts.add_single(batch_world, accounts["dev"], draft, "email", " User4@Example.COM ")
     assert (added.user_id, added.username) == (4, "user4")
     assert batch_world.execute(
         "SELECT user_id, added_via FROM batch_users WHERE batch_id = ?", [draft]
     ).fetchall() == [(4, "single")]
-    with pytest.raises(batches.AlreadyInBatch, match=r"user4 \(User ID 4\) is already"):
-        batches.add_single(batch_world, accounts["dev"], draft, "email", "user4@example.com")
+    with pytest.raises(drafts.AlreadyInBatch, match=r"user4 \(User ID 4\) is already"):
+        drafts.add_single(batch_world, accounts["dev"], draft, "email", "user4@example.com")
 
 
 def test_an_unknown_email_says_so_and_what_to_try(batch_world, draft, accounts) -> None:
-    with pytest.raises(batches.UserNotFound) as caught:
-        batches.add_single(batch_world, accounts["dev"], draft, "email", "ghost@example.com")
+    with pytest.raises(drafts.UserNotFound) as caught:
+        drafts.add_single(batch_world, accounts["dev"], draft, "email", "ghost@example.com")
     assert str(caught.value) == (
         "No user has the registered email “ghost@example.com”. Check the address, or find the "
         "user by User ID or username."
@@ -453,8 +456,8 @@ def test_an_email_several_users_share_adds_nobody_and_names_them(
     batch_world.execute(
         "INSERT INTO audit_log (actor, action, detail) VALUES ('test', 'users imported', 'x')"
     )
-    with pytest.raises(batches.UserNotFound, match=r"user3 \(User ID 3\), user4 \(User ID 4\)"):
-        batches.add_single(batch_world, accounts["dev"], draft, "email", "team@example.com")
+    with pytest.raises(drafts.UserNotFound, match=r"user3 \(User ID 3\), user4 \(User ID 4\)"):
+        drafts.add_single(batch_world, accounts["dev"], draft, "email", "team@example.com")
     assert batch_world.execute(
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [draft]
     ).fetchall() == [(0,)]

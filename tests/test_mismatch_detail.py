@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 from fixtures_batches import VISIT_10, upload
 
-from core import labels, matching
+from core import words
+from core.batches import matching
 
 HEADER = "ID;Username;Registered email\n"
 
@@ -70,7 +71,7 @@ def mismatch_message(cur: duckdb.DuckDBPyConnection, line: str) -> str:
 def test_a_mismatch_row_names_whom_each_filled_field_belongs_to(
     batch_world, line: str, detail: str
 ) -> None:
-    assert mismatch_message(batch_world, line) == f"{labels.MSG_MISMATCH}: {detail}"
+    assert mismatch_message(batch_world, line) == f"{words.MSG_MISMATCH}: {detail}"
 
 
 def test_the_status_stays_the_spec_words_and_only_mismatch_rows_get_a_detail(batch_world) -> None:
@@ -78,14 +79,14 @@ def test_the_status_stays_the_spec_words_and_only_mismatch_rows_get_a_detail(bat
     result = matching.preview(batch_world, upload(text), VISIT_10)
     assert result.rows.select("status", "message").rows() == [
         ("ok", matching.MSG_OK),
-        ("not_found", labels.MSG_NOT_FOUND),
+        ("not_found", words.MSG_NOT_FOUND),
         (
             "mismatch",
-            f"{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
+            f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
         ),
         ("ok", matching.MSG_OK),
     ]
-    assert matching.FILTER_LABELS[matching.MISMATCH] == labels.MSG_MISMATCH
+    assert matching.FILTER_LABELS[matching.MISMATCH] == words.MSG_MISMATCH
     assert result.counts[matching.MISMATCH] == 1
 
 
@@ -99,17 +100,17 @@ def test_an_email_shared_by_several_users_names_each_of_them(batch_world) -> Non
     )
     message = mismatch_message(batch_world, "1;;TEAM@example.com")
     assert message == (
-        f"{labels.MSG_MISMATCH}: ID 1 is user1, the email belongs to ID 3 (user3) and ID 4 "
+        f"{words.MSG_MISMATCH}: ID 1 is user1, the email belongs to ID 3 (user3) and ID 4 "
         "(user4) and ID 5 (user5) and 1 more."
     )
 
 
 def test_the_detail_names_users_as_they_are_written_not_as_matched(batch_world) -> None:
     assert mismatch_message(batch_world, "1;JÜRGEN;") == (
-        f"{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 12 (JÜRGEN)."
+        f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 12 (JÜRGEN)."
     )
     assert mismatch_message(batch_world, "12;;user1@example.com") == (
-        f"{labels.MSG_MISMATCH}: ID 12 is JÜRGEN, the email belongs to ID 1 (user1)."
+        f"{words.MSG_MISMATCH}: ID 12 is JÜRGEN, the email belongs to ID 1 (user1)."
     )
 
 
@@ -119,17 +120,17 @@ def test_many_mismatch_rows_each_get_the_detail_of_their_own_fields(batch_world)
     mismatches = result.rows.filter(pl.col("status") == matching.MISMATCH)
     assert mismatches.height == 2000
     assert mismatches["message"][0] == (
-        f"{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2)."
+        f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2)."
     )
     assert mismatches["message"][5] == (
-        f"{labels.MSG_MISMATCH}: ID 6 is user6, the username belongs to ID 7 (user7)."
+        f"{words.MSG_MISMATCH}: ID 6 is user6, the username belongs to ID 7 (user7)."
     )
-    assert mismatches["message"].str.starts_with(f"{labels.MSG_MISMATCH}: ID ").all()
+    assert mismatches["message"].str.starts_with(f"{words.MSG_MISMATCH}: ID ").all()
 
 
 def test_the_error_rows_download_carries_the_detail_as_its_reason(batch_world) -> None:
     result = matching.preview(batch_world, upload(HEADER + "1;user2;\n"), VISIT_10)
     lines = result.error_rows_csv().decode("utf-8-sig").splitlines()
     assert lines[1] == (
-        f"1;user2;;{labels.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2)."
+        f"1;user2;;{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2)."
     )

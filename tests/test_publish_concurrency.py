@@ -10,9 +10,10 @@ from collections.abc import Callable
 import pytest
 from fixtures_publish import add_platform_users, add_users, assert_consistent, make_batch
 
-from core import audit, publisher, worker
+from core import audit
+from core.access.roles import Account, Role
 from core.errors import InputError, StoreError
-from core.roles import Account, Role
+from core.publishing import publisher, worker
 
 
 def together(*jobs: Callable[[], object]) -> list[object]:

@@ -14,8 +14,9 @@ from fixtures_publish import (
     statuses,
 )
 
-from core import audit, labels, publisher, worker
+from core import audit, words
 from core.errors import InputError, NotFound, PermissionDenied
+from core.publishing import publisher, worker
 from core.store import get_setting
 
 ACTIVE = range(1, 10)  # small_world: users 1-9 are active, user 10 is not.
@@ -39,7 +40,7 @@ def test_publishing_a_draft_queues_it_as_unpublished_with_its_place_in_the_queue
     assert (b.status, b.position) == ("unpublished", 2)
     assert "2nd in the queue" in b.message
     assert publisher.queue_position(cur, second) == 2
-    assert publisher.batch_summary(cur, second)["status"] == labels.UNPUBLISHED
+    assert publisher.batch_summary(cur, second)["status"] == words.UNPUBLISHED
     assert set(statuses(cur, second).values()) == {"unpublished"}
     assert unlock_count(cur) == 0
 
@@ -53,7 +54,7 @@ def test_a_batch_published_with_zero_users_is_published_at_once(small_world, acc
     assert outcome.status == "published" and outcome.position is None
     assert "Published" in outcome.message
     summary = publisher.batch_summary(cur, batch)
-    assert (summary["status"], summary["progress"], summary["users"]) == (labels.PUBLISHED, 100, 0)
+    assert (summary["status"], summary["progress"], summary["users"]) == (words.PUBLISHED, 100, 0)
     assert publisher.queue_position(cur, batch) is None
     assert worker.process_once(cur).empty
 
@@ -66,18 +67,18 @@ def test_the_worker_moves_a_batch_through_in_progress_to_published(small_world, 
     first = worker.process_once(cur, limit=1)
     summary = publisher.batch_summary(cur, batch)
     assert first.processed == 1 and first.batch_ids == (batch,)
-    assert (summary["status"], summary["progress"]) == (labels.IN_PROGRESS, 25)
+    assert (summary["status"], summary["progress"]) == (words.IN_PROGRESS, 25)
     assert summary["counts"] == {
-        labels.UNPUBLISHED: 3,
-        labels.IN_PROGRESS: 0,
-        labels.PUBLISHED: 1,
-        labels.ERROR: 0,
+        words.UNPUBLISHED: 3,
+        words.IN_PROGRESS: 0,
+        words.PUBLISHED: 1,
+        words.ERROR: 0,
     }
 
     rest = worker.run_until_empty(cur, chunk_size=2)
     assert rest.processed == 3 and rest.finished == [batch]
     summary = publisher.batch_summary(cur, batch)
-    assert (summary["status"], summary["progress"]) == (labels.PUBLISHED, 100)
+    assert (summary["status"], summary["progress"]) == (words.PUBLISHED, 100)
     assert set(statuses(cur, batch).values()) == {"published"}
     assert unlock_count(cur) == 4
     assert_consistent(cur)
@@ -93,7 +94,7 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published_with_the_reaso
     report = worker.run_until_empty(cur)
 
     assert (report.published, report.errors) == (2, 1)
-    assert publisher.batch_summary(cur, batch)["status"] == labels.PARTIALLY_PUBLISHED
+    assert publisher.batch_summary(cur, batch)["status"] == words.PARTIALLY_PUBLISHED
     assert statuses(cur, batch) == {1: "published", 2: "published", 10: "error"}
     assert publisher.error_reasons(cur, batch) == [(worker.REASON_INACTIVE, 1)]
     assert unlock_count(cur) == 2
@@ -144,8 +145,8 @@ def test_a_batch_whose_users_all_fail_is_partially_published_with_no_unlock(smal
     worker.run_until_empty(cur)
 
     summary = publisher.batch_summary(cur, batch)
-    assert (summary["status"], summary["progress"]) == (labels.PARTIALLY_PUBLISHED, 100)
-    assert summary["counts"][labels.ERROR] == 2 and summary["counts"][labels.PUBLISHED] == 0
+    assert (summary["status"], summary["progress"]) == (words.PARTIALLY_PUBLISHED, 100)
+    assert summary["counts"][words.ERROR] == 2 and summary["counts"][words.PUBLISHED] == 0
     assert unlock_count(cur) == 0
     assert_consistent(cur)
 
@@ -419,7 +420,7 @@ def test_batch_summary_has_the_agreed_keys_and_the_spec_words(small_world, accou
     running = publisher.batch_summary(cur, batch)
 
     assert list(draft) == ["id", "name", "badge", "quest", "status", "progress", "users", "counts"]
-    assert (draft["status"], draft["progress"], draft["users"]) == (labels.DRAFT, 0, 3)
+    assert (draft["status"], draft["progress"], draft["users"]) == (words.DRAFT, 0, 3)
     assert (draft["badge"], draft["quest"]) == ("Explorer", "Visit 10 pages")
     assert list(draft["counts"]) == ["Unpublished", "In Progress", "Published", "Error"]
     assert (running["status"], running["progress"]) == ("In Progress", 33)

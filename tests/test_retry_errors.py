@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 from fixtures_publish import assert_consistent, batch_status, make_batch, statuses
 
-from core import publisher, worker
+from core.publishing import publisher, worker
 
 
 def published_with_errors(cur: duckdb.DuckDBPyConnection, admin, users: list[int]) -> int:
@@ -79,7 +79,7 @@ def test_a_retry_with_nothing_that_can_go_away_writes_nothing(small_world, accou
 
 
 def test_the_publisher_and_the_advance_checks_share_one_failure_rule() -> None:
-    from core import failure_rule, publish_notes, publisher, worker
+    from core.publishing import failure_rule, publish_notes, publisher, worker
 
     assert set(publisher.STILL_FAILING) == set(failure_rule.CODES)
     for sql in (worker._CHUNK_SQL, publisher._STILL_FAILING_SQL, publish_notes._WOULD_FAIL_SQL):

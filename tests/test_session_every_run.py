@@ -13,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from core import accounts, batches, intake, publisher
+from core.access import accounts
+from core.access.roles import Account, Role
+from core.batches import drafts
 from core.errors import PermissionDenied
-from core.roles import Account, Role
+from core.publishing import publisher
+from core.upload import intake
 from pages.ui import session
 from pages.web import runtime
 from tests.apptest_support import app_as, serve_demo_store
@@ -98,7 +101,7 @@ def test_a_write_with_the_account_of_an_ended_session_changes_nothing() -> None:
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch_id]
     ).fetchall()[0]
     with pytest.raises(PermissionDenied, match="not logged in"):
-        batches.add_single(cur, accounts.session_account(cur, token), batch_id, "id", "1")
+        drafts.add_single(cur, accounts.session_account(cur, token), batch_id, "id", "1")
     (after,) = cur.execute(
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch_id]
     ).fetchall()[0]

@@ -10,8 +10,8 @@ from asgi_client import Reply, login_app, request
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from core import accounts
-from core.roles import Account, Role
+from core.access import accounts
+from core.access.roles import Account, Role
 from pages.web import auth, runtime
 from pages.web.guard import LoginGuard
 

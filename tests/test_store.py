@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core import store
+from core import config, store
 from core.errors import DatabaseLocked, SchemaTooNew, StoreError
-from core.migrations import all_migrations
+from core.store.duckdb.migrations import all_migrations
 
 
 def test_a_new_file_gets_every_migration(db_path: Path) -> None:
@@ -164,8 +164,8 @@ def test_settings_are_stored_and_replaced(con: duckdb.DuckDBPyConnection) -> Non
 def test_the_data_file_path_comes_from_the_environment_when_not_given(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(store.DB_ENV, str(tmp_path / "x.duckdb"))
+    monkeypatch.setenv(config.DB_ENV, str(tmp_path / "x.duckdb"))
     assert store.database_path() == tmp_path / "x.duckdb"
     assert store.database_path("other.duckdb") == Path("other.duckdb")
-    monkeypatch.delenv(store.DB_ENV)
-    assert store.database_path() == store.DEFAULT_DB
+    monkeypatch.delenv(config.DB_ENV)
+    assert store.database_path() == config.DEFAULT_DB

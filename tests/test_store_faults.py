@@ -28,10 +28,11 @@ from streamlit import config as st_config
 from streamlit.elements import exception as st_exception
 from streamlit.proto.Exception_pb2 import Exception as ExceptionProto
 
-from core import accounts as account_store
-from core import demo, publisher, store, worker
+from core import demo, store
+from core.access import accounts as account_store
 from core.cli import main
 from core.errors import BatchUnlockError, StoreUnavailable
+from core.publishing import publisher, worker
 from tests.browser.conftest import _stop
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,15 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import batch_filters, batches, catalog, intake, publisher, users, worker
-from core.batches import BatchNotVisible
+from core.access.roles import Account, Role
+from core.batches import drafts
+from core.batches.drafts import BatchNotVisible
+from core.catalog import badge_tree
 from core.errors import NotFound, PermissionDenied
-from core.roles import Account, Role
+from core.history import batch_filters
+from core.platform_users import directory
+from core.publishing import publisher, worker
+from core.upload import intake
 from pages.ui import formatting
 from pages.ui.formatting import literal
 from tests.apptest_support import app_as, serve_demo_store
@@ -118,10 +123,10 @@ def test_the_former_name_md_is_the_same_helper() -> None:
 def test_someone_elses_draft_reads_as_no_batch_at_all_and_names_nothing(
     batch_world, accounts
 ) -> None:
-    draft = batches.create_draft(batch_world, accounts["dev"], "Secret plans", 1)
+    draft = drafts.create_draft(batch_world, accounts["dev"], "Secret plans", 1)
     other = Account("deb", Role.DEV)
     with pytest.raises(BatchNotVisible) as hidden:
-        batches.get_batch(batch_world, draft, other)
+        drafts.get_batch(batch_world, draft, other)
     message = str(hidden.value)
     assert message == (
         f"No batch {draft} is visible to you. Check the link, or find the batch in the "
@@ -129,13 +134,13 @@ def test_someone_elses_draft_reads_as_no_batch_at_all_and_names_nothing(
     )
     assert "Secret" not in message and accounts["dev"].username not in message
     with pytest.raises(BatchNotVisible) as missing:
-        batches.get_batch(batch_world, draft + 1000, other)
+        drafts.get_batch(batch_world, draft + 1000, other)
     assert str(missing.value) == message.replace(str(draft), str(draft + 1000))
     # Either way it is both "not found" and "not allowed", as callers catch it.
     assert isinstance(hidden.value, NotFound) and isinstance(hidden.value, PermissionDenied)
     with pytest.raises(BatchNotVisible, match=r"so you cannot add users to it\."):
-        batches.add_single(batch_world, other, draft, "id", "1")
-    assert batches.get_batch(batch_world, draft, accounts["admin"]).name == "Secret plans"
+        drafts.add_single(batch_world, other, draft, "id", "1")
+    assert drafts.get_batch(batch_world, draft, accounts["admin"]).name == "Secret plans"
 
 
 # --- the pages, through AppTest ---------------------------------------------------------------
@@ -154,9 +159,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
     served = serve_demo_store(tmp_path_factory.mktemp("literal"))
     next(served)
     cur = cursor()
-    badge_id = catalog.add_badge(cur, ADMIN, BADGE, [QUEST])
-    quest_id = catalog.badge_tree(cur)[BADGE][0].id
-    report = users.import_users(
+    badge_id = badge_tree.add_badge(cur, ADMIN, BADGE, [QUEST])
+    quest_id = badge_tree.badge_tree(cur)[BADGE][0].id
+    report = directory.import_users(
         cur,
         ADMIN,
         pl.DataFrame(
@@ -168,15 +173,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
         ),
     )
     assert report.rejected == []
-    published = batches.create_batch(cur, ADMIN, BATCH, quest_id, user_ids=["990001"]).batch_id
+    published = drafts.create_batch(cur, ADMIN, BATCH, quest_id, user_ids=["990001"]).batch_id
     publisher.publish(cur, ADMIN, published)
     worker.run_until_empty(cur)
     ids = {
         "badge": badge_id,
         "quest": quest_id,
         "published": published,
-        "dev_draft": batches.create_draft(cur, DEV, DEV_DRAFT, quest_id),
-        "admin_draft": batches.create_draft(cur, ADMIN, ADMIN_DRAFT, quest_id),
+        "dev_draft": drafts.create_draft(cur, DEV, DEV_DRAFT, quest_id),
+        "admin_draft": drafts.create_draft(cur, ADMIN, ADMIN_DRAFT, quest_id),
     }
     yield ids
     next(served, None)
@@ -283,14 +288,15 @@ def test_a_link_to_someone_elses_draft_says_only_that_no_such_batch_is_visible(
     draft = world["admin_draft"]
     at = app_as(role, page, **{param: str(draft)}).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [literal(batches.not_visible(draft))]
+    assert [e.value for e in at.error] == [literal(drafts.not_visible(draft))]
     shown = " ".join(markdown_texts(at))
     assert "Hidden" not in shown and "admin" not in shown  # neither its name nor its owner
 
 
 def show_ignored_columns(header: str) -> None:
     """An AppTest script: the upload preview of a file whose header holds markup."""
-    from core import intake, matching
+    from core.batches import matching
+    from core.upload import intake
     from pages.ui import add_users
     from pages.web import runtime
 

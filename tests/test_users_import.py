@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from core import users
 from core.errors import InputError, PermissionDenied
+from core.platform_users import directory
 from tests.conftest import admin, dev
 
 
@@ -18,7 +18,7 @@ def frame(rows: list[tuple]) -> pl.DataFrame:
 
 
 def test_new_users_are_added_with_matching_forms(cur: duckdb.DuckDBPyConnection) -> None:
-    report = users.import_users(
+    report = directory.import_users(
         cur, admin, frame([("1", " Ann ", "Ann@X.org"), ("2", "bob", "b@x.org")])
     )
     assert (report.added, report.updated, report.rejected) == (2, 0, [])
@@ -28,7 +28,7 @@ def test_new_users_are_added_with_matching_forms(cur: duckdb.DuckDBPyConnection)
 
 
 def test_existing_ids_are_updated(small_world: duckdb.DuckDBPyConnection) -> None:
-    report = users.import_users(small_world, admin, frame([("3", "renamed", "new@x.org")]))
+    report = directory.import_users(small_world, admin, frame([("3", "renamed", "new@x.org")]))
     assert (report.added, report.updated) == (0, 1)
     assert small_world.execute("SELECT username FROM platform_users WHERE id = 3").fetchone() == (
         "renamed",
@@ -51,13 +51,13 @@ def test_existing_ids_are_updated(small_world: duckdb.DuckDBPyConnection) -> Non
 def test_a_bad_row_is_rejected_with_its_reason_and_the_rest_imported(
     small_world: duckdb.DuckDBPyConnection, row: tuple, reason: str
 ) -> None:
-    report = users.import_users(small_world, admin, frame([row, ("60", "fine", "fine@x.org")]))
+    report = directory.import_users(small_world, admin, frame([row, ("60", "fine", "fine@x.org")]))
     assert report.rejected == [{"row": 2, "reason": reason}]
     assert report.added == 1
 
 
 def test_duplicates_inside_the_file_are_all_rejected(cur: duckdb.DuckDBPyConnection) -> None:
-    report = users.import_users(
+    report = directory.import_users(
         cur,
         admin,
         frame(
@@ -75,7 +75,7 @@ def test_duplicates_inside_the_file_are_all_rejected(cur: duckdb.DuckDBPyConnect
         {"row": 4, "reason": "duplicate username in the file"},
         {"row": 5, "reason": "duplicate username in the file"},
     ]
-    assert users.count(cur) == 0
+    assert directory.count(cur) == 0
 
 
 def test_the_active_column_deactivates_users(cur: duckdb.DuckDBPyConnection) -> None:
@@ -87,7 +87,7 @@ def test_the_active_column_deactivates_users(cur: duckdb.DuckDBPyConnection) -> 
             "Active": ["false", "yes"],
         }
     )
-    users.import_users(cur, admin, data)
+    directory.import_users(cur, admin, data)
     assert cur.execute("SELECT id, active FROM platform_users ORDER BY id").fetchall() == [
         (1, False),
         (2, True),
@@ -98,27 +98,27 @@ def test_a_file_without_the_required_columns_is_refused_whole(
     cur: duckdb.DuckDBPyConnection,
 ) -> None:
     with pytest.raises(InputError, match="lacks the column"):
-        users.import_users(cur, admin, pl.DataFrame({"id": ["1"], "name": ["a"]}))
+        directory.import_users(cur, admin, pl.DataFrame({"id": ["1"], "name": ["a"]}))
 
 
 def test_only_admins_import_users(cur: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(PermissionDenied):
-        users.import_users(cur, dev, frame([("1", "a", "a@x.org")]))
+        directory.import_users(cur, dev, frame([("1", "a", "a@x.org")]))
 
 
 def test_csv_and_parquet_files_are_read_as_text(tmp_path: Path) -> None:
     csv = tmp_path / "u.csv"
     csv.write_text("id,username,email\n007,bond,bond@x.org\n")
-    assert users.read_user_file(csv).row(0) == ("007", "bond", "bond@x.org")
+    assert directory.read_user_file(csv).row(0) == ("007", "bond", "bond@x.org")
     parquet = tmp_path / "u.parquet"
     pl.DataFrame({"id": [7], "username": ["bond"], "email": ["b@x.org"]}).write_parquet(parquet)
-    assert users.read_user_file(parquet).row(0) == ("7", "bond", "b@x.org")
+    assert directory.read_user_file(parquet).row(0) == ("7", "bond", "b@x.org")
 
 
 def test_a_missing_or_unreadable_file_is_explained(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no file"):
-        users.read_user_file(tmp_path / "missing.csv")
+        directory.read_user_file(tmp_path / "missing.csv")
     broken = tmp_path / "broken.parquet"
     broken.write_bytes(b"not parquet")
     with pytest.raises(InputError, match="cannot be read"):
-        users.read_user_file(broken)
+        directory.read_user_file(broken)

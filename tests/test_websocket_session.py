@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from core import labels
+from core import words
 from pages.ui.session import NOT_LOGGED_IN
 from tests.browser.conftest import PASSWORDS, Server, _prepare, _start, _stop, cli
 from tests.streamlit_client import XSRF_COOKIE, Run, StreamlitClient, log_in, press, text
@@ -74,14 +74,14 @@ def open_single(client: StreamlitClient, batch_id: int) -> tuple[str, str, str]:
     deadline = time.monotonic() + 60
     while True:
         first = client.run(page="batch", query={"id": str(batch_id)})
-        kind = first.widget("radio", labels.UPLOAD_TYPE)
+        kind = first.widget("radio", words.UPLOAD_TYPE)
         if not kind.proto.disabled:
             break
         assert time.monotonic() < deadline, "the batch did not get back to Published"
         time.sleep(0.5)
-    run = client.run(values={kind.proto.id: text(labels.SINGLE)})
-    field = run.widget("text_input", labels.USER_ID)
-    add = run.widget("button", labels.ADD)
+    run = client.run(values={kind.proto.id: text(words.SINGLE)})
+    field = run.widget("text_input", words.USER_ID)
+    add = run.widget("button", words.ADD)
     assert add.fragment_id, "the Single form is a fragment: its Add reruns only that part"
     return add.fragment_id, field.proto.id, add.proto.id
 
@@ -148,7 +148,7 @@ def test_after_logout_a_deferred_download_builds_no_file(app: App) -> None:
     media = url + answer.deferred_file.url
     csv = http.get(media, timeout=30)
     assert csv.status_code == 200
-    assert labels.TITLE in csv.content.decode("utf-8-sig").splitlines()[0].split(";")
+    assert words.TITLE in csv.content.decode("utf-8-sig").splitlines()[0].split(";")
     assert requests.get(media, timeout=30).status_code == 401  # no cookie, no file
 
     log_out(http, url)

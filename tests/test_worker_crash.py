@@ -10,8 +10,9 @@ import time
 
 from fixtures_publish import ROOT, assert_consistent, cli_env, make_batch, run_cli
 
-from core import publisher, store
-from core.roles import command_line_account
+from core import store
+from core.access.roles import command_line_account
+from core.publishing import publisher
 
 USERS = 16_000
 INACTIVE_EVERY = 97  # every 97th platform user was deactivated after being added

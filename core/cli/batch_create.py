@@ -9,11 +9,11 @@ from typing import TextIO
 import duckdb
 import polars as pl
 
-from core import batches
+from core.access.roles import command_line_account
+from core.batches import drafts
 from core.cli.output import print_json
 from core.errors import InputError
-from core.intake import read_upload_file
-from core.roles import command_line_account
+from core.upload.intake import read_upload_file
 
 _RULES = (
     "Files are read like the upload dialog reads them (CSV or .xlsx with the columns ID, "
@@ -74,7 +74,7 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
 def run_create(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Create the draft, add the users, print the id."""
     uploads = [read_upload_file(path) for path in args.csv]
-    result = batches.create_batch(
+    result = drafts.create_batch(
         cur, command_line_account(), args.name, args.quest, uploads, args.user, added_via="cli"
     )
     if args.json:
@@ -90,7 +90,7 @@ def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     if not args.csv and not args.user:
         raise InputError("Say what to add: give at least one --csv FILE or --user ID.")
     uploads = [read_upload_file(path) for path in args.csv]
-    result = batches.add_to_batch(
+    result = drafts.add_to_batch(
         cur, command_line_account(), args.batch_id, uploads, args.user, added_via="cli"
     )
     if args.json:
@@ -114,7 +114,7 @@ def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def _report(result: batches.FillResult, out: TextIO | None = None) -> None:
+def _report(result: drafts.FillResult, out: TextIO | None = None) -> None:
     """Say per file what was skipped (on stderr for `create`, whose stdout is only the id)."""
     out = out or sys.stderr
     for f in result.files:

@@ -6,8 +6,11 @@ import argparse
 
 import duckdb
 
-from core import batch_state, labels
-from core.batch_filters import (
+from core import words
+from core.access.roles import command_line_account
+from core.batches import rules
+from core.cli.output import print_json, print_table
+from core.history.batch_filters import (
     SORT_COLUMNS,
     BatchFilter,
     DateFilter,
@@ -16,9 +19,7 @@ from core.batch_filters import (
     parse_sort,
     parse_status,
 )
-from core.batch_list import all_batches
-from core.cli.output import print_json, print_table
-from core.roles import command_line_account
+from core.history.listing import all_batches
 
 EPILOG = """examples:
   python -m core batch list --status Published --status "In Progress"
@@ -105,10 +106,10 @@ def _as_json(row: dict) -> dict:
         "progress": row["progress"],
         "users": row["users"],
         "counts": {
-            labels.UNPUBLISHED: row["n_unpublished"],
-            labels.IN_PROGRESS: row["n_in_progress"],
-            labels.PUBLISHED: row["n_published"],
-            labels.ERROR: row["n_error"],
+            words.UNPUBLISHED: row["n_unpublished"],
+            words.IN_PROGRESS: row["n_in_progress"],
+            words.PUBLISHED: row["n_published"],
+            words.ERROR: row["n_error"],
         },
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
@@ -118,12 +119,12 @@ def _as_json(row: dict) -> dict:
 def _as_text(row: dict) -> dict:
     return {
         "ID": row["id"],
-        labels.TITLE: row["name"],
-        labels.BADGE: row["badge"] or "",
-        labels.QUEST: row["quest"] or "",
-        labels.USERS: f"{row['users']:,}",
-        labels.CREATED_AT: f"{row['created_at']:%Y-%m-%d %H:%M}",
-        labels.LAST_UPDATED: f"{row['updated_at']:%Y-%m-%d %H:%M}",
-        labels.CREATED_BY: row["created_by"],
-        labels.STATUS: batch_state.status_label(row["status"], row["progress"]),
+        words.TITLE: row["name"],
+        words.BADGE: row["badge"] or "",
+        words.QUEST: row["quest"] or "",
+        words.USERS: f"{row['users']:,}",
+        words.CREATED_AT: f"{row['created_at']:%Y-%m-%d %H:%M}",
+        words.LAST_UPDATED: f"{row['updated_at']:%Y-%m-%d %H:%M}",
+        words.CREATED_BY: row["created_by"],
+        words.STATUS: rules.status_label(row["status"], row["progress"]),
     }

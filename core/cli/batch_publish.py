@@ -6,9 +6,10 @@ import argparse
 
 import duckdb
 
-from core import labels, publisher
+from core import words
+from core.access.roles import command_line_account
 from core.cli.output import print_json, print_table
-from core.roles import command_line_account
+from core.publishing import publisher
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,15 +78,15 @@ def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         print_json(summary)
         return 0
     status = summary["status"]
-    if status == labels.IN_PROGRESS:
+    if status == words.IN_PROGRESS:
         status = f"{status} ({summary['progress']}%)"
     position = publisher.queue_position(cur, args.batch_id)
     if position:
         status += f", {publisher.ordinal(position)} in the queue"
     print(f"Batch {summary['id']}: {summary['name']}")
-    print(f"  {labels.BADGE}: {summary['badge']}")
-    print(f"  {labels.QUEST}: {summary['quest']}")
-    print(f"  {labels.STATUS}: {status}")
+    print(f"  {words.BADGE}: {summary['badge']}")
+    print(f"  {words.QUEST}: {summary['quest']}")
+    print(f"  {words.STATUS}: {status}")
     print(f"  Users: {summary['users']:,}")
     width = max(len(k) for k in summary["counts"])
     for word, n in summary["counts"].items():
@@ -104,7 +105,7 @@ def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     n = publisher.retry_errors(
         cur, command_line_account(), args.batch_id, only_retryable=not args.all
     )
-    print(f"{labels.count(n, 'user')} in “{labels.ERROR}” were queued again.")
+    print(f"{words.count(n, 'user')} in “{words.ERROR}” were queued again.")
     if plan.failing and not args.all:
         # The page's words: how many would fail again, why, and what to do about it.
         print(plan.message)
@@ -118,7 +119,7 @@ def cmd_queue(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Print the queue in processing order."""
     frame = publisher.queue(cur)
     rows = [
-        {**row, "status": labels.BATCH_STATUS.get(row["status"], row["status"])}
+        {**row, "status": words.BATCH_STATUS.get(row["status"], row["status"])}
         for row in frame.iter_rows(named=True)
     ]
     if args.json:

@@ -6,9 +6,10 @@ import argparse
 
 import duckdb
 
-from core import batch_members, labels
+from core import words
+from core.access.roles import command_line_account
+from core.batches import members
 from core.cli.output import print_json, print_table
-from core.roles import command_line_account
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,14 +28,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Print the users."""
-    query = batch_members.MemberQuery(status=args.status, page_size=5000)
-    rows = batch_members.list_members(cur, command_line_account(), args.batch_id, query).rows
+    query = members.MemberQuery(status=args.status, page_size=5000)
+    rows = members.list_members(cur, command_line_account(), args.batch_id, query).rows
     out = [
         {
             "user_id": r["user_id"],
             "username": r["username"],
             "email": r["email"],
-            "status": labels.USER_STATUS.get(r["status"], r["status"]),
+            "status": words.USER_STATUS.get(r["status"], r["status"]),
             "error_reason": r["error_reason"],
             "added_via": r["added_via"],
             "added_at": r["added_at"],

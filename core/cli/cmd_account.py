@@ -7,10 +7,10 @@ import sys
 
 import duckdb
 
-from core import accounts
+from core.access import accounts
+from core.access.roles import Role, command_line_account
 from core.cli.output import print_json, print_table
 from core.errors import InputError
-from core.roles import Role, command_line_account
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 
 import duckdb
 
-from core import catalog
+from core.catalog import badge_tree
 from core.cli.output import print_json, print_table
 
 
@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Print the quests."""
-    rows = catalog.quests(cur).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
+    rows = badge_tree.quests(cur).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
     if args.json:
         print_json(rows)
     else:

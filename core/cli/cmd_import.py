@@ -6,9 +6,11 @@ import argparse
 
 import duckdb
 
-from core import catalog, matching, users
+from core.access.roles import command_line_account
+from core.batches import matching
+from core.catalog import badge_tree
 from core.cli.output import print_json
-from core.roles import command_line_account
+from core.platform_users import directory
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,8 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_users(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Import users and print the report."""
-    frame = users.read_user_file(args.file)
-    report = users.import_users(cur, command_line_account(), frame)
+    frame = directory.read_user_file(args.file)
+    report = directory.import_users(cur, command_line_account(), frame)
     matching.sync_user_index(cur)  # keep uploads' matching in step now, not at the next preview
     if args.json:
         print_json(report.as_dict())
@@ -52,8 +54,8 @@ def run_users(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
 
 def run_badges(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     """Import badges and print what was created."""
-    frame = users.read_user_file(args.file)
-    result = catalog.import_badges(cur, command_line_account(), frame)
+    frame = directory.read_user_file(args.file)
+    result = badge_tree.import_badges(cur, command_line_account(), frame)
     if args.json:
         print_json(result)
     else:

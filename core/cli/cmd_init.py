@@ -6,7 +6,8 @@ import argparse
 
 import duckdb
 
-from core import accounts, demo
+from core import demo
+from core.access import accounts
 from core.store import schema_version
 
 

@@ -7,10 +7,10 @@ import sys
 
 import duckdb
 
-from core import matching
+from core.batches import matching
 from core.cli.output import print_json, print_table
-from core.intake import read_upload_file
-from core.upload_limits import names_text
+from core.upload.intake import read_upload_file
+from core.upload.limits import names_text
 
 
 def register(commands: argparse._SubParsersAction) -> None:

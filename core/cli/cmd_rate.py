@@ -6,9 +6,9 @@ import argparse
 
 import duckdb
 
-from core import publisher
+from core.access.roles import command_line_account
 from core.cli.output import print_json
-from core.roles import command_line_account
+from core.publishing import publisher
 
 
 def register(commands: argparse._SubParsersAction) -> None:

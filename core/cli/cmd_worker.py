@@ -11,8 +11,9 @@ from types import FrameType
 
 import duckdb
 
-from core import labels, publisher, worker
+from core import words
 from core.errors import InputError
+from core.publishing import publisher, worker
 
 # Progress lines per batch at most this often (a finished batch is always reported).
 PRINT_EVERY = 0.5
@@ -103,7 +104,7 @@ def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         signal.signal(signal.SIGTERM, previous)
     print(
         f"{'Queue empty' if args.once and not stop.is_set() else 'Stopped'}: processed "
-        f"{labels.count(report.processed, 'user')} ({report.published:,} published, {report.errors:,} "
+        f"{words.count(report.processed, 'user')} ({report.published:,} published, {report.errors:,} "
         f"in error) in {report.seconds:.1f} s.",
         flush=True,
     )
@@ -123,11 +124,11 @@ def _rate_text(rate: float | None) -> str:
 
 def _progress_line(summary: dict) -> str:
     counts = summary["counts"]
-    done = counts[labels.PUBLISHED] + counts[labels.ERROR]
+    done = counts[words.PUBLISHED] + counts[words.ERROR]
     status = summary["status"]
-    if status == labels.IN_PROGRESS:
+    if status == words.IN_PROGRESS:
         status = f"{status} {summary['progress']}%"
     line = f"batch {summary['id']} “{summary['name']}”: {status} ({done:,} of {summary['users']:,})"
-    if counts[labels.ERROR]:
-        line += f", {counts[labels.ERROR]:,} in {labels.ERROR}"
+    if counts[words.ERROR]:
+        line += f", {counts[words.ERROR]:,} in {words.ERROR}"
     return line

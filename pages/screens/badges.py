@@ -6,9 +6,10 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from core import catalog, labels
+from core import words
+from core.access.roles import Permission
+from core.catalog import badge_tree
 from core.csv_safe import to_csv_bytes
-from core.roles import Permission
 from pages.ui import formatting, session
 
 ADD_BADGE = "Add badge"
@@ -22,12 +23,12 @@ is_admin = acct.can(Permission.MANAGE_CATALOG)
 
 title_col, menu_col = st.columns([8, 1], vertical_alignment="bottom")
 with title_col:
-    session.header(labels.BADGES, [labels.MANAGE, labels.GAMIFICATION, labels.BADGES])
+    session.header(words.BADGES, [words.MANAGE, words.GAMIFICATION, words.BADGES])
 with menu_col:
-    options = [labels.BATCH_UNLOCK] + (
+    options = [words.BATCH_UNLOCK] + (
         [ADD_BADGE, ADD_QUEST, ARCHIVE_QUEST, ARCHIVE_BADGE] if is_admin else []
     )
-    choice = st.menu_button(labels.MORE_MENU, options, key="badges_menu", help="More actions")
+    choice = st.menu_button(words.MORE_MENU, options, key="badges_menu", help="More actions")
 
 
 @session.dialog(ADD_BADGE)
@@ -37,7 +38,7 @@ def add_badge_dialog() -> None:
     quests = st.text_area("Badge quests, one per line")
     if st.button(ADD_BADGE, type="primary"):
         badge_id = session.attempt(
-            lambda: catalog.add_badge(cur, session.account(), name, quests.splitlines())
+            lambda: badge_tree.add_badge(cur, session.account(), name, quests.splitlines())
         )
         if badge_id:
             st.toast(formatting.literal(f"Badge “{name.strip()}” added."))
@@ -45,15 +46,17 @@ def add_badge_dialog() -> None:
 
 
 @session.dialog(ADD_QUEST)
-def add_quest_dialog(tree: dict[str, list[catalog.Quest]]) -> None:
+def add_quest_dialog(tree: dict[str, list[badge_tree.Quest]]) -> None:
     """Add a quest to an existing badge."""
     badges = {b: quests[0].badge_id for b, quests in tree.items()}
-    badge = st.selectbox(labels.BADGE, list(badges), filter_mode="contains")
+    badge = st.selectbox(words.BADGE, list(badges), filter_mode="contains")
     name = st.text_input("Quest name")
     if (
         st.button(ADD_QUEST, type="primary")
         and badge
-        and session.attempt(lambda: catalog.add_quest(cur, session.account(), badges[badge], name))
+        and session.attempt(
+            lambda: badge_tree.add_quest(cur, session.account(), badges[badge], name)
+        )
     ):
         st.toast(formatting.literal(f"Quest “{name.strip()}” added to {badge}."))
         st.rerun()
@@ -64,7 +67,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
     """Archive a quest (no new batches can use it) or restore an archived one."""
     rows = all_quests.to_dicts()
     picked = st.selectbox(
-        labels.QUEST,
+        words.QUEST,
         rows,
         filter_mode="contains",
         format_func=lambda r: (
@@ -78,7 +81,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
     if st.button(action, type="primary"):
         done = session.attempt(
             lambda: (
-                catalog.set_quest_archived(
+                badge_tree.set_quest_archived(
                     cur, session.account(), picked["id"], not picked["archived"]
                 )
                 or True
@@ -92,9 +95,9 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
 @session.dialog(ARCHIVE_BADGE)
 def archive_badge_dialog() -> None:
     """Archive a badge (none of its quests can be used for new batches) or restore it."""
-    rows = catalog.badges(cur).to_dicts()
+    rows = badge_tree.badges(cur).to_dicts()
     picked = st.selectbox(
-        labels.BADGE,
+        words.BADGE,
         rows,
         filter_mode="contains",
         format_func=lambda r: r["name"] + (" (archived)" if r["archived"] else ""),
@@ -105,7 +108,9 @@ def archive_badge_dialog() -> None:
     st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
     if st.button(action, type="primary") and session.attempt(
         lambda: (
-            catalog.set_badge_archived(cur, session.account(), picked["id"], not picked["archived"])
+            badge_tree.set_badge_archived(
+                cur, session.account(), picked["id"], not picked["archived"]
+            )
             or True
         )
     ):
@@ -113,13 +118,13 @@ def archive_badge_dialog() -> None:
         st.rerun()
 
 
-all_quests = catalog.quests(cur)
-if choice == labels.BATCH_UNLOCK:
+all_quests = badge_tree.quests(cur)
+if choice == words.BATCH_UNLOCK:
     st.switch_page(st.session_state["pages"]["batch_list"])
 elif choice == ADD_BADGE:
     add_badge_dialog()
 elif choice == ADD_QUEST:
-    add_quest_dialog(catalog.badge_tree(cur, include_archived=True))
+    add_quest_dialog(badge_tree.badge_tree(cur, include_archived=True))
 elif choice == ARCHIVE_QUEST:
     archive_dialog(all_quests)
 elif choice == ARCHIVE_BADGE:
@@ -143,8 +148,8 @@ if search:
     )
 
 table = shown.select(
-    pl.col("badge").alias(labels.BADGE),
-    pl.col("quest").alias(labels.QUEST),
+    pl.col("badge").alias(words.BADGE),
+    pl.col("quest").alias(words.QUEST),
     pl.when(pl.col("archived")).then(pl.lit("Archived")).otherwise(pl.lit("Active")).alias("State"),
     pl.col("unlocks").alias("Users unlocked"),
     pl.col("id").alias("Quest ID"),

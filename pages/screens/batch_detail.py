@@ -5,29 +5,24 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core import (
-    audit,
-    audit_sentences,
-    batch_members,
-    batch_state,
-    batches,
-    labels,
-    publish_notes,
-    publisher,
-)
+from core import audit, words
+from core.access.roles import Permission
+from core.batches import drafts, rules
+from core.batches import members as batch_members
 from core.errors import BatchUnlockError
-from core.roles import Permission
+from core.history import audit_sentences
+from core.publishing import publish_notes, publisher
 from pages.ui import add_users, formatting, publisher_stall, session, text_width, users_grid
 
 acct = session.account()
 cur = session.cursor()
 pages = st.session_state["pages"]
 can_edit = acct.can(Permission.EDIT_BATCHES)
-trail = [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK]
+trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK]
 
 try:
     batch_id = int(st.query_params.get("id", ""))
-    batch = batches.get_batch(cur, batch_id, acct)
+    batch = drafts.get_batch(cur, batch_id, acct)
 except (ValueError, BatchUnlockError) as exc:
     session.header("Batch", trail)
     st.error(
@@ -36,7 +31,7 @@ except (ValueError, BatchUnlockError) as exc:
         else "This link has no batch id (…/batch?id=42). Open a batch from the list."
     )
     st.page_link(
-        pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon=":material/arrow_back:"
+        pages["batch_list"], label=f"Back to {words.BATCH_UNLOCK}", icon=":material/arrow_back:"
     )
     st.stop()
 
@@ -45,7 +40,7 @@ if batch.is_draft and can_edit:
 
 session.header(batch.name, [*trail, batch.name])
 st.page_link(
-    pages["batch_list"], label=f"Back to {labels.BATCH_UNLOCK}", icon=":material/arrow_back:"
+    pages["batch_list"], label=f"Back to {words.BATCH_UNLOCK}", icon=":material/arrow_back:"
 )
 session.show_flash()
 
@@ -53,8 +48,8 @@ session.show_flash()
 @session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
 def overview() -> None:
     """Status, progress and per-user counts; polls while the batch is queued or running."""
-    current = batches.get_batch(cur, batch_id, session.account())
-    running = current.status in batch_state.QUEUED_STATUSES
+    current = drafts.get_batch(cur, batch_id, session.account())
+    running = current.status in rules.QUEUED_STATUSES
     poll = "1s" if running else None
     if poll != st.session_state.get(f"detail_poll_{batch_id}"):
         st.session_state[f"detail_poll_{batch_id}"] = poll
@@ -67,21 +62,21 @@ def overview() -> None:
     info, status_col = st.columns([3, 2])
     with info:
         st.markdown(
-            f"**{labels.BADGE}:** {formatting.literal(current.badge)} › "
+            f"**{words.BADGE}:** {formatting.literal(current.badge)} › "
             f"{formatting.literal(current.quest)}  \n"
             f"**Created by:** {formatting.literal(current.created_by)} · "
             f"{formatting.when(formatting.local(current.created_at))}  \n"
-            f"**{labels.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
+            f"**{words.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
         )
     with status_col:
-        percent = batch_state.progress(
+        percent = rules.progress(
             current.n_users, current.n_published, current.n_error, current.status
         )
-        st.markdown(f"**{labels.STATUS}**")
+        st.markdown(f"**{words.STATUS}**")
         formatting.status_badge(current.status, percent)
-        if current.status != batch_state.DRAFT:
+        if current.status != rules.DRAFT:
             st.progress(percent / 100, text=f"{percent}% of users processed")
-        if current.status == batch_state.UNPUBLISHED:
+        if current.status == rules.UNPUBLISHED:
             place = publisher.queue_position(cur, current.id)
             if place:
                 st.caption(f"{publisher.ordinal(place)} in the publishing queue")
@@ -91,15 +86,15 @@ def overview() -> None:
     for col, (word, value) in zip(
         counts,
         [
-            (labels.UNPUBLISHED, current.n_unpublished),
-            (labels.IN_PROGRESS, current.n_in_progress),
-            (labels.PUBLISHED, current.n_published),
-            (labels.ERROR, current.n_error),
+            (words.UNPUBLISHED, current.n_unpublished),
+            (words.IN_PROGRESS, current.n_in_progress),
+            (words.PUBLISHED, current.n_published),
+            (words.ERROR, current.n_error),
         ],
         strict=True,
     ):
         col.metric(word, f"{value:,}")
-    if current.status != batch_state.DRAFT:
+    if current.status != rules.DRAFT:
         # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
         st.caption(publish_notes.chunk_note(publisher.get_rate(cur)))
     if current.n_error:
@@ -115,27 +110,27 @@ overview()
 @session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
 def adding_refused() -> None:
     """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
-    current = batches.get_batch(cur, batch_id, session.account())
-    if current.status == batch_state.PUBLISHED:
+    current = drafts.get_batch(cur, batch_id, session.account())
+    if current.status == rules.PUBLISHED:
         st.rerun()  # finished meanwhile: the whole page, with the add tools
     st.radio(
-        labels.UPLOAD_TYPE,
-        [labels.MULTIPLE, labels.SINGLE],
+        words.UPLOAD_TYPE,
+        [words.MULTIPLE, words.SINGLE],
         horizontal=True,
         disabled=True,
         key="add_disabled",
     )
-    st.caption(f"{labels.ADD_REQUIRES_PUBLISHED} This batch is “{current.status_label}”.")
+    st.caption(f"{words.ADD_REQUIRES_PUBLISHED} This batch is “{current.status_label}”.")
 
 
-retry_offered = can_edit and batch.status == batch_state.PARTIALLY_PUBLISHED
+retry_offered = can_edit and batch.status == rules.PARTIALLY_PUBLISHED
 # Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
 # is counted first and left in "Error", so a retry never just moves "Last updated".
 plan = publisher.retry_plan(cur, batch.id) if retry_offered else None
 if plan is not None and plan.failing:
     st.caption(formatting.literal(plan.message))
 if plan is not None and st.button(
-    labels.RETRY_ERRORS,
+    words.RETRY_ERRORS,
     icon=":material/replay:",
     disabled=not plan.retryable,
     help=formatting.literal(plan.message)
@@ -150,17 +145,17 @@ if plan is not None and st.button(
     if requeued is not None:
         session.wake_publisher()
         left = (
-            f" {plan.n_failing:,} who would fail again stay in “{labels.ERROR}”."
+            f" {plan.n_failing:,} who would fail again stay in “{words.ERROR}”."
             if plan.failing
             else ""
         )
-        session.flash(f"{requeued:,} users in “{labels.ERROR}” queued again.{left}")
+        session.flash(f"{requeued:,} users in “{words.ERROR}” queued again.{left}")
         st.rerun()
 
 if can_edit:
     with st.container(border=True):
         st.markdown("**Add users**")
-        if batch.status == batch_state.PUBLISHED:
+        if batch.status == rules.PUBLISHED:
             add_users.tools(cur, batch, key=f"detail_{batch.id}")
         else:
             adding_refused()
@@ -170,9 +165,9 @@ if can_edit:
 st.subheader(f"Users ({batch.n_users:,})")
 f1, f2 = st.columns([3, 2])
 search = f1.text_input("Search by username or email", key="user_search", bind="query-params")
-status_words = {"": "Any status", **labels.USER_STATUS}
+status_words = {"": "Any status", **words.USER_STATUS}
 status = f2.selectbox(
-    labels.STATUS,
+    words.STATUS,
     list(status_words),
     format_func=status_words.get,
     key="user_status",

@@ -8,16 +8,20 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from core import batch_list, batch_state, catalog, labels, publisher
-from core.batch_filters import (
+from core import words
+from core.access.roles import Permission
+from core.batches import rules
+from core.catalog import badge_tree
+from core.errors import BatchUnlockError
+from core.history import listing
+from core.history.batch_filters import (
     BatchFilter,
     DateFilter,
     filter_chips,
     parse_query_params,
     status_choices,
 )
-from core.errors import BatchUnlockError
-from core.roles import Permission
+from core.publishing import publisher
 from pages.ui import (
     batch_charts,
     batch_grid,
@@ -43,7 +47,7 @@ def current_view() -> tuple[BatchFilter, list[str]]:
         # A link made by an admin may ask for drafts, which this account cannot see.
         notes.append(
             "The link's status filter "
-            + ", ".join(labels.BATCH_STATUS[s] for s in hidden)
+            + ", ".join(words.BATCH_STATUS[s] for s in hidden)
             + " was left out: your role does not see those batches."
         )
         view = view.changed(statuses=[s for s in view.statuses if s in visible_statuses])
@@ -81,10 +85,10 @@ def go_to(make_view: Callable[[], BatchFilter]) -> None:
 
 title_col, action_col = st.columns([6, 1], vertical_alignment="bottom")
 with title_col:
-    session.header(labels.BATCH_UNLOCK, [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK])
+    session.header(words.BATCH_UNLOCK, [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK])
 with action_col:
     if acct.can(Permission.EDIT_BATCHES) and st.button(
-        labels.CREATE_BATCH, type="primary", icon=":material/add:", width="stretch"
+        words.CREATE_BATCH, type="primary", icon=":material/add:", width="stretch"
     ):
         st.switch_page(pages["new_batch"])
 
@@ -106,7 +110,7 @@ def badge_filter(flt: BatchFilter) -> None:
 
     `flt` only says which boxes start checked; "Search" applies them to the view as it is then.
     """
-    tree = catalog.badge_tree(cur, include_archived=True)
+    tree = badge_tree.badge_tree(cur, include_archived=True)
     b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
     selected = set(flt.quest_ids) | {
         q.id for quests in tree.values() for q in quests if q.badge_id in flt.badge_ids
@@ -125,17 +129,17 @@ def badge_filter(flt: BatchFilter) -> None:
                 quest_ids += sorted(ids & checked)
         apply(view_now().changed(badge_ids=badge_ids, quest_ids=quest_ids))
 
-    b2.button(labels.SEARCH, key="badge_search", width="stretch", on_click=search)
+    b2.button(words.SEARCH, key="badge_search", width="stretch", on_click=search)
 
 
 with st.container(border=True):
-    st.markdown(f"**{labels.FILTERS}**")
+    st.markdown(f"**{words.FILTERS}**")
     if problem := st.session_state.pop("filter_problem", None):
         st.warning(formatting.literal(problem))
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
     status_key = f"status_{view_key}"
     c_status.multiselect(
-        labels.STATUS,
+        words.STATUS,
         list(visible_statuses),
         default=list(flt.statuses),
         key=status_key,
@@ -146,22 +150,22 @@ with st.container(border=True):
     with c_name, st.form(f"name_{view_key}", border=False):
         n1, n2 = st.columns([4, 1], vertical_alignment="bottom")
         name_key = f"name_input_{view_key}"
-        n1.text_input(labels.BATCH_NAME, value=flt.name, placeholder="Part of a name", key=name_key)
+        n1.text_input(words.BATCH_NAME, value=flt.name, placeholder="Part of a name", key=name_key)
         n2.form_submit_button(
-            labels.SEARCH,
+            words.SEARCH,
             width="stretch",
             on_click=lambda: go_to(lambda: view_now().changed(name=st.session_state[name_key])),
         )
     with c_badge:
         badge_filter(flt)
 
-    with st.expander(labels.MORE_FILTERS, expanded=bool(flt.created or flt.updated)):
-        ops = list(labels.DATE_OPERATORS)
+    with st.expander(words.MORE_FILTERS, expanded=bool(flt.created or flt.updated)):
+        ops = list(words.DATE_OPERATORS)
         # The spec: "Both time fields have a dropdown on the right-hand side": one row per date
         # field, the field then its operator; "Search" applies both rows.
         for field, label, current in (
-            ("created", labels.CREATED_AT, flt.created),
-            ("updated", labels.LAST_UPDATED, flt.updated),
+            ("created", words.CREATED_AT, flt.created),
+            ("updated", words.LAST_UPDATED, flt.updated),
         ):
             day_col, op_col, end_col = st.columns([3, 2, 5], vertical_alignment="bottom")
             day_col.date_input(
@@ -174,7 +178,7 @@ with st.container(border=True):
                 f"{label} operator",
                 ops,
                 index=ops.index(current.op) if current else 0,
-                format_func=labels.DATE_OPERATORS.get,
+                format_func=words.DATE_OPERATORS.get,
                 key=f"{field}_op_{view_key}",
                 label_visibility="collapsed",
             )
@@ -188,13 +192,13 @@ with st.container(border=True):
                 picked[field] = DateFilter(op, day) if day else None
             if not any(picked.values()):
                 st.session_state["filter_problem"] = (
-                    f"Pick a whole date (year, month and day) for “{labels.CREATED_AT}” or "
-                    f"“{labels.LAST_UPDATED}”, then press “{labels.SEARCH}”."
+                    f"Pick a whole date (year, month and day) for “{words.CREATED_AT}” or "
+                    f"“{words.LAST_UPDATED}”, then press “{words.SEARCH}”."
                 )
                 return
             go(view_now().changed(created=picked["created"], updated=picked["updated"]))
 
-        end_col.button(labels.SEARCH, key="date_search", on_click=date_search)
+        end_col.button(words.SEARCH, key="date_search", on_click=date_search)
 
     chips = filter_chips(cur, flt)
     if chips:
@@ -247,8 +251,8 @@ def batch_table() -> None:
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()
     viewer = session.account()  # as it is now, not as the last full run saw it
-    result = batch_list.list_batches(cur, viewer, flt, tz)
-    running = result.rows.filter(pl.col("status").is_in(list(batch_state.QUEUED_STATUSES))).height
+    result = listing.list_batches(cur, viewer, flt, tz)
+    running = result.rows.filter(pl.col("status").is_in(list(rules.QUEUED_STATUSES))).height
     poll = "2s" if running else None
     if poll != st.session_state.get("list_poll"):
         st.session_state["list_poll"] = poll
@@ -295,7 +299,7 @@ def batch_table() -> None:
     # a worker thread with no URL to read.
     st.download_button(
         "Export CSV",
-        data=session.deferred(lambda c, a, view=flt: batch_list.export_batches(c, a, view, tz)),
+        data=session.deferred(lambda c, a, view=flt: listing.export_batches(c, a, view, tz)),
         file_name="batches.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -312,8 +316,8 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
     """The two charts' data for a view; cached briefly, for the reruns of an unchanged view."""
     del view, username, role  # cache keys: the same view for the same viewer
     return (
-        batch_list.unlocks_by_week(cur, acct, flt, tz),
-        batch_list.batches_by_status(cur, acct, flt, tz),
+        listing.unlocks_by_week(cur, acct, flt, tz),
+        listing.batches_by_status(cur, acct, flt, tz),
     )
 
 

@@ -10,15 +10,19 @@ import time
 
 import streamlit as st
 
-from core import batch_members, batches, catalog, expected_state, labels, publish_notes, publisher
+from core import words
+from core.access.roles import Permission
+from core.batches import drafts as batches
+from core.batches import expected_state, members
+from core.catalog import badge_tree
 from core.errors import BatchUnlockError, NotFound
-from core.roles import Permission
+from core.publishing import publish_notes, publisher
 from pages.ui import add_users, formatting, session, widgets
 
 acct = session.page_requires(Permission.EDIT_BATCHES)
 cur = session.cursor()
 pages = st.session_state["pages"]
-trail = [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK, labels.NEW_BATCH]
+trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK, words.NEW_BATCH]
 
 
 def refusal_text(exc: BatchUnlockError) -> str:
@@ -86,7 +90,7 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
             st.warning(formatting.literal(plan.failing_note), icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button(
-            labels.PUBLISH, type="primary", key=f"publish_yes_{batch_id}", width="stretch"
+            words.PUBLISH, type="primary", key=f"publish_yes_{batch_id}", width="stretch"
         ):
             st.session_state.pop(ask_key(batch_id), None)
             try:
@@ -141,7 +145,7 @@ if draft_param:
     try:
         batch = batches.get_batch(cur, int(draft_param), acct)
     except (ValueError, BatchUnlockError) as exc:
-        session.header(labels.NEW_BATCH, trail)
+        session.header(words.NEW_BATCH, trail)
         if seen is not None and isinstance(exc, NotFound):
             # Deleted from another tab: say by whom and when.
             error = expected_state.gone(cur, int(draft_param), seen)
@@ -159,7 +163,7 @@ if draft_param:
             # Published already (opened from a link): its page is the batch detail.
             st.switch_page(pages["batch_detail"], query_params={"id": str(batch.id)})
         # This tab showed it as a draft, so what was just clicked was not applied: say why.
-        session.header(labels.NEW_BATCH, trail)
+        session.header(words.NEW_BATCH, trail)
         try:
             batches.check_expected(cur, acct, batch.id, seen)
         except BatchUnlockError as exc:
@@ -198,10 +202,10 @@ else:
 
 title_col, publish_col = st.columns([6, 1], vertical_alignment="bottom")
 with title_col:
-    session.header(labels.NEW_BATCH, trail)
+    session.header(words.NEW_BATCH, trail)
 with publish_col:
     if st.button(
-        labels.PUBLISH,
+        words.PUBLISH,
         type="primary",
         disabled=name_problem is not None,
         width="stretch",
@@ -243,15 +247,15 @@ if batch is None:
                 c2.caption(formatting.literal(row["created_by"]))
 
 with st.container(border=True):
-    st.subheader(labels.CONNECT_BADGE_AND_USERS)
+    st.subheader(words.CONNECT_BADGE_AND_USERS)
     name = st.text_input(
-        labels.NAME,
+        words.NAME,
         value="",  # a draft's name is put in the field's state above (no clash: "" is no default)
         key=name_key,
         max_chars=batches.MAX_NAME_LENGTH,
         placeholder="A name to find this batch again",
     )
-    tree = catalog.badge_tree(cur)
+    tree = badge_tree.badge_tree(cur)
     chosen_id = batch.quest_id if batch else st.session_state.get("new_batch_quest")
     chosen = next((q for qs in tree.values() for q in qs if q.id == chosen_id), None)
     if batch and chosen is None:
@@ -337,8 +341,8 @@ with st.container(border=True):
     )
     add_users.tools(cur, batch, key=f"add_{batch.id}")
 
-users = batch_members.all_members(cur, acct, batch.id)
-st.subheader(f"Users ({users.height:,} of {labels.MAX_USERS_PER_BATCH:,})")
+users = members.all_members(cur, acct, batch.id)
+st.subheader(f"Users ({users.height:,} of {words.MAX_USERS_PER_BATCH:,})")
 if users.height == 0:
     st.caption("No user yet. Publishing a batch with no user marks it “Published” at once.")
 else:
@@ -355,13 +359,13 @@ else:
     )
     selected = picked_rows.selection.rows if picked_rows else []
     if st.button(
-        f"Remove {labels.count(len(selected), 'selected user')}"
+        f"Remove {words.count(len(selected), 'selected user')}"
         if selected
         else "Remove selected users",
         disabled=not selected,
         key=f"remove_{batch.id}",
     ):
-        picked_ids = [int(table[labels.USER_ID][i]) for i in selected]
+        picked_ids = [int(table[words.USER_ID][i]) for i in selected]
         try:
             removed = batches.remove_users(cur, acct, batch.id, picked_ids, seen)
         except BatchUnlockError as exc:  # the error stays on screen, and the selection

@@ -9,21 +9,23 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from core import batches, csv_safe, expected_state, intake, labels, matching, upload_limits
-from core.batches import Batch
+from core import csv_safe, words
+from core.batches import drafts, expected_state, matching
+from core.batches.drafts import Batch
 from core.errors import BatchUnlockError
+from core.upload import intake, limits
 from pages.ui import formatting, session
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {
-    labels.USER_ID: batches.BY_ID,
-    labels.USERNAME: batches.BY_USERNAME,
-    labels.COL_EMAIL: batches.BY_EMAIL,
+    words.USER_ID: drafts.BY_ID,
+    words.USERNAME: drafts.BY_USERNAME,
+    words.COL_EMAIL: drafts.BY_EMAIL,
 }
 PLACEHOLDERS = {
-    batches.BY_ID: "Digits only, e.g. 1042",
-    batches.BY_USERNAME: "Start typing a username",
-    batches.BY_EMAIL: "e.g. name@example.com",
+    drafts.BY_ID: "Digits only, e.g. 1042",
+    drafts.BY_USERNAME: "Start typing a username",
+    drafts.BY_EMAIL: "e.g. name@example.com",
 }
 DOWNLOAD_NOT_ADDED = "Download the rows not added"
 
@@ -66,25 +68,25 @@ def note_own_write(batch: Batch) -> None:
 def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     """Show "Upload type" with "Multiple" and "Single", and what each one needs."""
     kind = st.radio(
-        labels.UPLOAD_TYPE, [labels.MULTIPLE, labels.SINGLE], horizontal=True, key=f"{key}_type"
+        words.UPLOAD_TYPE, [words.MULTIPLE, words.SINGLE], horizontal=True, key=f"{key}_type"
     )
-    if kind == labels.MULTIPLE:
+    if kind == words.MULTIPLE:
         st.caption(
             "Upload a .csv (or .xlsx) file with at least one of the columns ID, Username or "
-            f"Registered email; up to {labels.MAX_USERS_PER_BATCH:,} users per batch."
+            f"Registered email; up to {words.MAX_USERS_PER_BATCH:,} users per batch."
         )
-        if st.button(labels.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
+        if st.button(words.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
             upload_dialog(cur, batch, key)
         not_added_download(key)
     else:
         single(cur, batch, key)
 
 
-@session.dialog(labels.UPLOAD, width="large")
+@session.dialog(words.UPLOAD, width="large")
 def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     """The upload window: the template, a drop zone, then the preview and its "Upload" button."""
     st.download_button(
-        labels.DOWNLOAD_THE_TEMPLATE,
+        words.DOWNLOAD_THE_TEMPLATE,
         data=csv_safe.template_csv(),
         file_name="batch_unlock_template.csv",
         mime="text/csv",
@@ -111,10 +113,10 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
     if preview.over_limit:
         st.error(formatting.literal(preview.limit_message))
     can_upload = preview.users_to_add > 0 and not preview.over_limit
-    if st.button(labels.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
+    if st.button(words.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
         try:
             # expected: the version this dialog was opened on, so a stale tab adds nothing.
-            result = batches.add_upload(
+            result = drafts.add_upload(
                 cur, session.account(), batch.id, upload, expected=batch.version
             )
         except BatchUnlockError as exc:
@@ -126,7 +128,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
         st.rerun()
 
 
-def closing_message(result: batches.AddResult, key: str) -> str:
+def closing_message(result: drafts.AddResult, key: str) -> str:
     """Say what the upload did, and keep its rows not added for the page's download.
 
     The dialog (and its preview) is closed when this is read: the message points at the
@@ -177,7 +179,7 @@ def show_preview(preview: matching.Preview, key: str) -> None:
     bad.metric(
         "Rows expected to contain errors",
         f"{preview.n_errors:,}",
-        delta=f"{labels.count(merged, 'duplicated row')} merged and added" if merged else None,
+        delta=f"{words.count(merged, 'duplicated row')} merged and added" if merged else None,
         delta_color="off",
         delta_arrow="off",
     )
@@ -185,7 +187,7 @@ def show_preview(preview: matching.Preview, key: str) -> None:
         # The names come from the file's header: shown as written, never as markdown.
         st.caption(
             "Ignored columns: "
-            + upload_limits.names_text(preview.ignored_columns, show=formatting.literal)
+            + limits.names_text(preview.ignored_columns, show=formatting.literal)
         )
     options = [matching.FILTER_ALL, matching.OK] + [
         s for s in matching.ERROR_STATUSES if preview.counts.get(s)
@@ -207,9 +209,9 @@ def show_preview(preview: matching.Preview, key: str) -> None:
     )
     rows = preview.filtered(kind).select(
         pl.col("row").alias("Row"),
-        pl.col("id").alias(labels.COL_ID),
-        pl.col("username").alias(labels.COL_USERNAME),
-        pl.col("email").alias(labels.COL_EMAIL),
+        pl.col("id").alias(words.COL_ID),
+        pl.col("username").alias(words.COL_USERNAME),
+        pl.col("email").alias(words.COL_EMAIL),
         pl.col("message").alias("Message"),
     )
     st.dataframe(
@@ -251,7 +253,7 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
             # already says so; a second add would only be refused.
             return
         try:
-            added = batches.add_single(
+            added = drafts.add_single(
                 session.cursor(),
                 session.account(),  # the account as it is now, not as the page was drawn
                 batch.id,
@@ -289,7 +291,7 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
         )
         by = FIND_BY[find_by]
         value_key = f"{key}_value_{by}"
-        is_username = by == batches.BY_USERNAME
+        is_username = by == drafts.BY_USERNAME
         value = st.text_input(
             find_by,
             key=value_key,
@@ -316,7 +318,7 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
         message = st.session_state.pop(message_key, None)
         if message:
             st.error(formatting.literal(message))
-        st.button(labels.ADD, key=f"{key}_add", type="primary", on_click=add, args=(by, value_key))
+        st.button(words.ADD, key=f"{key}_add", type="primary", on_click=add, args=(by, value_key))
         _enter_adds(key=f"{key}_enter", height=0)
         if st.session_state.pop(rerun_key, False):
             if message:
@@ -329,8 +331,8 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
 def users_table(users: pl.DataFrame, with_status: bool) -> pl.DataFrame:
     """Shape batch users for display: the spec's words as column headers."""
     columns = [
-        pl.col("user_id").alias(labels.USER_ID),
-        pl.col("username").alias(labels.USERNAME),
+        pl.col("user_id").alias(words.USER_ID),
+        pl.col("username").alias(words.USERNAME),
         pl.col("email").alias("Email"),
         pl.col("added_via")
         .replace_strict(ADDED_VIA, default=pl.col("added_via"))
@@ -339,8 +341,8 @@ def users_table(users: pl.DataFrame, with_status: bool) -> pl.DataFrame:
     if with_status:
         columns += [
             pl.col("status")
-            .replace_strict(labels.USER_STATUS, default=pl.col("status"))
-            .alias(labels.STATUS),
+            .replace_strict(words.USER_STATUS, default=pl.col("status"))
+            .alias(words.STATUS),
             pl.col("error_reason").fill_null("").alias("Reason"),
         ]
     return users.select(columns)

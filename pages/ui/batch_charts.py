@@ -5,17 +5,18 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from core import batch_state, labels
-from core.batch_list import OTHER_BADGES
+from core import words
+from core.batches import rules
+from core.history.listing import OTHER_BADGES
 
 # Status colours as the list's words suggest them: waiting blue, running orange, done green,
 # done with errors red, drafts grey.
 _STATUS_COLOURS = {
-    batch_state.DRAFT: "#9e9e9e",
-    batch_state.UNPUBLISHED: "#4c78a8",
-    batch_state.IN_PROGRESS: "#f58518",
-    batch_state.PUBLISHED: "#54a24b",
-    batch_state.PARTIALLY_PUBLISHED: "#e45756",
+    rules.DRAFT: "#9e9e9e",
+    rules.UNPUBLISHED: "#4c78a8",
+    rules.IN_PROGRESS: "#f58518",
+    rules.PUBLISHED: "#54a24b",
+    rules.PARTIALLY_PUBLISHED: "#e45756",
 }
 _BADGE_COLOURS = [
     "#6c3fd1", "#4c78a8", "#f58518", "#54a24b", "#e45756",
@@ -48,14 +49,14 @@ def weekly_unlocks(weekly: pl.DataFrame) -> alt.Chart:
             y=alt.Y("unlocks:Q", title="Unlocks", axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color(
                 "badge:N",
-                title=labels.BADGE,
+                title=words.BADGE,
                 scale=alt.Scale(domain=order, range=colours),
                 sort=order,
             ),
             order=alt.Order("rank:Q", sort="ascending"),
             tooltip=[
                 alt.Tooltip("iso_week:N", title="Week"),
-                alt.Tooltip("badge:N", title=labels.BADGE),
+                alt.Tooltip("badge:N", title=words.BADGE),
                 alt.Tooltip("unlocks:Q", title="Unlocks", format=","),
             ],
         )
@@ -79,7 +80,7 @@ def batches_by_status(by_status: pl.DataFrame) -> alt.Chart:
                 ),
             ),
             tooltip=[
-                alt.Tooltip("label:N", title=labels.STATUS),
+                alt.Tooltip("label:N", title=words.STATUS),
                 alt.Tooltip("batches:Q", title="Batches", format=","),
             ],
         )

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from core import batch_state, labels, publisher
-from core.batch_filters import SORT_LABELS, BatchFilter
+from core import words
+from core.batches import rules
+from core.history.batch_filters import SORT_LABELS, BatchFilter
+from core.publishing import publisher
 from pages.ui import session
 
 
@@ -32,16 +34,16 @@ class GridColumn:
 COLUMNS = (
     # Smallest widths that still read well: they fit the list at 1,100 px (Status and Edit on
     # screen, no sideways scroll), and a wider screen shares its spare width between the columns.
-    GridColumn("name", labels.TITLE, 150, "name"),
-    GridColumn("badge", labels.BADGE, 90, "badge"),
-    GridColumn("quest", labels.QUEST, 110, "quest"),
-    GridColumn("users", labels.USERS, 60, "users"),
-    GridColumn("created_at", labels.CREATED_AT, 115, "created_at"),
-    GridColumn("updated_at", labels.LAST_UPDATED, 115, "updated_at"),
-    GridColumn("created_by", labels.CREATED_BY, 75, "created_by"),
+    GridColumn("name", words.TITLE, 150, "name"),
+    GridColumn("badge", words.BADGE, 90, "badge"),
+    GridColumn("quest", words.QUEST, 110, "quest"),
+    GridColumn("users", words.USERS, 60, "users"),
+    GridColumn("created_at", words.CREATED_AT, 115, "created_at"),
+    GridColumn("updated_at", words.LAST_UPDATED, 115, "updated_at"),
+    GridColumn("created_by", words.CREATED_BY, 75, "created_by"),
     # The spec: "Status" is the rightmost column, with the "Edit" button to its right.
     GridColumn("progress", "Progress", 75, "status"),
-    GridColumn("status", labels.STATUS, 135, "status"),
+    GridColumn("status", words.STATUS, 135, "status"),
     GridColumn("open", "", 50, None),
 )
 MIN_WIDTH = sum(c.width for c in COLUMNS)  # 975 px: the list's main column at 1,100 px is wider
@@ -51,14 +53,14 @@ OPEN_CLICK_KEY = "batch_grid_open"
 
 def status_text(status: str, progress: int, place: int | None) -> str:
     """Return a batch's status in the spec's words; a queued batch says its place in the queue."""
-    text = batch_state.status_label(status, progress)
-    if place is not None and status == batch_state.UNPUBLISHED:
+    text = rules.status_label(status, progress)
+    if place is not None and status == rules.UNPUBLISHED:
         text += f" · {publisher.ordinal(place)} in the queue"
     return text
 
 
 def grid_frame(rows: pl.DataFrame, places: dict[int, int], editable: bool) -> pl.DataFrame:
-    """Return the grid's rows from a page of core.batch_list.list_batches (times already local)."""
+    """Return the grid's rows from a page of core.history.listing.list_batches (times already local)."""
     return pl.DataFrame(
         {
             "name": rows["name"],
@@ -74,10 +76,10 @@ def grid_frame(rows: pl.DataFrame, places: dict[int, int], editable: bool) -> pl
             ],
             # A draft is not on its way anywhere yet: no bar.
             "progress": [
-                None if s == batch_state.DRAFT else p
+                None if s == rules.DRAFT else p
                 for s, p in zip(rows["status"], rows["progress"], strict=True)
             ],
-            "open": [labels.EDIT if editable else labels.VIEW] * rows.height,
+            "open": [words.EDIT if editable else words.VIEW] * rows.height,
         },
         schema_overrides={"progress": pl.Int64},
     )

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import labels
+from core import words
 from pages.ui import formatting
 
 # The page each level of the spec's path opens ("Gamification" lands on its "Badges" page, as
 # the "Manage" menu does); keys of the router's page dict (pages/ui/shell.py `pages_for`).
 LEVEL_PAGES = {
-    labels.MANAGE: "badges",
-    labels.GAMIFICATION: "badges",
-    labels.BADGES: "badges",
-    labels.BATCH_UNLOCK: "batch_list",
+    words.MANAGE: "badges",
+    words.GAMIFICATION: "badges",
+    words.BADGES: "badges",
+    words.BATCH_UNLOCK: "batch_list",
 }
 
 

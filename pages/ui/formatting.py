@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import batch_state, labels
+from core import words
+from core.batches import rules
 
 # Every character markdown (CommonMark, GFM, Streamlit's directives and KaTeX) gives a meaning
 # to; "&" too, or an entity such as "&lt;" would show as "<". A ":" only means something when it
@@ -24,11 +25,11 @@ _WORD_JOINER = "\u2060"
 _LINK_PATTERNS = re.compile(r"(?<=\\[:])(?=[a-z/])|(?<=@)(?=\S)|(?<=www)(?=\\\.)", re.IGNORECASE)
 
 STATUS_COLORS = {
-    batch_state.DRAFT: "gray",
-    batch_state.UNPUBLISHED: "blue",
-    batch_state.IN_PROGRESS: "orange",
-    batch_state.PUBLISHED: "green",
-    batch_state.PARTIALLY_PUBLISHED: "red",
+    rules.DRAFT: "gray",
+    rules.UNPUBLISHED: "blue",
+    rules.IN_PROGRESS: "orange",
+    rules.PUBLISHED: "green",
+    rules.PARTIALLY_PUBLISHED: "red",
 }
 USER_STATUS_COLORS = {
     "unpublished": "blue",
@@ -67,12 +68,12 @@ def when(value: datetime | None) -> str:
 
 def status_badge(status: str, progress: int | None = None) -> None:
     """Show a batch status in the spec's words, coloured; "In Progress" with its percentage."""
-    st.badge(batch_state.status_label(status, progress), color=STATUS_COLORS.get(status, "gray"))
+    st.badge(rules.status_label(status, progress), color=STATUS_COLORS.get(status, "gray"))
 
 
 def user_status_badge(status: str) -> None:
     """Show a batch user's status in the spec's words."""
-    st.badge(labels.USER_STATUS.get(status, status), color=USER_STATUS_COLORS.get(status, "gray"))
+    st.badge(words.USER_STATUS.get(status, status), color=USER_STATUS_COLORS.get(status, "gray"))
 
 
 def local(value: datetime | None) -> datetime | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import labels
+from core import words
 from pages.ui import session
 
 
@@ -19,14 +19,14 @@ def refusal_page(doing: str, title: str) -> Callable[[], None]:
 
     def role_lacks_page() -> None:
         acct = session.account()  # as it is now: a role changed meanwhile counts at once
-        session.header(title, [labels.MANAGE, labels.GAMIFICATION, labels.BATCH_UNLOCK])
+        session.header(title, [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK])
         st.error(
             f"Your role ({acct.role.value}) cannot {doing}. Ask an admin if you need to.",
             icon=":material/lock:",
         )
         st.page_link(
             st.session_state["pages"]["batch_list"],
-            label=f"Back to {labels.BATCH_UNLOCK}",
+            label=f"Back to {words.BATCH_UNLOCK}",
             icon=":material/arrow_back:",
         )
 

@@ -15,9 +15,10 @@ from streamlit import runtime as st_runtime
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import accounts, labels, store
+from core import store, words
+from core.access import accounts
+from core.access.roles import Account, Permission
 from core.errors import BatchUnlockError, PermissionDenied
-from core.roles import Account, Permission
 from pages.ui import formatting
 from pages.ui.breadcrumb import breadcrumb
 from pages.web import runtime
@@ -77,7 +78,7 @@ def refuse() -> NoReturn:
     just before the script; st.stop there ends the run quietly, without a traceback).
     """
     st.warning(NOT_LOGGED_IN, icon=":material/lock:")
-    st.link_button(labels.LOG_IN, "/login")
+    st.link_button(words.LOG_IN, "/login")
     redirect("/login")
     st.stop()
     raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
@@ -305,12 +306,12 @@ def account_bar(acct: Account) -> None:
     """Show who is logged in, "Log out" (this session) and "Log out everywhere" (every session)."""
     _space, who, out, more = st.columns([8, 2, 1, 1], vertical_alignment="center")
     who.markdown(f"**{formatting.md(acct.username)}** · {acct.role.value}", text_alignment="right")
-    if out.button(labels.LOG_OUT, key="log_out", type="tertiary"):
+    if out.button(words.LOG_OUT, key="log_out", type="tertiary"):
         token = st.context.cookies.get(COOKIE)
         _leave(lambda cur: accounts.end_session(cur, token if isinstance(token, str) else None))
-    with more.popover(labels.SESSIONS, type="tertiary", icon=":material/devices:"):
+    with more.popover(words.SESSIONS, type="tertiary", icon=":material/devices:"):
         if st.button(
-            labels.LOG_OUT_EVERYWHERE,
+            words.LOG_OUT_EVERYWHERE,
             key="log_out_everywhere",
             help="End every session of your account: other tabs, browsers and devices.",
         ):

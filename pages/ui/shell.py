@@ -6,9 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import labels
+from core import words
+from core.access.roles import Account, Permission
 from core.errors import StoreUnavailable
-from core.roles import Account, Permission
 from pages.ui import role_refusal, session
 
 UI = Path(__file__).resolve().parent
@@ -29,14 +29,14 @@ def pages_for(account: Account) -> dict[str, st.Page]:
     pages = {
         "badges": _page(
             "badges.py",
-            f"{labels.GAMIFICATION} › {labels.BADGES}",
+            f"{words.GAMIFICATION} › {words.BADGES}",
             "badges",
             icon=":material/military_tech:",
             default=True,
         ),
         "batch_list": _page(
             "batch_list.py",
-            f"{labels.GAMIFICATION} › {labels.BATCH_UNLOCK}",
+            f"{words.GAMIFICATION} › {words.BATCH_UNLOCK}",
             "batch-unlock",
             icon=":material/lock_open:",
         ),
@@ -44,12 +44,12 @@ def pages_for(account: Account) -> dict[str, st.Page]:
     }
     if account.can(Permission.EDIT_BATCHES):
         pages["new_batch"] = _page(
-            "new_batch.py", labels.NEW_BATCH, "new-batch", visibility="hidden"
+            "new_batch.py", words.NEW_BATCH, "new-batch", visibility="hidden"
         )
     else:  # its URL says why, instead of "Page not found" ("new_batch" in pages: may create)
         pages["new_batch_refused"] = st.Page(
-            role_refusal.refusal_page("create batches", labels.NEW_BATCH),
-            title=labels.NEW_BATCH,
+            role_refusal.refusal_page("create batches", words.NEW_BATCH),
+            title=words.NEW_BATCH,
             url_path="new-batch",
             visibility="hidden",
         )
@@ -67,7 +67,7 @@ def main() -> None:
         account = session.account()
         pages = pages_for(account)
         st.session_state["pages"] = pages
-        nav = st.navigation({labels.MANAGE: [p for p in pages.values()]}, position="top")
+        nav = st.navigation({words.MANAGE: [p for p in pages.values()]}, position="top")
         with st.container(key="account_bar"):  # app.css puts it in the menu bar
             session.account_bar(account)
         nav.run()

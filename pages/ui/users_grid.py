@@ -1,6 +1,6 @@
 """The batch page's users grid: a header click sorts the whole list (not only the page shown),
 like the batch list's grid (pages/ui/batch_grid.py): a single-column selection turns into a
-sort in the URL (`usort`, `udesc`), which core.batch_members applies in SQL before paging."""
+sort in the URL (`usort`, `udesc`), which core.batches.members applies in SQL before paging."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from core import labels
+from core import words
 from pages.ui import formatting, session, text_width
 
 
@@ -21,17 +21,17 @@ class UserColumn:
     field: str
     header: str
     width: int
-    sorts: str | None  # a core.batch_members.SORTS key, or None for a header that sorts nothing
+    sorts: str | None  # a core.batches.members.SORTS key, or None for a header that sorts nothing
 
 
 COLUMNS = (
     # Narrow enough that a whole reason of ~60 characters still fits beside them at 1280 px.
-    UserColumn("user_id", labels.USER_ID, 80, "user_id"),
-    UserColumn("username", labels.USERNAME, 140, "username"),
+    UserColumn("user_id", words.USER_ID, 80, "user_id"),
+    UserColumn("username", words.USERNAME, 140, "username"),
     UserColumn("email", "Email", 190, "email"),
-    UserColumn("added_via", labels.ADDED_VIA, 90, None),
+    UserColumn("added_via", words.ADDED_VIA, 90, None),
     UserColumn("added_at", "Added at", 130, "added_at"),
-    UserColumn("status", labels.STATUS, 100, "status"),
+    UserColumn("status", words.STATUS, 100, "status"),
     UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
 )
 DEFAULT_SORT = "added_at"
@@ -39,12 +39,12 @@ BUMP_KEY = "users_grid_bump"
 
 
 def sort_in(params: Mapping[str, str]) -> tuple[str, bool]:
-    """Return the sort a URL asks for: (core.batch_members sort key, descending)."""
+    """Return the sort a URL asks for: (core.batches.members sort key, descending)."""
     return params.get("usort") or DEFAULT_SORT, params.get("udesc") == "1"
 
 
 def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    """Return the grid's rows from a page of core.batch_members.list_members."""
+    """Return the grid's rows from a page of core.batches.members.list_members."""
     return pl.DataFrame(
         {
             # As text: an ID is a name, not a quantity (the grid drew some as 112.9999999999).
@@ -52,10 +52,10 @@ def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
             "username": rows["username"],
             "email": rows["email"],
             "added_via": rows["added_via"].replace_strict(
-                labels.ADDED_VIA_WORDS, default=rows["added_via"]
+                words.ADDED_VIA_WORDS, default=rows["added_via"]
             ),
             "added_at": [formatting.when(formatting.local(t)) for t in rows["added_at"]],
-            "status": rows["status"].replace_strict(labels.USER_STATUS, default=rows["status"]),
+            "status": rows["status"].replace_strict(words.USER_STATUS, default=rows["status"]),
             "reason": rows["error_reason"],
         },
         schema_overrides={"username": pl.String, "email": pl.String, "reason": pl.String},

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import labels
-from core.catalog import Quest
+from core import words
+from core.catalog.badge_tree import Quest
 from pages.ui import session
 from pages.ui.formatting import literal
 
@@ -26,7 +26,7 @@ def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str)
         else "Select a badge quest"
     )
     chosen: Quest | None = None
-    with st.popover(f"{labels.BADGE}: {title}", width="stretch", key=f"{key}_popover"):
+    with st.popover(f"{words.BADGE}: {title}", width="stretch", key=f"{key}_popover"):
         needle = st.text_input(
             "Search badges and quests", key=f"{key}_search", placeholder="Type part of a name"
         )
@@ -81,15 +81,15 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
     # Opened on demand: a closed popover draws none of its checkboxes (several hundred elements
     # with a big catalog), so it costs nothing on the page's other runs. Its label never changes:
     # the label is part of its identity, and a new identity would close it at every tick.
-    popover = st.popover(labels.BADGE, width="stretch", key=f"{key}_popover", on_change="rerun")
+    popover = st.popover(words.BADGE, width="stretch", key=f"{key}_popover", on_change="rerun")
     with popover:
         if not popover.open:
             return set(current)
         count = len(current)
         st.caption(
-            f"{count} quest{'s' if count != 1 else ''} checked; press “{labels.SEARCH}” to apply."
+            f"{count} quest{'s' if count != 1 else ''} checked; press “{words.SEARCH}” to apply."
             if count
-            else f"Check a badge (all its quests) or single quests, then press “{labels.SEARCH}”."
+            else f"Check a badge (all its quests) or single quests, then press “{words.SEARCH}”."
         )
         for badge, quests in tree.items():
             ids = [q.id for q in quests]

@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from core import accounts, labels, login_throttle
-from core.accounts import LoginFailed
+from core import words
+from core.access import accounts, throttle
+from core.access.accounts import LoginFailed
 from core.errors import InputError
 from pages.web import runtime
 
@@ -79,16 +80,16 @@ def _html(title: str, content: str, status: int = 200) -> HTMLResponse:
 def _page(next_path: str, message: str = "", username: str = "", status: int = 200) -> HTMLResponse:
     error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return _html(
-        labels.LOG_IN,
+        words.LOG_IN,
         f"""{error}
 <form method="post" action="/login">
  <input type="hidden" name="next" value="{html.escape(next_path)}">
- <label for="username">{labels.LOGIN_USERNAME}</label>
+ <label for="username">{words.LOGIN_USERNAME}</label>
  <input id="username" name="username" autocomplete="username" required autofocus
         value="{html.escape(username)}">
- <label for="password">{labels.LOGIN_PASSWORD}</label>
+ <label for="password">{words.LOGIN_PASSWORD}</label>
  <input id="password" name="password" type="password" autocomplete="current-password" required>
- <button type="submit">{labels.LOG_IN}</button>
+ <button type="submit">{words.LOG_IN}</button>
 </form>
 <p class="hint">Back-office accounts only. Ask an admin for an account.</p>""",
         status,
@@ -127,10 +128,10 @@ def _foreign_post() -> HTMLResponse:
 def client_address(request: Request) -> str:
     """The client's address for login throttling: the peer, or what a trusted proxy forwarded."""
     forwarded = request.headers.getlist("x-forwarded-for")
-    return login_throttle.client_address(
-        login_throttle.transport_peer(request.client.host if request.client else None, forwarded),
+    return throttle.client_address(
+        throttle.transport_peer(request.client.host if request.client else None, forwarded),
         forwarded,
-        login_throttle.trusted_proxies(),
+        throttle.trusted_proxies(),
     )
 
 
@@ -180,7 +181,7 @@ class _Logins:
 
 
 _logins = _Logins()
-# Password hashes run two at a time (core.accounts.HASHES_AT_ONCE); more logins than this
+# Password hashes run two at a time (core.access.accounts.HASHES_AT_ONCE); more logins than this
 # waiting means a flood, not people.
 MAX_LOGINS_WAITING = 16
 LOGINS_BUSY = "Too many logins are being checked right now. Wait a few seconds, then try again."
@@ -192,7 +193,7 @@ async def _check_login(request: Request, username: str, password: str, next_path
     # Many addresses failing on one name slow every answer for it, awaited here so that no
     # worker thread is held while waiting.
     delay = await run_in_threadpool(
-        lambda: login_throttle.account_delay(runtime.cursor(), username.strip())
+        lambda: throttle.account_delay(runtime.cursor(), username.strip())
     )
     if delay > 0:
         await _pause(delay)
@@ -230,10 +231,10 @@ def _setup_page(message: str = "", username: str = "", status: int = 200) -> HTM
 the others (<code>python -m core account add</code>). This form is gone once it exists.</p>
 {error}
 <form method="post" action="/setup">
- <label for="username">{labels.LOGIN_USERNAME}</label>
+ <label for="username">{words.LOGIN_USERNAME}</label>
  <input id="username" name="username" autocomplete="username" required autofocus
         value="{html.escape(username)}">
- <label for="password">{labels.LOGIN_PASSWORD}</label>
+ <label for="password">{words.LOGIN_PASSWORD}</label>
  <input id="password" name="password" type="password" autocomplete="new-password" required
         minlength="{accounts.MIN_PASSWORD_LENGTH}">
  <label for="password2">{SETUP_PASSWORD_AGAIN}</label>
@@ -289,9 +290,9 @@ async def logout(request: Request) -> Response:
         live = await run_in_threadpool(lambda: accounts.session_account(runtime.cursor(), token))
         if live is not None:
             return _html(
-                labels.LOG_OUT,
+                words.LOG_OUT,
                 f"""<p>Log out of Batch Unlock as <strong>{html.escape(live.username)}</strong>?</p>
-<form method="post" action="/logout"><button type="submit">{labels.LOG_OUT}</button></form>
+<form method="post" action="/logout"><button type="submit">{words.LOG_OUT}</button></form>
 <p class="hint"><a href="/">Stay logged in</a></p>""",
             )
         # No live session: the app's "Log out" ended it already; only the cookie is left.

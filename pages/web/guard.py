@@ -18,8 +18,8 @@ from streamlit.web.server.starlette.starlette_websocket import (
     _get_signed_cookie_with_chunks,
 )
 
-from core import accounts
-from core.roles import Account, Permission, Role
+from core.access import accounts
+from core.access.roles import Account, Permission, Role
 from pages.web import runtime
 from pages.web.auth import COOKIE
 

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.concurrency import run_in_threadpool
 
-from core import accounts, login_throttle, matching
+from core.access import accounts, throttle
+from core.batches import matching
 from core.errors import InputError, StoreError
 from pages.web import runtime
 
@@ -21,7 +22,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     # A wrong proxy setting would merge every client into the proxy's address (one guesser could
     # then throttle everyone), so it stops the start with a message instead.
     try:
-        login_throttle.trusted_proxies()
+        throttle.trusted_proxies()
     except InputError as exc:
         log.error("Not starting: %s", exc)  # in words, above uvicorn's traceback
         raise
@@ -36,7 +37,7 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     if store_ok:
         try:
             await run_in_threadpool(lambda: accounts.purge_expired_sessions(runtime.cursor()))
-            await run_in_threadpool(lambda: login_throttle.purge(runtime.cursor()))
+            await run_in_threadpool(lambda: throttle.purge(runtime.cursor()))
         except Exception:
             # Not fatal: sessions are purged again when one starts.
             log.exception("Could not purge expired sessions at start")

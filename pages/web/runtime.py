@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from core import demo, store
-from core.worker import Worker
+from core.publishing.worker import Worker
 
 log = logging.getLogger("batch_unlock")
 

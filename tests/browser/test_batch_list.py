@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from core import labels
+from core import words
 from tests.browser import grid
 from tests.browser.conftest import Server, wait_idle
 
@@ -16,35 +16,35 @@ from tests.browser.conftest import Server, wait_idle
 def open_list(page: Page, server: Server, query: str = "") -> None:
     page.goto(f"{server.url}/batch-unlock{query}")
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.BATCH_UNLOCK)).to_be_visible()
+    expect(page.get_by_role("heading", name=words.BATCH_UNLOCK)).to_be_visible()
 
 
 def test_filtering_by_status_adds_a_removable_chip(as_admin: Page, server: Server) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_test_id("stMultiSelect").filter(has_text=labels.STATUS).click()
-    page.get_by_role("option", name=labels.PUBLISHED, exact=True).click()
+    page.get_by_test_id("stMultiSelect").filter(has_text=words.STATUS).click()
+    page.get_by_role("option", name=words.PUBLISHED, exact=True).click()
     page.keyboard.press("Escape")
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"status=published"))
-    chip = page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}")
+    chip = page.get_by_role("button", name=f"{words.STATUS}: {words.PUBLISHED}")
     expect(chip).to_be_visible()
-    grid.wait_column(page, "status", lambda t: set(t) == {labels.PUBLISHED}, "all Published")
+    grid.wait_column(page, "status", lambda t: set(t) == {words.PUBLISHED}, "all Published")
     chip.click()
     wait_idle(page)
     expect(page).not_to_have_url(re.compile(r"status="))
-    expect(page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}")).to_have_count(0)
+    expect(page.get_by_role("button", name=f"{words.STATUS}: {words.PUBLISHED}")).to_have_count(0)
 
 
 def test_a_batch_name_search_runs_on_enter(as_admin: Page, server: Server) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_label(labels.BATCH_NAME).fill("spring")
-    page.get_by_label(labels.BATCH_NAME).press("Enter")
+    page.get_by_label(words.BATCH_NAME).fill("spring")
+    page.get_by_label(words.BATCH_NAME).press("Enter")
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"name=spring"))
     grid.wait_column(page, "name", lambda t: all("spring" in n.lower() for n in t), "springs")
-    expect(page.get_by_role("button", name=f"{labels.BATCH_NAME}: spring")).to_be_visible()
+    expect(page.get_by_role("button", name=f"{words.BATCH_NAME}: spring")).to_be_visible()
 
 
 def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
@@ -52,7 +52,7 @@ def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
 ) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_test_id("stPopoverButton").filter(has_text=labels.BADGE).click()
+    page.get_by_test_id("stPopoverButton").filter(has_text=words.BADGE).click()
     page.get_by_role("checkbox", name="Explorer", exact=True).check(force=True)
     wait_idle(page)
     # Expand the badge (its arrow), inside the open popover.
@@ -65,7 +65,7 @@ def test_checking_a_badge_checks_all_its_quests_and_filters_by_them(
     page.locator(".st-key-badge_search button").click()
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"badge=\d+"))
-    expect(page.get_by_role("button", name=f"{labels.BADGE}: Explorer")).to_be_visible()
+    expect(page.get_by_role("button", name=f"{words.BADGE}: Explorer")).to_be_visible()
     grid.wait_column(page, "badge", lambda t: set(t) == {"Explorer"}, "all Explorer")
 
 
@@ -82,8 +82,8 @@ def test_date_filters_work_with_each_operator(as_admin: Page, server: Server) ->
     for op, when, holds in cases:
         open_list(page, server, f"?created={op}{when.isoformat()}")
         expect(
-            page.get_by_role("button", name=re.compile(f"^{labels.CREATED_AT}: "))
-        ).to_contain_text(f"{labels.DATE_OPERATORS[op]} {when.isoformat()}")
+            page.get_by_role("button", name=re.compile(f"^{words.CREATED_AT}: "))
+        ).to_contain_text(f"{words.DATE_OPERATORS[op]} {when.isoformat()}")
         days = [date.fromisoformat(d[:10]) for d in grid.column(page, "created_at")]
         assert days and all(holds(d) for d in days), (op, days)
 
@@ -91,8 +91,8 @@ def test_date_filters_work_with_each_operator(as_admin: Page, server: Server) ->
 def test_the_date_picker_and_operator_set_the_filter(as_admin: Page, server: Server) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_text(labels.MORE_FILTERS).click()
-    operator = page.get_by_role("combobox", name=f"{labels.CREATED_AT} operator")
+    page.get_by_text(words.MORE_FILTERS).click()
+    operator = page.get_by_role("combobox", name=f"{words.CREATED_AT} operator")
     expect(operator).to_be_visible()
     # The expander slides open: a dropdown opened while it moves is drawn again and closes.
     still_at = None
@@ -100,11 +100,11 @@ def test_the_date_picker_and_operator_set_the_filter(as_admin: Page, server: Ser
         still_at = box
         page.wait_for_timeout(150)
     operator.fill("Before")  # typing filters the dropdown's options
-    page.get_by_role("option", name=labels.OP_BEFORE).click()
+    page.get_by_role("option", name=words.OP_BEFORE).click()
     wait_idle(page)
-    expect(operator).to_have_value(labels.OP_BEFORE)
+    expect(operator).to_have_value(words.OP_BEFORE)
     # The date field is typed segment by segment (year, month, day), as a person would.
-    page.get_by_role("spinbutton", name=f"year, {labels.CREATED_AT}").click()
+    page.get_by_role("spinbutton", name=f"year, {words.CREATED_AT}").click()
     page.keyboard.type("20261001")
     page.keyboard.press("Enter")
     wait_idle(page)
@@ -112,7 +112,7 @@ def test_the_date_picker_and_operator_set_the_filter(as_admin: Page, server: Ser
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"created=%3C2026-10-01|created=<2026-10-01"))
     expect(
-        page.get_by_role("button", name=f"{labels.CREATED_AT}: {labels.OP_BEFORE} 2026-10-01")
+        page.get_by_role("button", name=f"{words.CREATED_AT}: {words.OP_BEFORE} 2026-10-01")
     ).to_be_visible()
 
 
@@ -157,14 +157,14 @@ def test_edit_opens_the_batch_and_the_filtered_list_exports(as_admin: Page, serv
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].startswith("ID;Title;Badge;Quest;Users")
     assert all("Partially published" in line for line in text.strip().splitlines()[1:])
-    assert grid.cell(page, 0, "open") == labels.EDIT
+    assert grid.cell(page, 0, "open") == words.EDIT
     grid.click_open(page, 0)
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
     expect(page.get_by_role("heading", name=name)).to_be_visible()
-    expect(page.get_by_text(labels.PARTIALLY_PUBLISHED).first).to_be_visible()
+    expect(page.get_by_text(words.PARTIALLY_PUBLISHED).first).to_be_visible()
     # Back returns to the filtered list, not to an unfiltered one.
     page.go_back()
     expect(page).to_have_url(re.compile(r"/batch-unlock\?status=partially_published$"))
     wait_idle(page)
-    grid.wait_column(page, "status", lambda t: set(t) == {labels.PARTIALLY_PUBLISHED}, "partial")
+    grid.wait_column(page, "status", lambda t: set(t) == {words.PARTIALLY_PUBLISHED}, "partial")

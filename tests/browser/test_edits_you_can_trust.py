@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from core import labels
+from core import words
 from tests.browser.actions import confirm_publish
 from tests.browser.conftest import (
     PASSWORDS,
@@ -49,10 +49,10 @@ def admin(page: Page, holder_server: Server) -> Page:
 
 def add_by_id(page: Page, user_id: str) -> None:
     """Add one user with "Single" by User ID (Single must be chosen already)."""
-    field = page.get_by_role("textbox", name=labels.USER_ID)
+    field = page.get_by_role("textbox", name=words.USER_ID)
     field.fill(user_id)
     field.press("Enter")
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     wait_idle(page)
 
 
@@ -62,7 +62,7 @@ def alert(page: Page, text: str) -> Locator:
 
 
 def choose_single(page: Page) -> None:
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
 
 
@@ -74,8 +74,8 @@ def test_publish_publishes_the_name_typed_without_enter_and_an_empty_name_blocks
     choose_single(page)
     add_by_id(page, "900002")
     expect(page.get_by_text("Users (1 of 5,000)")).to_be_visible()
-    publish = page.get_by_role("button", name=labels.PUBLISH)
-    name = page.get_by_role("textbox", name=labels.NAME, exact=True)
+    publish = page.get_by_role("button", name=words.PUBLISH)
+    name = page.get_by_role("textbox", name=words.NAME, exact=True)
 
     name.fill("")
     name.press("Enter")
@@ -92,7 +92,7 @@ def test_publish_publishes_the_name_typed_without_enter_and_an_empty_name_blocks
     publish.click()  # without Enter: leaving the field commits it as Publish is pressed
     dialog = page.get_by_test_id("stDialog")
     expect(dialog).to_contain_text("Published as “X NEW”.")  # the confirmation names it
-    dialog.get_by_role("button", name=labels.PUBLISH).click()
+    dialog.get_by_role("button", name=words.PUBLISH).click()
     wait_idle(page)
 
     expect(page).to_have_url(re.compile(r"/batch-unlock"))

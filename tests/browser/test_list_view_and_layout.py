@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 from playwright.sync_api import Locator, Page, Response, expect
 
-from core import labels
+from core import words
 from pages.ui.batch_grid import ROW_HEIGHT
 from pages.ui.text_width import fitting_width
 from tests.browser import grid
@@ -23,7 +23,7 @@ from tests.browser.conftest import Server, wait_idle
 def open_list(page: Page, server: Server, query: str = "") -> None:
     page.goto(f"{server.url}/batch-unlock{query}")
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.BATCH_UNLOCK)).to_be_visible()
+    expect(page.get_by_role("heading", name=words.BATCH_UNLOCK)).to_be_visible()
 
 
 def headers(page: Page) -> list[str]:
@@ -42,7 +42,7 @@ def number(text: str) -> int:
 
 
 def pick_status(page: Page, word: str) -> None:
-    page.get_by_test_id("stMultiSelect").filter(has_text=labels.STATUS).click()
+    page.get_by_test_id("stMultiSelect").filter(has_text=words.STATUS).click()
     page.get_by_role("option", name=word, exact=True).click()
     page.keyboard.press("Escape")
     wait_idle(page)
@@ -85,26 +85,26 @@ def test_a_header_sort_survives_the_next_filter_and_export_follows_it(
     expect(page).to_have_url(re.compile(r"sort=name(&|$)"))
     grid.wait_column(page, "name", a_to_z, "A to Z")
     # The sort ran in the table's fragment only; the Status filter is outside it.
-    pick_status(page, labels.PUBLISHED)
+    pick_status(page, words.PUBLISHED)
     expect(page).to_have_url(re.compile(r"status=published"))
     expect(page).to_have_url(re.compile(r"sort=name(&|$)"))
-    grid.wait_column(page, "status", lambda t: set(t) == {labels.PUBLISHED}, "all Published")
+    grid.wait_column(page, "status", lambda t: set(t) == {words.PUBLISHED}, "all Published")
     names = grid.wait_column(page, "name", a_to_z, "still A to Z")
-    assert f"{labels.TITLE} ▲" in headers(page)
+    assert f"{words.TITLE} ▲" in headers(page)
     # Export writes the list as shown: filtered and in the header's order.
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
-    titles = [r[labels.TITLE] for r in rows]
-    assert rows and all(r[labels.STATUS] == labels.PUBLISHED for r in rows)
+    titles = [r[words.TITLE] for r in rows]
+    assert rows and all(r[words.STATUS] == words.PUBLISHED for r in rows)
     assert a_to_z(titles) and titles[: len(names)] == names
     # A name search and a chip's ✕ keep it too.
-    page.get_by_label(labels.BATCH_NAME).fill("a")
-    page.get_by_label(labels.BATCH_NAME).press("Enter")
+    page.get_by_label(words.BATCH_NAME).fill("a")
+    page.get_by_label(words.BATCH_NAME).press("Enter")
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"name=a.*sort=name|sort=name.*name=a"))
-    page.get_by_role("button", name=f"{labels.STATUS}: {labels.PUBLISHED}").click()
+    page.get_by_role("button", name=f"{words.STATUS}: {words.PUBLISHED}").click()
     wait_idle(page)
     expect(page).not_to_have_url(re.compile(r"status="))
     expect(page).to_have_url(re.compile(r"sort=name(&|$)"))
@@ -128,7 +128,7 @@ def test_a_sort_just_clicked_is_the_order_export_writes(as_admin: Page, server: 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    users = [int(r[labels.USERS]) for r in csv.DictReader(io.StringIO(text), delimiter=";")]
+    users = [int(r[words.USERS]) for r in csv.DictReader(io.StringIO(text), delimiter=";")]
     assert users == sorted(users, reverse=True)
     assert users[: len(shown)] == [number(v) for v in shown]
 
@@ -140,26 +140,26 @@ def test_the_manage_menu_holds_gamification_badges_and_batch_unlock_and_each_lev
     as_admin: Page, server: Server
 ) -> None:
     page = as_admin
-    page.get_by_test_id("stTopNavSection").filter(has_text=labels.MANAGE).click()
+    page.get_by_test_id("stTopNavSection").filter(has_text=words.MANAGE).click()
     menu = page.get_by_test_id("stTopNavPopoverBody")
-    badges = f"{labels.GAMIFICATION} › {labels.BADGES}"
-    batch_unlock = f"{labels.GAMIFICATION} › {labels.BATCH_UNLOCK}"
+    badges = f"{words.GAMIFICATION} › {words.BADGES}"
+    batch_unlock = f"{words.GAMIFICATION} › {words.BATCH_UNLOCK}"
     expect(menu.get_by_test_id("stTopNavDropdownLink").filter(has_text=badges)).to_be_visible()
     menu.get_by_test_id("stTopNavDropdownLink").filter(has_text=batch_unlock).click()
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/batch-unlock$"))
     trail = page.locator(".st-key-breadcrumb")
     expect(trail).to_contain_text(
-        re.compile(f"{labels.MANAGE}.*›.*{labels.GAMIFICATION}.*›.*{labels.BATCH_UNLOCK}")
+        re.compile(f"{words.MANAGE}.*›.*{words.GAMIFICATION}.*›.*{words.BATCH_UNLOCK}")
     )
     # Each level above the page is a link: Gamification (and Manage) lead to the Badges page.
-    for level in (labels.GAMIFICATION, labels.MANAGE):
+    for level in (words.GAMIFICATION, words.MANAGE):
         open_list(page, server)
         page.locator(".st-key-breadcrumb").get_by_role("link", name=level, exact=True).click()
         wait_idle(page)
-        expect(page.get_by_role("heading", name=labels.BADGES, exact=True)).to_be_visible()
+        expect(page.get_by_role("heading", name=words.BADGES, exact=True)).to_be_visible()
         expect(page.locator(".st-key-breadcrumb")).to_contain_text(
-            re.compile(f"{labels.MANAGE}.*›.*{labels.GAMIFICATION}.*›.*{labels.BADGES}")
+            re.compile(f"{words.MANAGE}.*›.*{words.GAMIFICATION}.*›.*{words.BADGES}")
         )
     # A batch's page: its trail leads back to the list.
     open_list(page, server)
@@ -167,7 +167,7 @@ def test_the_manage_menu_holds_gamification_badges_and_batch_unlock_and_each_lev
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/(batch\?id|new-batch\?draft)=\d+"))
     page.locator(".st-key-breadcrumb").get_by_role(
-        "link", name=labels.BATCH_UNLOCK, exact=True
+        "link", name=words.BATCH_UNLOCK, exact=True
     ).click()
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/batch-unlock$"))
@@ -181,9 +181,9 @@ def test_each_date_field_has_its_operator_on_its_right_and_the_two_are_separate_
 ) -> None:
     page = as_admin
     open_list(page, server)
-    page.get_by_text(labels.MORE_FILTERS).click()
+    page.get_by_text(words.MORE_FILTERS).click()
     fields = {}
-    for label in (labels.CREATED_AT, labels.LAST_UPDATED):
+    for label in (words.CREATED_AT, words.LAST_UPDATED):
         day = page.get_by_role("spinbutton", name=f"year, {label}")
         expect(day).to_be_visible()
         day_box = settled_box(page.get_by_test_id("stDateInput").filter(has=day))
@@ -194,7 +194,7 @@ def test_each_date_field_has_its_operator_on_its_right_and_the_two_are_separate_
         bottoms = (day_box["y"] + day_box["height"], op_box["y"] + op_box["height"])
         assert abs(bottoms[0] - bottoms[1]) < 6, (label, day_box, op_box)
         fields[label] = day_box
-    created, updated = fields[labels.CREATED_AT], fields[labels.LAST_UPDATED]
+    created, updated = fields[words.CREATED_AT], fields[words.LAST_UPDATED]
     assert updated["y"] >= created["y"] + created["height"], (created, updated)
     assert abs(updated["x"] - created["x"]) < 2  # one under the other
 
@@ -221,7 +221,7 @@ def test_filter_chips_flow_in_one_row_with_clear_all_at_its_end(
     page = as_admin
     page.set_viewport_size({"width": 1280, "height": 800})
     open_list(page, server, "?status=published&status=partially_published&name=a")
-    chips = page.get_by_role("button", name=re.compile(f"^({labels.STATUS}|{labels.BATCH_NAME}): "))
+    chips = page.get_by_role("button", name=re.compile(f"^({words.STATUS}|{words.BATCH_NAME}): "))
     expect(chips).to_have_count(3)
     boxes = [box(chips.nth(i)) for i in range(3)] + [box(page.locator(".st-key-chip_clear button"))]
     middles = [b["y"] + b["height"] / 2 for b in boxes]
@@ -237,7 +237,7 @@ def test_the_badge_checkbox_stays_beside_its_badge_at_1100_px(
     page = as_admin
     page.set_viewport_size({"width": 1100, "height": 800})
     open_list(page, server)
-    page.get_by_test_id("stPopoverButton").filter(has_text=labels.BADGE).click()
+    page.get_by_test_id("stPopoverButton").filter(has_text=words.BADGE).click()
     body = page.get_by_test_id("stPopoverBody")
     summary = body.locator("summary").filter(has=page.get_by_text("Explorer", exact=True))
     expect(summary).to_be_visible()
@@ -261,7 +261,7 @@ def test_at_1100_px_the_list_shows_status_and_edit_without_scrolling_sideways(
     frame = grid.grid(page)
     assert box(frame)["x"] + box(frame)["width"] <= 1100
     assert no_sideways_scroll(frame)
-    assert grid.cell(page, 0, "open") == labels.EDIT
+    assert grid.cell(page, 0, "open") == words.EDIT
     page.set_viewport_size({"width": 1600, "height": 800})  # wider: the columns share the rest
     page.wait_for_timeout(500)
     assert no_sideways_scroll(frame)

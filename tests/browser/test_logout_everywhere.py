@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from core import labels
+from core import words
 from tests.browser.conftest import (
     PASSWORDS,
     Server,
@@ -43,15 +43,15 @@ def users_count(page: Page) -> int:
 
 def choose_single(page: Page) -> None:
     """Pick "Single" in the batch page's "Upload type"."""
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
-    expect(page.get_by_role("textbox", name=labels.USER_ID)).to_be_visible()
+    expect(page.get_by_role("textbox", name=words.USER_ID)).to_be_visible()
 
 
 def try_to_add(page: Page, user_id: str) -> None:
     """Type a User ID in the Single form and press "Add" (no Enter: that alone is a run)."""
-    page.get_by_role("textbox", name=labels.USER_ID).fill(user_id)
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("textbox", name=words.USER_ID).fill(user_id)
+    page.get_by_role("button", name=words.ADD, exact=True).click()
 
 
 def expect_sent_to_login(page: Page) -> None:
@@ -72,7 +72,7 @@ def test_after_log_out_in_one_tab_the_other_tab_cannot_add_a_user(
     wait_idle(tab_b)
     choose_single(tab_b)
 
-    page.get_by_role("button", name=labels.LOG_OUT, exact=True).click()
+    page.get_by_role("button", name=words.LOG_OUT, exact=True).click()
     expect(page).to_have_url(re.compile(r"/login"))
 
     try_to_add(tab_b, "900003")
@@ -80,7 +80,7 @@ def test_after_log_out_in_one_tab_the_other_tab_cannot_add_a_user(
 
     log_in(page, batch_url, "dev", PASSWORDS["dev"])
     assert users_count(page) == before  # nobody was added, the batch was not queued again
-    expect(page.get_by_text(labels.SINGLE, exact=True)).to_be_enabled()
+    expect(page.get_by_text(words.SINGLE, exact=True)).to_be_enabled()
 
 
 def test_log_out_everywhere_ends_the_session_of_another_browser(
@@ -95,8 +95,8 @@ def test_log_out_everywhere_ends_the_session_of_another_browser(
     log_in(other, batch_url, "dev", PASSWORDS["dev"])
     choose_single(other)
 
-    page.get_by_role("button", name=labels.SESSIONS).click()
-    page.get_by_role("button", name=labels.LOG_OUT_EVERYWHERE).click()
+    page.get_by_role("button", name=words.SESSIONS).click()
+    page.get_by_role("button", name=words.LOG_OUT_EVERYWHERE).click()
     expect(page).to_have_url(re.compile(r"/login"))
 
     try_to_add(other, "900004")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from core import labels
+from core import words
 from tests.browser.conftest import Server, wait_idle
 
 UPLOAD = (
@@ -40,14 +40,14 @@ def start_draft(page: Page, server: Server, name: str, quest: str) -> None:
     """Open New Batch, type a name and choose a test quest: the draft is saved."""
     page.goto(f"{server.url}/new-batch")
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
-    expect(page.get_by_text(labels.CONNECT_BADGE_AND_USERS)).to_be_visible()
-    page.get_by_label(labels.NAME).fill(name)
-    page.get_by_label(labels.NAME).press("Enter")
+    expect(page.get_by_role("heading", name=words.NEW_BATCH)).to_be_visible()
+    expect(page.get_by_text(words.CONNECT_BADGE_AND_USERS)).to_be_visible()
+    page.get_by_label(words.NAME).fill(name)
+    page.get_by_label(words.NAME).press("Enter")
     wait_idle(page)
     choose_quest(page, "Browser tests", quest)
     expect(page).to_have_url(re.compile(r"draft=\d+"))
-    expect(page.get_by_text(labels.UPLOAD_TYPE)).to_be_visible()
+    expect(page.get_by_text(words.UPLOAD_TYPE)).to_be_visible()
 
 
 def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
@@ -56,11 +56,11 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     page = as_admin
     start_draft(page, server, "Browser upload batch", "First quest")
 
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    page.get_by_role("button", name=words.UPLOAD, exact=True).click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog).to_be_visible()
     with page.expect_download() as template:
-        dialog.get_by_role("button", name=labels.DOWNLOAD_THE_TEMPLATE).click()
+        dialog.get_by_role("button", name=words.DOWNLOAD_THE_TEMPLATE).click()
     assert Path(template.value.path()).read_text().strip() == "ID;Username;Registered email"
 
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
@@ -69,7 +69,7 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     wait_idle(page)
     expect(dialog.get_by_test_id("stMetric").first).to_contain_text("2")
     expect(dialog.get_by_test_id("stMetric").nth(1)).to_contain_text("4")
-    for message in (labels.MSG_NOT_FOUND, labels.MSG_MISMATCH, labels.MSG_DUPLICATE):
+    for message in (words.MSG_NOT_FOUND, words.MSG_MISMATCH, words.MSG_DUPLICATE):
         expect(dialog.get_by_text(re.compile(re.escape(message))).first).to_be_visible()
 
     with page.expect_download() as errors:
@@ -78,22 +78,22 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     assert error_csv.splitlines()[0] == "ID;Username;Registered email;Reason"
     assert len(error_csv.strip().splitlines()) == 4  # the merged duplicate (row 5) is left out
 
-    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    dialog.get_by_role("button", name=words.UPLOAD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stDialog")).to_have_count(0)
     expect(page.get_by_text("2 users added to the batch.")).to_be_visible()
 
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
-    page.get_by_text(labels.USERNAME, exact=True).first.click()
+    page.get_by_text(words.USERNAME, exact=True).first.click()
     wait_idle(page)
-    page.get_by_role("textbox", name=labels.USERNAME).press_sequentially("sam.sing", delay=60)
+    page.get_by_role("textbox", name=words.USERNAME).press_sequentially("sam.sing", delay=60)
     suggestion = page.get_by_role("radio", name="sam.single.browser")
     expect(suggestion).to_be_visible(timeout=10_000)
     suggestion.click()
     wait_idle(page)
-    expect(page.get_by_role("textbox", name=labels.USERNAME)).to_have_value("sam.single.browser")
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    expect(page.get_by_role("textbox", name=words.USERNAME)).to_have_value("sam.single.browser")
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     wait_idle(page)
     expect(
         page.get_by_text("sam.single.browser (User ID 900004) was added to the batch.")
@@ -102,7 +102,7 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     expect(page.get_by_text("Users (3 of 5,000)")).to_be_visible()
     page.reload()
     wait_idle(page)
-    expect(page.get_by_label(labels.NAME)).to_have_value("Browser upload batch")
+    expect(page.get_by_label(words.NAME)).to_have_value("Browser upload batch")
     expect(page.get_by_text("Users (3 of 5,000)")).to_be_visible()
     expect(page.get_by_role("button", name="Badge: Browser tests › First quest")).to_be_visible()
 
@@ -125,11 +125,11 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
 def test_a_single_add_that_fails_says_why_under_the_field(as_admin: Page, server: Server) -> None:
     page = as_admin
     start_draft(page, server, "Browser single batch", "Second quest")
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
-    page.get_by_role("textbox", name=labels.USER_ID).fill("900003")
-    page.get_by_role("textbox", name=labels.USER_ID).press("Enter")
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("textbox", name=words.USER_ID).fill("900003")
+    page.get_by_role("textbox", name=words.USER_ID).press("Enter")
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("deactivated")
     expect(page.get_by_text("Users (0 of 5,000)")).to_be_visible()

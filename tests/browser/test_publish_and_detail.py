@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from core import labels
+from core import words
 from tests.browser import grid
 from tests.browser.actions import confirm_publish, upload
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
@@ -38,35 +38,35 @@ def test_a_published_batch_moves_through_in_progress_to_published(
     expect(page.get_by_text(re.compile(r"queued|publishing", re.I)).first).to_be_visible()
     name = "Browser publish batch"
     grid.wait_for_cell(page, name, "status", r"^In Progress \(\d+%\)$", timeout=15)
-    row = grid.wait_for_cell(page, name, "status", f"^{labels.PUBLISHED}$", timeout=30)
+    row = grid.wait_for_cell(page, name, "status", f"^{words.PUBLISHED}$", timeout=30)
     assert grid.cell(page, row, "progress") == "100"
 
     grid.click_open(page, row)
     wait_idle(page)
     expect(page.get_by_role("heading", name="Browser publish batch")).to_be_visible()
-    published = metric(page, labels.PUBLISHED)
+    published = metric(page, words.PUBLISHED)
     expect(published).to_contain_text("5")
-    expect(metric(page, labels.ERROR)).to_contain_text("0")
+    expect(metric(page, words.ERROR)).to_contain_text("0")
 
     # A published batch takes more users: one by User ID, then a file; it runs again each time.
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
-    page.get_by_role("textbox", name=labels.USER_ID).fill("900007")
-    page.get_by_role("textbox", name=labels.USER_ID).press("Enter")
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("textbox", name=words.USER_ID).fill("900007")
+    page.get_by_role("textbox", name=words.USER_ID).press("Enter")
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     wait_idle(page)
-    expect(metric(page, labels.PUBLISHED)).to_contain_text("6", timeout=20_000)
+    expect(metric(page, words.PUBLISHED)).to_contain_text("6", timeout=20_000)
     page.reload()
     wait_idle(page)
-    page.get_by_text(labels.MULTIPLE, exact=True).click()
+    page.get_by_text(words.MULTIPLE, exact=True).click()
     upload(page, "Username\nole.later\nkim.csv\n")
     # While it runs, the add tools are off and say why.
-    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_be_visible(timeout=10_000)
-    expect(metric(page, labels.PUBLISHED)).to_contain_text("8", timeout=30_000)
+    expect(page.get_by_text(words.ADD_REQUIRES_PUBLISHED)).to_be_visible(timeout=10_000)
+    expect(metric(page, words.PUBLISHED)).to_contain_text("8", timeout=30_000)
     page.reload()
     wait_idle(page)
-    expect(page.get_by_text(labels.UPLOAD_TYPE)).to_be_visible()
-    expect(page.get_by_role("radio", name=labels.MULTIPLE)).to_be_enabled()
+    expect(page.get_by_text(words.UPLOAD_TYPE)).to_be_visible()
+    expect(page.get_by_role("radio", name=words.MULTIPLE)).to_be_enabled()
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export users CSV").click()
@@ -83,19 +83,19 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published(
     log_in(page, server.url, "admin", PASSWORDS["admin"])
     page.goto(f"{server.url}/batch-unlock?status=draft&name=leaver")
     wait_idle(page)
-    row = grid.wait_for_cell(page, "Has a leaver", "status", f"^{labels.DRAFT}$")
+    row = grid.wait_for_cell(page, "Has a leaver", "status", f"^{words.DRAFT}$")
     grid.click_open(page, row)
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
+    expect(page.get_by_role("heading", name=words.NEW_BATCH)).to_be_visible()
     confirm_publish(page)  # Publish, then the confirmation's own Publish
     page.goto(f"{server.url}/batch-unlock?name=leaver")
     wait_idle(page)
     row = grid.wait_for_cell(
-        page, "Has a leaver", "status", f"^{labels.PARTIALLY_PUBLISHED}$", timeout=20
+        page, "Has a leaver", "status", f"^{words.PARTIALLY_PUBLISHED}$", timeout=20
     )
     grid.click_open(page, row)
     wait_idle(page)
-    expect(metric(page, labels.ERROR)).to_contain_text("1")
+    expect(metric(page, words.ERROR)).to_contain_text("1")
     expect(page.get_by_text("deactivated after being added").first).to_be_visible()
-    expect(page.get_by_role("button", name=labels.RETRY_ERRORS)).to_be_visible()
-    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_be_visible()
+    expect(page.get_by_role("button", name=words.RETRY_ERRORS)).to_be_visible()
+    expect(page.get_by_text(words.ADD_REQUIRES_PUBLISHED)).to_be_visible()

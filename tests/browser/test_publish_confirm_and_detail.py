@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from core import labels
+from core import words
 from pages.ui import users_grid
 from tests.browser.actions import confirm_publish, upload
 from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
@@ -60,15 +60,15 @@ def test_publish_names_what_it_does_cancel_queues_nothing_and_back_shows_the_bat
     expect(page.get_by_text("Users (2 of 5,000)")).to_be_visible()
     draft_url = page.url
 
-    page.get_by_role("button", name=labels.PUBLISH).click()
+    page.get_by_role("button", name=words.PUBLISH).click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog).to_be_visible(timeout=10_000)
     expect(dialog).to_contain_text(
         "Unlock Browser tests › First quest for 2 users? This cannot be undone from here."
     )
     expect(dialog.locator("em")).to_have_text("Browser tests › First quest")  # our emphasis
-    expect(metric(dialog, labels.UNPUBLISHED)).to_contain_text("2")
-    expect(metric(dialog, labels.ERROR)).to_contain_text("0")
+    expect(metric(dialog, words.UNPUBLISHED)).to_contain_text("2")
+    expect(metric(dialog, words.ERROR)).to_contain_text("0")
 
     dialog.get_by_role("button", name="Cancel").click()
     wait_idle(page)
@@ -78,8 +78,8 @@ def test_publish_names_what_it_does_cancel_queues_nothing_and_back_shows_the_bat
     expect(page.get_by_text("was queued")).to_have_count(0)
     page.reload()  # still a draft: nothing was queued
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.NEW_BATCH)).to_be_visible()
-    expect(page.get_by_label(labels.NAME)).to_have_value("Confirm me")
+    expect(page.get_by_role("heading", name=words.NEW_BATCH)).to_be_visible()
+    expect(page.get_by_label(words.NAME)).to_have_value("Confirm me")
 
     confirm_publish(page)
     expect(page).to_have_url(re.compile(r"/batch-unlock"))
@@ -90,7 +90,7 @@ def test_publish_names_what_it_does_cancel_queues_nothing_and_back_shows_the_bat
     wait_idle(page)
     expect(page.get_by_role("heading", name="Confirm me")).to_be_visible(timeout=15_000)
     expect(page).to_have_url(re.compile(r"/batch\?id=\d+"))
-    expect(page.get_by_text(labels.CONNECT_BADGE_AND_USERS)).to_have_count(0)
+    expect(page.get_by_text(words.CONNECT_BADGE_AND_USERS)).to_have_count(0)
 
 
 def test_the_refusal_to_add_users_follows_the_live_status(
@@ -116,8 +116,8 @@ def test_the_refusal_to_add_users_follows_the_live_status(
     expect(
         page.get_by_text(re.compile(r"This batch is “In Progress \([1-9]\d*%\)”\."))
     ).to_be_visible(timeout=20_000)
-    expect(page.get_by_role("radio", name=labels.MULTIPLE)).to_be_enabled(timeout=30_000)
-    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_have_count(0)
+    expect(page.get_by_role("radio", name=words.MULTIPLE)).to_be_enabled(timeout=30_000)
+    expect(page.get_by_text(words.ADD_REQUIRES_PUBLISHED)).to_have_count(0)
     expect(page.get_by_text("a chunk of up to 1 at a time")).to_be_visible()
 
     # A header click sorts the whole list by that column (again: reversed), kept in the URL.
@@ -152,10 +152,10 @@ def test_a_draft_opened_from_your_drafts_has_its_link_in_the_address_bar(
     expect(page).to_have_url(re.compile(r"/new-batch\?draft=\d+$"))
     expect(page.get_by_text("Users (2 of 5,000)")).to_be_visible()
     wait_idle(page)
-    expect(page.get_by_label(labels.NAME)).to_have_value("Has a leaver")
+    expect(page.get_by_label(words.NAME)).to_have_value("Has a leaver")
     page.reload()
     wait_idle(page)
-    expect(page.get_by_label(labels.NAME)).to_have_value("Has a leaver")
+    expect(page.get_by_label(words.NAME)).to_have_value("Has a leaver")
     expect(page.get_by_text("Users (2 of 5,000)")).to_be_visible()
 
 
@@ -167,6 +167,6 @@ def test_an_analyst_opening_new_batch_is_told_their_role_cannot_create_batches(
     expect(page.get_by_text("Your role (analyst) cannot create batches.")).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/new-batch"))
-    page.get_by_role("link", name=f"Back to {labels.BATCH_UNLOCK}").click()
+    page.get_by_role("link", name=f"Back to {words.BATCH_UNLOCK}").click()
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.BATCH_UNLOCK)).to_be_visible()
+    expect(page.get_by_role("heading", name=words.BATCH_UNLOCK)).to_be_visible()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import labels, store
+from core import store, words
 from tests.browser.conftest import (
     PASSWORDS,
     Server,
@@ -34,7 +34,7 @@ def banner(page: Page):
 
 def choose(page: Page, find_by: str) -> None:
     """Pick "Single", then what the user is found by."""
-    page.get_by_role("radiogroup", name=labels.UPLOAD_TYPE).get_by_text(labels.SINGLE).click()
+    page.get_by_role("radiogroup", name=words.UPLOAD_TYPE).get_by_text(words.SINGLE).click()
     wait_idle(page)
     page.get_by_role("radiogroup", name="Find the user by").get_by_text(find_by).click()
     wait_idle(page)
@@ -45,8 +45,8 @@ def test_enter_adds_clears_the_field_and_a_refusal_replaces_the_banner(
 ) -> None:
     page = as_admin
     start_draft(page, server, "Enter adds", QUEST)
-    choose(page, labels.USER_ID)
-    field = page.get_by_role("textbox", name=labels.USER_ID)
+    choose(page, words.USER_ID)
+    field = page.get_by_role("textbox", name=words.USER_ID)
 
     field.fill("900001")
     field.press("Enter")  # no click on "Add"
@@ -64,8 +64,8 @@ def test_enter_adds_clears_the_field_and_a_refusal_replaces_the_banner(
     expect(page.get_by_text("Users (1 of 5,000)")).to_be_visible()
 
     # A username typed and left to settle (its suggestions asked for), then Enter.
-    choose(page, labels.USERNAME)
-    name_field = page.get_by_role("textbox", name=labels.USERNAME)
+    choose(page, words.USERNAME)
+    name_field = page.get_by_role("textbox", name=words.USERNAME)
     name_field.press_sequentially("max.stayer", delay=40)
     wait_idle(page)
     page.wait_for_timeout(600)  # past the live field's pause: its text is committed already
@@ -80,10 +80,10 @@ def test_enter_adds_clears_the_field_and_a_refusal_replaces_the_banner(
 def test_a_user_is_added_by_registered_email(as_admin: Page, server: Server) -> None:
     page = as_admin
     start_draft(page, server, "Added by email", QUEST)
-    choose(page, labels.COL_EMAIL)
-    field = page.get_by_role("textbox", name=labels.COL_EMAIL)
+    choose(page, words.COL_EMAIL)
+    field = page.get_by_role("textbox", name=words.COL_EMAIL)
     field.fill("  THEO.Browser@test.example ")
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     expect(banner(page)).to_have_text("theo.browser (User ID 900002) was added to the batch.")
     expect(page.get_by_text("Users (1 of 5,000)")).to_be_visible()
     expect(field).to_have_value("")
@@ -101,7 +101,7 @@ def test_the_upload_closing_message_points_at_a_download_of_the_rows_not_added(
 ) -> None:
     page = as_admin
     start_draft(page, server, "Closing message", QUEST)
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    page.get_by_role("button", name=words.UPLOAD, exact=True).click()
     dialog = page.get_by_test_id("stDialog")
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": "spring.csv", "mimeType": "text/csv", "buffer": UPLOAD.encode()}]
@@ -111,7 +111,7 @@ def test_the_upload_closing_message_points_at_a_download_of_the_rows_not_added(
     with page.expect_download() as in_dialog:
         dialog.get_by_role("button", name="Download the rows with errors").click()
     assert len(Path(in_dialog.value.path()).read_text("utf-8-sig").splitlines()) == 4
-    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    dialog.get_by_role("button", name=words.UPLOAD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stDialog")).to_have_count(0)
 
@@ -127,9 +127,9 @@ def test_the_upload_closing_message_points_at_a_download_of_the_rows_not_added(
     lines = Path(after.value.path()).read_text("utf-8-sig").splitlines()
     assert lines == [
         "ID;Username;Registered email;Reason",
-        f"999999999;;;{labels.MSG_NOT_FOUND}",
+        f"999999999;;;{words.MSG_NOT_FOUND}",
         "900003;;;This user is deactivated",
-        f"900009;raj.csv;;{labels.MSG_MISMATCH}: ID 900009 is kim.csv, the username belongs to "
+        f"900009;raj.csv;;{words.MSG_MISMATCH}: ID 900009 is kim.csv, the username belongs to "
         "ID 900010 (raj.csv).",
     ]  # row 5, the merged duplicate of row 2, is left out: its user was added
 
@@ -154,7 +154,7 @@ def test_after_an_upload_to_a_published_batch_its_rows_not_added_stay_downloadab
     server, batch_id = slow_server
     log_in(page, f"{server.url}/batch?id={batch_id}", "admin", PASSWORDS["admin"])
     expect(page.get_by_role("heading", name="Published one")).to_be_visible()
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    page.get_by_role("button", name=words.UPLOAD, exact=True).click()
     dialog = page.get_by_test_id("stDialog")
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": "more.csv", "mimeType": "text/csv",
@@ -162,7 +162,7 @@ def test_after_an_upload_to_a_published_batch_its_rows_not_added_stay_downloadab
     )  # fmt: skip
     wait_idle(page)
     expect(dialog.get_by_test_id("stMetric").first).to_contain_text("3")
-    dialog.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    dialog.get_by_role("button", name=words.UPLOAD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stDialog")).to_have_count(0)
 
@@ -172,12 +172,12 @@ def test_after_an_upload_to_a_published_batch_its_rows_not_added_stay_downloadab
         "page, then upload that file again."
     )
     # Queued again (1 user a second): the add tools are off, the download is still there.
-    expect(page.get_by_text(labels.ADD_REQUIRES_PUBLISHED)).to_be_visible(timeout=10_000)
+    expect(page.get_by_text(words.ADD_REQUIRES_PUBLISHED)).to_be_visible(timeout=10_000)
     download = page.get_by_role("button", name=re.compile(r"^Download the rows not added"))
     expect(download).to_contain_text("1 from “more.csv”")
     with page.expect_download() as file:
         download.click()
     assert Path(file.value.path()).read_text("utf-8-sig").splitlines() == [
         "ID;Username;Registered email;Reason",
-        f"999999999;;;{labels.MSG_NOT_FOUND}",
+        f"999999999;;;{words.MSG_NOT_FOUND}",
     ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import labels
+from core import words
 from tests.browser.conftest import (
     PASSWORDS,
     Server,
@@ -104,21 +104,21 @@ def test_names_made_of_markup_show_as_written_on_every_page(page: Page, markup: 
     # Badges: the search finds them; the table draws cells as text.
     page.goto(f"{url}/badges?q=evil")
     wait_idle(page)
-    expect(page.get_by_role("heading", name=labels.BADGES)).to_be_visible()
+    expect(page.get_by_role("heading", name=words.BADGES)).to_be_visible()
     assert_literal(page)
 
     # The batch list, from a crafted link, with the Badge tree open and the badge expanded.
     page.goto(f"{url}/batch-unlock?name={URL_NAME}")
     wait_idle(page)
-    chip = page.get_by_role("button", name=re.compile(rf"^{labels.BATCH_NAME}: "))
+    chip = page.get_by_role("button", name=re.compile(rf"^{words.BATCH_NAME}: "))
     expect(chip).to_be_visible()
-    assert chip.inner_text().replace(JOINER, "").endswith(f"{labels.BATCH_NAME}: {URL_NAME}")
-    page.get_by_test_id("stPopoverButton").filter(has_text=labels.BADGE).click()
+    assert chip.inner_text().replace(JOINER, "").endswith(f"{words.BATCH_NAME}: {URL_NAME}")
+    page.get_by_test_id("stPopoverButton").filter(has_text=words.BADGE).click()
     wait_idle(page)
     body = page.get_by_test_id("stPopoverBody")
     body.locator("summary").filter(has_text="Badge **b** [x](").click()
     expect(body.get_by_text(re.compile(r"^Quest \*\*b\*\*"))).to_be_visible()
-    assert_literal(page, f"{labels.BATCH_NAME}: {URL_NAME}", BADGE, QUEST)
+    assert_literal(page, f"{words.BATCH_NAME}: {URL_NAME}", BADGE, QUEST)
     page.keyboard.press("Escape")
 
     # New Batch: "Your drafts" (an admin sees every draft) and the quest picker.
@@ -136,26 +136,26 @@ def test_names_made_of_markup_show_as_written_on_every_page(page: Page, markup: 
     page.goto(f"{url}/new-batch?draft={markup.draft}")
     wait_idle(page)
     expect(page.get_by_role("button", name=re.compile(r"^Badge: Badge \*\*b\*\*"))).to_be_visible()
-    page.get_by_text(labels.SINGLE, exact=True).click()
+    page.get_by_text(words.SINGLE, exact=True).click()
     wait_idle(page)
-    page.get_by_text(labels.USERNAME, exact=True).first.click()
+    page.get_by_text(words.USERNAME, exact=True).first.click()
     wait_idle(page)
-    field = page.get_by_role("textbox", name=labels.USERNAME)
+    field = page.get_by_role("textbox", name=words.USERNAME)
     field.press_sequentially("evil **", delay=60)
     suggestion = page.get_by_role("radio", name=re.compile(r"^evil \*\*b\*\*"))
     expect(suggestion).to_be_visible(timeout=10_000)
     assert_literal(page, USERNAME.lower())
     suggestion.click()
     wait_idle(page)
-    page.get_by_role("button", name=labels.ADD, exact=True).click()
+    page.get_by_role("button", name=words.ADD, exact=True).click()
     wait_idle(page)
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("already has")
     assert_literal(page, USERNAME.lower(), f"{BADGE}: {QUEST}")
 
     # The upload preview names the file's ignored columns as its header has them.
-    page.get_by_text(labels.MULTIPLE, exact=True).click()
+    page.get_by_text(words.MULTIPLE, exact=True).click()
     wait_idle(page)
-    page.get_by_role("button", name=labels.UPLOAD, exact=True).click()
+    page.get_by_role("button", name=words.UPLOAD, exact=True).click()
     dialog = page.get_by_test_id("stDialog")
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         files=[{"name": "u.csv", "mimeType": "text/csv", "buffer": f"ID;{HEADER}\n1;x\n".encode()}]
@@ -168,7 +168,7 @@ def test_names_made_of_markup_show_as_written_on_every_page(page: Page, markup: 
     page.goto(f"{url}/batch?id={markup.batch}")
     wait_idle(page)
     expect(page.get_by_role("heading", name=re.compile(r"^Batch \*\*b\*\*"))).to_be_visible()
-    assert_literal(page, BATCH, f"{labels.BADGE}: {BADGE} › {QUEST}")
+    assert_literal(page, BATCH, f"{words.BADGE}: {BADGE} › {QUEST}")
 
 
 def test_a_link_to_someone_elses_draft_names_neither_the_draft_nor_its_owner(
@@ -182,6 +182,6 @@ def test_a_link_to_someone_elses_draft_names_neither_the_draft_nor_its_owner(
         error = page.get_by_test_id("stAlertContentError")
         expect(error).to_have_text(
             f"No batch {markup.draft} is visible to you. Check the link, or find the batch in "
-            f"the “{labels.BATCH_UNLOCK}” list."
+            f"the “{words.BATCH_UNLOCK}” list."
         )
         assert "Draft" not in shown(page) and "cli:" not in shown(page)

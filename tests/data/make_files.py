@@ -324,7 +324,7 @@ reset = sys.argv[4:] != ["keep"]  # "keep": report the whole process's peak, imp
 if limit > 0:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 sys.path.insert(0, root)
-from core import intake
+from core.upload import intake
 from core.errors import InputError
 
 def peak_mb():
