@@ -51,8 +51,8 @@ def test_the_action_names_the_writers_use_are_the_ones_the_sentences_know() -> N
         publisher.ACTION_RETRIED,
     }
     assert written == set(audit.BATCH_ACTIONS)
-    assert publisher.ACTION_RATE == audit.PUBLISH_RATE_SET
-    assert set(audit.ACTIONS) == set(audit_sentences._BUILDERS)
+    assert publisher.ACTION_RATE == audit.Action.PUBLISH_RATE_SET
+    assert set(tuple(audit.Action)) == set(audit_sentences._BUILDERS)
 
 
 def test_the_row_count_words_are_the_matching_engines() -> None:
@@ -171,7 +171,7 @@ def test_the_first_admin_and_a_cleared_email_read_as_sentences(cur) -> None:
         "keeps it. Set another email for bob if it uses single sign-on."
     )
     assert history(cur)[-1] == "Created the first admin account, root."
-    assert audit_sentences.sentence(audit.ACCOUNT_EMAIL_CLEARED, cleared) == cleared
+    assert audit_sentences.sentence(audit.Action.ACCOUNT_EMAIL_CLEARED, cleared) == cleared
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from core.store.duckdb.base import Repository
 
 
 class DuckAudit(Repository):
     """The SQL behind `core.store.ports.audit.AuditRepository`."""
+
+    def append(self, actor: str, action: str, batch_id: int | None, detail: str) -> None:
+        """Append one entry (inside the caller's transaction)."""
+        self.rows(
+            "INSERT INTO audit_log (actor, action, batch_id, detail) VALUES (?, ?, ?, ?)",
+            [actor, str(action), batch_id, detail],
+        )
+
+    def entries(self, batch_id: int | None, limit: int) -> pl.DataFrame:
+        """The newest entries first (happened_at, actor, action, batch_id, detail)."""
+        return self.frame(
+            "SELECT happened_at, actor, action, batch_id, detail FROM audit_log "
+            "WHERE $batch IS NULL OR batch_id = $batch ORDER BY id DESC LIMIT $limit",
+            {"batch": batch_id, "limit": limit},
+        )

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import polars as pl
+
 
 class AuditRepository(Protocol):
     """What domain code may ask the store about the audit log."""
+
+    def append(self, actor: str, action: str, batch_id: int | None, detail: str) -> None:
+        """Append one entry (inside the caller's transaction)."""
+        ...
+
+    def entries(self, batch_id: int | None, limit: int) -> pl.DataFrame:
+        """The newest entries first (happened_at, actor, action, batch_id, detail)."""
+        ...
