@@ -1,33 +1,37 @@
 """Batch Unlock: `streamlit run app.py`.
 
-Served by Streamlit's ASGI server, this module builds the web app (login routes, the guard that
-sends visitors to the login form, and start-up/shutdown of the data file and publisher); run as a
-Streamlit script, it is the router that every page load goes through.
+This module is the web app's composition root: `create_app(settings)` makes the process's
+runtime (its data store and publisher, pages/web/runtime.py) and the ASGI app around Streamlit
+(login routes, guards, start-up and shutdown). Every page load runs pages/ui/router.py.
 """
 
+from pathlib import Path
+
 import streamlit as st
+from starlette.middleware import Middleware
 
-if __name__ == "__main__":
-    from pages.ui.shell import main
+from core.config import Settings
+from pages.web import runtime
+from pages.web.auth import ROUTES
+from pages.web.base_url import BackendBaseUrl
+from pages.web.guard import LoginGuard, WebsocketOrigin
+from pages.web.lifespan import lifespan
+from pages.web.store_guard import StoreGuard
 
-    main()
-else:
-    from starlette.middleware import Middleware
-    from streamlit.runtime.pages_manager import PagesManager
+# Streamlit's main script. Not this file: a main script beside `pages/` would have Streamlit
+# serve the files of that folder as old-style pages, past the router (see its docstring).
+ROUTER = Path(__file__).resolve().parent / "pages" / "ui" / "router.py"
 
-    from pages.web.auth import ROUTES
-    from pages.web.base_url import BackendBaseUrl
-    from pages.web.guard import LoginGuard, WebsocketOrigin
-    from pages.web.lifespan import lifespan
-    from pages.web.store_guard import StoreGuard
 
-    # pages/ is our package, not a folder of old-style pages: never let Streamlit run its files
-    # as pages (that would skip the router's login and role checks). See pages/__init__.py.
-    PagesManager.uses_pages_directory = False
+def create_app(settings: Settings) -> st.App:
+    """Build the web app for these settings: its runtime, routes, guards, start-up and shutdown."""
+    runtime.install(settings)
+    # `streamlit run app.py` finds the ASGI app by reading this file: an `app = st.App(...)`
+    # assignment, and a module-level `app` to import.
     # StoreGuard is outermost: a data store that cannot be used answers a plain 503 everywhere.
     # BackendBaseUrl is innermost: it edits only the page the guards let through.
     app = st.App(
-        __file__,
+        ROUTER,
         routes=ROUTES,
         middleware=[
             Middleware(StoreGuard),
@@ -37,3 +41,7 @@ else:
         ],
         lifespan=lifespan,
     )
+    return app
+
+
+app = create_app(Settings.from_env())

@@ -26,10 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import store
 from core.access.roles import Account, Role
-from core.batches import rules
-from core.history import listing
-from core.history.batch_filters import BatchFilter
+from core.batches.visibility import draft_scope
+from core.history import charts, export, listing
+from core.history.view import BatchFilter
 from core.publishing import unlock_counts
+from core.store.duckdb import batches_sql
+from core.store.duckdb.history_sql import sort_sql, where_sql
 
 TZ = "Europe/Paris"
 BUDGET_MS = 50.0
@@ -96,7 +98,7 @@ def build(cur: duckdb.DuckDBPyConnection, n_batches: int, n_users: int) -> None:
     unlock_counts.rebuild(cur)
     # The product's own counter upkeep, once for all batches; then restore the history's dates.
     cur.execute("CREATE TEMP TABLE kept AS SELECT id, updated_at FROM batches")
-    rules.refresh(cur, list(range(1, n_batches + 1)))
+    cur.batches.refresh_counts(list(range(1, n_batches + 1)))
     cur.execute("UPDATE batches b SET updated_at = k.updated_at FROM kept k WHERE k.id = b.id")
     cur.execute("DROP TABLE kept")
     cur.execute("CHECKPOINT")
@@ -119,7 +121,7 @@ NAIVE_FROM = """FROM (
     ) b
     LEFT JOIN quests q ON q.id = b.quest_id
     LEFT JOIN badges g ON g.id = q.badge_id""".format(
-    derived=rules.DERIVED_STATUS_SQL.format(
+    derived=batches_sql.DERIVED_STATUS_SQL.format(
         n_users="coalesce(c.n_users, 0)",
         n_published="coalesce(c.n_published, 0)",
         n_error="coalesce(c.n_error, 0)",
@@ -132,10 +134,10 @@ def naive_list(
     cur: duckdb.DuckDBPyConnection, viewer: Account, flt: BatchFilter, tz: str
 ) -> tuple[list[int], int]:
     """Return (ids of the first page, total) computed from the batch-user rows."""
-    where, params = listing._where(viewer, flt, tz)
+    where, params = where_sql(flt, draft_scope(viewer), tz)
     total = cur.sql(f"SELECT count(*) {NAIVE_FROM} {where}", params=params).fetchall()[0][0]
     params = {**params, "limit": flt.page_size, "offset": (flt.page - 1) * flt.page_size}
-    key_columns, order = listing._sort_sql(flt)
+    key_columns, order = sort_sql(flt)
     rows = cur.sql(
         f"SELECT b.id FROM (SELECT b.*, {key_columns} {NAIVE_FROM} {where}) b "
         f"ORDER BY {order} LIMIT $limit OFFSET $offset",
@@ -242,14 +244,14 @@ def main(argv: list[str] | None = None) -> int:
         badge = BatchFilter(badge_ids=[7])
         for title, fn in (
             ("batches_by_status, no filter",
-             lambda: listing.batches_by_status(cur, ADMIN, every, TZ)),
-            ("unlocks_by_week, no filter", lambda: listing.unlocks_by_week(cur, ADMIN, every, TZ)),
+             lambda: charts.batches_by_status(cur, ADMIN, every, TZ)),
+            ("unlocks_by_week, no filter", lambda: charts.unlocks_by_week(cur, ADMIN, every, TZ)),
             ("unlocks_by_week, status Published (90%)",
-             lambda: listing.unlocks_by_week(cur, ADMIN, published, TZ)),
+             lambda: charts.unlocks_by_week(cur, ADMIN, published, TZ)),
             ("unlocks_by_week, badge 7 (3%)",
-             lambda: listing.unlocks_by_week(cur, ADMIN, badge, TZ)),
+             lambda: charts.unlocks_by_week(cur, ADMIN, badge, TZ)),
             ("export_batches, no filter (CSV, all rows)",
-             lambda: listing.export_batches(cur, ADMIN, every, TZ)),
+             lambda: export.export_batches(cur, ADMIN, every, TZ)),
         ):  # fmt: skip
             print(f"{title:44} {median_ms(fn, 5):>8.1f} ms")
         con.close()

@@ -15,7 +15,7 @@ Measured per size:
   already in the batch, already unlocked and deactivated);
 - baseline: the same rows looked up naively, one parameterised query per row, timed on the first
   rows only and extrapolated to 5,000 (labelled as such);
-- suggestions: core.batches.matching.suggest_usernames for every prefix a person types on the way to a
+- suggestions: core.batches.suggestions.suggest_usernames for every prefix a person types on the way to a
   username (the "typing" median), and for text found only inside usernames ("contains").
 Targets (2-core machine): preview ≤ 60 ms at 1M and ≤ 300 ms at 10M, ≥ 20× the baseline,
 < 1 GB peak at 10M; suggestions < 50 ms median at 10M.
@@ -91,7 +91,7 @@ def generate(path: Path, n_users: int) -> dict:
 
 
 def build_index(path: Path) -> dict:
-    """Build the lookup table of core.batches.matching from scratch (what the first preview would do)."""
+    """Build the matching index (user_lookup) from scratch (what the first preview would do)."""
     from core import store
     from core.batches import matching
 
@@ -177,7 +177,7 @@ def baseline_row_ms(cur, upload, budget_s: float, max_rows: int) -> tuple[float,
     """Look rows up one query each (the naive way); return ms per row and how many were timed."""
     import re
 
-    from core.batches.matching import ID_PATTERN
+    from core.platform_users.ids import ID_PATTERN
 
     digits = re.compile(ID_PATTERN)
     rows = upload.rows.head(max_rows).iter_rows(named=True)
@@ -243,7 +243,7 @@ def measure_baseline(path: Path, n_users: int, budget_s: float) -> dict:
 def measure_suggestions(path: Path, n_users: int) -> dict:
     """Time the suggestions for every prefix typed on the way to 12 usernames, and inside text."""
     from core import store
-    from core.batches import matching
+    from core.batches.suggestions import suggest_usernames
 
     con = store.connect(path)
     cur = con.cursor()
@@ -255,13 +255,13 @@ def measure_suggestions(path: Path, n_users: int) -> dict:
             [rnd.sample(range(1, n_users + 1), 12)],
         ).fetchall()
     ]
-    matching.suggest_usernames(cur, "warm")
+    suggest_usernames(cur, "warm")
 
     def timed(texts: list[str]) -> list[float]:
         out = []
         for text in texts:
             started = time.perf_counter()
-            matching.suggest_usernames(cur, text)
+            suggest_usernames(cur, text)
             out.append((time.perf_counter() - started) * 1000)
         return sorted(out)
 

@@ -25,8 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import store
 from core.access.roles import Account, Role
-from core.batches import rules
-from core.publishing import publisher, worker
+from core.publishing import actions, batch_report, throttle, unlocking, worker
 
 ADMIN = Account("bench", Role.ADMIN)
 BATCH = 5_000
@@ -74,7 +73,7 @@ def build(cur: duckdb.DuckDBPyConnection, n_users: int, n_history: int) -> None:
            FROM batch_users u JOIN batches b ON b.id = u.batch_id"""
     )
     cur.execute("SELECT setval('batch_id_seq', ?)", [n_batches])
-    rules.refresh(cur, list(range(1, n_batches + 1)))
+    cur.batches.refresh_counts(list(range(1, n_batches + 1)))
 
 
 class Batches:
@@ -99,14 +98,14 @@ class Batches:
                ORDER BY hash(i, $batch) LIMIT $size""",
             {"batch": batch_id, "n": self.n_users, "size": size},
         )
-        rules.refresh(self.cur, [batch_id])
+        self.cur.batches.refresh_counts([batch_id])
         return batch_id
 
     def queued(self, count: int = 1, size: int = BATCH) -> list[int]:
         """Make `count` drafts, then publish them one after the other (as admins would)."""
         ids = [self.draft(size) for _ in range(count)]
         for batch_id in ids:
-            publisher.publish(self.cur, ADMIN, batch_id)
+            actions.publish(self.cur, ADMIN, batch_id)
         return ids
 
 
@@ -115,14 +114,15 @@ def time_one(cur: duckdb.DuckDBPyConnection, batches: Batches, sizing: dict) -> 
     (batch_id,) = batches.queued()
     seen: list[int] = []
 
-    def watch(report: worker.ChunkReport) -> None:
+    def watch(report: unlocking.ChunkReport) -> None:
         # What a page polling the store would read after this commit.
-        seen.append(publisher.batch_summary(cur, batch_id)["progress"])
+        seen.append(batch_report.batch_summary(cur, batch_id)["progress"])
 
     started = time.perf_counter()
     worker.run_until_empty(cur, on_chunk=watch, **sizing)
     seconds = time.perf_counter() - started
-    assert publisher.batch_summary(cur, batch_id)["status"] == "Partially published"  # 2% inactive
+    summary = batch_report.batch_summary(cur, batch_id)
+    assert summary["status"] == "Partially published"  # 2% of the users are inactive
     return seconds, seen
 
 
@@ -172,7 +172,7 @@ def naive_per_user(cur: duckdb.DuckDBPyConnection, batch_id: int, limit: int) ->
                 "WHERE batch_id = ? AND user_id = ?",
                 [batch_id, user_id],
             )
-        rules.refresh(c, [batch_id])  # so the page shows progress, as ours does
+        c.batches.refresh_counts([batch_id])  # so the page shows progress, as ours does
 
     started = time.perf_counter()
     for user_id in users:
@@ -187,10 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=1_000_000, help="finished batch users")
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measure")
     parser.add_argument(
-        "--chunk", type=int, default=worker.DEFAULT_CHUNK, help="users in the first chunk"
+        "--chunk", type=int, default=throttle.DEFAULT_CHUNK, help="users in the first chunk"
     )
     parser.add_argument(
-        "--max-chunk", type=int, default=worker.MAX_CHUNK, help="largest chunk (= --chunk: fixed)"
+        "--max-chunk", type=int, default=throttle.MAX_CHUNK, help="largest chunk (= --chunk: fixed)"
     )
     parser.add_argument("--naive-users", type=int, default=300, help="users the naive loop times")
     parser.add_argument("--keep", metavar="PATH", help="build the store here and keep it")

@@ -35,7 +35,6 @@ COL_USERNAME = "Username"
 COL_EMAIL = "Registered email"
 TEMPLATE_COLUMNS = (COL_ID, COL_USERNAME, COL_EMAIL)
 TEMPLATE_SEPARATOR = ";"
-MAX_USERS_PER_BATCH = 5000
 
 # Preview messages, word for word.
 MSG_NOT_FOUND = "Where Id, Username or Email was not found"

@@ -7,17 +7,21 @@ the cookie path ends in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import demo, store
+from core import store
+from core.demo import content, loader
 from pages.web import runtime
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-EMAILS = {u: e for u, _r, _p, e in demo.DEMO_ACCOUNTS}
+ROOT = Path(__file__).resolve().parent.parent
+# The script every page load runs: the one the served app names as its main script (app.py).
+APP = str(ROOT / "pages" / "ui" / "router.py")
+EMAILS = {u: e for u, _r, _p, e in content.DEMO_ACCOUNTS}
 SSO = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "test-only-secret",
@@ -30,7 +34,7 @@ SSO = {
 def make_demo_store(path: Path, users: int = 1500) -> Path:
     """Create a demo data file at `path` and return it."""
     con = store.connect(path)
-    demo.fill(con, n_users=users)
+    loader.fill(con, n_users=users)
     con.close()
     return path
 
@@ -38,8 +42,9 @@ def make_demo_store(path: Path, users: int = 1500) -> Path:
 def app_as(username: str | None, page: str | None = None, **query: str) -> AppTest:
     """Return an AppTest of the app, logged in as a demo account (None: logged out), ready to run.
 
-    With `page`, the app has run once already: AppTest maps a page file to its URL only after
-    `st.navigation` registered the pages.
+    With `page` (a path from the repository root, e.g. "pages/screens/batch_list.py"), the app
+    has run once already: AppTest maps a page file to its URL only after `st.navigation`
+    registered the pages.
     """
     at = AppTest.from_file(APP, default_timeout=60)
     if username is not None:
@@ -49,8 +54,13 @@ def app_as(username: str | None, page: str | None = None, **query: str) -> AppTe
         at.query_params[key] = value
     if page:
         at.run()
-        at.switch_page(page)
+        at.switch_page(page_path(page))
     return at
+
+
+def page_path(page: str) -> str:
+    """A page's path as AppTest's switch_page wants it: relative to the main script's folder."""
+    return os.path.relpath(ROOT / page, Path(APP).parent)
 
 
 def serve_demo_store(tmp: Path) -> Iterator[Path]:

@@ -12,6 +12,7 @@ from core.access.roles import Account, command_line_account
 from core.batches import drafts
 from core.batches.members import all_members
 from core.upload import intake
+from core.upload.user_list import Upload
 
 # small_world (conftest): quests 1-3; users 1-10 named userN / userN@example.com, 10 inactive.
 VISIT_10, VISIT_100, ANSWER = 1, 2, 3
@@ -27,7 +28,8 @@ def make_batch_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnectio
            (12, 'JÜRGEN', 'Jurgen@Example.com', 'jürgen', 'jurgen@example.com', TRUE)"""
     )
     cur.execute(
-        "INSERT INTO batches (name, quest_id, created_by, status) VALUES ('Old', 1, 'ada', 'published')"
+        "INSERT INTO batches (name, quest_id, created_by, status) "
+        "VALUES ('Old', 1, 'ada', 'published')"
     )
     cur.execute(
         "INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by) "
@@ -43,7 +45,7 @@ def make_draft(cur: duckdb.DuckDBPyConnection, dev: Account) -> int:
     return drafts.create_draft(cur, dev, "Spring onboarding", VISIT_10)
 
 
-def upload(text: str, name: str = "users.csv") -> intake.Upload:
+def upload(text: str, name: str = "users.csv") -> Upload:
     """Read CSV text as an upload (UTF-8)."""
     return intake.read_upload(text.encode("utf-8"), name)
 

@@ -1,7 +1,9 @@
-"""Helpers for the publisher's tests: batches made with plain SQL, and the invariants to check.
+"""Helpers for the publisher's tests: batches to publish, users added the way the app adds them,
+and the invariants to check.
 
-Batches are inserted directly (not through core.batches.drafts, written separately), the way the
-contract between modules says: every write to batch_users refreshes the batch in one transaction.
+`make_batch` writes a draft with plain SQL (fast, and free of the 5,000-user limit, so the crash
+test can queue 12,000 users); `add_users` is the product's own add (core.batches.add_file), so a
+race against it races the real transaction.
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
-
+from core.access.roles import Account, Role
 from core.batches import rules
-from core.errors import InputError
-from core.store import in_transaction
+from core.batches.add_file import add_upload
+from core.publishing.unlock_counts import QUARTER_US
+from core.store.ports import UnitOfWork
+from core.upload.user_list import from_values
 
 ROOT = Path(__file__).resolve().parent.parent
+ADMIN = Account("ada", Role.ADMIN)  # make_batch's default creator
 
 
 def make_batch(
-    cur: duckdb.DuckDBPyConnection,
+    cur: UnitOfWork,
     user_ids: list[int] | range,
     quest_id: int = 1,
     name: str = "Test batch",
@@ -29,38 +33,28 @@ def make_batch(
 ) -> int:
     """Create a draft with these users (all "Unpublished"); return its id."""
 
-    def write(c: duckdb.DuckDBPyConnection) -> int:
-        batch_id = c.execute(
+    def write(u: UnitOfWork) -> int:
+        batch_id = u.execute(
             "INSERT INTO batches (name, quest_id, created_by) VALUES (?, ?, ?) RETURNING id",
             [name, quest_id, created_by],
         ).fetchone()[0]
-        _insert_users(c, batch_id, user_ids)
-        rules.refresh(c, [batch_id])
+        _insert_users(u, batch_id, user_ids)
+        u.batches.refresh_counts([batch_id])
         return batch_id
 
-    return in_transaction(cur, write)
+    return cur.transaction(write)
 
 
-def add_users(cur: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[int] | range) -> None:
-    """Add users as core.batches.drafts will: a draft stays a draft, a Published batch is queued again."""
-
-    def write(c: duckdb.DuckDBPyConnection) -> None:
-        status = c.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
-        if status not in (rules.DRAFT, rules.PUBLISHED):
-            raise InputError("To add new users, the batch must have a status of “Published.”")
-        _insert_users(c, batch_id, user_ids)
-        if status == rules.PUBLISHED:
-            c.execute(
-                "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp "
-                "WHERE id = ?",
-                [batch_id],
-            )
-        rules.refresh(c, [batch_id])
-
-    in_transaction(cur, write)
+def add_users(
+    cur: UnitOfWork, batch_id: int, user_ids: list[int] | range, actor: Account = ADMIN
+) -> int:
+    """Add platform users by User ID as the app does (a Published batch is queued again); return
+    how many were added. Refused (InputError) unless the batch is a draft or Published."""
+    upload = from_values(ids=[str(i) for i in user_ids])
+    return add_upload(cur, actor, batch_id, upload, added_via="cli").added
 
 
-def _insert_users(c: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[int] | range) -> None:
+def _insert_users(c: UnitOfWork, batch_id: int, user_ids: list[int] | range) -> None:
     if isinstance(user_ids, range) and user_ids.step == 1:
         c.execute(
             "INSERT INTO batch_users (batch_id, user_id, added_via, added_by) "
@@ -75,7 +69,7 @@ def _insert_users(c: duckdb.DuckDBPyConnection, batch_id: int, user_ids: list[in
         )
 
 
-def add_platform_users(cur: duckdb.DuckDBPyConnection, first: int, last: int) -> None:
+def add_platform_users(cur: UnitOfWork, first: int, last: int) -> None:
     """Insert active platform users first..last (ids and names derived from the number)."""
     cur.execute(
         """INSERT INTO platform_users
@@ -86,7 +80,7 @@ def add_platform_users(cur: duckdb.DuckDBPyConnection, first: int, last: int) ->
     )
 
 
-def statuses(cur: duckdb.DuckDBPyConnection, batch_id: int) -> dict[int, str]:
+def statuses(cur: UnitOfWork, batch_id: int) -> dict[int, str]:
     """Return {user id: status} for a batch."""
     return dict(
         cur.execute(
@@ -95,12 +89,12 @@ def statuses(cur: duckdb.DuckDBPyConnection, batch_id: int) -> dict[int, str]:
     )
 
 
-def batch_status(cur: duckdb.DuckDBPyConnection, batch_id: int) -> str:
+def batch_status(cur: UnitOfWork, batch_id: int) -> str:
     """Return a batch's stored status code."""
     return cur.execute("SELECT status FROM batches WHERE id = ?", [batch_id]).fetchone()[0]
 
 
-def assert_consistent(cur: duckdb.DuckDBPyConnection) -> None:
+def assert_consistent(cur: UnitOfWork) -> None:
     """Check each batch's counters and status against its users, and each Published user's unlock."""
     wrong_counts = cur.execute(
         """SELECT b.id FROM batches b LEFT JOIN (
@@ -126,9 +120,9 @@ def assert_consistent(cur: duckdb.DuckDBPyConnection) -> None:
                SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
     ).fetchall()
     assert missing == [], f"published users without an unlock: {missing[:5]}"
-    recount = """SELECT batch_id, quest_id, epoch_us(unlocked_at) // 900000000 AS quarter,
-                        count(*) AS unlocks
-                 FROM unlocks WHERE batch_id IS NOT NULL GROUP BY ALL"""
+    recount = f"""SELECT batch_id, quest_id, epoch_us(unlocked_at) // {QUARTER_US} AS quarter,
+                         count(*) AS unlocks
+                  FROM unlocks WHERE batch_id IS NOT NULL GROUP BY ALL"""
     drift = cur.execute(
         f"""(SELECT * FROM unlock_counts EXCEPT {recount})
             UNION ALL ({recount} EXCEPT SELECT * FROM unlock_counts)"""

@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import words
 from core.access.roles import Account, Role
-from core.batches import drafts, members, rules
-from core.publishing import publisher, worker
+from core.batches import add_file, add_one, drafts, members, read_model
+from core.publishing import actions, queue
 from core.store import in_transaction
 from core.upload import intake
 from pages.ui import formatting
@@ -36,7 +36,7 @@ def cursor():
     """The app's own connection to the demo store (one per process)."""
     from pages.web import runtime
 
-    return runtime.cursor()
+    return runtime.unit_of_work()
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:
@@ -65,7 +65,7 @@ def published_batch(name: str, n: int) -> tuple[int, list[int]]:
     quest, users = fresh_quest_and_users(n)
     draft = drafts.create_draft(cursor(), DEV, name, quest)
     text = "ID\n" + "\n".join(map(str, users)) + "\n999999991\n999999992\n"
-    drafts.add_upload(cursor(), DEV, draft, intake.read_upload(text.encode(), "people.csv"))
+    add_file.add_upload(cursor(), DEV, draft, intake.read_upload(text.encode(), "people.csv"))
 
     def publish(c) -> None:  # done here, not by the app's own publisher, so it is finished now
         c.execute(
@@ -74,7 +74,7 @@ def published_batch(name: str, n: int) -> tuple[int, list[int]]:
             [draft],
         )
         c.execute("UPDATE batches SET status = 'published' WHERE id = ?", [draft])
-        rules.refresh(c, [draft])
+        c.batches.refresh_counts([draft])
 
     in_transaction(cursor(), publish)
     return draft, users
@@ -151,7 +151,7 @@ def draft_with_users(name: str, n: int) -> int:
     quest, users = fresh_quest_and_users(n)
     draft = drafts.create_draft(cursor(), DEV, name, quest)
     for u in users:
-        drafts.add_single(cursor(), DEV, draft, "id", str(u))
+        add_one.add_single(cursor(), DEV, draft, "id", str(u))
     return draft
 
 
@@ -164,7 +164,7 @@ def ask_to_publish(draft: int) -> AppTest:
 
 def test_publish_asks_first_naming_the_quest_and_the_users_and_cancel_changes_nothing() -> None:
     draft = draft_with_users("*Not bold*", 3)
-    batch = drafts.get_batch(cursor(), draft)
+    batch = read_model.read(cursor(), draft)
     at = ask_to_publish(draft)
 
     question = next(m.value for m in at.markdown if m.value.startswith("Unlock "))
@@ -202,7 +202,7 @@ def test_publish_once_confirmed_queues_the_batch_and_names_who_would_fail() -> N
     at.button(key=f"publish_yes_{draft}").click().run()
     assert not at.exception
     assert query("SELECT status <> 'draft' FROM batches WHERE id = ?", [draft]) == [(True,)]
-    assert worker.has_queue(cursor()) or query(
+    assert queue.anything_queued(cursor()) or query(
         "SELECT status FROM batches WHERE id = ?", [draft]
     ) == [("partially_published",)]
 
@@ -230,7 +230,7 @@ def test_a_confirmation_left_open_while_another_tab_changed_the_draft_publishes_
     draft = draft_with_users("Changed meanwhile", 1)
     at = ask_to_publish(draft)
     other = fresh_quest_and_users(2)[1][1]  # not the draft's own user
-    drafts.add_single(cursor(), DEV, draft, "id", str(other))  # another tab adds a user
+    add_one.add_single(cursor(), DEV, draft, "id", str(other))  # another tab adds a user
 
     at.button(key=f"publish_yes_{draft}").click().run()
     assert not at.exception
@@ -242,7 +242,7 @@ def test_a_confirmation_left_open_while_another_tab_changed_the_draft_publishes_
 def test_a_confirmation_left_open_while_another_tab_published_says_so() -> None:
     draft = draft_with_users("Published meanwhile", 1)
     at = ask_to_publish(draft)
-    publisher.publish(cursor(), DEV, draft)  # another tab publishes it
+    actions.publish(cursor(), DEV, draft)  # another tab publishes it
 
     at.button(key=f"publish_yes_{draft}").click().run()
     assert not at.exception

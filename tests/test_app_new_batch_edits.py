@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import words
 from core.access.roles import Account, Role
-from core.batches import drafts
-from core.publishing import publisher, worker
+from core.batches import add_one, drafts
+from core.publishing import actions, worker
 from tests.apptest_support import app_as, serve_demo_store
 
 NEW = "pages/screens/new_batch.py"
@@ -30,7 +30,7 @@ def cursor():
     """The app's own connection to the demo store (one per process)."""
     from pages.web import runtime
 
-    return runtime.cursor()
+    return runtime.unit_of_work()
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:
@@ -98,7 +98,7 @@ def test_a_draft_whose_name_differs_only_in_whitespace_reruns_without_any_write(
 def test_publish_publishes_the_name_as_typed_without_enter() -> None:
     a, _b, _u1, u2 = two_quests_and_users()
     draft = drafts.create_draft(cursor(), DEV, "X OLD", a)
-    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
 
     # One run carries both, as in the browser: leaving the field commits it as Publish is clicked.
@@ -131,8 +131,8 @@ def test_an_empty_name_disables_publish_with_the_fields_own_message() -> None:
 def test_a_quest_change_that_removes_users_asks_first_and_reports_after() -> None:
     a, b, u1, u2 = two_quests_and_users()
     draft = drafts.create_draft(cursor(), DEV, "Switches quest", a)
-    drafts.add_single(cursor(), DEV, draft, "id", str(u1))
-    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u1))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
 
     at.button(key=f"quest_{draft}_q{b}").click().run()
@@ -152,8 +152,8 @@ def test_a_quest_change_that_removes_users_asks_first_and_reports_after() -> Non
 def test_a_quest_change_can_be_cancelled_and_changes_nothing() -> None:
     a, b, u1, u2 = two_quests_and_users()
     draft = drafts.create_draft(cursor(), DEV, "Keeps its quest", a)
-    drafts.add_single(cursor(), DEV, draft, "id", str(u1))
-    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u1))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u2))
     at = open_draft(draft)
     before = written(draft)
 
@@ -170,7 +170,7 @@ def test_delete_from_a_tab_that_shows_an_older_draft_is_refused_in_words() -> No
     a, _b, _u1, u2 = two_quests_and_users()
     draft = drafts.create_draft(cursor(), DEV, "Two tabs", a)
     stale = open_draft(draft)
-    drafts.add_single(cursor(), DEV, draft, "id", str(u2), expected=0)  # the other tab
+    add_one.add_single(cursor(), DEV, draft, "id", str(u2), expected=0)  # the other tab
 
     stale.button(key=f"delete_{draft}").click().run()
 
@@ -190,10 +190,10 @@ def test_the_detail_page_retries_only_errors_that_can_go_away_and_says_which_wou
         [u2, a],
     )[0][0]
     draft = drafts.create_draft(cursor(), DEV, "Has a leaver", a)
-    drafts.add_single(cursor(), DEV, draft, "id", str(u2))
-    drafts.add_single(cursor(), DEV, draft, "id", str(leaver))
+    add_one.add_single(cursor(), DEV, draft, "id", str(u2))
+    add_one.add_single(cursor(), DEV, draft, "id", str(leaver))
     cursor().execute("UPDATE platform_users SET active = FALSE WHERE id = ?", [leaver])
-    publisher.publish(cursor(), DEV, draft)
+    actions.publish(cursor(), DEV, draft)
     worker.run_until_empty(cursor())
     assert query("SELECT status FROM batches WHERE id = ?", [draft]) == [("partially_published",)]
     before = written(draft)

@@ -28,7 +28,7 @@ def query(sql: str, params: list | None = None) -> list[tuple]:
     """Read the demo store through the app's own connection (one per process)."""
     from pages.web import runtime
 
-    return runtime.cursor().execute(sql, params or []).fetchall()
+    return runtime.unit_of_work().execute(sql, params or []).fetchall()
 
 
 def batch_with_status(status: str) -> tuple[int, str]:

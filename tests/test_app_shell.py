@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core import words
-from tests.apptest_support import app_as, serve_demo_store
+from tests.apptest_support import app_as, page_path, serve_demo_store
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -81,7 +81,7 @@ def test_searching_badges_filters_the_table_and_lives_in_the_url() -> None:
 def test_an_analyst_cannot_reach_the_new_batch_page_by_url() -> None:
     at = app_as("analyst").run()
     with pytest.raises(Exception):  # noqa: B017 - AppTest raises its own error for unknown pages
-        at.switch_page("pages/screens/new_batch.py").run()
+        at.switch_page(page_path("pages/screens/new_batch.py")).run()
 
 
 def test_tables_offer_no_download_of_their_own_as_it_would_keep_formulas() -> None:
@@ -89,3 +89,26 @@ def test_tables_offer_no_download_of_their_own_as_it_would_keep_formulas() -> No
     # grid's built-in "Download as CSV" would write batch names and usernames as they are.
     config = tomllib.loads((Path(__file__).parent.parent / ".streamlit/config.toml").read_text())
     assert config["client"]["disableDataExport"] is True
+
+
+def test_create_app_serves_the_store_and_publisher_its_settings_name(tmp_path: Path) -> None:
+    from app import create_app
+    from core.config import Settings
+    from pages.web import runtime
+    from pages.web.lifespan import lifespan
+    from tests.asgi_client import run_apart
+
+    data = tmp_path / "elsewhere.duckdb"
+    settings = Settings(database=data, demo=False, run_worker=False)
+    web = create_app(settings)
+
+    async def start_and_stop() -> tuple[Settings, object]:
+        async with lifespan(web):
+            return runtime.current().settings, runtime.worker()
+
+    try:
+        assert run_apart(start_and_stop()) == (settings, None)  # no publisher in this process
+        assert data.exists()  # opened at start, empty: not the default file, no demo asked
+    finally:
+        runtime.close_all()  # the next test's runs use the environment's data file again
+    assert runtime.current().settings != settings

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from core import store
-from core.access import accounts
+from core.access import sessions
 from core.access.roles import Account, Role
 from core.errors import StoreUnavailable
-from core.publishing import worker
+from core.publishing import throttle, unlocking, worker_thread
 from pages.web import runtime
 from tests.apptest_support import app_as, serve_demo_store
 
@@ -32,14 +32,14 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture
-def stalled_publisher(monkeypatch: pytest.MonkeyPatch) -> Iterator[worker.Worker]:
+def stalled_publisher(monkeypatch: pytest.MonkeyPatch) -> Iterator[worker_thread.Worker]:
     """The app's publisher, running, with every chunk failing as on a full disk."""
 
-    def full_disk(_cur, _limit=worker.DEFAULT_CHUNK):
+    def full_disk(_cur, _limit=throttle.DEFAULT_CHUNK):
         raise StoreUnavailable("The data file cannot be written.", store.CANNOT_WRITE)
 
-    monkeypatch.setattr(worker, "process_once", full_disk)
-    publisher = runtime.start_worker()
+    monkeypatch.setattr(unlocking, "process_once", full_disk)
+    publisher = runtime.current().start_worker()
     deadline = time.monotonic() + 20
     while not publisher.status().stalled:
         assert time.monotonic() < deadline, "the publisher never tried a chunk"
@@ -48,7 +48,7 @@ def stalled_publisher(monkeypatch: pytest.MonkeyPatch) -> Iterator[worker.Worker
     runtime.close_all()  # stops it and forgets it; the next page reopens the data file
 
 
-def _since(publisher: worker.Worker) -> str:
+def _since(publisher: worker_thread.Worker) -> str:
     # AppTest's viewer has no time zone of their own: the page shows UTC.
     return publisher.status().stalled_since.strftime("%Y-%m-%d %H:%M")
 
@@ -57,7 +57,7 @@ def test_the_page_of_a_running_batch_says_publishing_is_stalled_since_when_and_w
     stalled_publisher,
 ) -> None:
     (batch_id,) = (
-        runtime.cursor()
+        runtime.unit_of_work()
         .execute("SELECT id FROM batches WHERE status = 'in_progress' ORDER BY id LIMIT 1")
         .fetchall()[0]
     )
@@ -82,7 +82,7 @@ def test_nothing_is_said_while_the_publisher_works() -> None:
 # Last in this module: it fills the disk of the module's store (and frees it again after).
 def test_publish_on_a_full_disk_shows_what_is_wrong_and_what_to_do(demo_store: Path) -> None:
     (draft,) = (
-        runtime.cursor()
+        runtime.unit_of_work()
         .execute(
             "SELECT id FROM batches WHERE status = 'draft' AND created_by = 'dev' ORDER BY id LIMIT 1"
         )
@@ -90,7 +90,7 @@ def test_publish_on_a_full_disk_shows_what_is_wrong_and_what_to_do(demo_store: P
     )
     at = app_as("dev", NEW, draft=str(draft)).run()
     assert not at.exception
-    runtime.database().execute("CHECKPOINT")  # no log file open: the next commit opens it
+    runtime.current().store().execute("CHECKPOINT")  # no log file open: the next commit opens it
     wal = Path(f"{demo_store}.wal")
     wal.symlink_to("/dev/full")  # every commit now fails with "No space left on device"
     try:
@@ -103,7 +103,7 @@ def test_publish_on_a_full_disk_shows_what_is_wrong_and_what_to_do(demo_store: P
     finally:
         runtime.close_all()
         wal.unlink()
-    status = runtime.cursor().execute("SELECT status FROM batches WHERE id = ?", [draft])
+    status = runtime.unit_of_work().execute("SELECT status FROM batches WHERE id = ?", [draft])
     assert status.fetchall() == [("draft",)]
 
 
@@ -113,8 +113,8 @@ def test_log_out_everywhere_on_a_full_disk_says_what_is_wrong_not_a_redacted_err
     # A write outside any page's own error handling (the account bar's) meets the full disk.
     at = app_as("dev", LIST).run()
     assert not at.exception
-    accounts.start_session(runtime.cursor(), Account("dev", Role.DEV))  # a session to end
-    runtime.database().execute("CHECKPOINT")
+    sessions.start_session(runtime.unit_of_work(), Account("dev", Role.DEV))  # a session to end
+    runtime.current().store().execute("CHECKPOINT")
     wal = Path(f"{demo_store}.wal")
     wal.symlink_to("/dev/full")
     try:

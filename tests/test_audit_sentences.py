@@ -12,11 +12,12 @@ from fixtures_batches import VISIT_10, VISIT_100, upload
 
 from core import audit, words
 from core.access import accounts
-from core.batches import drafts, matching
-from core.catalog import badge_tree
-from core.history import audit_sentences
+from core.audit import Action
+from core.batches import add_file, add_one, cli_fill, drafts, membership, quest_change
+from core.catalog import badge_tree, editing
+from core.history import audit_sentences, audit_text
 from core.platform_users import directory
-from core.publishing import publisher, worker
+from core.publishing import actions, publish_rate, retry, worker
 
 CODES = re.compile(
     r"\b(not_found|mismatch|duplicate|already_in_batch|already_unlocked|inactive)\b"
@@ -41,22 +42,18 @@ def assert_words(sentences: list[str]) -> None:
 
 def test_the_action_names_the_writers_use_are_the_ones_the_sentences_know() -> None:
     written = {
-        drafts.ACTION_CREATED,
-        drafts.ACTION_RENAMED,
-        drafts.ACTION_QUEST_CHANGED,
-        drafts.ACTION_DELETED,
-        drafts.ACTION_USERS_ADDED,
-        drafts.ACTION_USER_REMOVED,
-        publisher.ACTION_PUBLISHED,
-        publisher.ACTION_RETRIED,
+        Action.BATCH_CREATED,
+        Action.DRAFT_RENAMED,
+        Action.DRAFT_QUEST_CHANGED,
+        Action.DRAFT_DELETED,
+        Action.USERS_ADDED,
+        Action.USER_REMOVED,
+        Action.BATCH_PUBLISHED,
+        Action.ERRORS_RETRIED,
     }
     assert written == set(audit.BATCH_ACTIONS)
-    assert publisher.ACTION_RATE == audit.Action.PUBLISH_RATE_SET
+    assert Action.PUBLISH_RATE_SET == audit.Action.PUBLISH_RATE_SET
     assert set(tuple(audit.Action)) == set(audit_sentences._BUILDERS)
-
-
-def test_the_row_count_words_are_the_matching_engines() -> None:
-    assert audit_sentences.ROW_COUNT_WORDS == matching.COUNT_WORDS
 
 
 def test_an_upload_reads_with_its_counts_in_words(batch_world, draft, accounts) -> None:
@@ -65,7 +62,7 @@ def test_an_upload_reads_with_its_counts_in_words(batch_world, draft, accounts) 
         "ID;Username;Registered email\n1;;\n2;;\n999;;\n998;;\n997;;\n3;user9;\n;;user1@example.com\n",
         "spring.csv",
     )
-    drafts.add_upload(batch_world, dev, draft, file)
+    add_file.add_upload(batch_world, dev, draft, file)
 
     assert history(batch_world, draft)[-1] == (
         "2 users added from “spring.csv” via CSV upload; 3 not found, 1 user not found, 1 merged."
@@ -75,25 +72,25 @@ def test_an_upload_reads_with_its_counts_in_words(batch_world, draft, accounts) 
 def test_every_batch_action_reads_as_a_sentence(batch_world, draft, accounts) -> None:
     dev, admin = accounts["dev"], accounts["admin"]
     cur = batch_world
-    drafts.add_upload(cur, dev, draft, upload("ID\n1\n7\n10\n11\n", "a.csv"))
-    drafts.add_single(cur, dev, draft, "id", "2")
-    drafts.add_single(cur, dev, draft, "username", "user3")
-    drafts.remove_user(cur, dev, draft, 3)
-    drafts.add_single(cur, dev, draft, "id", "3")
-    drafts.add_single(cur, dev, draft, "id", "4")
-    drafts.remove_users(cur, dev, draft, [3, 4])
+    add_file.add_upload(cur, dev, draft, upload("ID\n1\n7\n10\n11\n", "a.csv"))
+    add_one.add_single(cur, dev, draft, "id", "2")
+    add_one.add_single(cur, dev, draft, "username", "user3")
+    membership.remove_users(cur, dev, draft, [3])
+    add_one.add_single(cur, dev, draft, "id", "3")
+    add_one.add_single(cur, dev, draft, "id", "4")
+    membership.remove_users(cur, dev, draft, [3, 4])
     drafts.rename_draft(cur, dev, draft, "Spring onboarding 2")
     cur.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (2, 2, 1)")
-    drafts.change_draft_quest(cur, dev, draft, VISIT_100)
-    publisher.publish(cur, dev, draft)
+    quest_change.change_draft_quest(cur, dev, draft, VISIT_100)
+    actions.publish(cur, dev, draft)
     cur.execute("UPDATE platform_users SET active = FALSE WHERE id = 11")
     worker.run_until_empty(cur)
     cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 11")
-    publisher.retry_errors(cur, admin, draft)
+    retry.retry_errors(cur, admin, draft)
     empty = drafts.create_draft(cur, dev, "Nobody", VISIT_10)
-    publisher.publish(cur, dev, empty)
+    actions.publish(cur, dev, empty)
     gone = drafts.create_draft(cur, dev, "Short lived", VISIT_10)
-    drafts.add_single(cur, dev, gone, "id", "5")
+    add_one.add_single(cur, dev, gone, "id", "5")
     drafts.delete_draft(cur, dev, gone)
 
     said = history(cur, draft)
@@ -118,7 +115,7 @@ def test_every_batch_action_reads_as_a_sentence(batch_world, draft, accounts) ->
 
 
 def test_the_command_lines_adds_say_via_the_command_line(batch_world, accounts) -> None:
-    made = drafts.create_batch(
+    made = cli_fill.create_batch(
         batch_world, accounts["dev"], "From the shell", VISIT_10, [upload("ID\n1\n")], ["2"]
     )
     assert history(batch_world, made.batch_id)[1:] == [
@@ -129,16 +126,16 @@ def test_the_command_lines_adds_say_via_the_command_line(batch_world, accounts) 
 
 def test_the_actions_outside_batches_read_as_sentences(small_world, accounts) -> None:
     cur, admin = small_world, accounts["admin"]
-    publisher.set_rate(cur, admin, 5)
-    publisher.set_rate(cur, admin, None)
-    badge_tree.add_badge(cur, admin, "Helper", ["Answer once", "Answer twice"])
+    publish_rate.set_rate(cur, admin, 5)
+    publish_rate.set_rate(cur, admin, None)
+    editing.add_badge(cur, admin, "Helper", ["Answer once", "Answer twice"])
     helper = next(q for q in badge_tree.quests(cur).iter_rows(named=True) if q["badge"] == "Helper")
-    badge_tree.add_quest(cur, admin, helper["badge_id"], "Answer thrice")
-    badge_tree.set_quest_archived(cur, admin, helper["id"])
-    badge_tree.set_quest_archived(cur, admin, helper["id"], archived=False)
-    badge_tree.set_badge_archived(cur, admin, helper["badge_id"])
-    badge_tree.set_badge_archived(cur, admin, helper["badge_id"], archived=False)
-    badge_tree.import_badges(cur, admin, pl.DataFrame({"badge": ["New"], "quest": ["First"]}))
+    editing.add_quest(cur, admin, helper["badge_id"], "Answer thrice")
+    editing.set_quest_archived(cur, admin, helper["id"])
+    editing.set_quest_archived(cur, admin, helper["id"], archived=False)
+    editing.set_badge_archived(cur, admin, helper["badge_id"])
+    editing.set_badge_archived(cur, admin, helper["badge_id"], archived=False)
+    editing.import_badges(cur, admin, pl.DataFrame({"badge": ["New"], "quest": ["First"]}))
     people = pl.DataFrame(
         {
             "id": ["50", "1", "x"],
@@ -190,7 +187,7 @@ def test_a_detail_it_cannot_read_still_reads_in_words(action, detail, said) -> N
 
 
 def test_counts_are_pluralised_and_grouped() -> None:
-    assert audit_sentences.row_counts("1 not_found, 1200 already_in_batch") == (
+    assert audit_text.row_counts("1 not_found, 1200 already_in_batch") == (
         "1 not found, 1,200 already in this batch"
     )
     assert words.count(1, "user") == "1 user"

@@ -137,3 +137,9 @@ def test_batch_users_on_the_command_line_lists_statuses_in_spec_words(
     assert [(r["user_id"], r["status"]) for r in rows] == [(1, "Published")]
     assert main(["--db", str(db_path), "batch", "users", "7"]) == 2
     assert "no batch" in capsys.readouterr().err.lower()
+
+
+def test_every_sort_the_domain_offers_has_an_order_in_the_store() -> None:
+    from core.store.duckdb.members import ORDER_BY
+
+    assert tuple(ORDER_BY) == members.SORT_KEYS

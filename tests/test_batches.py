@@ -19,10 +19,23 @@ from fixtures_batches import (
 
 from core import audit, words
 from core.access.roles import Account
-from core.batches import drafts, matching, rules
-from core.catalog import badge_tree
+from core.audit import Action
+from core.batches import (
+    add_file,
+    add_one,
+    cli_fill,
+    drafts,
+    errors,
+    membership,
+    names,
+    quest_change,
+    read_model,
+    row_status,
+    rules,
+)
+from core.catalog import editing
 from core.errors import InputError, NotFound, PermissionDenied
-from core.publishing import publisher
+from core.publishing.actions import publish
 from core.upload import intake
 
 
@@ -46,7 +59,7 @@ def stored(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
 
 def test_a_draft_is_saved_with_its_name_and_quest_and_audited(batch_world, accounts) -> None:
     batch_id = drafts.create_draft(batch_world, accounts["dev"], "  Spring   onboarding ", 1)
-    batch = drafts.get_batch(batch_world, batch_id)
+    batch = read_model.read(batch_world, batch_id)
     assert (batch.name, batch.quest_id, batch.status, batch.created_by) == (
         "Spring onboarding",
         VISIT_10,
@@ -60,7 +73,7 @@ def test_a_draft_is_saved_with_its_name_and_quest_and_audited(batch_world, accou
         True,
     )
     assert batch.status_label == words.DRAFT
-    assert actions(batch_world, batch_id) == [drafts.ACTION_CREATED]
+    assert actions(batch_world, batch_id) == [Action.BATCH_CREATED]
 
 
 def test_a_draft_needs_a_name(batch_world, accounts) -> None:
@@ -71,12 +84,12 @@ def test_a_draft_needs_a_name(batch_world, accounts) -> None:
 
 
 def test_a_draft_for_an_archived_or_unknown_quest_is_refused(batch_world, accounts) -> None:
-    badge_tree.set_quest_archived(batch_world, accounts["admin"], ANSWER)
+    editing.set_quest_archived(batch_world, accounts["admin"], ANSWER)
     with pytest.raises(InputError, match="is archived"):
         drafts.create_draft(batch_world, accounts["dev"], "Mentors", ANSWER)
     with pytest.raises(NotFound):
         drafts.create_draft(batch_world, accounts["dev"], "Ghost", 999)
-    assert drafts.list_drafts(batch_world, accounts["admin"]).is_empty()
+    assert read_model.list_drafts(batch_world, accounts["admin"]).is_empty()
 
 
 def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts) -> None:
@@ -85,11 +98,11 @@ def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts
         drafts.create_draft(batch_world, analyst, "Mine", VISIT_10)
     for attempt in (
         lambda: drafts.rename_draft(batch_world, analyst, draft, "New"),
-        lambda: drafts.change_draft_quest(batch_world, analyst, draft, VISIT_100),
+        lambda: quest_change.change_draft_quest(batch_world, analyst, draft, VISIT_100),
         lambda: drafts.delete_draft(batch_world, analyst, draft),
-        lambda: drafts.add_upload(batch_world, analyst, draft, upload("ID\n1\n")),
-        lambda: drafts.add_single(batch_world, analyst, draft, "id", "1"),
-        lambda: drafts.remove_user(batch_world, analyst, draft, 1),
+        lambda: add_file.add_upload(batch_world, analyst, draft, upload("ID\n1\n")),
+        lambda: add_one.add_single(batch_world, analyst, draft, "id", "1"),
+        lambda: membership.remove_users(batch_world, analyst, draft, [1]),
     ):
         with pytest.raises(PermissionDenied):
             attempt()
@@ -99,10 +112,10 @@ def test_an_analyst_cannot_create_or_change_batches(batch_world, draft, accounts
 def test_drafts_are_listed_for_their_creator_and_for_admins(batch_world, draft, accounts) -> None:
     other = Account("deb", accounts["dev"].role)
     mine = drafts.create_draft(batch_world, other, "Deb's", VISIT_100)
-    assert drafts.list_drafts(batch_world, accounts["dev"])["id"].to_list() == [draft]
-    assert drafts.list_drafts(batch_world, other)["id"].to_list() == [mine]
-    assert sorted(drafts.list_drafts(batch_world, accounts["admin"])["id"]) == [draft, mine]
-    assert drafts.list_drafts(batch_world, accounts["analyst"]).is_empty()
+    assert read_model.list_drafts(batch_world, accounts["dev"])["id"].to_list() == [draft]
+    assert read_model.list_drafts(batch_world, other)["id"].to_list() == [mine]
+    assert sorted(read_model.list_drafts(batch_world, accounts["admin"])["id"]) == [draft, mine]
+    assert read_model.list_drafts(batch_world, accounts["analyst"]).is_empty()
 
 
 def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
@@ -110,18 +123,18 @@ def test_someone_elses_draft_cannot_be_opened_or_changed_except_by_an_admin(
 ) -> None:
     other = Account("deb", accounts["dev"].role)
     with pytest.raises(PermissionDenied, match=f"^No batch {draft} is visible to you"):
-        drafts.get_batch(batch_world, draft, other)
+        read_model.get_batch(batch_world, draft, other)
     with pytest.raises(PermissionDenied):
-        drafts.add_single(batch_world, other, draft, "id", "1")
-    assert drafts.get_batch(batch_world, draft, accounts["admin"]).id == draft
-    drafts.add_single(batch_world, accounts["admin"], draft, "id", "1")
+        add_one.add_single(batch_world, other, draft, "id", "1")
+    assert read_model.get_batch(batch_world, draft, accounts["admin"]).id == draft
+    add_one.add_single(batch_world, accounts["admin"], draft, "id", "1")
     assert members(batch_world, draft) == [1]
 
 
 def test_a_draft_can_be_renamed(batch_world, draft, accounts) -> None:
     drafts.rename_draft(batch_world, accounts["dev"], draft, "Summer onboarding")
-    assert drafts.get_batch(batch_world, draft).name == "Summer onboarding"
-    assert actions(batch_world, draft)[-1] == drafts.ACTION_RENAMED
+    assert read_model.read(batch_world, draft).name == "Summer onboarding"
+    assert actions(batch_world, draft)[-1] == Action.DRAFT_RENAMED
     with pytest.raises(InputError):
         drafts.rename_draft(batch_world, accounts["dev"], draft, "")
 
@@ -131,34 +144,34 @@ def test_changing_a_drafts_quest_removes_the_users_who_already_hold_it(
 ) -> None:
     dev = accounts["dev"]
     batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
-    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    add_file.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
-    assert drafts.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 1
-    batch = drafts.get_batch(batch_world, batch_id)
+    assert quest_change.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 1
+    batch = read_model.read(batch_world, batch_id)
     assert (batch.quest_id, batch.n_users) == (VISIT_10, 1)
     assert members(batch_world, batch_id) == [1]
-    assert drafts.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 0
+    assert quest_change.change_draft_quest(batch_world, dev, batch_id, VISIT_10) == 0
 
 
 def test_a_draft_can_be_deleted_with_its_users(batch_world, draft, accounts) -> None:
-    drafts.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
+    add_file.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
     drafts.delete_draft(batch_world, accounts["dev"], draft)
     with pytest.raises(NotFound):
-        drafts.get_batch(batch_world, draft)
+        read_model.read(batch_world, draft)
     left = "SELECT count(*) FROM batch_users WHERE batch_id = ?"
     assert batch_world.execute(left, [draft]).fetchone()[0] == 0
-    assert actions(batch_world, draft)[-1] == drafts.ACTION_DELETED
+    assert actions(batch_world, draft)[-1] == Action.DRAFT_DELETED
 
 
 def test_a_published_batch_cannot_be_renamed_deleted_or_emptied(batch_world, accounts) -> None:
     admin = accounts["admin"]  # batch 1 of batch_world is Published
-    with pytest.raises(drafts.NotEditable, match="only a draft"):
+    with pytest.raises(errors.NotEditable, match="only a draft"):
         drafts.rename_draft(batch_world, admin, 1, "New name")
-    with pytest.raises(drafts.NotEditable):
+    with pytest.raises(errors.NotEditable):
         drafts.delete_draft(batch_world, admin, 1)
-    with pytest.raises(drafts.NotEditable):
-        drafts.remove_user(batch_world, admin, 1, HOLDS_VISIT_10)
-    assert drafts.get_batch(batch_world, 1).name == "Old"
+    with pytest.raises(errors.NotEditable):
+        membership.remove_users(batch_world, admin, 1, [HOLDS_VISIT_10])
+    assert read_model.read(batch_world, 1).name == "Old"
 
 
 # --- adding an upload -------------------------------------------------------------------------
@@ -166,7 +179,7 @@ def test_a_published_batch_cannot_be_renamed_deleted_or_emptied(batch_world, acc
 
 def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts) -> None:
     text = f"ID;Username\n1;\n2;\n999;\n;user1\n{INACTIVE_USER};\n{HOLDS_VISIT_10};\n1;user3\n"
-    result = drafts.add_upload(batch_world, accounts["dev"], draft, upload(text, "spring.csv"))
+    result = add_file.add_upload(batch_world, accounts["dev"], draft, upload(text, "spring.csv"))
     assert result.added == 2
     assert members(batch_world, draft) == [1, 2]
     assert result.message == (
@@ -181,17 +194,17 @@ def test_only_the_good_rows_of_an_upload_are_added(batch_world, draft, accounts)
         ("user1", "user1@example.com", "csv", "unpublished"),
         ("user2", "user2@example.com", "csv", "unpublished"),
     ]
-    batch = drafts.get_batch(batch_world, draft)
+    batch = read_model.read(batch_world, draft)
     assert (batch.status, batch.n_users, batch.n_unpublished) == ("draft", 2, 2)
     assert "2 added from “spring.csv” (csv)" in audit.entries(batch_world, draft)["detail"][0]
 
 
 def test_an_upload_sees_the_users_already_in_the_batch(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
-    result = drafts.add_upload(batch_world, dev, draft, upload("ID\n2\n3\n"))
+    add_file.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    result = add_file.add_upload(batch_world, dev, draft, upload("ID\n2\n3\n"))
     assert result.added == 1
-    assert result.preview.counts[matching.ALREADY_IN_BATCH] == 1
+    assert result.preview.counts[row_status.ALREADY_IN_BATCH] == 1
     assert members(batch_world, draft) == [1, 2, 3]
 
 
@@ -201,26 +214,26 @@ def test_an_upload_that_would_overfill_the_batch_adds_nothing(batch_world, draft
         "'u' || i || '@x.org', TRUE FROM range(13, 5003) r(i)"
     )
     batch_world.execute("UPDATE platform_users SET active = TRUE")
-    drafts.add_single(batch_world, accounts["dev"], draft, "id", "5002")
+    add_one.add_single(batch_world, accounts["dev"], draft, "id", "5002")
     big = intake.read_upload_file(DATA / "users_5001.csv")  # 5,000 can go in: user 7 cannot
-    with pytest.raises(drafts.BatchFull, match=r"5,001 users in all, over the limit of 5,000"):
-        drafts.add_upload(batch_world, accounts["dev"], draft, big)
+    with pytest.raises(errors.BatchFull, match=r"5,001 users in all, over the limit of 5,000"):
+        add_file.add_upload(batch_world, accounts["dev"], draft, big)
     assert members(batch_world, draft) == [5002]
-    assert drafts.get_batch(batch_world, draft).n_users == 1
+    assert read_model.read(batch_world, draft).n_users == 1
 
 
 def test_adding_to_a_published_batch_queues_it_again(batch_world, accounts) -> None:
     admin = accounts["admin"]  # batch 1: Published, user 7 Published
-    result = drafts.add_upload(batch_world, admin, 1, upload("ID\n1\n2\n"))
+    result = add_file.add_upload(batch_world, admin, 1, upload("ID\n1\n2\n"))
     assert result.added == 2
     status, n_users, n_unpublished, queued = stored(batch_world, 1)
     assert (n_users, n_unpublished, queued) == (3, 2, True)
-    assert status in rules.QUEUED_STATUSES
+    assert status in rules.PENDING_STATUSES
     assert status == rules.derive_status(3, 0, 1, 0)
 
 
 def test_adding_nothing_to_a_published_batch_leaves_it_published(batch_world, accounts) -> None:
-    result = drafts.add_upload(batch_world, accounts["admin"], 1, upload("ID\n999\n"))
+    result = add_file.add_upload(batch_world, accounts["admin"], 1, upload("ID\n999\n"))
     assert result.added == 0
     assert stored(batch_world, 1) == ("published", 1, 0, False)
 
@@ -230,10 +243,10 @@ def test_a_batch_that_is_not_draft_or_published_takes_no_users(
     batch_world, accounts, status: str
 ) -> None:
     batch_world.execute("UPDATE batches SET status = ? WHERE id = 1", [status])
-    with pytest.raises(drafts.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
-        drafts.add_upload(batch_world, accounts["admin"], 1, upload("ID\n1\n"))
-    with pytest.raises(drafts.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
-        drafts.add_single(batch_world, accounts["admin"], 1, "id", "1")
+    with pytest.raises(errors.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
+        add_file.add_upload(batch_world, accounts["admin"], 1, upload("ID\n1\n"))
+    with pytest.raises(errors.NotEditable, match=words.ADD_REQUIRES_PUBLISHED):
+        add_one.add_single(batch_world, accounts["admin"], 1, "id", "1")
     assert members(batch_world, 1) == [HOLDS_VISIT_10]
 
 
@@ -245,7 +258,7 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
 
     def add() -> None:
         try:
-            drafts.add_upload(batch_world.cursor(), accounts["dev"], draft, upload(text))
+            add_file.add_upload(batch_world.cursor(), accounts["dev"], draft, upload(text))
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -256,7 +269,7 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
         thread.join()
     assert errors == []
     assert members(batch_world, draft) == [1, 2, 3, 4, 5, 6]
-    assert drafts.get_batch(batch_world, draft).n_users == 6
+    assert read_model.read(batch_world, draft).n_users == 6
 
 
 # --- adding one user --------------------------------------------------------------------------
@@ -264,34 +277,34 @@ def test_two_tabs_adding_the_same_file_at_once_add_each_user_once(
 
 def test_a_single_user_is_added_by_id_or_by_username(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    added = drafts.add_single(batch_world, dev, draft, "id", " 3 ")
+    added = add_one.add_single(batch_world, dev, draft, "id", " 3 ")
     assert (added.user_id, added.username, added.email) == (3, "user3", "user3@example.com")
     assert added.message == "user3 (User ID 3) was added to the batch."
-    added = drafts.add_single(batch_world, dev, draft, "username", "RENÉE")
+    added = add_one.add_single(batch_world, dev, draft, "username", "RENÉE")
     assert added.username == "Renée"
     frame = members_of(batch_world, draft)
     assert frame.select("user_id", "added_via").rows() == [(3, "single"), (11, "single")]
-    assert drafts.get_batch(batch_world, draft).n_users == 2
+    assert read_model.read(batch_world, draft).n_users == 2
 
 
 @pytest.mark.parametrize(
     ("by", "value", "error", "message"),
     [
-        ("id", "999", drafts.UserNotFound, "No user has the User ID “999”. Check the number"),
-        ("id", "12a", drafts.UserNotFound, "digits only"),
-        ("id", "", drafts.UserNotFound, "Type a User ID first"),
-        ("username", "ghost", drafts.UserNotFound, "No user has the username “ghost”"),
-        ("id", "7", drafts.AlreadyUnlocked, "user7 .* already has the badge quest"),
-        ("id", "10", drafts.UserInactive, "user10 .* is deactivated"),
-        ("username", "user1", drafts.AlreadyInBatch, "user1 .* is already in this batch"),
+        ("id", "999", errors.UserNotFound, "No user has the User ID “999”. Check the number"),
+        ("id", "12a", errors.UserNotFound, "digits only"),
+        ("id", "", errors.UserNotFound, "Type a User ID first"),
+        ("username", "ghost", errors.UserNotFound, "No user has the username “ghost”"),
+        ("id", "7", errors.AlreadyUnlocked, "user7 .* already has the badge quest"),
+        ("id", "10", errors.UserInactive, "user10 .* is deactivated"),
+        ("username", "user1", errors.AlreadyInBatch, "user1 .* is already in this batch"),
     ],
 )
 def test_a_single_user_that_cannot_be_added_gets_a_clear_refusal(
     batch_world, draft, accounts, by: str, value: str, error: type, message: str
 ) -> None:
-    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    add_one.add_single(batch_world, accounts["dev"], draft, "id", "1")
     with pytest.raises(error, match=message):
-        drafts.add_single(batch_world, accounts["dev"], draft, by, value)
+        add_one.add_single(batch_world, accounts["dev"], draft, by, value)
     assert issubclass(error, InputError)
     assert members(batch_world, draft) == [1]
 
@@ -302,8 +315,8 @@ def test_a_single_user_cannot_go_into_a_full_batch(batch_world, draft, accounts)
         "SELECT ?, i, 'cli', 'test' FROM range(100000, 105000) r(i)",
         [draft],
     )
-    with pytest.raises(drafts.BatchFull, match="5,000"):
-        drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    with pytest.raises(errors.BatchFull, match="5,000"):
+        add_one.add_single(batch_world, accounts["dev"], draft, "id", "1")
 
 
 # --- removing ---------------------------------------------------------------------------------
@@ -311,32 +324,32 @@ def test_a_single_user_cannot_go_into_a_full_batch(batch_world, draft, accounts)
 
 def test_a_user_can_be_removed_from_a_draft(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
-    drafts.remove_user(batch_world, dev, draft, 1)
+    add_file.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    membership.remove_users(batch_world, dev, draft, [1])
     assert members(batch_world, draft) == [2]
-    assert drafts.get_batch(batch_world, draft).n_users == 1
-    assert actions(batch_world, draft)[-1] == drafts.ACTION_USER_REMOVED
+    assert read_model.read(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[-1] == Action.USER_REMOVED
     with pytest.raises(NotFound, match="not in the batch"):
-        drafts.remove_user(batch_world, dev, draft, 1)
+        membership.remove_users(batch_world, dev, draft, [1])
 
 
 def test_several_users_leave_a_draft_in_one_step_and_one_audit_entry(
     batch_world, draft, accounts
 ) -> None:
     dev = accounts["dev"]
-    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"))
+    add_file.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n3\n"))
     before = len(actions(batch_world, draft))
-    assert drafts.remove_users(batch_world, dev, draft, [3, 1, 1]) == 2
+    assert membership.remove_users(batch_world, dev, draft, [3, 1, 1]) == 2
     assert members(batch_world, draft) == [2]
-    assert drafts.get_batch(batch_world, draft).n_users == 1
-    assert actions(batch_world, draft)[before:] == [drafts.ACTION_USER_REMOVED]
+    assert read_model.read(batch_world, draft).n_users == 1
+    assert actions(batch_world, draft)[before:] == [Action.USER_REMOVED]
 
 
 def test_a_stale_selection_removes_no_one(batch_world, draft, accounts) -> None:
     dev = accounts["dev"]
-    drafts.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
+    add_file.add_upload(batch_world, dev, draft, upload("ID\n1\n2\n"))
     with pytest.raises(NotFound, match=r"User ID 5 is not in the batch.*Reload"):
-        drafts.remove_users(batch_world, dev, draft, [1, 5])
+        membership.remove_users(batch_world, dev, draft, [1, 5])
     assert members(batch_world, draft) == [1, 2]
 
 
@@ -344,7 +357,7 @@ def test_a_stale_selection_removes_no_one(batch_world, draft, accounts) -> None:
 
 
 def test_create_batch_adds_files_and_ids_together(batch_world, accounts) -> None:
-    result = drafts.create_batch(
+    result = cli_fill.create_batch(
         batch_world,
         accounts["dev"],
         "From the CLI",
@@ -359,11 +372,11 @@ def test_create_batch_adds_files_and_ids_together(batch_world, accounts) -> None
 
 
 def test_create_batch_with_a_bad_user_leaves_no_draft_behind(batch_world, accounts) -> None:
-    with pytest.raises(drafts.UserNotFound):
-        drafts.create_batch(
+    with pytest.raises(errors.UserNotFound):
+        cli_fill.create_batch(
             batch_world, accounts["dev"], "X", VISIT_10, [upload("ID\n1\n")], ["999"]
         )
-    assert drafts.list_drafts(batch_world, accounts["admin"]).is_empty()
+    assert read_model.list_drafts(batch_world, accounts["admin"]).is_empty()
     assert batch_world.execute("SELECT count(*) FROM batch_users").fetchall()[0][0] == 1
 
 
@@ -389,14 +402,14 @@ def test_renaming_a_draft_to_its_own_name_under_the_cleaning_rule_writes_nothing
 
 
 def test_the_page_and_the_store_clean_a_name_by_one_rule() -> None:
-    assert drafts.normalize_name(" a  b\u00a0c\t") == "a b c" == drafts.clean_name("a  b\u00a0c")
+    assert names.normalize_name(" a  b\u00a0c\t") == "a b c" == names.clean_name("a  b\u00a0c")
     with pytest.raises(InputError, match="has no name"):
-        drafts.clean_name(" \u00a0\t")
+        names.clean_name(" \u00a0\t")
 
 
 def test_pointing_a_draft_at_its_own_quest_writes_nothing(batch_world, draft, accounts) -> None:
     before = stamp(batch_world, draft)
-    assert drafts.change_draft_quest(batch_world, accounts["dev"], draft, VISIT_10) == 0
+    assert quest_change.change_draft_quest(batch_world, accounts["dev"], draft, VISIT_10) == 0
     assert stamp(batch_world, draft) == before
 
 
@@ -405,10 +418,10 @@ def test_a_quest_change_says_beforehand_who_it_would_remove_and_writes_nothing(
 ) -> None:
     dev = accounts["dev"]
     batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
-    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    add_file.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
     before = stamp(batch_world, batch_id)
 
-    change = drafts.preview_quest_change(batch_world, dev, batch_id, VISIT_10, expected=1)
+    change = quest_change.preview_quest_change(batch_world, dev, batch_id, VISIT_10, expected=1)
 
     assert change.removed == ((HOLDS_VISIT_10, f"user{HOLDS_VISIT_10}"),)
     assert change.warning == (
@@ -419,7 +432,7 @@ def test_a_quest_change_says_beforehand_who_it_would_remove_and_writes_nothing(
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
 
     assert (
-        drafts.change_draft_quest(
+        quest_change.change_draft_quest(
             batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
         )
         == 1
@@ -437,19 +450,19 @@ def test_a_quest_change_whose_removals_differ_from_the_confirmed_ones_is_refused
 ) -> None:
     dev = accounts["dev"]
     batch_id = drafts.create_draft(batch_world, dev, "Second level", VISIT_100)
-    drafts.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
-    change = drafts.preview_quest_change(batch_world, dev, batch_id, VISIT_10)
+    add_file.add_upload(batch_world, dev, batch_id, upload(f"ID\n1\n{HOLDS_VISIT_10}\n"))
+    change = quest_change.preview_quest_change(batch_world, dev, batch_id, VISIT_10)
     # Meanwhile user 1 gets the quest from another batch: the change would now remove two.
     batch_world.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (1, 1, 1)")
     before = stamp(batch_world, batch_id)
 
-    with pytest.raises(drafts.RemovalsChanged, match="2 would now be removed, not 1"):
-        drafts.change_draft_quest(
+    with pytest.raises(errors.RemovalsChanged, match="2 would now be removed, not 1"):
+        quest_change.change_draft_quest(
             batch_world, dev, batch_id, VISIT_10, change.version, change.removed_ids
         )
 
     assert stamp(batch_world, batch_id) == before
-    assert drafts.get_batch(batch_world, batch_id).quest_id == VISIT_100
+    assert read_model.read(batch_world, batch_id).quest_id == VISIT_100
     assert members(batch_world, batch_id) == [1, HOLDS_VISIT_10]
 
 
@@ -457,22 +470,86 @@ def test_publishing_with_the_name_as_typed_renames_and_publishes_in_one_step(
     batch_world, draft, accounts
 ) -> None:
     dev = accounts["dev"]
-    drafts.add_single(batch_world, dev, draft, "id", "1")
+    add_one.add_single(batch_world, dev, draft, "id", "1")
 
-    outcome = publisher.publish(batch_world, dev, draft, expected=1, name="  X  NEW ")
+    outcome = publish(batch_world, dev, draft, expected=1, name="  X  NEW ")
 
     assert outcome.message.startswith("“X NEW” was queued")
-    batch = drafts.get_batch(batch_world, draft)
+    batch = read_model.read(batch_world, draft)
     assert (batch.name, batch.status) == ("X NEW", "unpublished")
-    assert actions(batch_world, draft)[-2:] == [drafts.ACTION_RENAMED, publisher.ACTION_PUBLISHED]
+    assert actions(batch_world, draft)[-2:] == [Action.DRAFT_RENAMED, Action.BATCH_PUBLISHED]
 
 
 def test_publishing_with_an_empty_name_is_refused_and_publishes_nothing(
     batch_world, draft, accounts
 ) -> None:
-    drafts.add_single(batch_world, accounts["dev"], draft, "id", "1")
+    add_one.add_single(batch_world, accounts["dev"], draft, "id", "1")
     before = stamp(batch_world, draft)
     with pytest.raises(InputError, match="has no name"):
-        publisher.publish(batch_world, accounts["dev"], draft, expected=1, name=" ")
+        publish(batch_world, accounts["dev"], draft, expected=1, name=" ")
     assert stamp(batch_world, draft) == before
-    assert drafts.get_batch(batch_world, draft).status == "draft"
+    assert read_model.read(batch_world, draft).status == "draft"
+
+
+# --- the rules' one home, and the store's SQL built from them ---------------------------------
+
+
+def test_the_store_shows_a_draft_to_exactly_whom_the_visibility_rule_does(batch_world) -> None:
+    from core.batches.visibility import DraftScope
+    from core.store.duckdb.batches_scope import visible_sql
+
+    for status in ("draft", "published"):
+        for creator in ("dev", "ada"):
+            for all_drafts in (False, True):
+                scope = DraftScope("dev", all_drafts)
+                predicate, params = visible_sql(scope, "b")
+                got = batch_world.execute(
+                    f"SELECT {predicate} FROM (SELECT $status AS status, $creator AS created_by) b",
+                    {**params, "status": status, "creator": creator},
+                ).fetchall()[0][0]
+                assert got == scope.sees(status, creator), (status, creator, all_drafts)
+
+
+def test_a_status_column_is_labelled_by_the_one_status_label_rule() -> None:
+    import polars as pl
+
+    statuses = ["draft", "in_progress", "in_progress", "published", "partially_published"]
+    percents = [0, 40, None, 100, 100]
+    got = rules.status_labels(pl.Series(statuses), pl.Series(percents)).to_list()
+    assert got == [rules.status_label(s, p) for s, p in zip(statuses, percents, strict=True)]
+    assert got[1] == "In Progress (40%)"
+
+
+def test_the_batch_limit_lives_in_the_rules_not_in_the_words() -> None:
+    assert rules.MAX_USERS_PER_BATCH == 5000
+    assert not hasattr(words, "MAX_USERS_PER_BATCH")
+
+
+def test_the_read_model_shows_the_rules_progress(batch_world, draft, accounts) -> None:
+    add_file.add_upload(batch_world, accounts["dev"], draft, upload("ID\n1\n2\n"))
+    batch = read_model.read(batch_world, draft)
+    assert batch.progress == rules.progress(batch.n_users, 0, 0, batch.status) == 0
+    assert batch.status_label == words.DRAFT
+
+
+def test_the_stores_status_and_progress_sql_are_the_rules_for_every_small_count(con) -> None:
+    from core.store.duckdb.batches_sql import DERIVED_STATUS_SQL, PROGRESS_SQL
+
+    derived = DERIVED_STATUS_SQL.format(
+        n_users="b.n_users",
+        n_published="b.n_published",
+        n_error="b.n_error",
+        n_in_progress="b.n_in_progress",
+    )
+    rows = con.execute(
+        f"""SELECT b.n_users, b.n_in_progress, b.n_published, b.n_error, b.status,
+                   {derived}, ({PROGRESS_SQL})::INTEGER
+            FROM (SELECT u AS n_users, i AS n_in_progress, p AS n_published, e AS n_error, s AS status
+                  FROM range(5) t1(u), range(5) t2(i), range(5) t3(p), range(5) t4(e),
+                       unnest(['unpublished', 'in_progress', 'published', 'partially_published']) t5(s)
+                  WHERE i + p + e <= u) b"""
+    ).fetchall()
+    assert rows
+    for users, in_progress, published, error, status, got_status, got_progress in rows:
+        assert got_status == rules.derive_status(users, in_progress, published, error)
+        assert got_progress == rules.progress(users, published, error, status)

@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from core.catalog import badge_tree
+from core.catalog import badge_tree, editing
 from core.errors import InputError, NotFound, PermissionDenied
 from tests.conftest import admin, analyst, dev
 
@@ -24,7 +24,7 @@ def test_quests_list_each_badge_quest_with_how_many_users_hold_it(
 
 
 def test_an_admin_adds_a_badge_with_its_quests(cur: duckdb.DuckDBPyConnection) -> None:
-    badge_id = badge_tree.add_badge(cur, admin, "  Streak ", ["7 days", "", "30 days"])
+    badge_id = editing.add_badge(cur, admin, "  Streak ", ["7 days", "", "30 days"])
     tree = badge_tree.badge_tree(cur)
     assert list(tree) == ["Streak"]
     assert [q.name for q in tree["Streak"]] == ["30 days", "7 days"]
@@ -45,7 +45,7 @@ def test_a_bad_badge_is_refused_with_the_reason(
     small_world: duckdb.DuckDBPyConnection, badge: str, quests: list[str], message: str
 ) -> None:
     with pytest.raises(InputError, match=message):
-        badge_tree.add_badge(small_world, admin, badge, quests)
+        editing.add_badge(small_world, admin, badge, quests)
 
 
 def test_devs_and_analysts_cannot_change_the_catalogue(
@@ -53,27 +53,27 @@ def test_devs_and_analysts_cannot_change_the_catalogue(
 ) -> None:
     for actor in (dev, analyst):
         with pytest.raises(PermissionDenied):
-            badge_tree.add_badge(small_world, actor, "New", ["q"])
+            editing.add_badge(small_world, actor, "New", ["q"])
         with pytest.raises(PermissionDenied):
-            badge_tree.set_quest_archived(small_world, actor, 1)
+            editing.set_quest_archived(small_world, actor, 1)
 
 
 def test_a_quest_is_added_to_an_existing_badge_once(small_world: duckdb.DuckDBPyConnection) -> None:
-    badge_tree.add_quest(small_world, admin, 2, "Answer 10 questions")
+    editing.add_quest(small_world, admin, 2, "Answer 10 questions")
     with pytest.raises(InputError, match="already has a quest"):
-        badge_tree.add_quest(small_world, admin, 2, "answer 10 QUESTIONS")
+        editing.add_quest(small_world, admin, 2, "answer 10 QUESTIONS")
     with pytest.raises(NotFound):
-        badge_tree.add_quest(small_world, admin, 99, "x")
+        editing.add_quest(small_world, admin, 99, "x")
 
 
 def test_an_archived_quest_is_not_offered_for_new_batches(
     small_world: duckdb.DuckDBPyConnection,
 ) -> None:
-    badge_tree.set_quest_archived(small_world, admin, 2)
+    editing.set_quest_archived(small_world, admin, 2)
     offered = [q.id for quests in badge_tree.badge_tree(small_world).values() for q in quests]
     assert offered == [1, 3]
     assert badge_tree.quest(small_world, 2).archived
-    badge_tree.set_quest_archived(small_world, admin, 2, archived=False)
+    editing.set_quest_archived(small_world, admin, 2, archived=False)
     assert not badge_tree.quest(small_world, 2).archived
 
 
@@ -99,11 +99,11 @@ def test_importing_badges_creates_only_what_is_missing(
             "Quest": ["Visit 10 pages", "Visit 1,000 pages", "7 days", "7 days", "x", None],
         }
     )
-    assert badge_tree.import_badges(small_world, admin, frame) == {
+    assert editing.import_badges(small_world, admin, frame) == {
         "badges_added": 1,
         "quests_added": 2,
     }
-    assert badge_tree.import_badges(small_world, admin, frame) == {
+    assert editing.import_badges(small_world, admin, frame) == {
         "badges_added": 0,
         "quests_added": 0,
     }
@@ -111,20 +111,20 @@ def test_importing_badges_creates_only_what_is_missing(
 
 def test_importing_badges_needs_both_columns(cur: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InputError, match="needs the columns badge and quest"):
-        badge_tree.import_badges(cur, admin, pl.DataFrame({"name": ["x"]}))
+        editing.import_badges(cur, admin, pl.DataFrame({"name": ["x"]}))
     with pytest.raises(InputError, match="no row with both"):
-        badge_tree.import_badges(cur, admin, pl.DataFrame({"badge": ["x"], "quest": [""]}))
+        editing.import_badges(cur, admin, pl.DataFrame({"badge": ["x"], "quest": [""]}))
 
 
 def test_an_admin_archives_and_restores_a_whole_badge(
     small_world: duckdb.DuckDBPyConnection,
 ) -> None:
-    badge_tree.set_badge_archived(small_world, admin, 1)
+    editing.set_badge_archived(small_world, admin, 1)
     assert list(badge_tree.badge_tree(small_world)) == ["Mentor"]
     assert badge_tree.badges(small_world).filter(pl.col("name") == "Explorer")["archived"].item()
-    badge_tree.set_badge_archived(small_world, admin, 1, archived=False)
+    editing.set_badge_archived(small_world, admin, 1, archived=False)
     assert list(badge_tree.badge_tree(small_world)) == ["Explorer", "Mentor"]
     with pytest.raises(PermissionDenied):
-        badge_tree.set_badge_archived(small_world, dev, 1)
+        editing.set_badge_archived(small_world, dev, 1)
     with pytest.raises(NotFound):
-        badge_tree.set_badge_archived(small_world, admin, 42)
+        editing.set_badge_archived(small_world, admin, 42)

@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA
 from fixtures_batches import VISIT_10, members_of
 
-from core.batches import drafts
+from core.batches import drafts, read_model
 from core.cli import build_parser, main
 
 
@@ -101,7 +101,7 @@ def test_batch_create_prints_the_id_and_adds_files_and_users(cli, tmp_path, batc
     frame = members_of(batch_world, batch_id)
     assert sorted(frame["user_id"]) == [1, 2, 3]
     assert set(frame["added_via"]) == {"cli"}
-    assert drafts.get_batch(batch_world, batch_id).name == "Winners"
+    assert read_model.read(batch_world, batch_id).name == "Winners"
 
 
 def test_batch_create_json_prints_the_id_object(cli, batch_world) -> None:
@@ -109,7 +109,7 @@ def test_batch_create_json_prints_the_id_object(cli, batch_world) -> None:
     assert code == 0
     data = json.loads(out)
     assert list(data) == ["id"]
-    assert drafts.get_batch(batch_world, data["id"]).is_draft
+    assert read_model.read(batch_world, data["id"]).is_draft
 
 
 def test_batch_create_with_an_unknown_user_creates_nothing(cli, batch_world) -> None:

@@ -109,6 +109,17 @@ def test_an_unpublished_batch_shows_its_place_in_the_queue(world, capsys):
         (1, 2, "Unpublished"),
         (2, 1, "Unpublished"),
     ]
+    assert list(rows[0]) == [
+        "position",
+        "id",
+        "name",
+        "status",
+        "queued_at",
+        "users",
+        "pending",
+        "progress",
+    ]  # the JSON shape scripts read
+    assert (rows[0]["pending"], rows[0]["progress"]) == (rows[0]["users"], 0)
 
 
 def test_batch_retry_requeues_the_users_in_error(world, capsys):

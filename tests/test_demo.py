@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
-from core import config, demo, store
-from core.access import accounts
+from core import config, store
+from core.access import accounts, login
+from core.demo import content, data_file, generate, loader
 from core.errors import InputError, StoreError
+from core.publishing import unlock_counts
+from core.store.duckdb.base import Repository
+from core.store.duckdb.demo import DuckDemo
+from core.store.ports.demo import DemoRepository
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def demo_store(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    demo.fill(cur, n_users=2000, seed=3, now=NOW)
+    loader.fill(cur, n_users=2000, seed=3, now=NOW)
     return cur
 
 
@@ -69,7 +76,7 @@ def test_one_seed_always_gives_the_same_data(tmp_path) -> None:
 
     def snapshot(seed: int) -> list:
         con = store.connect(tmp_path / f"s{seed}-{len(list(tmp_path.iterdir()))}.duckdb")
-        demo.fill(con, n_users=500, seed=seed, now=NOW)
+        loader.fill(con, n_users=500, seed=seed, now=NOW)
         rows = con.execute(
             "SELECT (SELECT list(username ORDER BY id) FROM platform_users), "
             "(SELECT list(user_id ORDER BY batch_id, user_id) FROM batch_users)"
@@ -81,35 +88,60 @@ def test_one_seed_always_gives_the_same_data(tmp_path) -> None:
     assert snapshot(5) != snapshot(6)
 
 
+def test_users_generated_in_parts_are_the_users_generated_at_once() -> None:
+    # The loader generates large populations a million at a time: the parts must not differ.
+    whole = generate.users(10, seed=4, first_id=1)
+    parts = pl.concat(
+        [generate.users(4, seed=4, first_id=1), generate.users(6, seed=4, first_id=5)]
+    )
+    assert whole.equals(parts)
+    assert whole["id"].to_list() == list(range(1, 11))
+
+
 def test_demo_accounts_log_in_with_the_documented_passwords(
     demo_store: duckdb.DuckDBPyConnection,
 ) -> None:
-    for username, role, password, _email in demo.DEMO_ACCOUNTS:
-        assert accounts.authenticate(demo_store, username, password).role == role
+    for username, role, password, _email in content.DEMO_ACCOUNTS:
+        assert login.authenticate(demo_store, username, password).role == role
 
 
 def test_demo_data_is_not_mixed_into_a_store_that_has_users(
     demo_store: duckdb.DuckDBPyConnection,
 ) -> None:
     with pytest.raises(InputError, match="already has 2,000 platform users"):
-        demo.fill(demo_store, n_users=10)
+        loader.fill(demo_store, n_users=10)
+
+
+def test_a_forced_fill_adds_users_after_the_existing_ones_and_nothing_twice(
+    demo_store: duckdb.DuckDBPyConnection,
+) -> None:
+    loader.fill(demo_store, n_users=100, seed=4, force=True, now=NOW)
+    assert demo_store.execute(
+        """SELECT (SELECT count(*) FROM badges), (SELECT count(*) FROM quests),
+                  (SELECT count(*) FROM accounts), (SELECT max(id) FROM platform_users),
+                  (SELECT min(user_id) FROM batch_users WHERE batch_id > 52),
+                  (SELECT count(*) FROM batches)"""
+    ).fetchall() == [(12, 28, 3, 2100, 2001, 104)]
 
 
 def test_a_demo_user_count_out_of_range_is_refused(cur: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(InputError, match="between 1 and 10,000,000"):
-        demo.fill(cur, n_users=0)
+        loader.fill(cur, n_users=0)
 
 
 def test_only_the_default_data_file_or_an_explicit_setting_gets_demo_data(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
-    assert demo.wants_demo(config.DEFAULT_DB)
-    assert not demo.wants_demo(tmp_path / "batch_unlock.duckdb")  # same name, another place
-    assert not demo.wants_demo(config.DEFAULT_DB.with_name("batch_unlok.duckdb"))
-    monkeypatch.setenv(demo.DEMO_ENV, "1")
-    assert demo.wants_demo(tmp_path / "anything.duckdb")
+    def wants_demo(path: Path) -> bool:
+        return config.Settings.from_env(path).wants_demo()
+
+    monkeypatch.delenv(config.DEMO_ENV, raising=False)
+    assert wants_demo(config.DEFAULT_DB)
+    assert not wants_demo(tmp_path / "batch_unlock.duckdb")  # same name, another place
+    assert not wants_demo(config.DEFAULT_DB.with_name("batch_unlok.duckdb"))
+    monkeypatch.setenv(config.DEMO_ENV, "1")
+    assert wants_demo(tmp_path / "anything.duckdb")
 
 
 def test_a_typo_in_the_data_file_path_opens_an_empty_store_without_demo_accounts(
@@ -117,10 +149,10 @@ def test_a_typo_in_the_data_file_path_opens_an_empty_store_without_demo_accounts
 ) -> None:
     from pages.web import runtime
 
-    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
+    monkeypatch.delenv(config.DEMO_ENV, raising=False)
     monkeypatch.setenv("BATCH_UNLOCK_DB", str(tmp_path / "batch_unlok.duckdb"))
     try:
-        cur = runtime.cursor()
+        cur = runtime.unit_of_work()
         assert not accounts.has_accounts(cur)
         assert cur.execute("SELECT count(*) FROM platform_users").fetchall() == [(0,)]
     finally:
@@ -136,12 +168,12 @@ def test_the_readme_first_command_still_opens_a_living_demo(
     default = tmp_path / "data" / "batch_unlock.duckdb"
     monkeypatch.setattr(config, "DEFAULT_DB", default)
     monkeypatch.delenv("BATCH_UNLOCK_DB", raising=False)
-    monkeypatch.delenv(demo.DEMO_ENV, raising=False)
+    monkeypatch.delenv(config.DEMO_ENV, raising=False)
     try:
-        cur = runtime.cursor()
-        assert accounts.authenticate(cur, "admin", "admin-demo").username == "admin"
+        cur = runtime.unit_of_work()
+        assert login.authenticate(cur, "admin", "admin-demo").username == "admin"
         assert cur.execute("SELECT count(*) FROM platform_users").fetchall() == [
-            (demo.DEFAULT_USERS,)
+            (content.DEFAULT_USERS,)
         ]
     finally:
         runtime.close_all()
@@ -158,7 +190,7 @@ def test_a_failed_fill_leaves_no_users_accounts_or_settings(
     monkeypatch.setattr(accounts, "add_account", broken)
     monkeypatch.setattr(accounts, "insert_account", broken, raising=False)
     with pytest.raises(RuntimeError, match="disk full"):
-        demo.fill(cur, n_users=100)
+        loader.fill(cur, n_users=100)
     counts = cur.execute(
         "SELECT (SELECT count(*) FROM platform_users), (SELECT count(*) FROM batches), "
         "(SELECT count(*) FROM accounts), (SELECT count(*) FROM settings)"
@@ -172,7 +204,13 @@ def test_a_failed_demo_file_leaves_no_file_behind(
     def broken(c: duckdb.DuckDBPyConnection) -> None:
         raise duckdb.IOException("Could not write file: No space left on device")
 
-    monkeypatch.setattr(demo.unlock_counts, "rebuild", broken)
+    monkeypatch.setattr(unlock_counts, "rebuild", broken)
     with pytest.raises(StoreError):
-        demo.create_file(tmp_path / "demo.duckdb", n_users=100)
+        data_file.create_file(tmp_path / "demo.duckdb", store.connect, n_users=100)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_duckdb_demo_repository_implements_exactly_its_port() -> None:
+    declared = {n for n in dir(DemoRepository) if not n.startswith("_")}
+    implemented = {n for n in dir(DuckDemo) if not n.startswith("_")} - set(dir(Repository))
+    assert declared == implemented

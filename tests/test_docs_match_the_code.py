@@ -1,7 +1,8 @@
 """The documents a newcomer reads tell the truth about the tree.
 
-README.md's command-line table names every command and option the parser has; ARCHITECTURE.md
-names only files that exist; and `pages/` holds no page script Streamlit could serve on its own.
+README.md's command-line table names every command, argument and option the parser has (and
+nothing the parser lacks); ARCHITECTURE.md names only files that exist; and `pages/` holds no
+page script Streamlit could serve on its own.
 """
 
 from __future__ import annotations
@@ -80,6 +81,60 @@ def test_every_long_option_of_every_command_appears_in_the_readme() -> None:
         if not any(_names(option, line) for line in (_rows_of(path, readme) if path else [readme]))
     ]
     assert missing == [], f"options missing from README.md: {missing}"
+
+
+def _argument_names(parser: argparse.ArgumentParser) -> list[str]:
+    """The names a command's positional arguments show in its usage: FILE, BID, username…"""
+    return [
+        action.metavar or action.dest
+        for action in parser._actions
+        if not action.option_strings and not isinstance(action, argparse._SubParsersAction)
+    ]
+
+
+def test_every_argument_of_every_command_appears_on_its_readme_row() -> None:
+    readme = README.read_text(encoding="utf-8")
+    missing = [
+        f"{' '.join(path)} {name}"
+        for path, parser in _commands(build_parser())
+        if path
+        for name in _argument_names(parser)
+        if not any(
+            re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", line, re.IGNORECASE)
+            for line in _rows_of(path, readme)
+        )
+    ]
+    assert missing == [], f"arguments missing from README.md's command table: {missing}"
+
+
+def _readme_commands() -> list[str]:
+    """The code spans that open a row of README.md's command-line table: `batch list [...]`…"""
+    section = README.read_text(encoding="utf-8").split("## Command line for developers", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    return [
+        span
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for span in re.findall(r"`([^`]+)`", line.split(" | ")[0])
+    ]
+
+
+def test_every_command_and_option_in_the_readme_table_exists() -> None:
+    # The other direction: the table names no command or option that the parser lacks.
+    parsers = dict(_commands(build_parser()))
+    wrong = []
+    for span in _readme_commands():
+        words = span.split()
+        path = next(
+            (tuple(words[:n]) for n in (2, 1) if tuple(words[:n]) in parsers and words[:n]), None
+        )
+        if path is None:
+            wrong.append(span)
+            continue
+        known = set(_long_options(parsers[path])) | set(_long_options(parsers[()]))
+        wrong += [f"{span}: {o}" for o in re.findall(r"--[\w-]+", span) if o not in known]
+    assert _readme_commands(), "no command rows found: the table's shape changed"
+    assert wrong == [], f"README.md names commands or options that do not exist: {wrong}"
 
 
 def test_every_python_file_named_in_the_architecture_document_exists() -> None:

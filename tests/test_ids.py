@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
-from core.batches import drafts, matching
+from core.batches import add_one, errors, matching, row_status
 from core.errors import InputError
-from core.history import batch_filters
+from core.history import terms
 from core.platform_users import directory, ids
-from core.upload import intake
+from core.upload.user_list import from_values
 from tests.conftest import admin
 
+ROOT = Path(__file__).resolve().parent.parent
 FULL_WIDTH = "１２３"  # U+FF11..: `\d` and str.isdigit() take these for digits
 ARABIC_INDIC = "١٢٣"
 
@@ -29,7 +32,18 @@ def test_other_digits_and_other_text_are_not_an_id(text: str) -> None:
 
 
 def test_every_id_check_uses_the_shared_rule() -> None:
-    assert matching.ID_PATTERN == ids.ID_PATTERN == "^[0-9]{1,18}$"
+    assert ids.ID_PATTERN == "^[0-9]{1,18}$"
+    # No other module of core/ writes its own check of what an ID is.
+    own_checks = ("isdigit(", "isdecimal(", "isnumeric(", "{1,18}", "ID_PATTERN =")
+    home = ROOT / "core" / "platform_users" / "ids.py"
+    found = [
+        f"{path.relative_to(ROOT)}: {check}"
+        for path in sorted((ROOT / "core").rglob("*.py"))
+        if path != home
+        for check in own_checks
+        if check in path.read_text(encoding="utf-8")
+    ]
+    assert found == []
 
 
 def test_a_full_width_id_in_a_user_import_is_rejected_instead_of_crashing_the_cast(
@@ -46,24 +60,24 @@ def test_a_full_width_id_in_a_user_import_is_rejected_instead_of_crashing_the_ca
 
 
 def test_a_full_width_id_in_an_upload_is_not_found_as_any_user(batch_world) -> None:
-    upload = intake.from_values(ids=[FULL_WIDTH, "3"])
+    upload = from_values(ids=[FULL_WIDTH, "3"])
     result = matching.preview(batch_world, upload, 1)
     assert result.rows.select("id", "status", "user_id").rows() == [
-        (FULL_WIDTH, matching.NOT_FOUND, None),
-        ("3", matching.OK, 3),
+        (FULL_WIDTH, row_status.NOT_FOUND, None),
+        ("3", row_status.OK, 3),
     ]
 
 
 def test_adding_a_full_width_id_by_hand_says_an_id_has_digits_0_to_9(
     batch_world, draft, accounts
 ) -> None:
-    with pytest.raises(drafts.UserNotFound, match=r"A user ID has digits only \(0-9\)"):
-        drafts.add_single(batch_world, accounts["dev"], draft, "id", FULL_WIDTH)
+    with pytest.raises(errors.UserNotFound, match=r"A user ID has digits only \(0-9\)"):
+        add_one.add_single(batch_world, accounts["dev"], draft, "id", FULL_WIDTH)
 
 
 @pytest.mark.parametrize("text", [FULL_WIDTH, ARABIC_INDIC])
 def test_batch_ids_in_links_and_commands_take_ascii_digits_only(text: str) -> None:
     with pytest.raises(InputError, match="not a positive whole number"):
-        batch_filters.parse_id(text, "batch")
+        terms.parse_id(text, "batch")
     with pytest.raises(InputError, match="not a whole number"):
-        batch_filters.parse_positive(text, "page")
+        terms.parse_positive(text, "page")

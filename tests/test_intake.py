@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,15 +18,16 @@ from core import csv_safe
 from core.batches import matching
 from core.errors import InputError
 from core.upload import intake, limits
+from core.upload.user_list import Upload, from_values
 
 
-def read(data: bytes | str, name: str = "users.csv") -> intake.Upload:
+def read(data: bytes | str, name: str = "users.csv") -> Upload:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return intake.read_upload(data, name)
 
 
-def values(up: intake.Upload) -> list[tuple]:
+def values(up: Upload) -> list[tuple]:
     return up.rows.rows()
 
 
@@ -309,7 +313,7 @@ def test_a_missing_file_on_disk_is_refused_with_its_path(tmp_path) -> None:
 
 
 def test_values_can_be_given_directly_for_single_adds() -> None:
-    up = intake.from_values(usernames=["  Renée "])
+    up = from_values(usernames=["  Renée "])
     assert values(up) == [(2, None, "Renée", None)]
     assert up.columns == ("username",)
 
@@ -504,7 +508,7 @@ def test_many_ignored_columns_are_summarised_after_five_names() -> None:
     header = "ID;" + ";".join(f"c{i}" for i in range(998))
     up = read(header + "\n1\n", "many.csv")
     assert len(up.ignored_columns) == 998
-    assert up.ignored_columns_text == "c0, c1, c2, c3, c4 and 993 more"
+    assert limits.names_text(up.ignored_columns) == "c0, c1, c2, c3, c4 and 993 more"
 
 
 @pytest.mark.parametrize(
@@ -526,3 +530,16 @@ def test_only_the_names_listed_are_formatted_for_display() -> None:
     names = tuple(f"*c{i}*" for i in range(7))
     text = limits.names_text(names, show=lambda n: n.replace("*", r"\*"))
     assert text == r"\*c0\*, \*c1\*, \*c2\*, \*c3\*, \*c4\* and 2 more"
+
+
+def test_reading_an_upload_imports_no_store() -> None:
+    # core/upload is pure polars: bytes in, rows out (the store is the matching's business).
+    code = (
+        "import sys; import core.upload.intake, core.upload.template, core.upload.table_file; "
+        "print(sorted(m for m in sys.modules if m == 'duckdb' or m.startswith('core.store')))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

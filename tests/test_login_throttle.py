@@ -17,10 +17,11 @@ import pytest
 from asgi_client import login_app, request
 
 from core import words
-from core.access import accounts, throttle
-from core.access.accounts import LoginFailed
+from core.access import accounts, client_address, login, passwords, throttle
+from core.access.login import LoginFailed
 from core.access.roles import Account, Role
 from core.errors import InputError
+from core.store.ports.accounts import LoginFailures
 from pages.web import auth, runtime
 
 ROOT = Account("root", Role.ADMIN)
@@ -37,7 +38,7 @@ def with_admin(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 def outcome(cur: duckdb.DuckDBPyConnection, name: str, password: str, address: str) -> str:
     """'ok', 'wrong' or 'throttled': what one login attempt answered."""
     try:
-        accounts.authenticate(cur, name, password, address)
+        login.authenticate(cur, name, password, address)
     except LoginFailed as exc:
         return "wrong" if str(exc) == words.LOGIN_FAILED else "throttled"
     return "ok"
@@ -81,13 +82,13 @@ def test_nineteen_wrong_and_one_right_at_once_cannot_log_in_past_the_throttle(
     # Every verification waits until all twenty attempts have reached it, as a slow argon2
     # does: the throttle must have decided on each attempt before any password is known.
     barrier = threading.Barrier(20)
-    verify = accounts._verify
+    verify = passwords.verify
 
     def slow_verify(password_hash: str, password: str) -> bool:
         barrier.wait()
         return verify(password_hash, password)
 
-    monkeypatch.setattr(accounts, "_verify", slow_verify)
+    monkeypatch.setattr(passwords, "verify", slow_verify)
     attempts = [lambda c: outcome(c, "admin", "guess", ATTACKER) for _ in range(19)]
     attempts.insert(11, lambda c: outcome(c, "admin", "right-password", ATTACKER))
     results = at_once(con, attempts)
@@ -117,6 +118,17 @@ def test_a_block_ends_after_its_window(with_admin: duckdb.DuckDBPyConnection) ->
         outcome(with_admin, "admin", "guess", ATTACKER)
     with_admin.execute("UPDATE login_failures SET blocked_until = now() - INTERVAL 1 SECOND")
     assert outcome(with_admin, "admin", "right-password", ATTACKER) == "ok"
+
+
+def test_the_counting_rule_is_plain_python_over_one_pair_s_counts() -> None:
+    # The rule needs no store: the store only keeps each pair's counts between attempts.
+    counts = None
+    for _ in range(throttle.MAX_FAILURES):
+        verdict, counts = throttle.counted(counts, T0)
+        assert verdict.allowed
+    assert counts == LoginFailures(0, 1, T0 + timedelta(minutes=1), T0)
+    refused, unchanged = throttle.counted(counts, T0 + timedelta(seconds=20))
+    assert (refused.allowed, refused.retry_minutes, unchanged) == (False, 1, counts)
 
 
 def test_the_window_doubles_with_each_block_up_to_an_hour(
@@ -153,24 +165,24 @@ def test_unknown_wrong_and_throttled_attempts_run_one_hash_each_and_say_the_same
     with_admin: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    verify = accounts._verify
+    verify = passwords.verify
 
     def counting(password_hash: str, password: str) -> bool:
         calls.append(password)
         return verify(password_hash, password)
 
-    monkeypatch.setattr(accounts, "_verify", counting)
+    monkeypatch.setattr(passwords, "verify", counting)
     answers = {}
     for name in ("admin", "nobody"):
         for k in range(6):
             calls.clear()
             with pytest.raises(LoginFailed) as failed:
-                accounts.authenticate(with_admin, name, f"guess{k}", ATTACKER)
+                login.authenticate(with_admin, name, f"guess{k}", ATTACKER)
             assert len(calls) == 1, (name, k)
             answers[name, k] = str(failed.value)
         calls.clear()
         with pytest.raises(LoginFailed) as failed:
-            accounts.authenticate(with_admin, name, "right-password", ATTACKER)
+            login.authenticate(with_admin, name, "right-password", ATTACKER)
         assert len(calls) == 1
         answers[name, "right"] = str(failed.value)
     for key in [k for k in answers if k[0] == "admin"]:
@@ -205,7 +217,7 @@ def test_old_unblocked_pairs_are_purged(cur: duckdb.DuckDBPyConnection) -> None:
     assert throttle.purge(cur, T0) == 1
 
 
-TRUSTED = throttle.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
+TRUSTED = client_address.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
 
 
 @pytest.mark.parametrize(
@@ -228,15 +240,15 @@ TRUSTED = throttle.parse_trusted_proxies("127.0.0.1, 10.0.0.0/8")
 def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(
     peer: str | None, forwarded: list[str], trusted: tuple, expected: str
 ) -> None:
-    assert throttle.client_address(peer, forwarded, trusted) == expected
+    assert client_address.client_address(peer, forwarded, trusted) == expected
 
 
 def test_a_wrong_trusted_proxy_setting_is_refused_in_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(throttle.TRUSTED_PROXIES_ENV, "127.0.0.1,proxy.internal")
+    monkeypatch.setenv(client_address.TRUSTED_PROXIES_ENV, "127.0.0.1,proxy.internal")
     with pytest.raises(InputError, match=r"'proxy\.internal', which is not an IP address"):
-        throttle.trusted_proxies()
+        client_address.trusted_proxies()
 
 
 # Through the real /login route.
@@ -247,8 +259,8 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The login routes on a fresh store holding the account admin / right-password."""
     db = tmp_path / "served.duckdb"
     monkeypatch.setenv("BATCH_UNLOCK_DB", str(db))
-    monkeypatch.delenv(throttle.TRUSTED_PROXIES_ENV, raising=False)
-    accounts.add_account(runtime.cursor(), ROOT, "admin", "admin", "right-password")
+    monkeypatch.delenv(client_address.TRUSTED_PROXIES_ENV, raising=False)
+    accounts.add_account(runtime.unit_of_work(), ROOT, "admin", "admin", "right-password")
     yield db
     runtime.close_all()
 
@@ -282,7 +294,7 @@ def test_the_login_route_ignores_forwarded_for_unless_the_proxy_is_trusted(
         post_login("guess", client="127.0.0.1", **{"X-Forwarded-For": f"198.51.100.{k}"})
     assert post_login("right-password", client="127.0.0.1").status == 401
     # Trusted proxy on 127.0.0.1: each forwarded client is counted on its own.
-    monkeypatch.setenv(throttle.TRUSTED_PROXIES_ENV, "127.0.0.1")
+    monkeypatch.setenv(client_address.TRUSTED_PROXIES_ENV, "127.0.0.1")
     for _ in range(5):
         post_login("guess", client="127.0.0.1", **{"X-Forwarded-For": ATTACKER})
     behind_proxy = {"X-Forwarded-For": "198.51.100.20"}
@@ -362,7 +374,7 @@ def test_no_more_than_two_password_hashes_run_at_once_however_many_logins_arrive
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     running, peak, lock = 0, 0, threading.Lock()
-    real = accounts._hasher
+    real = passwords._hasher
 
     class CountingHasher:
         """The real argon2 hasher, counting how many verifications run at the same moment."""
@@ -378,10 +390,10 @@ def test_no_more_than_two_password_hashes_run_at_once_however_many_logins_arrive
                 with lock:
                     running -= 1
 
-    monkeypatch.setattr(accounts, "_hasher", CountingHasher())
+    monkeypatch.setattr(passwords, "_hasher", CountingHasher())
     names = [f"nobody{k}" for k in range(12)]
     at_once(con, [lambda c, n=n: outcome(c, n, "guess", f"198.51.100.{len(n)}") for n in names])
-    assert peak == accounts.HASHES_AT_ONCE
+    assert peak == passwords.HASHES_AT_ONCE
 
 
 def test_a_flood_of_logins_is_answered_at_once_in_words_without_queueing(

@@ -16,9 +16,10 @@ from fixtures_batches import (
 
 from core import words
 from core.access.roles import Account
-from core.batches import drafts, matching
+from core.batches import add_file, add_one, errors, matching, row_status, suggestions
 from core.errors import InputError, NotFound
 from core.platform_users import directory
+from core.store.duckdb import user_index
 from core.upload import intake
 
 
@@ -94,7 +95,7 @@ def test_a_later_row_for_the_same_user_is_a_duplicate_whatever_the_column(batch_
 def test_a_user_already_in_the_batch_is_reported_and_not_counted_to_add(
     batch_world, draft, accounts
 ) -> None:
-    drafts.add_single(batch_world, accounts["dev"], draft, "id", "3")
+    add_one.add_single(batch_world, accounts["dev"], draft, "id", "3")
     assert statuses(batch_world, "ID\n3\n4\n", batch=draft) == [
         (2, "already_in_batch", 3),
         (3, "ok", 4),
@@ -182,17 +183,17 @@ def test_every_row_gets_exactly_one_status_with_its_message(batch_world) -> None
     assert [
         message if status != "mismatch" else message.split(":")[0]
         for status, message in rows.select("status", "message").rows()
-    ] == rows.select(pl.col("status").replace_strict(matching.MESSAGES)).to_series().to_list()
+    ] == rows.select(pl.col("status").replace_strict(row_status.MESSAGES)).to_series().to_list()
 
 
 def test_filters_show_all_rows_the_good_rows_or_one_kind_of_error(batch_world) -> None:
     result = matching.preview(batch_world, upload("ID\n1\n999\n2\n1\n"), VISIT_10)
-    assert result.filtered(matching.FILTER_ALL).height == 4
-    assert result.filtered(matching.OK)["row"].to_list() == [2, 4]
-    assert result.filtered(matching.NOT_FOUND)["row"].to_list() == [3]
-    assert result.filtered(matching.DUPLICATE)["row"].to_list() == [5]
+    assert result.filtered(row_status.FILTER_ALL).height == 4
+    assert result.filtered(row_status.OK)["row"].to_list() == [2, 4]
+    assert result.filtered(row_status.NOT_FOUND)["row"].to_list() == [3]
+    assert result.filtered(row_status.DUPLICATE)["row"].to_list() == [5]
     assert result.n_errors == 2
-    assert set(matching.FILTER_LABELS) == {matching.FILTER_ALL, *matching.STATUSES}
+    assert set(row_status.FILTER_LABELS) == {row_status.FILTER_ALL, *row_status.STATUSES}
     with pytest.raises(ValueError):
         result.filtered("nonsense")
 
@@ -335,33 +336,33 @@ def named(batch_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 def test_suggestions_put_the_exact_match_first_then_prefixes_then_contains(named) -> None:
-    assert matching.suggest_usernames(named, "sam") == [
+    assert suggestions.suggest_usernames(named, "sam") == [
         "Sam", "sam.li", "Samuel", "samantha.long", "isamu", "Jo.Sam",
     ]  # fmt: skip
 
 
 def test_suggestions_are_case_insensitive_and_keep_the_usernames_case(named) -> None:
-    assert matching.suggest_usernames(named, "  SAMU ") == ["Samuel", "isamu"]
-    assert matching.suggest_usernames(named, "jür") == ["JÜRGEN"]
-    assert matching.suggest_usernames(named, "RENÉ") == ["Renée"]
+    assert suggestions.suggest_usernames(named, "  SAMU ") == ["Samuel", "isamu"]
+    assert suggestions.suggest_usernames(named, "jür") == ["JÜRGEN"]
+    assert suggestions.suggest_usernames(named, "RENÉ") == ["Renée"]
 
 
 def test_suggestions_work_past_the_first_eight_characters(named) -> None:
-    assert matching.suggest_usernames(named, "alexandra.smith") == [
+    assert suggestions.suggest_usernames(named, "alexandra.smith") == [
         "alexandra.smith1", "alexandra.smith22", "xalexandra.smith",
     ]  # fmt: skip
 
 
 def test_suggestions_stop_at_the_limit(named) -> None:
-    assert matching.suggest_usernames(named, "user") == [f"user{i}" for i in range(1, 11)]
-    assert len(matching.suggest_usernames(named, "a", limit=3)) == 3
+    assert suggestions.suggest_usernames(named, "user") == [f"user{i}" for i in range(1, 11)]
+    assert len(suggestions.suggest_usernames(named, "a", limit=3)) == 3
 
 
 def test_no_text_or_no_match_suggests_nothing(named) -> None:
-    assert matching.suggest_usernames(named, "") == []
-    assert matching.suggest_usernames(named, "   ") == []
-    assert matching.suggest_usernames(named, "qqq") == []
-    assert matching.suggest_usernames(named, "%") == []
+    assert suggestions.suggest_usernames(named, "") == []
+    assert suggestions.suggest_usernames(named, "   ") == []
+    assert suggestions.suggest_usernames(named, "qqq") == []
+    assert suggestions.suggest_usernames(named, "%") == []
 
 
 def test_a_username_renamed_without_an_import_is_not_suggested_under_its_old_name(named) -> None:
@@ -369,19 +370,19 @@ def test_a_username_renamed_without_an_import_is_not_suggested_under_its_old_nam
     named.execute(
         "UPDATE platform_users SET username = 'Zed', username_norm = 'zed' WHERE id = 103"
     )
-    assert "Samuel" not in matching.suggest_usernames(named, "samu")
+    assert "Samuel" not in suggestions.suggest_usernames(named, "samu")
 
 
 def test_a_large_rebuild_sorts_in_ranges_and_keeps_every_user(
     named, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(matching, "_ROWS_PER_SORT", 3)  # ranges of ~3 users instead of 1M
+    monkeypatch.setattr(user_index, "_ROWS_PER_SORT", 3)  # ranges of ~3 users instead of 1M
     assert matching.sync_user_index(named, rebuild=True) == "rebuilt"
     ids = named.execute("SELECT id FROM user_lookup ORDER BY id").fetchall()
     assert ids == named.execute("SELECT id FROM platform_users ORDER BY id").fetchall()
     keys = [r[0] for r in named.execute("SELECT prefix_key FROM user_lookup").fetchall()]
     assert keys == sorted(keys)  # stored in prefix order, range after range
-    assert matching.suggest_usernames(named, "sam")[:2] == ["Sam", "sam.li"]
+    assert suggestions.suggest_usernames(named, "sam")[:2] == ["Sam", "sam.li"]
 
 
 # --- what is left to fix after an upload ------------------------------------------------------
@@ -392,7 +393,7 @@ def test_the_error_rows_download_leaves_out_the_merged_duplicates(
 ) -> None:
     text = "ID;Username\n1;\n;user1\n1;\n999;\n1;user2\n"
     result = matching.preview(batch_world, upload(text), VISIT_10, draft)
-    assert result.counts[matching.DUPLICATE] == 2
+    assert result.counts[row_status.DUPLICATE] == 2
     assert result.n_errors == 4  # the preview still counts and lists the merged rows
     lines = result.error_rows_csv().decode("utf-8-sig").splitlines()
     assert lines == [
@@ -401,11 +402,11 @@ def test_the_error_rows_download_leaves_out_the_merged_duplicates(
         f"1;user2;;{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
     ]
     # Once the file is added, the download uploaded again reports no row "Already in this batch".
-    drafts.add_upload(batch_world, accounts["dev"], draft, upload(text))
+    add_file.add_upload(batch_world, accounts["dev"], draft, upload(text))
     again = matching.preview(
         batch_world, intake.read_upload(result.error_rows_csv(), "errors.csv"), VISIT_10, draft
     )
-    assert again.counts[matching.ALREADY_IN_BATCH] == 0
+    assert again.counts[row_status.ALREADY_IN_BATCH] == 0
     assert again.rows["status"].to_list() == ["not_found", "mismatch"]
 
 
@@ -428,18 +429,18 @@ def test_the_rows_not_added_are_counted_by_kind_in_words(batch_world) -> None:
 
 
 def test_a_single_user_can_be_added_by_registered_email(batch_world, draft, accounts) -> None:
-    added = drafts.add_single(batch_world, accounts["dev"], draft, "email", " User4@Example.COM ")
+    added = add_one.add_single(batch_world, accounts["dev"], draft, "email", " User4@Example.COM ")
     assert (added.user_id, added.username) == (4, "user4")
     assert batch_world.execute(
         "SELECT user_id, added_via FROM batch_users WHERE batch_id = ?", [draft]
     ).fetchall() == [(4, "single")]
-    with pytest.raises(drafts.AlreadyInBatch, match=r"user4 \(User ID 4\) is already"):
-        drafts.add_single(batch_world, accounts["dev"], draft, "email", "user4@example.com")
+    with pytest.raises(errors.AlreadyInBatch, match=r"user4 \(User ID 4\) is already"):
+        add_one.add_single(batch_world, accounts["dev"], draft, "email", "user4@example.com")
 
 
 def test_an_unknown_email_says_so_and_what_to_try(batch_world, draft, accounts) -> None:
-    with pytest.raises(drafts.UserNotFound) as caught:
-        drafts.add_single(batch_world, accounts["dev"], draft, "email", "ghost@example.com")
+    with pytest.raises(errors.UserNotFound) as caught:
+        add_one.add_single(batch_world, accounts["dev"], draft, "email", "ghost@example.com")
     assert str(caught.value) == (
         "No user has the registered email “ghost@example.com”. Check the address, or find the "
         "user by User ID or username."
@@ -456,8 +457,8 @@ def test_an_email_several_users_share_adds_nobody_and_names_them(
     batch_world.execute(
         "INSERT INTO audit_log (actor, action, detail) VALUES ('test', 'users imported', 'x')"
     )
-    with pytest.raises(drafts.UserNotFound, match=r"user3 \(User ID 3\), user4 \(User ID 4\)"):
-        drafts.add_single(batch_world, accounts["dev"], draft, "email", "team@example.com")
+    with pytest.raises(errors.UserNotFound, match=r"user3 \(User ID 3\), user4 \(User ID 4\)"):
+        add_one.add_single(batch_world, accounts["dev"], draft, "email", "team@example.com")
     assert batch_world.execute(
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [draft]
     ).fetchall() == [(0,)]

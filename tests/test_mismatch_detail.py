@@ -8,7 +8,7 @@ import pytest
 from fixtures_batches import VISIT_10, upload
 
 from core import words
-from core.batches import matching
+from core.batches import matching, row_status
 
 HEADER = "ID;Username;Registered email\n"
 
@@ -16,7 +16,7 @@ HEADER = "ID;Username;Registered email\n"
 def mismatch_message(cur: duckdb.DuckDBPyConnection, line: str) -> str:
     """Preview one data line under the full header; return its message (it must be a mismatch)."""
     rows = matching.preview(cur, upload(HEADER + line + "\n"), VISIT_10).rows
-    assert rows["status"].to_list() == [matching.MISMATCH]
+    assert rows["status"].to_list() == [row_status.MISMATCH]
     return rows["message"][0]
 
 
@@ -78,16 +78,16 @@ def test_the_status_stays_the_spec_words_and_only_mismatch_rows_get_a_detail(bat
     text = HEADER + "1;user1;\n999;;\n1;user2;\n2;;\n"
     result = matching.preview(batch_world, upload(text), VISIT_10)
     assert result.rows.select("status", "message").rows() == [
-        ("ok", matching.MSG_OK),
+        ("ok", row_status.MESSAGES[row_status.OK]),
         ("not_found", words.MSG_NOT_FOUND),
         (
             "mismatch",
             f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2).",
         ),
-        ("ok", matching.MSG_OK),
+        ("ok", row_status.MESSAGES[row_status.OK]),
     ]
-    assert matching.FILTER_LABELS[matching.MISMATCH] == words.MSG_MISMATCH
-    assert result.counts[matching.MISMATCH] == 1
+    assert row_status.FILTER_LABELS[row_status.MISMATCH] == words.MSG_MISMATCH
+    assert result.counts[row_status.MISMATCH] == 1
 
 
 def test_an_email_shared_by_several_users_names_each_of_them(batch_world) -> None:
@@ -117,7 +117,7 @@ def test_the_detail_names_users_as_they_are_written_not_as_matched(batch_world) 
 def test_many_mismatch_rows_each_get_the_detail_of_their_own_fields(batch_world) -> None:
     lines = "".join(f"{i % 9 + 1};user{(i + 1) % 9 + 1};\n" for i in range(2000))
     result = matching.preview(batch_world, upload(HEADER + lines), VISIT_10)
-    mismatches = result.rows.filter(pl.col("status") == matching.MISMATCH)
+    mismatches = result.rows.filter(pl.col("status") == row_status.MISMATCH)
     assert mismatches.height == 2000
     assert mismatches["message"][0] == (
         f"{words.MSG_MISMATCH}: ID 1 is user1, the username belongs to ID 2 (user2)."

@@ -1,4 +1,8 @@
-"""Races: two sessions publishing, a publish racing an add, adds racing the worker, two workers."""
+"""Races: two sessions publishing, a publish racing an add, adds racing the worker, two workers.
+
+The adds are the product's own (core.batches.add_file through fixtures_publish.add_users), the
+publishes core.publishing.actions.publish: each race runs the real transactions against each other.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from fixtures_publish import add_platform_users, add_users, assert_consistent, m
 
 from core import audit
 from core.access.roles import Account, Role
+from core.audit import Action
 from core.errors import InputError, StoreError
-from core.publishing import publisher, worker
+from core.publishing import actions, queue, unlocking, worker
 
 
 def together(*jobs: Callable[[], object]) -> list[object]:
@@ -50,14 +55,14 @@ def test_two_sessions_pressing_publish_at_once_queue_the_batch_once(
     a, b = con.cursor(), con.cursor()
 
     results = together(
-        lambda: publisher.publish(a, accounts["admin"], batch),
-        lambda: publisher.publish(b, Account("amy", Role.ADMIN), batch),
+        lambda: actions.publish(a, accounts["admin"], batch),
+        lambda: actions.publish(b, Account("amy", Role.ADMIN), batch),
     )
 
-    assert [type(r) for r in results] == [publisher.PublishOutcome] * 2, results
+    assert [type(r) for r in results] == [actions.PublishOutcome] * 2, results
     assert sorted(r.changed for r in results) == [False, True]
     log = audit.entries(cur, batch)
-    assert log.filter(log["action"] == publisher.ACTION_PUBLISHED).height == 1
+    assert log.filter(log["action"] == Action.BATCH_PUBLISHED).height == 1
     report = worker.run_until_empty(cur)
     assert report.processed == 9 and unlocks_of(cur, 1) == 9
     assert_consistent(cur)
@@ -72,12 +77,12 @@ def test_a_publish_racing_an_add_to_the_draft_loses_no_user_and_processes_none_t
     a, b = con.cursor(), con.cursor()
 
     published, added = together(
-        lambda: publisher.publish(a, accounts["admin"], batch),
+        lambda: actions.publish(a, accounts["admin"], batch),
         lambda: add_users(b, batch, [4, 5, 6]),
     )
     report = worker.run_until_empty(cur)
 
-    assert isinstance(published, publisher.PublishOutcome)
+    assert isinstance(published, actions.PublishOutcome)
     members = {
         r[0]
         for r in cur.execute(
@@ -87,7 +92,7 @@ def test_a_publish_racing_an_add_to_the_draft_loses_no_user_and_processes_none_t
     if isinstance(added, InputError):  # the publish won: the add saw a queued batch and refused
         assert members == {1, 2, 3} and published.users == 3
     else:  # the add won: the publish saw (and queued) all six users
-        assert added is None and members == set(range(1, 7)) and published.users == 6
+        assert added == 3 and members == set(range(1, 7)) and published.users == 6
     assert report.processed == len(members) == unlocks_of(cur, 1)
     assert_consistent(cur)
 
@@ -98,16 +103,16 @@ def test_adds_racing_the_worker_on_a_published_batch_are_each_processed_exactly_
     cur = small_world
     add_platform_users(cur, 11, 1100)
     grown = make_batch(cur, [1], quest_id=1)
-    publisher.publish(cur, accounts["admin"], grown)
+    actions.publish(cur, accounts["admin"], grown)
     worker.run_until_empty(cur)
     big = make_batch(cur, range(1, 601), quest_id=2)
-    publisher.publish(cur, accounts["admin"], big)
+    actions.publish(cur, accounts["admin"], big)
     done = threading.Event()
     processed: list[int] = []
 
     def work() -> None:
         c = con.cursor()
-        while not done.is_set() or publisher.anything_queued(c):
+        while not done.is_set() or queue.anything_queued(c):
             n = worker.run_until_empty(c, chunk_size=100).processed
             processed.append(n)
             if not n:
@@ -145,19 +150,19 @@ def test_two_workers_at_once_never_process_a_user_twice(
 ):
     cur = small_world
     if not with_process_lock:  # the database's conflict detection alone must be enough
-        monkeypatch.setattr(worker, "_PROCESS_LOCK", contextlib.nullcontext())
+        monkeypatch.setattr(unlocking, "_PROCESS_LOCK", contextlib.nullcontext())
     add_platform_users(cur, 11, 4000)
     batches = [make_batch(cur, range(1, 4001), quest_id=q) for q in (1, 2)]
     batches.append(make_batch(cur, range(2000, 3001), quest_id=1))  # overlaps the first
     for batch in batches:
-        publisher.publish(cur, accounts["admin"], batch)
-    chunks: list[worker.ChunkReport] = []
+        actions.publish(cur, accounts["admin"], batch)
+    chunks: list[unlocking.ChunkReport] = []
 
     def drain() -> None:
         c = con.cursor()
         while True:
             try:
-                chunk = worker.process_once(c, 300)
+                chunk = unlocking.process_once(c, 300)
             except StoreError:  # lost every retry to the other worker: nothing was written
                 continue
             if chunk.empty:

@@ -15,9 +15,20 @@ from fixtures_publish import (
 )
 
 from core import audit, words
+from core.audit import Action
 from core.errors import InputError, NotFound, PermissionDenied
-from core.publishing import publisher, worker
-from core.store import get_setting
+from core.publishing import (
+    actions,
+    batch_report,
+    failure_rule,
+    publish_rate,
+    queue,
+    retry,
+    throttle,
+    unlocking,
+    worker,
+    worker_thread,
+)
 
 ACTIVE = range(1, 10)  # small_world: users 1-9 are active, user 10 is not.
 
@@ -33,14 +44,14 @@ def test_publishing_a_draft_queues_it_as_unpublished_with_its_place_in_the_queue
     first = make_batch(cur, [1, 2])
     second = make_batch(cur, [3, 4, 5])
 
-    a = publisher.publish(cur, accounts["admin"], first)
-    b = publisher.publish(cur, accounts["admin"], second)
+    a = actions.publish(cur, accounts["admin"], first)
+    b = actions.publish(cur, accounts["admin"], second)
 
     assert (a.status, a.changed, a.position, a.users) == ("unpublished", True, 1, 2)
     assert (b.status, b.position) == ("unpublished", 2)
     assert "2nd in the queue" in b.message
-    assert publisher.queue_position(cur, second) == 2
-    assert publisher.batch_summary(cur, second)["status"] == words.UNPUBLISHED
+    assert queue.position(cur, second) == 2
+    assert batch_report.batch_summary(cur, second)["status"] == words.UNPUBLISHED
     assert set(statuses(cur, second).values()) == {"unpublished"}
     assert unlock_count(cur) == 0
 
@@ -49,23 +60,23 @@ def test_a_batch_published_with_zero_users_is_published_at_once(small_world, acc
     cur = small_world
     batch = make_batch(cur, [])
 
-    outcome = publisher.publish(cur, accounts["admin"], batch)
+    outcome = actions.publish(cur, accounts["admin"], batch)
 
     assert outcome.status == "published" and outcome.position is None
     assert "Published" in outcome.message
-    summary = publisher.batch_summary(cur, batch)
+    summary = batch_report.batch_summary(cur, batch)
     assert (summary["status"], summary["progress"], summary["users"]) == (words.PUBLISHED, 100, 0)
-    assert publisher.queue_position(cur, batch) is None
-    assert worker.process_once(cur).empty
+    assert queue.position(cur, batch) is None
+    assert unlocking.process_once(cur).empty
 
 
 def test_the_worker_moves_a_batch_through_in_progress_to_published(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1, 2, 3, 4])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
 
-    first = worker.process_once(cur, limit=1)
-    summary = publisher.batch_summary(cur, batch)
+    first = unlocking.process_once(cur, limit=1)
+    summary = batch_report.batch_summary(cur, batch)
     assert first.processed == 1 and first.batch_ids == (batch,)
     assert (summary["status"], summary["progress"]) == (words.IN_PROGRESS, 25)
     assert summary["counts"] == {
@@ -77,7 +88,7 @@ def test_the_worker_moves_a_batch_through_in_progress_to_published(small_world, 
 
     rest = worker.run_until_empty(cur, chunk_size=2)
     assert rest.processed == 3 and rest.finished == [batch]
-    summary = publisher.batch_summary(cur, batch)
+    summary = batch_report.batch_summary(cur, batch)
     assert (summary["status"], summary["progress"]) == (words.PUBLISHED, 100)
     assert set(statuses(cur, batch).values()) == {"published"}
     assert unlock_count(cur) == 4
@@ -89,14 +100,14 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published_with_the_reaso
 ):
     cur = small_world
     batch = make_batch(cur, [1, 2, 10])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
 
     report = worker.run_until_empty(cur)
 
     assert (report.published, report.errors) == (2, 1)
-    assert publisher.batch_summary(cur, batch)["status"] == words.PARTIALLY_PUBLISHED
+    assert batch_report.batch_summary(cur, batch)["status"] == words.PARTIALLY_PUBLISHED
     assert statuses(cur, batch) == {1: "published", 2: "published", 10: "error"}
-    assert publisher.error_reasons(cur, batch) == [(worker.REASON_INACTIVE, 1)]
+    assert batch_report.error_reasons(cur, batch) == [(failure_rule.REASONS["inactive"], 1)]
     assert unlock_count(cur) == 2
     assert_consistent(cur)
 
@@ -104,13 +115,13 @@ def test_a_batch_with_a_deactivated_user_ends_partially_published_with_the_reaso
 def test_a_user_deleted_from_the_platform_after_being_added_ends_in_error(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1, 2])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     cur.execute("DELETE FROM platform_users WHERE id = 2")
 
     worker.run_until_empty(cur)
 
     assert statuses(cur, batch) == {1: "published", 2: "error"}
-    assert publisher.error_reasons(cur, batch) == [(worker.REASON_DELETED, 1)]
+    assert batch_report.error_reasons(cur, batch) == [(failure_rule.REASONS["deleted"], 1)]
     assert_consistent(cur)
 
 
@@ -120,17 +131,21 @@ def test_archiving_the_quest_or_badge_while_queued_puts_the_remaining_users_in_e
     cur = small_world
     by_quest = make_batch(cur, [1, 2, 3], quest_id=2)
     by_badge = make_batch(cur, [1, 2], quest_id=3)
-    publisher.publish(cur, accounts["admin"], by_quest)
-    publisher.publish(cur, accounts["admin"], by_badge)
-    worker.process_once(cur, limit=1)  # user 1 of the first batch is unlocked before archiving
+    actions.publish(cur, accounts["admin"], by_quest)
+    actions.publish(cur, accounts["admin"], by_badge)
+    unlocking.process_once(cur, limit=1)  # user 1 of the first batch is unlocked before archiving
     cur.execute("UPDATE quests SET archived = TRUE WHERE id = 2")
     cur.execute("UPDATE badges SET archived = TRUE WHERE id = 2")
 
     worker.run_until_empty(cur)
 
     assert statuses(cur, by_quest) == {1: "published", 2: "error", 3: "error"}
-    assert publisher.error_reasons(cur, by_quest) == [(worker.REASON_QUEST_ARCHIVED, 2)]
-    assert publisher.error_reasons(cur, by_badge) == [(worker.REASON_BADGE_ARCHIVED, 2)]
+    assert batch_report.error_reasons(cur, by_quest) == [
+        (failure_rule.REASONS["quest_archived"], 2)
+    ]
+    assert batch_report.error_reasons(cur, by_badge) == [
+        (failure_rule.REASONS["badge_archived"], 2)
+    ]
     assert batch_status(cur, by_quest) == batch_status(cur, by_badge) == "partially_published"
     assert_consistent(cur)
 
@@ -138,13 +153,13 @@ def test_archiving_the_quest_or_badge_while_queued_puts_the_remaining_users_in_e
 def test_a_batch_whose_users_all_fail_is_partially_published_with_no_unlock(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [10])
-    cur.execute("DELETE FROM platform_users WHERE id = 9")
-    add_users(cur, batch, [9])
-    publisher.publish(cur, accounts["admin"], batch)
+    assert add_users(cur, batch, [9]) == 1
+    cur.execute("DELETE FROM platform_users WHERE id = 9")  # after being added
+    actions.publish(cur, accounts["admin"], batch)
 
     worker.run_until_empty(cur)
 
-    summary = publisher.batch_summary(cur, batch)
+    summary = batch_report.batch_summary(cur, batch)
     assert (summary["status"], summary["progress"]) == (words.PARTIALLY_PUBLISHED, 100)
     assert summary["counts"][words.ERROR] == 2 and summary["counts"][words.PUBLISHED] == 0
     assert unlock_count(cur) == 0
@@ -156,10 +171,10 @@ def test_a_user_who_already_holds_the_quest_ends_published_without_a_second_unlo
 ):
     cur = small_world
     earlier = make_batch(cur, [1, 2], name="Earlier")
-    publisher.publish(cur, accounts["admin"], earlier)
+    actions.publish(cur, accounts["admin"], earlier)
     worker.run_until_empty(cur)
     later = make_batch(cur, [2, 3], name="Later")
-    publisher.publish(cur, accounts["admin"], later)
+    actions.publish(cur, accounts["admin"], later)
 
     report = worker.run_until_empty(cur)
 
@@ -176,10 +191,10 @@ def test_a_user_in_two_queued_batches_of_one_quest_is_unlocked_once_for_the_earl
     cur = small_world
     first = make_batch(cur, [1, 2])
     second = make_batch(cur, [2, 3])
-    publisher.publish(cur, accounts["admin"], first)
-    publisher.publish(cur, accounts["admin"], second)
+    actions.publish(cur, accounts["admin"], first)
+    actions.publish(cur, accounts["admin"], second)
 
-    chunk = worker.process_once(cur, limit=10)  # both batches in one chunk
+    chunk = unlocking.process_once(cur, limit=10)  # both batches in one chunk
 
     assert chunk.batch_ids == (first, second) and chunk.finished == (first, second)
     assert chunk.already_held == 1
@@ -192,27 +207,27 @@ def test_batches_are_processed_in_publishing_order_not_in_id_order(small_world, 
     cur = small_world
     older_id = make_batch(cur, [1, 2, 3])
     newer_id = make_batch(cur, [4, 5, 6])
-    publisher.publish(cur, accounts["admin"], newer_id)
-    publisher.publish(cur, accounts["admin"], older_id)
+    actions.publish(cur, accounts["admin"], newer_id)
+    actions.publish(cur, accounts["admin"], older_id)
 
-    chunk = worker.process_once(cur, limit=4)
+    chunk = unlocking.process_once(cur, limit=4)
 
     assert chunk.finished == (newer_id,)
     assert batch_status(cur, older_id) == "in_progress"
-    assert publisher.queue(cur)["id"].to_list() == [older_id]
+    assert queue.queued_batches(cur)["id"].to_list() == [older_id]
 
 
 def test_one_chunk_spans_several_batches_in_queue_order(small_world, accounts):
     cur = small_world
     ids = [make_batch(cur, [i, i + 1, i + 2], quest_id=1 + i % 3) for i in (1, 4, 7)]
     for batch in ids:
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
 
-    chunk = worker.process_once(cur, limit=7)
+    chunk = unlocking.process_once(cur, limit=7)
 
     assert chunk.processed == 7 and chunk.batch_ids == tuple(ids)
     assert [batch_status(cur, b) for b in ids] == ["published", "published", "in_progress"]
-    assert publisher.batch_summary(cur, ids[2])["progress"] == 33
+    assert batch_report.batch_summary(cur, ids[2])["progress"] == 33
     assert_consistent(cur)
 
 
@@ -223,17 +238,17 @@ def test_the_queue_lists_waiting_batches_with_place_progress_and_pending_users(
     first = make_batch(cur, [1, 2, 3, 4])
     second = make_batch(cur, [5, 6])
     make_batch(cur, [7])  # a draft is not in the queue
-    publisher.publish(cur, accounts["admin"], first)
-    publisher.publish(cur, accounts["admin"], second)
-    worker.process_once(cur, limit=1)
+    actions.publish(cur, accounts["admin"], first)
+    actions.publish(cur, accounts["admin"], second)
+    unlocking.process_once(cur, limit=1)
 
-    rows = publisher.queue(cur).select("position", "id", "status", "progress", "pending")
+    rows = queue.queued_batches(cur).select("position", "id", "status", "progress", "pending")
 
     assert rows.rows() == [(1, first, "in_progress", 25, 3), (2, second, "unpublished", 0, 2)]
-    assert publisher.anything_queued(cur)
+    assert queue.anything_queued(cur)
     worker.run_until_empty(cur)
-    assert not publisher.anything_queued(cur)
-    assert publisher.queue(cur).is_empty()
+    assert not queue.anything_queued(cur)
+    assert queue.queued_batches(cur).is_empty()
 
 
 def test_retry_errors_requeues_only_the_users_in_error_and_they_publish_once_reactivated(
@@ -241,16 +256,16 @@ def test_retry_errors_requeues_only_the_users_in_error_and_they_publish_once_rea
 ):
     cur = small_world
     batch = make_batch(cur, [1, 2, 10])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
     cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 10")
 
-    requeued = publisher.retry_errors(cur, accounts["dev"], batch)
+    requeued = retry.retry_errors(cur, accounts["dev"], batch)
 
     assert requeued == 1
     assert statuses(cur, batch) == {1: "published", 2: "published", 10: "unpublished"}
     assert batch_status(cur, batch) == "in_progress"  # 2 of 3 were already published
-    assert publisher.queue_position(cur, batch) == 1
+    assert queue.position(cur, batch) == 1
     assert cur.execute("SELECT error_reason FROM batch_users WHERE user_id = 10").fetchone() == (
         None,
     )
@@ -264,10 +279,10 @@ def test_retry_errors_requeues_only_the_users_in_error_and_they_publish_once_rea
 def test_retrying_a_batch_whose_users_all_failed_makes_it_unpublished_again(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [10])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
 
-    publisher.retry_errors(cur, accounts["admin"], batch)
+    retry.retry_errors(cur, accounts["admin"], batch)
     assert batch_status(cur, batch) == "unpublished"
     worker.run_until_empty(cur)  # still inactive: back to "Partially published"
 
@@ -280,12 +295,12 @@ def test_retry_errors_refuses_a_batch_that_is_not_partially_published(small_worl
     cur = small_world
     batch = make_batch(cur, [1])
     if state != "draft":
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
     if state == "published":
         worker.run_until_empty(cur)
 
     with pytest.raises(InputError, match="only a “Partially published” batch"):
-        publisher.retry_errors(cur, accounts["admin"], batch)
+        retry.retry_errors(cur, accounts["admin"], batch)
 
 
 def test_adding_users_to_a_published_batch_queues_it_again_and_processes_only_the_new_ones(
@@ -293,12 +308,12 @@ def test_adding_users_to_a_published_batch_queues_it_again_and_processes_only_th
 ):
     cur = small_world
     batch = make_batch(cur, [1, 2])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
 
-    add_users(cur, batch, [3, 4])
-    assert publisher.queue_position(cur, batch) == 1
-    outcome = publisher.publish(cur, accounts["admin"], batch)  # "Publish" on the edited batch
+    assert add_users(cur, batch, [3, 4]) == 2
+    assert queue.position(cur, batch) == 1
+    outcome = actions.publish(cur, accounts["admin"], batch)  # "Publish" on the edited batch
     report = worker.run_until_empty(cur)
 
     assert not outcome.changed
@@ -311,7 +326,7 @@ def test_adding_users_to_a_published_batch_queues_it_again_and_processes_only_th
 def test_publishing_a_published_batch_with_users_left_unpublished_queues_it(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
     # An edit that added users without queueing the batch (the contract asks callers to queue).
     cur.execute(
@@ -320,7 +335,7 @@ def test_publishing_a_published_batch_with_users_left_unpublished_queues_it(smal
         [batch],
     )
 
-    outcome = publisher.publish(cur, accounts["admin"], batch)
+    outcome = actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
 
     assert outcome.changed and outcome.position == 1
@@ -332,13 +347,13 @@ def test_pressing_publish_twice_queues_once_and_audits_once(small_world, account
     cur = small_world
     batch = make_batch(cur, [1, 2])
 
-    first = publisher.publish(cur, accounts["admin"], batch)
-    again = publisher.publish(cur, accounts["dev"], batch)
+    first = actions.publish(cur, accounts["admin"], batch)
+    again = actions.publish(cur, accounts["dev"], batch)
 
     assert first.changed and not again.changed
     assert "already queued" in again.message
     log = audit.entries(cur, batch)
-    assert log.filter(log["action"] == publisher.ACTION_PUBLISHED).height == 1
+    assert log.filter(log["action"] == Action.BATCH_PUBLISHED).height == 1
 
 
 @pytest.mark.parametrize("finished", ["published", "partially_published"])
@@ -347,12 +362,12 @@ def test_publishing_a_finished_batch_without_new_users_is_refused_with_what_to_d
 ):
     cur = small_world
     batch = make_batch(cur, [1] if finished == "published" else [10])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
 
     hint = "Add users to it first" if finished == "published" else "Retry errors"
     with pytest.raises(InputError, match=hint):
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
 
 
 def test_a_draft_for_an_archived_quest_cannot_be_published(small_world, accounts):
@@ -361,26 +376,26 @@ def test_a_draft_for_an_archived_quest_cannot_be_published(small_world, accounts
     cur.execute("UPDATE quests SET archived = TRUE WHERE id = 2")
 
     with pytest.raises(InputError, match="archived"):
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
     assert batch_status(cur, batch) == "draft"
 
 
 def test_publishing_or_showing_an_unknown_batch_raises_not_found(small_world, accounts):
     with pytest.raises(NotFound, match="no batch with id 99"):
-        publisher.publish(small_world, accounts["admin"], 99)
+        actions.publish(small_world, accounts["admin"], 99)
     with pytest.raises(NotFound):
-        publisher.batch_summary(small_world, 99)
+        batch_report.batch_summary(small_world, 99)
 
 
 def test_an_analyst_may_neither_publish_nor_retry_nor_set_the_rate(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1])
     with pytest.raises(PermissionDenied):
-        publisher.publish(cur, accounts["analyst"], batch)
+        actions.publish(cur, accounts["analyst"], batch)
     with pytest.raises(PermissionDenied):
-        publisher.retry_errors(cur, accounts["analyst"], batch)
+        retry.retry_errors(cur, accounts["analyst"], batch)
     with pytest.raises(PermissionDenied):
-        publisher.set_rate(cur, accounts["analyst"], 10)
+        publish_rate.set_rate(cur, accounts["analyst"], 10)
     assert batch_status(cur, batch) == "draft"
 
 
@@ -389,24 +404,24 @@ def test_a_dev_may_publish_their_own_draft_but_not_another_accounts(small_world,
     mine = make_batch(cur, [1], created_by=accounts["dev"].username)
     theirs = make_batch(cur, [2], created_by="someone-else")
 
-    assert publisher.publish(cur, accounts["dev"], mine).changed
+    assert actions.publish(cur, accounts["dev"], mine).changed
     with pytest.raises(PermissionDenied, match="belongs to someone-else"):
-        publisher.publish(cur, accounts["dev"], theirs)
-    assert publisher.publish(cur, accounts["admin"], theirs).changed
+        actions.publish(cur, accounts["dev"], theirs)
+    assert actions.publish(cur, accounts["admin"], theirs).changed
 
 
 def test_publish_and_retry_are_recorded_in_the_audit_log_with_who(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1, 10])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     worker.run_until_empty(cur)
-    publisher.retry_errors(cur, accounts["dev"], batch)
+    retry.retry_errors(cur, accounts["dev"], batch)
 
     log = audit.entries(cur, batch).select("actor", "action", "detail").rows()
 
     assert log == [
-        ("dan", publisher.ACTION_RETRIED, "1 user(s) requeued"),
-        ("ada", publisher.ACTION_PUBLISHED, "2 user(s) queued"),
+        ("dan", Action.ERRORS_RETRIED, "1 user(s) requeued"),
+        ("ada", Action.BATCH_PUBLISHED, "2 user(s) queued"),
     ]
 
 
@@ -414,10 +429,10 @@ def test_batch_summary_has_the_agreed_keys_and_the_spec_words(small_world, accou
     cur = small_world
     batch = make_batch(cur, [1, 2, 3], name="Spring onboarding")
 
-    draft = publisher.batch_summary(cur, batch)
-    publisher.publish(cur, accounts["admin"], batch)
-    worker.process_once(cur, limit=1)
-    running = publisher.batch_summary(cur, batch)
+    draft = batch_report.batch_summary(cur, batch)
+    actions.publish(cur, accounts["admin"], batch)
+    unlocking.process_once(cur, limit=1)
+    running = batch_report.batch_summary(cur, batch)
 
     assert list(draft) == ["id", "name", "badge", "quest", "status", "progress", "users", "counts"]
     assert (draft["status"], draft["progress"], draft["users"]) == (words.DRAFT, 0, 3)
@@ -429,7 +444,7 @@ def test_batch_summary_has_the_agreed_keys_and_the_spec_words(small_world, accou
 def test_users_left_in_progress_by_an_older_run_are_picked_up_again(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1, 2, 3])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     cur.execute("UPDATE batch_users SET status = 'in_progress' WHERE user_id IN (1, 2)")
     cur.execute("UPDATE batches SET status = 'in_progress' WHERE id = ?", [batch])
 
@@ -443,35 +458,35 @@ def test_users_left_in_progress_by_an_older_run_are_picked_up_again(small_world,
 def test_a_queued_batch_left_without_users_is_finished_by_the_worker(small_world, accounts):
     cur = small_world
     batch = make_batch(cur, [1])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     cur.execute("DELETE FROM batch_users WHERE batch_id = ?", [batch])  # no refresh: stale
 
-    chunk = worker.process_once(cur)
+    chunk = unlocking.process_once(cur)
 
     assert chunk.finished == (batch,) and chunk.processed == 0
     assert batch_status(cur, batch) == "published"
-    assert worker.process_once(cur).empty
+    assert unlocking.process_once(cur).empty
 
 
 def test_the_rate_setting_is_stored_for_the_app_and_the_command_line(small_world, accounts):
     cur = small_world
-    assert publisher.get_rate(cur) is None  # unlimited by default
+    assert publish_rate.get_rate(cur) is None  # unlimited by default
 
-    publisher.set_rate(cur, accounts["admin"], 250)
-    assert publisher.get_rate(cur) == 250.0
-    assert get_setting(cur, worker.RATE_SETTING) == "250"
-    publisher.set_rate(cur, accounts["admin"], None)
-    assert publisher.get_rate(cur) is None
+    publish_rate.set_rate(cur, accounts["admin"], 250)
+    assert publish_rate.get_rate(cur) == 250.0
+    assert cur.settings.get(publish_rate.RATE_SETTING) == "250"
+    publish_rate.set_rate(cur, accounts["admin"], None)
+    assert publish_rate.get_rate(cur) is None
     with pytest.raises(InputError, match="positive number"):
-        publisher.set_rate(cur, accounts["admin"], -5)
-    assert audit.entries(cur)["action"].to_list()[:2] == [publisher.ACTION_RATE] * 2
+        publish_rate.set_rate(cur, accounts["admin"], -5)
+    assert audit.entries(cur)["action"].to_list()[:2] == [Action.PUBLISH_RATE_SET] * 2
 
 
 @pytest.mark.parametrize(
     ("rate", "expected"), [(None, 1000), (1, 1), (20, 5), (200, 50), (10**9, 1000)]
 )
 def test_a_throttle_makes_chunks_of_about_a_quarter_second_of_work(rate, expected):
-    assert worker.chunk_size_for(rate, 1000) == expected
+    assert throttle.chunk_size_for(rate, 1000) == expected
 
 
 @pytest.mark.parametrize(("target", "sizes"), [(100.0, [1, 2, 4, 2]), (0.0, [1] * 9)])
@@ -479,9 +494,9 @@ def test_unthrottled_chunks_grow_while_quick_up_to_the_maximum_and_never_shrink_
     small_world, accounts, monkeypatch, target, sizes
 ):
     cur = small_world
-    monkeypatch.setattr(worker, "CHUNK_TARGET", target)  # every chunk counts as quick, or slow
-    publisher.publish(cur, accounts["admin"], make_batch(cur, ACTIVE))
-    chunks: list[worker.ChunkReport] = []
+    monkeypatch.setattr(throttle, "CHUNK_TARGET", target)  # every chunk counts as quick, or slow
+    actions.publish(cur, accounts["admin"], make_batch(cur, ACTIVE))
+    chunks: list[unlocking.ChunkReport] = []
 
     worker.run_until_empty(cur, chunk_size=1, max_chunk=4, on_chunk=chunks.append)
 
@@ -490,13 +505,13 @@ def test_unthrottled_chunks_grow_while_quick_up_to_the_maximum_and_never_shrink_
 
 def test_a_throttled_run_publishes_in_small_chunks(small_world, accounts, monkeypatch):
     cur = small_world
-    monkeypatch.setattr(worker, "THROTTLE_TICK", 0.01)  # keep the test fast
+    monkeypatch.setattr(throttle, "THROTTLE_TICK", 0.01)  # keep the test fast
     batch = make_batch(cur, ACTIVE)
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     seen: list[int] = []
 
-    def watch(chunk: worker.ChunkReport) -> None:
-        seen.append(publisher.batch_summary(cur, batch)["progress"])
+    def watch(chunk: unlocking.ChunkReport) -> None:
+        seen.append(batch_report.batch_summary(cur, batch)["progress"])
 
     report = worker.run_until_empty(cur, rate=300, on_chunk=watch)
 
@@ -507,14 +522,14 @@ def test_a_throttled_run_publishes_in_small_chunks(small_world, accounts, monkey
 def test_the_background_worker_publishes_queued_batches_and_stops(con, small_world, accounts):
     cur = small_world
     batch = make_batch(cur, ACTIVE)
-    publisher.set_rate(cur, accounts["admin"], 0)
-    chunks: list[worker.ChunkReport] = []
-    background = worker.Worker(con, chunk_size=4, max_chunk=4, on_chunk=chunks.append)
+    publish_rate.set_rate(cur, accounts["admin"], 0)
+    chunks: list[unlocking.ChunkReport] = []
+    background = worker_thread.Worker(con, chunk_size=4, max_chunk=4, on_chunk=chunks.append)
 
     background.start()
     background.start()  # a second start is harmless
     try:
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
         background.wake()
         _wait_for(lambda: batch_status(cur, batch) == "published")
     finally:
@@ -530,10 +545,10 @@ def test_the_background_worker_follows_the_stored_rate_unless_given_its_own(
     con, small_world, accounts
 ):
     cur = small_world
-    publisher.set_rate(cur, accounts["admin"], 0.01)  # one user per 100 s
+    publish_rate.set_rate(cur, accounts["admin"], 0.01)  # one user per 100 s
     batch = make_batch(cur, ACTIVE)
-    publisher.publish(cur, accounts["admin"], batch)
-    slow, fast = worker.Worker(con), worker.Worker(con, rate=0)
+    actions.publish(cur, accounts["admin"], batch)
+    slow, fast = worker_thread.Worker(con), worker_thread.Worker(con, rate=0)
 
     slow.start()
     try:
@@ -553,13 +568,13 @@ def test_the_background_worker_follows_the_stored_rate_unless_given_its_own(
     ("text", "rate"), [(None, None), ("", None), ("0", None), ("unlimited", None), ("12.5", 12.5)]
 )
 def test_a_stored_rate_reads_as_unlocks_per_second_or_unlimited(text, rate):
-    assert worker.parse_rate(text) == rate
+    assert publish_rate.parse_rate(text) == rate
 
 
 @pytest.mark.parametrize("text", ["-1", "fast", "nan"])
 def test_a_garbled_rate_is_refused(text):
     with pytest.raises(ValueError):
-        worker.parse_rate(text)
+        publish_rate.parse_rate(text)
 
 
 def test_the_background_worker_survives_a_failing_chunk_and_reports_it(
@@ -567,21 +582,21 @@ def test_the_background_worker_survives_a_failing_chunk_and_reports_it(
 ):
     cur = small_world
     calls = {"n": 0}
-    real = worker.process_once
+    real = unlocking.process_once
     seen = threading.Event()
 
-    def flaky(c, limit=worker.DEFAULT_CHUNK):
+    def flaky(c, limit=throttle.DEFAULT_CHUNK):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("disk hiccup")
         seen.wait(20)  # the retry waits until the test has read the reported error
         return real(c, limit)
 
-    monkeypatch.setattr(worker, "process_once", flaky)
-    monkeypatch.setattr(worker.Worker, "RETRY_AFTER", 0.01)
+    monkeypatch.setattr(unlocking, "process_once", flaky)
+    monkeypatch.setattr(worker_thread.Worker, "RETRY_AFTER", 0.01)
     batch = make_batch(cur, [1])
-    publisher.publish(cur, accounts["admin"], batch)
-    background = worker.Worker(con)
+    actions.publish(cur, accounts["admin"], batch)
+    background = worker_thread.Worker(con)
     background.start()
     try:
         _wait_for(lambda: background.status().last_error is not None)

@@ -3,22 +3,23 @@ changes nothing writes nothing."""
 
 from __future__ import annotations
 
-import duckdb
 from fixtures_publish import assert_consistent, batch_status, make_batch, statuses
 
-from core.publishing import publisher, worker
+from core.publishing import actions, failure_rule, retry, worker
+from core.store.duckdb import publishing_sql
+from core.store.ports import UnitOfWork
 
 
-def published_with_errors(cur: duckdb.DuckDBPyConnection, admin, users: list[int]) -> int:
+def published_with_errors(cur: UnitOfWork, admin, users: list[int]) -> int:
     """A batch of these users, published; users 9 and 10 are deactivated while it runs."""
     batch = make_batch(cur, users)
     cur.execute("UPDATE platform_users SET active = FALSE WHERE id IN (9, 10)")
-    publisher.publish(cur, admin, batch)
+    actions.publish(cur, admin, batch)
     worker.run_until_empty(cur)
     return batch
 
 
-def written(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
+def written(cur: UnitOfWork, batch_id: int) -> tuple:
     """What a retry would leave behind: the batch row (Last updated, version, queue time), the
     users' statuses and the audit entries."""
     return (
@@ -37,7 +38,7 @@ def test_the_retry_plan_counts_the_errors_that_would_come_back_and_why(
     batch = published_with_errors(cur, accounts["admin"], [1, 9, 10])
     cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 9")  # fixed since
 
-    plan = publisher.retry_plan(cur, batch)
+    plan = retry.retry_plan(cur, batch)
 
     assert plan.retryable == (9,)
     assert plan.failing == {"inactive": 1}
@@ -54,7 +55,7 @@ def test_retrying_only_the_errors_that_can_go_away_leaves_the_others_in_error(
     batch = published_with_errors(cur, accounts["admin"], [1, 9, 10])
     cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 9")
 
-    assert publisher.retry_errors(cur, accounts["dev"], batch, only_retryable=True) == 1
+    assert retry.retry_errors(cur, accounts["dev"], batch, only_retryable=True) == 1
 
     assert statuses(cur, batch) == {1: "published", 9: "unpublished", 10: "error"}
     worker.run_until_empty(cur)
@@ -68,10 +69,10 @@ def test_a_retry_with_nothing_that_can_go_away_writes_nothing(small_world, accou
     batch = published_with_errors(cur, accounts["admin"], [1, 10])
     before = written(cur, batch)
 
-    assert publisher.retry_errors(cur, accounts["dev"], batch, only_retryable=True) == 0
+    assert retry.retry_errors(cur, accounts["dev"], batch, only_retryable=True) == 0
 
     assert written(cur, batch) == before
-    plan = publisher.retry_plan(cur, batch)
+    plan = retry.retry_plan(cur, batch)
     assert plan.retryable == ()
     assert plan.message.endswith(
         "Once the users are active again on the platform (or the badge quest is restored), retry."
@@ -79,11 +80,11 @@ def test_a_retry_with_nothing_that_can_go_away_writes_nothing(small_world, accou
 
 
 def test_the_publisher_and_the_advance_checks_share_one_failure_rule() -> None:
-    from core.publishing import failure_rule, publish_notes, publisher, worker
-
-    assert set(publisher.STILL_FAILING) == set(failure_rule.CODES)
-    for sql in (worker._CHUNK_SQL, publisher._STILL_FAILING_SQL, publish_notes._WOULD_FAIL_SQL):
-        assert failure_rule.joins("x", "y").strip().splitlines()[0].split(" ON ")[0] in sql
-    assert failure_rule.AS_PARAMETERS in worker._CHUNK_SQL
-    assert failure_rule.AS_CODES in publisher._STILL_FAILING_SQL
-    assert failure_rule.AS_CODES in publish_notes._WOULD_FAIL_SQL
+    sql = publishing_sql
+    assert set(failure_rule.REASONS) == set(failure_rule.PHRASES) == set(failure_rule.CODES)
+    checked = [sql.FAILURE.index(f"'{code}'") for code in failure_rule.CODES]
+    assert checked == sorted(checked)  # in the rule's order: the first that holds is the failure
+    # The worker's chunks, Retry errors and the Publish question all read this one CASE.
+    joins = sql.failure_joins("x", "y").strip().splitlines()[0].split(" ON ")[0]
+    for query in (sql.NEXT_CHUNK, sql.USER_FAILURES):
+        assert sql.FAILURE in query and joins in query

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from core.access import accounts
+from core.access import sessions
 from core.access.roles import Account, Role
-from core.batches import drafts
+from core.batches import add_one
 from core.errors import PermissionDenied
-from core.publishing import publisher
-from core.upload import intake
+from core.publishing import publish_rate
+from core.upload import limits
 from pages.ui import session
 from pages.web import runtime
 from tests.apptest_support import app_as, serve_demo_store
@@ -58,16 +58,16 @@ def test_a_widget_callback_acts_while_the_login_lasts() -> None:
 
 
 def test_log_out_everywhere_ends_every_session_of_the_account_and_only_those() -> None:
-    cur = runtime.cursor()
+    cur = runtime.unit_of_work()
     dev, analyst = Account("dev", Role.DEV), Account("analyst", Role.ANALYST)
-    dev_tokens = [accounts.start_session(cur, dev) for _ in range(3)]
-    analyst_token = accounts.start_session(cur, analyst)
+    dev_tokens = [sessions.start_session(cur, dev) for _ in range(3)]
+    analyst_token = sessions.start_session(cur, analyst)
 
     at = app_as("dev").run()
     at.button(key="log_out_everywhere").click().run()
     assert not at.exception
-    assert [accounts.session_account(cur, t) for t in dev_tokens] == [None, None, None]
-    assert accounts.session_account(cur, analyst_token) == analyst
+    assert [sessions.session_account(cur, t) for t in dev_tokens] == [None, None, None]
+    assert sessions.session_account(cur, analyst_token) == analyst
 
 
 def test_a_dev_sees_the_publishing_rate_but_only_an_admin_can_change_it() -> None:
@@ -79,21 +79,21 @@ def test_a_dev_sees_the_publishing_rate_but_only_an_admin_can_change_it() -> Non
 
 
 def test_core_lets_only_admins_set_the_publishing_rate() -> None:
-    cur = runtime.cursor()
-    before = publisher.get_rate(cur)
+    cur = runtime.unit_of_work()
+    before = publish_rate.get_rate(cur)
     with pytest.raises(PermissionDenied, match="publishing rate"):
-        publisher.set_rate(cur, Account("dev", Role.DEV), 0)
-    assert publisher.get_rate(cur) == before
-    publisher.set_rate(cur, Account("admin", Role.ADMIN), 123)
-    assert publisher.get_rate(cur) == 123
-    publisher.set_rate(cur, Account("admin", Role.ADMIN), before)
+        publish_rate.set_rate(cur, Account("dev", Role.DEV), 0)
+    assert publish_rate.get_rate(cur) == before
+    publish_rate.set_rate(cur, Account("admin", Role.ADMIN), 123)
+    assert publish_rate.get_rate(cur) == 123
+    publish_rate.set_rate(cur, Account("admin", Role.ADMIN), before)
 
 
 def test_a_write_with_the_account_of_an_ended_session_changes_nothing() -> None:
     # What a page passes to core is the account checked at that moment: None once ended.
-    cur = runtime.cursor()
-    token = accounts.start_session(cur, Account("dev", Role.DEV))
-    accounts.end_session(cur, token)
+    cur = runtime.unit_of_work()
+    token = sessions.start_session(cur, Account("dev", Role.DEV))
+    sessions.end_session(cur, token)
     (batch_id,) = cur.execute(
         "SELECT id FROM batches WHERE status = 'published' ORDER BY id LIMIT 1"
     ).fetchall()[0]
@@ -101,7 +101,7 @@ def test_a_write_with_the_account_of_an_ended_session_changes_nothing() -> None:
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch_id]
     ).fetchall()[0]
     with pytest.raises(PermissionDenied, match="not logged in"):
-        drafts.add_single(cur, accounts.session_account(cur, token), batch_id, "id", "1")
+        add_one.add_single(cur, sessions.session_account(cur, token), batch_id, "id", "1")
     (after,) = cur.execute(
         "SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch_id]
     ).fetchall()[0]
@@ -116,13 +116,40 @@ def test_a_deferred_download_outside_any_session_builds_nothing() -> None:
     assert built == []
 
 
+class _UnitOfWork:
+    """A stand-in unit of work that tells whether it was closed."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_each_deferred_download_builds_on_a_unit_of_work_of_its_own_closed_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[_UnitOfWork] = []
+    monkeypatch.setattr(runtime, "unit_of_work", lambda: made.append(_UnitOfWork()) or made[-1])
+    dev = Account("dev", Role.DEV)
+    # The session check reads the account through the download's own unit of work too.
+    monkeypatch.setattr(
+        session, "_account_of_session", lambda uow, _id: dev if uow is made[-1] else None
+    )
+    built: list[tuple[object, Account]] = []
+    download = session.deferred(lambda uow, acct: built.append((uow, acct)) or "data")
+    assert made == []  # drawing the button opens nothing: the click does
+    assert download() == "data" and download() == "data"
+    assert [uow for uow, _acct in built] == made and len(made) == 2
+    assert all(uow.closed for uow in made) and [acct for _uow, acct in built] == [dev, dev]
+
+
 def test_the_server_and_the_upload_box_cap_uploads_at_the_apps_own_limit() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    limit_mb = intake.MAX_FILE_BYTES // (1024 * 1024)
+    limit_mb = limits.MAX_FILE_BYTES // (1024 * 1024)
     assert config["server"]["maxUploadSize"] == limit_mb
 
     published = (
-        runtime.cursor()
+        runtime.unit_of_work()
         .execute("SELECT id FROM batches WHERE status = 'published' ORDER BY id LIMIT 1")
         .fetchall()[0][0]
     )

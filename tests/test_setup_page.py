@@ -10,7 +10,7 @@ from asgi_client import Reply, login_app, request
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from core.access import accounts
+from core.access import accounts, sessions
 from core.access.roles import Account, Role
 from pages.web import auth, runtime
 from pages.web.guard import LoginGuard
@@ -53,7 +53,7 @@ def test_the_setup_form_creates_an_admin_and_logs_it_in(empty_store: Path) -> No
     cookie = created.header("set-cookie")
     assert cookie.startswith(f"{auth.COOKIE}=") and "httponly" in cookie.lower()
     token = cookie.split(";")[0].split("=", 1)[1]
-    assert accounts.session_account(runtime.cursor(), token) == Account("boss", Role.ADMIN)
+    assert sessions.session_account(runtime.unit_of_work(), token) == Account("boss", Role.ADMIN)
 
 
 def test_the_setup_form_is_gone_once_an_account_exists(empty_store: Path) -> None:
@@ -68,7 +68,7 @@ def test_the_setup_form_is_gone_once_an_account_exists(empty_store: Path) -> Non
     page = request(login_app(), "GET", "/setup")
     assert page.status == 303 and page.header("location") == "/login"
     assert request(login_app(), "GET", "/login").status == 200
-    assert accounts.list_accounts(runtime.cursor())["username"].to_list() == ["boss"]
+    assert accounts.list_accounts(runtime.unit_of_work())["username"].to_list() == ["boss"]
 
 
 def test_the_setup_form_refuses_two_different_passwords_and_short_ones(
@@ -80,13 +80,13 @@ def test_the_setup_form_refuses_two_different_passwords_and_short_ones(
         login_app(), "POST", "/setup", form={"username": "boss", "password": "x", "password2": "x"}
     )
     assert short.status == 400 and "too short" in short.text
-    assert not accounts.has_accounts(runtime.cursor())
+    assert not accounts.has_accounts(runtime.unit_of_work())
 
 
 def test_the_setup_form_refuses_a_post_from_another_site(empty_store: Path) -> None:
     refused = setup_post(Origin="https://evil.example")
     assert refused.status == 403
-    assert not accounts.has_accounts(runtime.cursor())
+    assert not accounts.has_accounts(runtime.unit_of_work())
 
 
 def test_the_guard_lets_a_visitor_without_a_session_reach_the_setup_form(

@@ -28,11 +28,14 @@ from streamlit import config as st_config
 from streamlit.elements import exception as st_exception
 from streamlit.proto.Exception_pb2 import Exception as ExceptionProto
 
-from core import demo, store
+from core import store
 from core.access import accounts as account_store
+from core.access import sessions
+from core.access.login import authenticate
 from core.cli import main
+from core.demo import loader
 from core.errors import BatchUnlockError, StoreUnavailable
-from core.publishing import publisher, worker
+from core.publishing import actions, throttle, unlocking, worker_thread
 from tests.browser.conftest import _stop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +86,7 @@ def test_publish_on_a_full_disk_is_refused_with_a_plain_message_and_nothing_queu
     batch = make_batch(cur, [1])
     fill_the_disk(full_con, db_path)
     with pytest.raises(StoreUnavailable, match="disk full"):
-        publisher.publish(cur, accounts["admin"], batch)
+        actions.publish(cur, accounts["admin"], batch)
     assert batch_status(cur, batch) == "draft"
 
 
@@ -94,8 +97,8 @@ def test_a_login_on_a_full_disk_fails_with_the_store_message_not_a_crash(
     account_store.add_account(cur, accounts["admin"], "ada", "admin", "a-long-password-1")
     fill_the_disk(full_con, db_path)
     with pytest.raises(StoreUnavailable):  # the /login route answers it with a plain 503 page
-        account = account_store.authenticate(cur, "ada", "a-long-password-1")
-        account_store.start_session(cur, account)
+        account = authenticate(cur, "ada", "a-long-password-1")
+        sessions.start_session(cur, account)
 
 
 def test_a_read_only_store_refuses_writes_with_the_same_plain_message(db_path) -> None:
@@ -125,7 +128,7 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The bytes of a small, complete demo data file."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     con = store.connect(path)
-    demo.fill(con.cursor(), n_users=2000)
+    loader.fill(con.cursor(), n_users=2000)
     con.close()
     return path.read_bytes()
 
@@ -293,11 +296,11 @@ def test_the_publisher_records_a_stall_on_a_full_disk_and_backs_off(
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
     cur.execute("INSERT INTO platform_users VALUES (1, 'u1', 'u1@x.org', 'u1', 'u1@x.org', true)")
     batch = make_batch(cur, [1])
-    publisher.publish(cur, accounts["admin"], batch)
+    actions.publish(cur, accounts["admin"], batch)
     fill_the_disk(full_con, db_path)
-    monkeypatch.setattr(worker.Worker, "RETRY_AFTER", 0.01)
-    monkeypatch.setattr(worker.Worker, "RETRY_MAX", 0.05)
-    background = worker.Worker(full_con, use_stored_rate=False)
+    monkeypatch.setattr(worker_thread.Worker, "RETRY_AFTER", 0.01)
+    monkeypatch.setattr(worker_thread.Worker, "RETRY_MAX", 0.05)
+    background = worker_thread.Worker(full_con, use_stored_rate=False)
     background.start()
     try:
         wait_for(lambda: background.status().stalled)
@@ -316,7 +319,7 @@ def test_the_publisher_records_a_stall_on_a_full_disk_and_backs_off(
 
 
 def test_the_retry_delay_doubles_from_2_to_at_most_30_seconds(con) -> None:
-    background = worker.Worker(con)
+    background = worker_thread.Worker(con)
     delays = []
     for _ in range(7):
         background._record_failure(StoreUnavailable("x", store.CANNOT_WRITE))
@@ -329,19 +332,19 @@ def test_a_stall_clears_itself_when_the_store_takes_writes_again(
 ) -> None:
     cur = small_world
     failures = {"left": 3}
-    real = worker.process_once
+    real = unlocking.process_once
 
-    def failing_then_fixed(c, limit=worker.DEFAULT_CHUNK):
+    def failing_then_fixed(c, limit=throttle.DEFAULT_CHUNK):
         if failures["left"]:
             failures["left"] -= 1
             raise StoreUnavailable("x", store.CANNOT_WRITE)
         return real(c, limit)
 
-    monkeypatch.setattr(worker, "process_once", failing_then_fixed)
-    monkeypatch.setattr(worker.Worker, "RETRY_AFTER", 0.01)
+    monkeypatch.setattr(unlocking, "process_once", failing_then_fixed)
+    monkeypatch.setattr(worker_thread.Worker, "RETRY_AFTER", 0.01)
     batch = make_batch(cur, [1, 2])
-    publisher.publish(cur, accounts["admin"], batch)
-    background = worker.Worker(con, use_stored_rate=False)
+    actions.publish(cur, accounts["admin"], batch)
+    background = worker_thread.Worker(con, use_stored_rate=False)
     background.start()
     try:
         wait_for(lambda: batch_status(cur, batch) == "published")

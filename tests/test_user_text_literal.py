@@ -16,13 +16,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.access.roles import Account, Role
-from core.batches import drafts
-from core.batches.drafts import BatchNotVisible
-from core.catalog import badge_tree
+from core.batches import add_one, cli_fill, drafts, read_model
+from core.batches.errors import BatchNotVisible
+from core.catalog import badge_tree, editing
 from core.errors import NotFound, PermissionDenied
-from core.history import batch_filters
+from core.history import url
 from core.platform_users import directory
-from core.publishing import publisher, worker
+from core.publishing import actions, worker
 from core.upload import intake
 from pages.ui import formatting
 from pages.ui.formatting import literal
@@ -126,7 +126,7 @@ def test_someone_elses_draft_reads_as_no_batch_at_all_and_names_nothing(
     draft = drafts.create_draft(batch_world, accounts["dev"], "Secret plans", 1)
     other = Account("deb", Role.DEV)
     with pytest.raises(BatchNotVisible) as hidden:
-        drafts.get_batch(batch_world, draft, other)
+        read_model.get_batch(batch_world, draft, other)
     message = str(hidden.value)
     assert message == (
         f"No batch {draft} is visible to you. Check the link, or find the batch in the "
@@ -134,13 +134,13 @@ def test_someone_elses_draft_reads_as_no_batch_at_all_and_names_nothing(
     )
     assert "Secret" not in message and accounts["dev"].username not in message
     with pytest.raises(BatchNotVisible) as missing:
-        drafts.get_batch(batch_world, draft + 1000, other)
+        read_model.get_batch(batch_world, draft + 1000, other)
     assert str(missing.value) == message.replace(str(draft), str(draft + 1000))
     # Either way it is both "not found" and "not allowed", as callers catch it.
     assert isinstance(hidden.value, NotFound) and isinstance(hidden.value, PermissionDenied)
     with pytest.raises(BatchNotVisible, match=r"so you cannot add users to it\."):
-        drafts.add_single(batch_world, other, draft, "id", "1")
-    assert drafts.get_batch(batch_world, draft, accounts["admin"]).name == "Secret plans"
+        add_one.add_single(batch_world, other, draft, "id", "1")
+    assert read_model.get_batch(batch_world, draft, accounts["admin"]).name == "Secret plans"
 
 
 # --- the pages, through AppTest ---------------------------------------------------------------
@@ -150,7 +150,7 @@ def cursor():
     """The app's own cursor on the served store (one connection per process)."""
     from pages.web import runtime
 
-    return runtime.cursor()
+    return runtime.unit_of_work()
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
     served = serve_demo_store(tmp_path_factory.mktemp("literal"))
     next(served)
     cur = cursor()
-    badge_id = badge_tree.add_badge(cur, ADMIN, BADGE, [QUEST])
+    badge_id = editing.add_badge(cur, ADMIN, BADGE, [QUEST])
     quest_id = badge_tree.badge_tree(cur)[BADGE][0].id
     report = directory.import_users(
         cur,
@@ -173,8 +173,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, int]]:
         ),
     )
     assert report.rejected == []
-    published = drafts.create_batch(cur, ADMIN, BATCH, quest_id, user_ids=["990001"]).batch_id
-    publisher.publish(cur, ADMIN, published)
+    published = cli_fill.create_batch(cur, ADMIN, BATCH, quest_id, user_ids=["990001"]).batch_id
+    actions.publish(cur, ADMIN, published)
     worker.run_until_empty(cur)
     ids = {
         "badge": badge_id,
@@ -237,10 +237,10 @@ def assert_literal_everywhere(at: AppTest, *expected: str) -> list[str]:
 
 def test_the_batch_list_shows_chips_from_the_url_and_the_badge_tree_literally(world) -> None:
     query = {"name": URL_NAME, "badge": str(world["badge"]), "created": MARKUP}
-    view, _notes = batch_filters.parse_query_params({k: [v] for k, v in query.items()})
+    view, _notes = url.parse_query_params({k: [v] for k, v in query.items()})
     at = app_as("dev", LIST, **query)
     # The badge tree draws its checkboxes only while open, as when the user opens it.
-    at.session_state[f"tree_{view.to_query_string() or 'all'}_popover"] = True
+    at.session_state[f"tree_{url.to_query_string(view) or 'all'}_popover"] = True
     at.run()
     texts = assert_literal_everywhere(at, URL_NAME, BADGE, QUEST, MARKUP)
     assert any(t.startswith("The link's created=") for t in texts)  # the URL's note, escaped
@@ -288,7 +288,7 @@ def test_a_link_to_someone_elses_draft_says_only_that_no_such_batch_is_visible(
     draft = world["admin_draft"]
     at = app_as(role, page, **{param: str(draft)}).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [literal(drafts.not_visible(draft))]
+    assert [e.value for e in at.error] == [literal(read_model.not_visible(draft))]
     shown = " ".join(markdown_texts(at))
     assert "Hidden" not in shown and "admin" not in shown  # neither its name nor its owner
 
@@ -301,7 +301,7 @@ def show_ignored_columns(header: str) -> None:
     from pages.web import runtime
 
     upload = intake.read_upload(f"ID;{header}\n1;x\n".encode(), "users.csv")
-    add_users.show_preview(matching.preview(runtime.cursor(), upload, 1), key="t")
+    add_users.show_preview(matching.preview(runtime.unit_of_work(), upload, 1), key="t")
 
 
 def test_the_ignored_columns_caption_shows_a_files_header_literally(world) -> None:

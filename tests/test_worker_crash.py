@@ -12,7 +12,7 @@ from fixtures_publish import ROOT, assert_consistent, cli_env, make_batch, run_c
 
 from core import store
 from core.access.roles import command_line_account
-from core.publishing import publisher
+from core.publishing import actions, batch_report
 
 USERS = 16_000
 INACTIVE_EVERY = 97  # every 97th platform user was deactivated after being added
@@ -50,7 +50,7 @@ def processed(db, batch_id: int) -> int:
     try:
         cur = con.cursor()
         assert_consistent(cur)  # committed chunks are whole even right after a crash
-        counts = publisher.batch_summary(cur, batch_id)["counts"]
+        counts = batch_report.batch_summary(cur, batch_id)["counts"]
         return counts["Published"] + counts["Error"]
     finally:
         con.close()
@@ -69,7 +69,7 @@ def test_a_worker_killed_mid_publish_resumes_and_unlocks_everyone_exactly_once(d
     first = make_batch(cur, range(1, 12_001), name="Large")
     second = make_batch(cur, range(9_001, 15_001), name="Overlapping")  # 3,000 in both
     for batch in (first, second):
-        publisher.publish(cur, command_line_account(), batch)
+        actions.publish(cur, command_line_account(), batch)
     cur.execute("UPDATE platform_users SET active = FALSE WHERE id % ? = 0", [INACTIVE_EVERY])
     con.close()
 

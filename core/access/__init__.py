@@ -1,1 +1,1 @@
-"""access"""
+"""Who may act: roles and permissions, accounts, passwords, logging in (throttled) and sessions."""

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage back-office accounts"
     SEE_ALL_DRAFTS = "see every draft"
     SET_PUBLISH_RATE = "change the publishing rate"
+    SEE_SERVER_METRICS = "see the server's metrics"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

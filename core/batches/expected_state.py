@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import duckdb
-
+from core.audit import Action
 from core.errors import InputError
+from core.store.ports import UnitOfWork
 
 # What each audited change did to the batch, in words for "This batch was … by dev at 10:42".
-# Keys are the action strings of core.batches.drafts and core.publishing.publisher (a test checks every one).
+# Keyed by every action that changes one batch (core.audit.BATCH_ACTIONS; a test checks every one).
 CHANGED_BY = {
-    "batch created": "created",
-    "draft renamed": "renamed",
-    "draft quest changed": "moved to another badge quest",
-    "draft deleted": "deleted",
-    "users added": "given more users",
-    "user removed": "left by some of its users",
-    "batch published": "published",
-    "errors retried": "queued again to retry its errors",
+    Action.BATCH_CREATED: "created",
+    Action.DRAFT_RENAMED: "renamed",
+    Action.DRAFT_QUEST_CHANGED: "moved to another badge quest",
+    Action.DRAFT_DELETED: "deleted",
+    Action.USERS_ADDED: "given more users",
+    Action.USER_REMOVED: "left by some of its users",
+    Action.BATCH_PUBLISHED: "published",
+    Action.ERRORS_RETRIED: "queued again to retry its errors",
 }
 
 
@@ -79,34 +79,27 @@ def _when(moment: datetime, tz: str) -> str:
     return f"{text} UTC" if tz == "UTC" else text
 
 
-def latest_change(cur: duckdb.DuckDBPyConnection, batch_id: int) -> Change | None:
+def _latest_change(uow: UnitOfWork, batch_id: int) -> Change | None:
     """Return the newest audited change to a batch, or None when none was recorded."""
-    rows = cur.execute(
-        "SELECT actor, action, happened_at FROM audit_log WHERE batch_id = ? "
-        "ORDER BY id DESC LIMIT 1",
-        [batch_id],
-    ).fetchall()
-    return Change(*rows[0]) if rows else None
+    newest = uow.audit.entries(batch_id, 1)
+    if newest.is_empty():
+        return None
+    return Change(newest["actor"][0], newest["action"][0], newest["happened_at"][0])
 
 
-def check(
-    cur: duckdb.DuckDBPyConnection, batch_id: int, version: int, expected: int | None
-) -> None:
+def check(uow: UnitOfWork, batch_id: int, version: int, expected: int | None) -> None:
     """Raise Stale unless the batch is at the version the caller expects (None: no expectation)."""
     if expected is not None and version != expected:
-        raise Stale(batch_id, latest_change(cur, batch_id))
+        raise Stale(batch_id, _latest_change(uow, batch_id))
 
 
-def gone(cur: duckdb.DuckDBPyConnection, batch_id: int, expected: int | None) -> Stale | None:
+def gone(uow: UnitOfWork, batch_id: int, expected: int | None) -> Stale | None:
     """For a batch that does not exist: the refusal to raise if the caller saw it (it was deleted)."""
     if expected is None:
         return None
-    return Stale(batch_id, latest_change(cur, batch_id), deleted=True)
+    return Stale(batch_id, _latest_change(uow, batch_id), deleted=True)
 
 
-def bump(cur: duckdb.DuckDBPyConnection, batch_id: int) -> None:
+def bump(uow: UnitOfWork, batch_id: int) -> None:
     """Mark the batch as changed: one more version, and "Last updated" now."""
-    cur.execute(
-        "UPDATE batches SET version = version + 1, updated_at = current_timestamp WHERE id = ?",
-        [batch_id],
-    )
+    uow.batches.bump_version(batch_id)

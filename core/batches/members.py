@@ -6,22 +6,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
 from core import csv_safe, words
 from core.access.roles import Account, Permission, require
-from core.batches.drafts import get_batch
+from core.batches.read_model import get_batch
+from core.batches.rules import MAX_USERS_PER_BATCH
 from core.errors import InputError
-from core.store import frame
+from core.platform_users.names import normal_form
+from core.store.ports import UnitOfWork
+from core.upload import template
 
-SORTS = {
-    "user_id": "bu.user_id",
-    "username": "lower(p.username)",
-    "email": "lower(p.email)",
-    "status": "list_position(['unpublished', 'in_progress', 'published', 'error'], bu.status)",
-    "added_at": "bu.added_at",
-}
+# What the users can be sorted by (the store turns each into its order).
+SORT_KEYS = ("user_id", "username", "email", "status", "added_at")
 STATUS_CODES = tuple(words.USER_STATUS)
 DEFAULT_PAGE_SIZE = 250
 
@@ -49,12 +46,14 @@ class MemberQuery:
     page_size: int = DEFAULT_PAGE_SIZE
 
     def __post_init__(self) -> None:
-        if self.sort not in SORTS:
-            raise InputError(f"Sort by one of: {', '.join(SORTS)}.")
+        if self.sort not in SORT_KEYS:
+            raise InputError(f"Sort by one of: {', '.join(SORT_KEYS)}.")
         if self.status is not None and self.status not in STATUS_CODES:
             object.__setattr__(self, "status", parse_user_status(self.status))
-        if self.page < 1 or not 1 <= self.page_size <= 5000:
-            raise InputError("The page must be 1 or more, the page size 1 to 5,000.")
+        if self.page < 1 or not 1 <= self.page_size <= MAX_USERS_PER_BATCH:
+            raise InputError(
+                f"The page must be 1 or more, the page size 1 to {MAX_USERS_PER_BATCH:,}."
+            )
 
 
 @dataclass(frozen=True)
@@ -72,48 +71,30 @@ class MemberPage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-_SELECT = """
-    SELECT bu.user_id, p.username, p.email, bu.status, bu.error_reason, bu.added_via,
-           bu.added_by, bu.added_at, bu.processed_at
-    FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
-    WHERE bu.batch_id = $batch
-      AND ($status IS NULL OR bu.status = $status)
-      AND ($needle = '' OR contains(p.username_norm, $needle) OR contains(p.email_norm, $needle))
-"""
-
-
-def _params(batch_id: int, q: MemberQuery) -> dict:
-    return {"batch": batch_id, "status": q.status, "needle": q.search.strip().lower()}
-
-
-def list_members(
-    cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int, q: MemberQuery
-) -> MemberPage:
+def list_members(uow: UnitOfWork, viewer: Account, batch_id: int, q: MemberQuery) -> MemberPage:
     """Return one page of the batch's users matching the query, sorted as a whole first."""
-    get_batch(cur, batch_id, viewer)  # NotFound, or PermissionDenied for another's draft
-    params = _params(batch_id, q)
-    total = cur.execute(f"SELECT count(*) FROM ({_SELECT})", params).fetchall()[0][0]
+    get_batch(uow, batch_id, viewer)  # NotFound, or PermissionDenied for another's draft
+    needle = normal_form(q.search)  # the form usernames and emails are stored in
+    total = uow.members.count_matching(batch_id, q.status, needle)
     page = min(q.page, max(1, math.ceil(total / q.page_size)))
-    order = f"{SORTS[q.sort]} {'DESC' if q.desc else 'ASC'}, bu.user_id"
-    rows = frame(
-        cur,
-        f"{_SELECT} ORDER BY {order} LIMIT $limit OFFSET $offset",
-        {**params, "limit": q.page_size, "offset": (page - 1) * q.page_size},
+    rows = uow.members.page(
+        batch_id, q.status, needle, q.sort, q.desc, q.page_size, (page - 1) * q.page_size
     )
     return MemberPage(rows, total, page, q.page_size)
 
 
 def all_members(
-    cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int, status: str | None = None
+    uow: UnitOfWork, viewer: Account, batch_id: int, status: str | None = None
 ) -> pl.DataFrame:
-    """Return every user of the batch (a batch holds at most 5,000) in the order they came."""
-    return list_members(cur, viewer, batch_id, MemberQuery(status=status, page_size=5000)).rows
+    """Return every user of the batch (a batch holds at most the limit) in the order they came."""
+    everyone = MemberQuery(status=status, page_size=MAX_USERS_PER_BATCH)
+    return list_members(uow, viewer, batch_id, everyone).rows
 
 
-def members_csv(cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int) -> bytes:
+def members_csv(uow: UnitOfWork, viewer: Account, batch_id: int) -> bytes:
     """Return every user of the batch with their status and reason, as a safe CSV."""
     require(viewer, Permission.VIEW)
-    rows = all_members(cur, viewer, batch_id)
+    rows = all_members(uow, viewer, batch_id)
     table = rows.select(
         pl.col("user_id").alias(words.USER_ID),
         pl.col("username").alias(words.USERNAME),
@@ -135,10 +116,12 @@ def members_csv(cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int) 
     return csv_safe.to_csv_bytes(table, separator=words.TEMPLATE_SEPARATOR, bom=True)
 
 
-def error_rows_csv(cur: duckdb.DuckDBPyConnection, viewer: Account, batch_id: int) -> bytes:
+def error_rows_csv(uow: UnitOfWork, viewer: Account, batch_id: int) -> bytes:
     """Return the users in "Error" in the upload template's format, with a Reason column."""
-    rows = list_members(cur, viewer, batch_id, MemberQuery(status="error", page_size=5000)).rows
-    return csv_safe.error_rows_csv(
+    rows = list_members(
+        uow, viewer, batch_id, MemberQuery(status="error", page_size=MAX_USERS_PER_BATCH)
+    ).rows
+    return template.error_rows_csv(
         rows.select(
             pl.col("user_id").cast(pl.String).alias("id"),
             "username",

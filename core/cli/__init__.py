@@ -2,7 +2,8 @@
 
 Commands live in modules of this package and are found at start-up, so each capability adds its
 own file: `cmd_*.py` define top-level commands, `batch_*.py` define `batch` subcommands. Each such
-module has `register(subparsers)`; each parser it adds sets `handler=fn(args, cur) -> int`.
+module has `register(subparsers)`; each parser it adds sets `handler=fn(args, uow) -> int`, where
+`uow` is the store's unit of work (`core.store.ports.UnitOfWork`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import importlib
 import logging
 import pkgutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-import duckdb
-
+from core.config import database_path
 from core.errors import BatchUnlockError, StoreUnavailable
-from core.store import connect, database_path, unavailable
+from core.store.duckdb.connection import connect
+from core.store.duckdb.errors import unavailable
+from core.store.ports import UnitOfWork
+
+# What every command's `handler` is: it acts on the store through the unit of work it is given.
+Handler = Callable[[argparse.Namespace, UnitOfWork], int | None]
 
 DESCRIPTION = """Batch Unlock for developers: manage the data file, accounts, badges and batches.
 
@@ -88,28 +93,26 @@ _QUIET = logging.NullHandler()
 
 
 def _run(args: argparse.Namespace) -> int:
+    handler: Handler = args.handler
+    # One set of answers for opening the file and for running the command on it.
     try:
         con = connect(args.db)
+        try:
+            return int(handler(args, con.cursor()) or 0)
+        finally:
+            with contextlib.suppress(Exception):  # closing a broken store must not mask why
+                con.close()
     except StoreUnavailable as exc:
         return fail(str(exc), STORE_FAILED)
     except BatchUnlockError as exc:
         return fail(str(exc))
-    try:
-        return int(args.handler(args, con.cursor()) or 0)
-    except StoreUnavailable as exc:
-        return fail(str(exc), STORE_FAILED)
-    except BatchUnlockError as exc:
-        return fail(str(exc))
-    except duckdb.Error as exc:
-        # A read that met a damaged file or a full disk outside the store's helpers: the same
-        # one plain line, not a traceback.
+    except Exception as exc:
+        # A store failure that reached us in the driver's own words (a damaged file, a full
+        # disk): the same one plain line, not a traceback. Anything else is a bug: raised.
         failure = unavailable(exc)
         if failure is None:
             raise
         return fail(str(failure), STORE_FAILED)
-    finally:
-        with contextlib.suppress(duckdb.Error):  # closing a broken store must not mask why
-            con.close()
 
 
 BAD_INPUT = 2

@@ -6,20 +6,22 @@ import argparse
 import sys
 from typing import TextIO
 
-import duckdb
 import polars as pl
 
 from core.access.roles import command_line_account
-from core.batches import drafts
+from core.batches import cli_fill
+from core.batches.rules import MAX_USERS_PER_BATCH
 from core.cli.output import print_json
 from core.errors import InputError
+from core.store.ports import UnitOfWork
 from core.upload.intake import read_upload_file
 
 _RULES = (
     "Files are read like the upload dialog reads them (CSV or .xlsx with the columns ID, "
     "Username and/or Registered email); their rows that are not found, mismatched, duplicated, "
     "already in the batch, already unlocked or deactivated are skipped and reported. A --user "
-    "that cannot be added, or a file that would put more than 5,000 users in the batch, "
+    f"that cannot be added, or a file that would put more than {MAX_USERS_PER_BATCH:,} users "
+    "in the batch, "
     "refuses the whole command: nothing is changed."
 )
 
@@ -71,11 +73,11 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run_create(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_create(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Create the draft, add the users, print the id."""
     uploads = [read_upload_file(path) for path in args.csv]
-    result = drafts.create_batch(
-        cur, command_line_account(), args.name, args.quest, uploads, args.user, added_via="cli"
+    result = cli_fill.create_batch(
+        uow, command_line_account(), args.name, args.quest, uploads, args.user, added_via="cli"
     )
     if args.json:
         print_json({"id": result.batch_id})
@@ -85,13 +87,13 @@ def run_create(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_add(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Add the users and say how many went in."""
     if not args.csv and not args.user:
         raise InputError("Say what to add: give at least one --csv FILE or --user ID.")
     uploads = [read_upload_file(path) for path in args.csv]
-    result = drafts.add_to_batch(
-        cur, command_line_account(), args.batch_id, uploads, args.user, added_via="cli"
+    result = cli_fill.add_to_batch(
+        uow, command_line_account(), args.batch_id, uploads, args.user, added_via="cli"
     )
     if args.json:
         print_json(
@@ -114,7 +116,7 @@ def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def _report(result: drafts.FillResult, out: TextIO | None = None) -> None:
+def _report(result: cli_fill.FillResult, out: TextIO | None = None) -> None:
     """Say per file what was skipped (on stderr for `create`, whose stdout is only the id)."""
     out = out or sys.stderr
     for f in result.files:

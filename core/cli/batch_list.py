@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core import words
 from core.access.roles import command_line_account
 from core.batches import rules
 from core.cli.output import print_json, print_table
-from core.history.batch_filters import (
-    SORT_COLUMNS,
-    BatchFilter,
-    DateFilter,
-    check_tz,
-    parse_id,
-    parse_sort,
-    parse_status,
-)
+from core.history.dates import DateFilter
 from core.history.listing import all_batches
+from core.history.terms import SORT_COLUMNS, check_tz, parse_id, parse_sort, parse_status
+from core.history.view import BatchFilter
+from core.store.ports import UnitOfWork
 
 EPILOG = """examples:
   python -m core batch list --status Published --status "In Progress"
@@ -80,11 +73,11 @@ def filter_from_args(args: argparse.Namespace) -> BatchFilter:
     )
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the matching batches as a table, or as JSON with --json."""
     flt = filter_from_args(args)
     check_tz(args.tz)
-    rows = all_batches(cur, command_line_account(), flt, args.tz).to_dicts()
+    rows = all_batches(uow, command_line_account(), flt, args.tz).to_dicts()
     if args.json:
         print_json([_as_json(r) for r in rows])
         return 0
@@ -97,6 +90,7 @@ def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def _as_json(row: dict) -> dict:
+    # The status without its percentage: scripts read `progress` for that.
     return {
         "id": row["id"],
         "name": row["name"],

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core import words
 from core.access.roles import command_line_account
+from core.batches.read_model import read
 from core.cli.output import print_json, print_table
-from core.publishing import publisher
+from core.publishing import actions, batch_report, queue, retry
+from core.store.ports import UnitOfWork
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,11 +59,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=cmd_queue)
 
 
-def cmd_publish(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def cmd_publish(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Queue one batch and say what happened."""
-    outcome = publisher.publish(cur, command_line_account(), args.batch_id)
+    outcome = actions.publish(uow, command_line_account(), args.batch_id)
     if args.json:
-        print_json(publisher.batch_summary(cur, args.batch_id))
+        print_json(batch_report.batch_summary(uow, args.batch_id))
     else:
         print(outcome.message)
         if outcome.position:
@@ -71,18 +71,16 @@ def cmd_publish(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int
     return 0
 
 
-def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def cmd_show(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print one batch's summary."""
-    summary = publisher.batch_summary(cur, args.batch_id)
+    summary = batch_report.batch_summary(uow, args.batch_id)
     if args.json:
         print_json(summary)
         return 0
-    status = summary["status"]
-    if status == words.IN_PROGRESS:
-        status = f"{status} ({summary['progress']}%)"
-    position = publisher.queue_position(cur, args.batch_id)
+    status = read(uow, args.batch_id).status_label  # the status word, with its % while running
+    position = queue.position(uow, args.batch_id)
     if position:
-        status += f", {publisher.ordinal(position)} in the queue"
+        status += f", {queue.ordinal(position)} in the queue"
     print(f"Batch {summary['id']}: {summary['name']}")
     print(f"  {words.BADGE}: {summary['badge']}")
     print(f"  {words.QUEST}: {summary['quest']}")
@@ -91,7 +89,7 @@ def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     width = max(len(k) for k in summary["counts"])
     for word, n in summary["counts"].items():
         print(f"    {word.ljust(width)}  {n:>7,}")
-    reasons = publisher.error_reasons(cur, args.batch_id)
+    reasons = batch_report.error_reasons(uow, args.batch_id)
     if reasons:
         print("  Errors:")
         for reason, n in reasons:
@@ -99,12 +97,10 @@ def cmd_show(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def cmd_retry(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Requeue a batch's users in Error: only those who can succeed now, unless --all."""
-    plan = publisher.retry_plan(cur, args.batch_id)
-    n = publisher.retry_errors(
-        cur, command_line_account(), args.batch_id, only_retryable=not args.all
-    )
+    plan = retry.retry_plan(uow, args.batch_id)
+    n = retry.retry_errors(uow, command_line_account(), args.batch_id, only_retryable=not args.all)
     print(f"{words.count(n, 'user')} in “{words.ERROR}” were queued again.")
     if plan.failing and not args.all:
         # The page's words: how many would fail again, why, and what to do about it.
@@ -115,9 +111,9 @@ def cmd_retry(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def cmd_queue(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def cmd_queue(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the queue in processing order."""
-    frame = publisher.queue(cur)
+    frame = queue.queued_batches(uow)
     rows = [
         {**row, "status": words.BATCH_STATUS.get(row["status"], row["status"])}
         for row in frame.iter_rows(named=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core import words
 from core.access.roles import command_line_account
 from core.batches import members
 from core.cli.output import print_json, print_table
+from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,10 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the users."""
-    query = members.MemberQuery(status=args.status, page_size=5000)
-    rows = members.list_members(cur, command_line_account(), args.batch_id, query).rows
+    rows = members.all_members(uow, command_line_account(), args.batch_id, args.status)
     out = [
         {
             "user_id": r["user_id"],

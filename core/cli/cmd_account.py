@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-import duckdb
-
-from core.access import accounts
+from core.access import accounts, sessions
 from core.access.roles import Role, command_line_account
 from core.cli.output import print_json, print_table
 from core.errors import InputError
+from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -53,21 +52,21 @@ def register(commands: argparse._SubParsersAction) -> None:
     logout.set_defaults(handler=run_logout)
 
 
-def run_add(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_add(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Create the account."""
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise InputError("No password on standard input. Pipe one in, e.g. echo 'pass' | …")
     account = accounts.add_account(
-        cur, command_line_account(), args.username, args.role, password, args.email
+        uow, command_line_account(), args.username, args.role, password, args.email
     )
     print(f"Account {account.username} ({account.role.value}) created.")
     return 0
 
 
-def run_list(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_list(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the accounts."""
-    rows = accounts.list_accounts(cur).to_dicts()
+    rows = accounts.list_accounts(uow).to_dicts()
     if args.json:
         print_json(rows)
     else:
@@ -75,8 +74,8 @@ def run_list(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def run_logout(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_logout(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """End the account's sessions."""
-    ended = accounts.end_sessions_of(cur, command_line_account(), args.username)
+    ended = sessions.end_sessions_of(uow, command_line_account(), args.username)
     print(f"Ended {ended} session(s) of {args.username}.")
     return 0

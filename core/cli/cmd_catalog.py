@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core.catalog import badge_tree
 from core.cli.output import print_json, print_table
+from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -22,9 +21,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the quests."""
-    rows = badge_tree.quests(cur).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
+    rows = badge_tree.quests(uow).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
     if args.json:
         print_json(rows)
     else:

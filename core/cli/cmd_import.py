@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core.access.roles import command_line_account
 from core.batches import matching
-from core.catalog import badge_tree
+from core.catalog import editing
 from core.cli.output import print_json
 from core.platform_users import directory
+from core.store.ports import UnitOfWork
+from core.upload.table_file import read_table_file
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -38,11 +38,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_badges)
 
 
-def run_users(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_users(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Import users and print the report."""
-    frame = directory.read_user_file(args.file)
-    report = directory.import_users(cur, command_line_account(), frame)
-    matching.sync_user_index(cur)  # keep uploads' matching in step now, not at the next preview
+    frame = read_table_file(args.file)
+    report = directory.import_users(uow, command_line_account(), frame)
+    matching.sync_user_index(uow)  # keep uploads' matching in step now, not at the next preview
     if args.json:
         print_json(report.as_dict())
         return 0
@@ -52,10 +52,10 @@ def run_users(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def run_badges(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run_badges(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Import badges and print what was created."""
-    frame = directory.read_user_file(args.file)
-    result = badge_tree.import_badges(cur, command_line_account(), frame)
+    frame = read_table_file(args.file)
+    result = editing.import_badges(uow, command_line_account(), frame)
     if args.json:
         print_json(result)
     else:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
-from core import demo
 from core.access import accounts
+from core.demo import content, loader
 from core.store import schema_version
+from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -24,9 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--users",
         type=int,
-        default=demo.DEFAULT_USERS,
+        default=content.DEFAULT_USERS,
         metavar="N",
-        help="how many demo platform users (default: %(default)s, at most 10,000,000)",
+        help=f"how many demo platform users (default: %(default)s, at most {content.MAX_USERS:,})",
     )
     parser.add_argument(
         "--seed",
@@ -43,17 +42,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Report the schema version; fill demo data when asked."""
     # Opening the file (done by main) already applied every missing migration.
-    print(f"Data file {args.db} is at schema version {schema_version(cur)}.")
+    print(f"Data file {args.db} is at schema version {schema_version(uow)}.")
     if args.demo:
-        result = demo.fill(cur, n_users=args.users, seed=args.seed, force=args.force)
+        result = loader.fill(uow, n_users=args.users, seed=args.seed, force=args.force)
         print(
             f"Added demo data: {result['users']:,} platform users, {result['badges']} badges, "
             f"{result['batches']} batches, and the demo accounts listed in the README."
         )
-    elif not accounts.has_accounts(cur):
+    elif not accounts.has_accounts(uow):
         print(
             "It has no account yet: the app's first visit asks for the first admin, or run "
             "`python -m core account add NAME --role admin --password-stdin`."

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-import duckdb
-
 from core.batches import matching
+from core.batches.preview import Preview
+from core.batches.rules import MAX_USERS_PER_BATCH
 from core.cli.output import print_json, print_table
+from core.store.ports import UnitOfWork
 from core.upload.intake import read_upload_file
 from core.upload.limits import names_text
 
@@ -22,9 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "or tab, or an .xlsx workbook) with at least one of the columns ID, Username and "
         "Registered email, and give each non-blank row a status: ok, not_found, mismatch, "
         "duplicate, already_in_batch, already_unlocked or inactive. Nothing is changed. "
-        "A file that cannot be used, or that would put more than 5,000 users in the batch, "
-        "exits with status 2 and says why on stderr (the preview is still printed in the "
-        "second case).",
+        f"A file that cannot be used, or that would put more than {MAX_USERS_PER_BATCH:,} users "
+        "in the batch, exits with status 2 and says why on stderr (the preview is still printed "
+        "in the second case).",
         epilog="Example: python -m core preview --quest 3 --batch 12 users.csv --json",
     )
     parser.add_argument("file", metavar="FILE", help="the .csv or .xlsx file")
@@ -46,10 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the preview of one file."""
     upload = read_upload_file(args.file)
-    result = matching.preview(cur, upload, args.quest, args.batch)
+    result = matching.preview(uow, upload, args.quest, args.batch)
     if args.json:
         print_json(result.as_dict())
     else:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     return 0
 
 
-def print_preview(result: matching.Preview) -> None:
+def print_preview(result: Preview) -> None:
     """Print a preview for people: the totals, then every row that will not be added."""
     errors = result.n_errors
     print(

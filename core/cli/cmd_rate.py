@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import duckdb
-
 from core.access.roles import command_line_account
 from core.cli.output import print_json
-from core.publishing import publisher
+from core.publishing import publish_rate
+from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,11 +24,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print (and maybe change) the rate."""
     if args.per_second is not None:
-        publisher.set_rate(cur, command_line_account(), args.per_second)
-    rate = publisher.get_rate(cur)
+        publish_rate.set_rate(uow, command_line_account(), args.per_second)
+    rate = publish_rate.get_rate(uow)
     if args.json:
         print_json({"rate": rate})
     else:

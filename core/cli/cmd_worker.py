@@ -9,11 +9,10 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-import duckdb
-
 from core import words
 from core.errors import InputError
-from core.publishing import publisher, worker
+from core.publishing import batch_report, publish_rate, throttle, unlocking, worker
+from core.store.ports import UnitOfWork
 
 # Progress lines per batch at most this often (a finished batch is always reported).
 PRINT_EVERY = 0.5
@@ -35,26 +34,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--rate",
         metavar="N",
         help="at most N unlocks per second, 0 for unlimited "
-        f"(default: the stored setting {worker.RATE_SETTING!r}, unlimited if unset)",
+        f"(default: the stored setting {publish_rate.RATE_SETTING!r}, unlimited if unset)",
     )
     p.add_argument(
         "--chunk",
         type=int,
         metavar="N",
         help="exactly N users per transaction when unthrottled (default: from "
-        f"{worker.DEFAULT_CHUNK:,}, growing up to {worker.MAX_CHUNK:,} while chunks are quick)",
+        f"{throttle.DEFAULT_CHUNK:,}, growing up to {throttle.MAX_CHUNK:,} while chunks are quick)",
     )
     p.set_defaults(handler=cmd_worker)
 
 
-def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
+def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Run the publisher until stopped (or until the queue is empty with --once)."""
     if args.chunk is not None and args.chunk < 1:
         raise InputError("--chunk must be at least 1.")
-    chunk_size = args.chunk or worker.DEFAULT_CHUNK
+    chunk_size = args.chunk or throttle.DEFAULT_CHUNK
     override = args.rate is not None
     try:
-        fixed = worker.parse_rate(args.rate) if override else None
+        fixed = publish_rate.parse_rate(args.rate) if override else None
     except ValueError:
         raise InputError(
             "--rate must be a number of unlocks per second (0 for unlimited)."
@@ -64,7 +63,7 @@ def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
         if override:
             return fixed
         try:
-            return worker.stored_rate(cur)
+            return publish_rate.get_rate(uow)
         except ValueError:
             return None  # A garbled setting must not stop publishing.
 
@@ -79,17 +78,17 @@ def cmd_worker(args: argparse.Namespace, cur: duckdb.DuckDBPyConnection) -> int:
     previous = signal.signal(signal.SIGTERM, _stopper(stop))
     last_print: dict[int, float] = {}
 
-    def on_chunk(chunk: worker.ChunkReport) -> None:
+    def on_chunk(chunk: unlocking.ChunkReport) -> None:
         now = time.monotonic()
         for batch_id in sorted(set(chunk.batch_ids) | set(chunk.finished)):
             if batch_id not in chunk.finished and now - last_print.get(batch_id, 0) < PRINT_EVERY:
                 continue
             last_print[batch_id] = now
-            print(_progress_line(publisher.batch_summary(cur, batch_id)), flush=True)
+            print(_progress_line(batch_report.batch_summary(uow, batch_id)), flush=True)
 
     try:
         report = worker.run(
-            cur,
+            uow,
             stop,
             rate,
             chunk_size,

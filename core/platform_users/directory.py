@@ -1,25 +1,21 @@
-"""Platform users: the people badges are unlocked for. Importing them, and their normal forms."""
+"""Importing platform users (the people badges are unlocked for): all or nothing, row by row reasons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from core import audit
 from core.access.roles import Account, Permission, require
+from core.audit import Action
 from core.errors import InputError
 from core.platform_users import ids
-from core.store import in_transaction, unregister
+from core.platform_users.names import normalise
+from core.store.ports import UnitOfWork
 
 REQUIRED = ("id", "username", "email")
-
-
-def normalise(expr: pl.Expr) -> pl.Expr:
-    """The form usernames and emails are matched on: trimmed and lower-cased."""
-    return expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 
 @dataclass
@@ -35,28 +31,45 @@ class ImportReport:
         return {"added": self.added, "updated": self.updated, "rejected": self.rejected}
 
 
-def read_user_file(path: str | Path) -> pl.DataFrame:
-    """Read a CSV or Parquet file of users as strings, or raise InputError saying why not."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"There is no file at {path}. Check the path.")
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(path)
-            return frame.with_columns(pl.all().cast(pl.String))
-        return pl.read_csv(path.read_bytes(), infer_schema=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise InputError(
-            f"{path.name} cannot be read as {'Parquet' if path.suffix == '.parquet' else 'CSV'} "
-            f"({str(exc).splitlines()[0]}). Save it as a comma-separated CSV or Parquet file."
-        ) from None
-
-
-def import_users(
-    cur: duckdb.DuckDBPyConnection, actor: Account, frame: pl.DataFrame
-) -> ImportReport:
+def import_users(uow: UnitOfWork, actor: Account, frame: pl.DataFrame) -> ImportReport:
     """Insert or update users by id, all or nothing; rows that break a rule are rejected."""
     require(actor, Permission.MANAGE_CATALOG)
+    rows = _judged(frame)
+    candidates = rows.filter(pl.col("reason").is_null()).with_columns(
+        pl.col("id_text").cast(pl.Int64).alias("id"),
+        pl.col("active_text").is_in(list(_FALSE)).fill_null(False).not_().alias("active"),
+    )
+    rejected = rows.filter(pl.col("reason").is_not_null()).select("row", "reason")
+
+    def write(u: UnitOfWork) -> ImportReport:
+        # Usernames and emails must stay unique across all platform users.
+        clashes = u.users.clashes(candidates).select(
+            "row",
+            pl.when(pl.col("username_taken"))
+            .then(pl.lit("username already used by another user"))
+            .otherwise(pl.lit("email already used by another user"))
+            .alias("reason"),
+        )
+        accepted = candidates.join(clashes, on="row", how="anti")
+        updated = u.users.upsert(accepted)
+        report = ImportReport(
+            added=accepted.height - updated,
+            updated=updated,
+            rejected=pl.concat([rejected, clashes]).sort("row").to_dicts(),
+        )
+        audit.record(
+            u,
+            actor,
+            Action.USERS_IMPORTED,
+            detail=f"added {report.added}, updated {report.updated}, rejected {len(report.rejected)}",
+        )
+        return report
+
+    return uow.transaction(write)
+
+
+def _judged(frame: pl.DataFrame) -> pl.DataFrame:
+    """The file's rows as trimmed text with their normal forms and the first rule each breaks."""
     columns = {c.strip().lower(): c for c in frame.columns}
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
@@ -90,7 +103,7 @@ def import_users(
         .then(pl.lit("missing or invalid email"))
         .when(
             pl.col("active_text").is_not_null()
-            & ~pl.col("active_text").is_in(["true", "false", "1", "0", "yes", "no", ""])
+            & ~pl.col("active_text").is_in([*_TRUE, *_FALSE, ""])
         )
         .then(pl.lit("active must be true or false"))
         .when(pl.col("id_text").is_duplicated())
@@ -100,66 +113,4 @@ def import_users(
         .when(pl.col("email_norm").is_duplicated())
         .then(pl.lit("duplicate email in the file"))
     )
-    rows = rows.with_columns(reason.alias("reason"))
-    candidates = rows.filter(pl.col("reason").is_null()).with_columns(
-        pl.col("id_text").cast(pl.Int64).alias("id"),
-        pl.col("active_text").is_in(["false", "0", "no"]).fill_null(False).not_().alias("active"),
-    )
-
-    def write(c: duckdb.DuckDBPyConnection) -> ImportReport:
-        c.register(
-            "incoming",
-            candidates.select(
-                "row", "id", "username", "email", "username_norm", "email_norm", "active"
-            ),
-        )
-        try:
-            # Usernames and emails must stay unique across all platform users.
-            clashes = c.execute(
-                """SELECT i.row,
-                          CASE WHEN EXISTS (SELECT 1 FROM platform_users p
-                                            WHERE p.username_norm = i.username_norm AND p.id <> i.id)
-                               THEN 'username already used by another user'
-                               ELSE 'email already used by another user' END
-                   FROM incoming i
-                   WHERE EXISTS (SELECT 1 FROM platform_users p
-                                 WHERE (p.username_norm = i.username_norm OR p.email_norm = i.email_norm)
-                                   AND p.id <> i.id)"""
-            ).fetchall()
-            clash_rows = {r for r, _ in clashes}
-            c.execute(
-                "CREATE TEMP TABLE accepted AS SELECT * FROM incoming WHERE NOT list_contains($1, row)",
-                [sorted(clash_rows)],
-            )
-            updated = c.execute(
-                "SELECT count(*) FROM accepted a JOIN platform_users p ON p.id = a.id"
-            ).fetchall()[0][0]
-            total = c.execute("SELECT count(*) FROM accepted").fetchall()[0][0]
-            c.execute(
-                """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active)
-                   SELECT id, username, email, username_norm, email_norm, active FROM accepted
-                   ON CONFLICT (id) DO UPDATE SET username = excluded.username, email = excluded.email,
-                       username_norm = excluded.username_norm, email_norm = excluded.email_norm,
-                       active = excluded.active"""
-            )
-            c.execute("DROP TABLE accepted")
-        finally:
-            unregister(c, "incoming")
-        report = ImportReport(added=total - updated, updated=updated)
-        rejected = rows.filter(pl.col("reason").is_not_null()).select("row", "reason").to_dicts()
-        rejected += [{"row": r, "reason": why} for r, why in clashes]
-        report.rejected = sorted(rejected, key=lambda r: r["row"])
-        audit.record(
-            c,
-            actor,
-            "users imported",
-            detail=f"added {report.added}, updated {report.updated}, rejected {len(report.rejected)}",
-        )
-        return report
-
-    return in_transaction(cur, write)
-
-
-def count(cur: duckdb.DuckDBPyConnection) -> int:
-    """Return how many platform users there are."""
-    return cur.execute("SELECT count(*) FROM platform_users").fetchall()[0][0]
+    return rows.with_columns(reason.alias("reason"))

@@ -14,6 +14,7 @@ import polars as pl
 DIGITS = "[0-9]"  # ASCII only, unlike \\d
 # 18 digits always fit a BIGINT.
 ID_PATTERN = rf"^{DIGITS}{{1,18}}$"
+# fullmatch, not ID_PATTERN: in Python `$` also matches before a final newline ("12\\n").
 _ID = re.compile(rf"{DIGITS}{{1,18}}")
 _DIGITS = re.compile(rf"{DIGITS}+")
 

@@ -3,31 +3,18 @@
 `preview_publish` is what the Publish confirmation names (the badge quest, how many users, the
 counts by status, who would end in "Error" as things stand); it writes nothing. `chunk_note` says
 how users move on the batch page's counters: the publisher commits each chunk at once (see
-core.publishing.worker), so a user goes from "Unpublished" straight to "Published" or "Error".
+core.publishing.chunk), so a user goes from "Unpublished" straight to "Published" or "Error".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
 from core import words
 from core.access.roles import Account, Permission, require
-from core.batches import drafts
-from core.publishing import failure_rule, worker
-from core.publishing.publisher import STILL_FAILING
-
-# The worker's own rule (core.publishing.worker's chunk query) for a user who cannot be unlocked, applied
-# to the users a publish would queue; the codes are core.publishing.publisher.STILL_FAILING's.
-_WOULD_FAIL_SQL = f"""
-    SELECT failing, count(*)::INTEGER FROM (
-        SELECT {failure_rule.AS_CODES} AS failing
-        FROM batch_users u JOIN batches b ON b.id = u.batch_id
-        {failure_rule.joins("u.user_id", "b.quest_id")}
-        WHERE u.batch_id = ? AND u.status IN ('unpublished', 'in_progress')
-    ) WHERE failing IS NOT NULL GROUP BY failing ORDER BY 2 DESC, 1
-"""
+from core.batches.read_model import get_batch
+from core.publishing import failure_rule, throttle
+from core.store.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class PublishPreview:
     quest: str
     n_users: int
     counts: dict[str, int]  # the spec's user status word → how many users have it
-    would_fail: dict[str, int]  # a core.publishing.publisher.STILL_FAILING code → how many
+    would_fail: dict[str, int]  # a core.publishing.failure_rule code → how many
 
     @property
     def n_to_unlock(self) -> int:
@@ -69,26 +56,28 @@ class PublishPreview:
         n = sum(self.would_fail.values())
         if not n:
             return ""
-        why = ", ".join(f"{k:,} {STILL_FAILING[code]}" for code, k in self.would_fail.items())
+        why = failure_rule.counted(self.would_fail)
         return (
             f"{n:,} of them would end in “{words.ERROR}” as things stand ({why}); the others "
             "are unlocked."
         )
 
 
-def preview_publish(
-    cur: duckdb.DuckDBPyConnection, actor: Account, batch_id: int
-) -> PublishPreview:
-    """Tell what publishing the batch would do now: its quest, users by status, who would fail."""
+def preview_publish(uow: UnitOfWork, actor: Account, batch_id: int) -> PublishPreview:
+    """Tell what publishing the batch would do now: its quest, users by status, who would fail.
+
+    Who would fail is the worker's own rule (core.publishing.failure_rule), applied to the users
+    a publish would queue.
+    """
     require(actor, Permission.EDIT_BATCHES)
-    batch = drafts.get_batch(cur, batch_id, actor)
+    batch = get_batch(uow, batch_id, actor)
     counts = {
         words.UNPUBLISHED: batch.n_unpublished,
         words.IN_PROGRESS: batch.n_in_progress,
         words.PUBLISHED: batch.n_published,
         words.ERROR: batch.n_error,
     }
-    failing = {code: n for code, n in cur.execute(_WOULD_FAIL_SQL, [batch_id]).fetchall()}
+    failing = dict(uow.publishing.would_fail(batch_id))
     return PublishPreview(
         batch.id,
         batch.version,
@@ -103,9 +92,9 @@ def preview_publish(
 def chunk_note(rate: float | None) -> str:
     """Say how users move between statuses while a batch runs, for the page's counters.
 
-    `rate` is the publishing rate in unlocks per second (None: unlimited), as core.publishing.worker uses it.
+    `rate` is the publishing rate in unlocks per second (None: unlimited), as the worker uses it.
     """
-    size = worker.chunk_size_for(rate) if rate is not None else worker.MAX_CHUNK
+    size = throttle.chunk_size_for(rate) if rate is not None else throttle.MAX_CHUNK
     return (
         f"Users move from “{words.UNPUBLISHED}” to “{words.PUBLISHED}” (or “{words.ERROR}”) "
         f"a chunk of up to {size:,} at a time: each chunk is committed at once, so no user is "

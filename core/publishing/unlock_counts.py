@@ -1,32 +1,31 @@
 """Unlocks counted per batch, quest and UTC quarter hour (table unlock_counts, migration m003).
 
 The weekly chart of the batch list sums these few rows instead of reading every unlock. Whoever
-inserts unlocks for a batch adds them here in the same transaction: the publisher does, through
-`add`; bulk loaders (the demo, benchmarks) call `rebuild` once at the end.
+inserts unlocks for a batch adds them here in the same transaction: the publisher's chunk does,
+through `add`; bulk loaders (the demo, benchmarks) call `rebuild` once at the end.
 """
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
 
-QUARTER_US = 900_000_000  # 15 minutes in microseconds: every UTC offset is a multiple of it
+import polars as pl
 
+if TYPE_CHECKING:  # the store's adapters import QUARTER_US from here
+    from core.store.ports import UnitOfWork
 
-def add(cur: duckdb.DuckDBPyConnection, relation: str) -> None:
-    """Count in unlocks just inserted, read from `relation` (batch_id, quest_id, unlocked_at).
-
-    `relation` is a table or registered view name chosen by the caller, never user text.
-    """
-    cur.execute(
-        f"""INSERT INTO unlock_counts
-            SELECT batch_id, quest_id, epoch_us(unlocked_at) // {QUARTER_US}, count(*)
-            FROM {relation} WHERE batch_id IS NOT NULL
-            GROUP BY ALL
-            ON CONFLICT DO UPDATE SET unlocks = unlocks + excluded.unlocks"""
-    )
+# The chart's bucket, 15 minutes in microseconds: every UTC offset is a multiple of it, so local
+# weeks in any zone are sums of quarter hours. Migration m003 keeps its own literal (a migration
+# never changes); the chart's SQL and the counts below use this one.
+QUARTER_US = 900_000_000
 
 
-def rebuild(cur: duckdb.DuckDBPyConnection) -> None:
+def add(uow: UnitOfWork, unlocks: pl.DataFrame) -> None:
+    """Count in unlocks just inserted (batch_id, quest_id, unlocked_at), in the caller's transaction."""
+    if unlocks.height:
+        uow.publishing.count_unlocks(unlocks)
+
+
+def rebuild(uow: UnitOfWork) -> None:
     """Count every stored unlock again (after a bulk load that bypassed `add`)."""
-    cur.execute("DELETE FROM unlock_counts")
-    add(cur, "unlocks")
+    uow.transaction(lambda u: u.publishing.recount_unlocks())

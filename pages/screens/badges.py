@@ -8,9 +8,10 @@ import streamlit as st
 
 from core import words
 from core.access.roles import Permission
-from core.catalog import badge_tree
+from core.catalog import badge_tree, editing
 from core.csv_safe import to_csv_bytes
 from pages.ui import formatting, session
+from pages.ui.state import PAGES
 
 ADD_BADGE = "Add badge"
 ADD_QUEST = "Add quest"
@@ -18,7 +19,7 @@ ARCHIVE_QUEST = "Archive or restore a quest"
 ARCHIVE_BADGE = "Archive or restore a badge"
 
 acct = session.account()
-cur = session.cursor()
+cur = session.unit_of_work()
 is_admin = acct.can(Permission.MANAGE_CATALOG)
 
 title_col, menu_col = st.columns([8, 1], vertical_alignment="bottom")
@@ -38,7 +39,7 @@ def add_badge_dialog() -> None:
     quests = st.text_area("Badge quests, one per line")
     if st.button(ADD_BADGE, type="primary"):
         badge_id = session.attempt(
-            lambda: badge_tree.add_badge(cur, session.account(), name, quests.splitlines())
+            lambda: editing.add_badge(cur, session.account(), name, quests.splitlines())
         )
         if badge_id:
             st.toast(formatting.literal(f"Badge “{name.strip()}” added."))
@@ -55,7 +56,7 @@ def add_quest_dialog(tree: dict[str, list[badge_tree.Quest]]) -> None:
         st.button(ADD_QUEST, type="primary")
         and badge
         and session.attempt(
-            lambda: badge_tree.add_quest(cur, session.account(), badges[badge], name)
+            lambda: editing.add_quest(cur, session.account(), badges[badge], name)
         )
     ):
         st.toast(formatting.literal(f"Quest “{name.strip()}” added to {badge}."))
@@ -81,7 +82,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
     if st.button(action, type="primary"):
         done = session.attempt(
             lambda: (
-                badge_tree.set_quest_archived(
+                editing.set_quest_archived(
                     cur, session.account(), picked["id"], not picked["archived"]
                 )
                 or True
@@ -108,7 +109,7 @@ def archive_badge_dialog() -> None:
     st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
     if st.button(action, type="primary") and session.attempt(
         lambda: (
-            badge_tree.set_badge_archived(
+            editing.set_badge_archived(
                 cur, session.account(), picked["id"], not picked["archived"]
             )
             or True
@@ -120,7 +121,7 @@ def archive_badge_dialog() -> None:
 
 all_quests = badge_tree.quests(cur)
 if choice == words.BATCH_UNLOCK:
-    st.switch_page(st.session_state["pages"]["batch_list"])
+    st.switch_page(PAGES.get()["batch_list"])
 elif choice == ADD_BADGE:
     add_badge_dialog()
 elif choice == ADD_QUEST:

@@ -7,22 +7,23 @@ import streamlit as st
 
 from core import audit, words
 from core.access.roles import Permission
-from core.batches import drafts, rules
 from core.batches import members as batch_members
+from core.batches import read_model, rules
 from core.errors import BatchUnlockError
 from core.history import audit_sentences
-from core.publishing import publish_notes, publisher
+from core.publishing import batch_report, publish_notes, publish_rate, queue, retry
 from pages.ui import add_users, formatting, publisher_stall, session, text_width, users_grid
+from pages.ui.state import DETAIL_POLL, DETAIL_SEEN_RUNNING, PAGES
 
 acct = session.account()
-cur = session.cursor()
-pages = st.session_state["pages"]
+cur = session.unit_of_work()
+pages = PAGES.get()
 can_edit = acct.can(Permission.EDIT_BATCHES)
 trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK]
 
 try:
     batch_id = int(st.query_params.get("id", ""))
-    batch = drafts.get_batch(cur, batch_id, acct)
+    batch = read_model.get_batch(cur, batch_id, acct)
 except (ValueError, BatchUnlockError) as exc:
     session.header("Batch", trail)
     st.error(
@@ -45,20 +46,20 @@ st.page_link(
 session.show_flash()
 
 
-@session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
+@session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def overview() -> None:
     """Status, progress and per-user counts; polls while the batch is queued or running."""
-    current = drafts.get_batch(cur, batch_id, session.account())
-    running = current.status in rules.QUEUED_STATUSES
+    current = read_model.get_batch(cur, batch_id, session.account())
+    running = current.status in rules.PENDING_STATUSES
     poll = "1s" if running else None
-    if poll != st.session_state.get(f"detail_poll_{batch_id}"):
-        st.session_state[f"detail_poll_{batch_id}"] = poll
+    if poll != DETAIL_POLL[batch_id].get():
+        DETAIL_POLL[batch_id].set(poll)
         st.rerun()
-    if not running and st.session_state.get(f"detail_seen_running_{batch_id}"):
-        st.session_state.pop(f"detail_seen_running_{batch_id}")
+    if not running and DETAIL_SEEN_RUNNING[batch_id].get():
+        DETAIL_SEEN_RUNNING[batch_id].pop()
         st.rerun()  # finished while we watched: refresh the users and the add tools
     if running:
-        st.session_state[f"detail_seen_running_{batch_id}"] = True
+        DETAIL_SEEN_RUNNING[batch_id].set(True)
     info, status_col = st.columns([3, 2])
     with info:
         st.markdown(
@@ -69,17 +70,15 @@ def overview() -> None:
             f"**{words.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
         )
     with status_col:
-        percent = rules.progress(
-            current.n_users, current.n_published, current.n_error, current.status
-        )
+        percent = current.progress
         st.markdown(f"**{words.STATUS}**")
         formatting.status_badge(current.status, percent)
         if current.status != rules.DRAFT:
             st.progress(percent / 100, text=f"{percent}% of users processed")
         if current.status == rules.UNPUBLISHED:
-            place = publisher.queue_position(cur, current.id)
+            place = queue.position(cur, current.id)
             if place:
-                st.caption(f"{publisher.ordinal(place)} in the publishing queue")
+                st.caption(f"{queue.ordinal(place)} in the publishing queue")
     if running:
         publisher_stall.show_stall()  # else a stalled batch would just sit at its percentage
     counts = st.columns(4)
@@ -96,9 +95,9 @@ def overview() -> None:
         col.metric(word, f"{value:,}")
     if current.status != rules.DRAFT:
         # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
-        st.caption(publish_notes.chunk_note(publisher.get_rate(cur)))
+        st.caption(publish_notes.chunk_note(publish_rate.get_rate(cur)))
     if current.n_error:
-        reasons = publisher.error_reasons(cur, current.id)
+        reasons = batch_report.error_reasons(cur, current.id)
         st.caption(
             "Errors: " + "; ".join(f"{formatting.literal(why)} ({n:,})" for why, n in reasons)
         )
@@ -107,10 +106,10 @@ def overview() -> None:
 overview()
 
 
-@session.fragment(run_every=st.session_state.get(f"detail_poll_{batch_id}"))
+@session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def adding_refused() -> None:
     """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
-    current = drafts.get_batch(cur, batch_id, session.account())
+    current = read_model.get_batch(cur, batch_id, session.account())
     if current.status == rules.PUBLISHED:
         st.rerun()  # finished meanwhile: the whole page, with the add tools
     st.radio(
@@ -126,7 +125,7 @@ def adding_refused() -> None:
 retry_offered = can_edit and batch.status == rules.PARTIALLY_PUBLISHED
 # Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
 # is counted first and left in "Error", so a retry never just moves "Last updated".
-plan = publisher.retry_plan(cur, batch.id) if retry_offered else None
+plan = retry.retry_plan(cur, batch.id) if retry_offered else None
 if plan is not None and plan.failing:
     st.caption(formatting.literal(plan.message))
 if plan is not None and st.button(
@@ -138,9 +137,7 @@ if plan is not None and st.button(
     else "Queue the users in “Error” again whose error has gone away (e.g. reactivated).",
 ):
     requeued = session.attempt(
-        lambda: publisher.retry_errors(
-            cur, acct, batch.id, expected=batch.version, only_retryable=True
-        )
+        lambda: retry.retry_errors(cur, acct, batch.id, expected=batch.version, only_retryable=True)
     )
     if requeued is not None:
         session.wake_publisher()

@@ -10,48 +10,35 @@ import streamlit as st
 
 from core import words
 from core.access.roles import Permission
-from core.batches import rules
 from core.catalog import badge_tree
 from core.errors import BatchUnlockError
-from core.history import listing
-from core.history.batch_filters import (
-    BatchFilter,
-    DateFilter,
-    filter_chips,
-    parse_query_params,
-    status_choices,
-)
-from core.publishing import publisher
+from core.history import charts, export, screen, url
+from core.history.chips import filter_chips
+from core.history.view import BatchFilter
 from pages.ui import (
     batch_charts,
     batch_grid,
     formatting,
+    publisher_panel,
     publisher_stall,
     session,
     shell,
     widgets,
 )
+from pages.ui.state import FILTER_PROBLEM, LIST_POLL, OPEN_BATCH, PAGES
 
 acct = session.account()
-cur = session.cursor()
+cur = session.unit_of_work()
 tz = formatting.viewer_tz()
-pages = st.session_state["pages"]
+pages = PAGES.get()
 
-visible_statuses = dict(status_choices(acct))
+visible_statuses = dict(screen.status_choices(acct))
 
 
 def current_view() -> tuple[BatchFilter, list[str]]:
     """Read the view from the URL, leaving out what this account may not see (with notes)."""
-    view, notes = parse_query_params({k: st.query_params.get_all(k) for k in st.query_params})
-    if hidden := [s for s in view.statuses if s not in visible_statuses]:
-        # A link made by an admin may ask for drafts, which this account cannot see.
-        notes.append(
-            "The link's status filter "
-            + ", ".join(words.BATCH_STATUS[s] for s in hidden)
-            + " was left out: your role does not see those batches."
-        )
-        view = view.changed(statuses=[s for s in view.statuses if s in visible_statuses])
-    return view, notes
+    params = {k: st.query_params.get_all(k) for k in st.query_params}
+    return screen.view_from_url(params, acct)
 
 
 def view_now() -> BatchFilter:
@@ -65,13 +52,13 @@ def view_now() -> BatchFilter:
 
 
 flt, notes = current_view()
-view_key = flt.to_query_string() or "all"  # widgets are re-made whenever the view changes
+view_key = url.to_query_string(flt) or "all"  # widgets are re-made whenever the view changes
 
 
 @session.callback
 def go(view: BatchFilter) -> None:
     """Put a view in the URL, so it can be shared; as a widget callback it costs no extra run."""
-    st.query_params.from_dict(view.to_query_params())
+    st.query_params.from_dict(url.to_query_params(view))
 
 
 @session.callback
@@ -80,7 +67,7 @@ def go_to(make_view: Callable[[], BatchFilter]) -> None:
     try:
         go(make_view())
     except BatchUnlockError as exc:
-        st.session_state["filter_problem"] = str(exc)
+        FILTER_PROBLEM.set(str(exc))
 
 
 title_col, action_col = st.columns([6, 1], vertical_alignment="bottom")
@@ -112,29 +99,21 @@ def badge_filter(flt: BatchFilter) -> None:
     """
     tree = badge_tree.badge_tree(cur, include_archived=True)
     b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
-    selected = set(flt.quest_ids) | {
-        q.id for quests in tree.values() for q in quests if q.badge_id in flt.badge_ids
-    }
     with b1:
-        checked = widgets.quest_tree_filter(tree, selected, key=f"tree_{view_key}")
+        checked = widgets.quest_tree_filter(
+            tree, screen.checked_quests(flt, tree), key=f"tree_{view_key}"
+        )
 
     @session.callback
     def search() -> None:
-        badge_ids, quest_ids = [], []
-        for quests in tree.values():
-            ids = {q.id for q in quests}
-            if ids <= checked:
-                badge_ids.append(quests[0].badge_id)  # a whole badge reads better as one chip
-            else:
-                quest_ids += sorted(ids & checked)
-        apply(view_now().changed(badge_ids=badge_ids, quest_ids=quest_ids))
+        apply(screen.with_checked(view_now(), tree, checked))
 
     b2.button(words.SEARCH, key="badge_search", width="stretch", on_click=search)
 
 
 with st.container(border=True):
     st.markdown(f"**{words.FILTERS}**")
-    if problem := st.session_state.pop("filter_problem", None):
+    if problem := FILTER_PROBLEM.pop():
         st.warning(formatting.literal(problem))
     c_status, c_name, c_badge = st.columns([2, 3, 2], vertical_alignment="bottom")
     status_key = f"status_{view_key}"
@@ -183,22 +162,17 @@ with st.container(border=True):
                 label_visibility="collapsed",
             )
 
-        @session.callback
-        def date_search() -> None:
-            picked: dict[str, DateFilter | None] = {}
-            for field in ("created", "updated"):
-                day: date | None = st.session_state[f"{field}_day_{view_key}"]
-                op = st.session_state[f"{field}_op_{view_key}"]
-                picked[field] = DateFilter(op, day) if day else None
-            if not any(picked.values()):
-                st.session_state["filter_problem"] = (
-                    f"Pick a whole date (year, month and day) for “{words.CREATED_AT}” or "
-                    f"“{words.LAST_UPDATED}”, then press “{words.SEARCH}”."
-                )
-                return
-            go(view_now().changed(created=picked["created"], updated=picked["updated"]))
+        def picked(field: str) -> tuple[str, date | None]:
+            state = st.session_state
+            return state[f"{field}_op_{view_key}"], state[f"{field}_day_{view_key}"]
 
-        end_col.button(words.SEARCH, key="date_search", on_click=date_search)
+        end_col.button(
+            words.SEARCH,
+            key="date_search",
+            on_click=lambda: go_to(
+                lambda: screen.with_dates(view_now(), picked("created"), picked("updated"))
+            ),
+        )
 
     chips = filter_chips(cur, flt)
     if chips:
@@ -208,7 +182,9 @@ with st.container(border=True):
             # The chip's view once removed, from the view as it is now (a sort made since the
             # last full run is kept); a chip already gone leaves the view as it is.
             now = view_now()
-            found = [c.without for c in filter_chips(session.cursor(), now) if c.key == chip_key]
+            found = [
+                c.without for c in filter_chips(session.unit_of_work(), now) if c.key == chip_key
+            ]
             go(found[0] if found else now)
 
         # One row that wraps, "Clear all" at its end.
@@ -233,17 +209,17 @@ with st.container(border=True):
 @session.callback
 def open_batch(batch_id: int) -> None:
     """Remember which batch an Edit click asked for; the fragment's next run goes there."""
-    st.session_state["open_batch"] = batch_id
+    OPEN_BATCH.set(batch_id)
 
 
-@session.fragment(run_every=st.session_state.get("list_poll"))
+@session.fragment(run_every=LIST_POLL.get())
 def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs.
 
     Sorting, paging and Edit change only this part, so they rerun only this fragment, which reads
     the view from the URL again (their callbacks put it there).
     """
-    if (target := st.session_state.pop("open_batch", None)) is not None:
+    if (target := OPEN_BATCH.pop()) is not None:
         # A plain navigation, not st.switch_page: that first rewrites this page's URL (one
         # more history entry, without the filters), so Back would lose the filtered view.
         session.redirect(f"/{shell.DETAIL_PATH}?id={int(target)}")
@@ -251,11 +227,11 @@ def batch_table() -> None:
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()
     viewer = session.account()  # as it is now, not as the last full run saw it
-    result = listing.list_batches(cur, viewer, flt, tz)
-    running = result.rows.filter(pl.col("status").is_in(list(rules.QUEUED_STATUSES))).height
-    poll = "2s" if running else None
-    if poll != st.session_state.get("list_poll"):
-        st.session_state["list_poll"] = poll
+    table = screen.batch_table(cur, viewer, flt, tz)
+    result = table.page
+    poll = "2s" if table.running else None
+    if poll != LIST_POLL.get():
+        LIST_POLL.set(poll)
         st.rerun()  # the fragment's timer is set when the page runs
     st.caption(f"{result.total:,} matching batch{'es' if result.total != 1 else ''}")
     if result.total == 0:
@@ -265,19 +241,16 @@ def batch_table() -> None:
             else "No batch yet. Use “Create Batch” to make the first one."
         )
         return
-    # Each "Unpublished" batch shows its place in the publishing queue.
-    places = dict(publisher.queue(cur).select("id", "position").iter_rows()) if running else {}
     batch_grid.batch_grid(
         result.rows,
         flt,
-        places,
         viewer.can(Permission.EDIT_BATCHES),
         on_sort=lambda column: go(view_now().sorted_by(column)),
         on_open=open_batch,
     )
     pager_col, size_col = st.columns([5, 1], vertical_alignment="center")
     if result.pages > 1:
-        pager = f"pager_{flt.to_query_string()}"
+        pager = f"pager_{url.to_query_string(flt)}"
         with pager_col:
             st.pagination(
                 result.pages,
@@ -285,8 +258,8 @@ def batch_table() -> None:
                 key=pager,
                 on_change=lambda: go(view_now().with_page(st.session_state[pager])),
             )
-    sizes = sorted({25, 50, 100, flt.page_size})
-    size_key = f"size_{flt.to_query_string()}"
+    sizes = screen.page_sizes(flt)
+    size_key = f"size_{url.to_query_string(flt)}"
     size_col.selectbox(
         "Rows per page",
         sizes,
@@ -299,12 +272,12 @@ def batch_table() -> None:
     # a worker thread with no URL to read.
     st.download_button(
         "Export CSV",
-        data=session.deferred(lambda c, a, view=flt: listing.export_batches(c, a, view, tz)),
+        data=session.deferred(lambda c, a, view=flt: export.export_batches(c, a, view, tz)),
         file_name="batches.csv",
         mime="text/csv",
         icon=":material/download:",
         help="The whole filtered list (every page), in the order shown, ready for a spreadsheet.",
-        key=f"export_{flt.to_query_string()}",
+        key=f"export_{url.to_query_string(flt)}",
     )
 
 
@@ -316,8 +289,8 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
     """The two charts' data for a view; cached briefly, for the reruns of an unchanged view."""
     del view, username, role  # cache keys: the same view for the same viewer
     return (
-        listing.unlocks_by_week(cur, acct, flt, tz),
-        listing.batches_by_status(cur, acct, flt, tz),
+        charts.unlocks_by_week(cur, acct, flt, tz),
+        charts.batches_by_status(cur, acct, flt, tz),
     )
 
 
@@ -330,30 +303,4 @@ else:
 chart_right.altair_chart(batch_charts.batches_by_status(by_status), width="stretch")
 
 if acct.can(Permission.EDIT_BATCHES):
-    with st.expander("Publisher"):
-        worker = session.publisher_status()
-        rate = publisher.get_rate(cur)
-        st.caption(
-            ("Running in the app" if worker and worker.running else "Not running in this app")
-            + (f" · {worker.processed:,} unlocks since start" if worker else "")
-        )
-        publisher_stall.show_stall()
-        if not acct.can(Permission.SET_PUBLISH_RATE):
-            # The throttle protects the platform for everyone: only admins change it.
-            st.caption(
-                "Publishing rate: "
-                + ("unlimited" if rate is None else f"{rate:g} unlocks per second")
-                + " · only an admin can change it."
-            )
-        else:
-            new_rate = st.number_input(
-                "Unlocks per second (0 = unlimited)",
-                min_value=0,
-                value=int(rate or 0),
-                step=50,
-                help="A throttle that protects the platform; the publisher follows it at once.",
-            )
-            if st.button("Save rate") and session.attempt(
-                lambda: publisher.set_rate(cur, session.account(), new_rate) or True
-            ):
-                st.toast("Publishing rate saved.")
+    publisher_panel.show(cur, acct)

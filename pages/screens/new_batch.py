@@ -12,16 +12,34 @@ import streamlit as st
 
 from core import words
 from core.access.roles import Permission
-from core.batches import drafts as batches
-from core.batches import expected_state, members
+from core.batches import (
+    drafts,
+    expected_state,
+    guard,
+    members,
+    membership,
+    names,
+    quest_change,
+    read_model,
+    rules,
+)
 from core.catalog import badge_tree
 from core.errors import BatchUnlockError, NotFound
-from core.publishing import publish_notes, publisher
+from core.publishing import actions, publish_notes
 from pages.ui import add_users, formatting, session, widgets
+from pages.ui.state import (
+    DRAFT_REFUSAL,
+    DRAFT_RESET,
+    DRAFT_SHOWN,
+    NEW_BATCH_QUEST,
+    PAGES,
+    PUBLISH_ASK,
+    QUEST_CHANGE,
+)
 
 acct = session.page_requires(Permission.EDIT_BATCHES)
-cur = session.cursor()
-pages = st.session_state["pages"]
+cur = session.unit_of_work()
+pages = PAGES.get()
 trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK, words.NEW_BATCH]
 
 
@@ -38,32 +56,27 @@ def refuse(exc: BatchUnlockError) -> None:
         # Drawn again from the current version: the stale inputs and selection go away.
         # Kept for a while, not for one run: a redrawn page may rerun on its own at once.
         until = time.monotonic() + session.FLASH_SECONDS
-        st.session_state[f"draft_refusal_{batch.id}"] = (refusal_text(exc), batch.version, until)
+        DRAFT_REFUSAL[batch.id].set((refusal_text(exc), batch.version, until))
         redraw()
     st.error(refusal_text(exc))
 
 
 def applied(expected: int) -> None:
     """Count a write of this tab, made on version `expected`, as seen: it added exactly one."""
-    st.session_state[add_users.shown_key(batch.id)] = expected + 1
-    st.session_state[f"draft_reset_{batch.id}"] = True  # the Name field shows the stored name
-
-
-def ask_key(batch_id: int) -> str:
-    """The session key of a Publish waiting for its confirmation: (version, name as typed)."""
-    return f"publish_ask_{batch_id}"
+    DRAFT_SHOWN[batch.id].set(expected + 1)
+    DRAFT_RESET[batch.id].set(True)  # the Name field shows the stored name
 
 
 @session.callback
 def stop_asking(batch_id: int) -> None:
     """The confirmation was closed (Esc, ×, a click outside): nothing is published."""
-    st.session_state.pop(ask_key(batch_id), None)
+    PUBLISH_ASK[batch_id].pop()
 
 
 @session.callback
 def open_draft(draft_id: int) -> None:
     """Put a draft's id in the URL (a refresh or a shared link opens it again)."""
-    st.session_state.pop("new_batch_quest", None)
+    NEW_BATCH_QUEST.pop()
     st.query_params["draft"] = str(draft_id)
 
 
@@ -72,7 +85,7 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
 
     @session.dialog("Publish this batch?", on_dismiss=lambda: stop_asking(batch_id))
     def ask() -> None:
-        viewer, c = session.account(), session.cursor()
+        viewer, c = session.account(), session.unit_of_work()
         try:
             plan = publish_notes.preview_publish(c, viewer, batch_id)
         except BatchUnlockError as exc:
@@ -83,7 +96,7 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
             f"Unlock *{formatting.literal(plan.badge)} › {formatting.literal(plan.quest)}* "
             f"for {plan.users_text}? {plan.undo_note}"
         )
-        st.caption(f"Published as “{formatting.literal(batches.normalize_name(typed))}”.")
+        st.caption(f"Published as “{formatting.literal(names.normalize_name(typed))}”.")
         for col, (word, n) in zip(st.columns(4), plan.counts.items(), strict=True):
             col.metric(word, f"{n:,}")
         if plan.failing_note:
@@ -92,36 +105,30 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
         if yes.button(
             words.PUBLISH, type="primary", key=f"publish_yes_{batch_id}", width="stretch"
         ):
-            st.session_state.pop(ask_key(batch_id), None)
+            PUBLISH_ASK[batch_id].pop()
             try:
                 # The name as typed is what gets published: renamed in the same transaction.
-                outcome = publisher.publish(c, viewer, batch_id, expected=version, name=typed)
+                outcome = actions.publish(c, viewer, batch_id, expected=version, name=typed)
             except expected_state.Stale as exc:
                 until = time.monotonic() + session.FLASH_SECONDS
-                st.session_state[f"draft_refusal_{batch_id}"] = (
-                    refusal_text(exc),
-                    plan.version,
-                    until,
-                )
+                DRAFT_REFUSAL[batch_id].set((refusal_text(exc), plan.version, until))
                 # The whole page again: it sees that it drew an older version, so a draft is
                 # drawn again as it is now (with this refusal), and a batch published meanwhile
                 # says by whom and when.
-                st.session_state[f"draft_reset_{batch_id}"] = True
+                DRAFT_RESET[batch_id].set(True)
                 st.rerun()
             except BatchUnlockError as exc:
                 st.error(refusal_text(exc))
                 return
-            st.session_state.pop(add_users.shown_key(batch_id), None)
+            DRAFT_SHOWN[batch_id].pop()
             session.wake_publisher()
             session.flash(outcome.message)
             # The same query string as now, so this page's URL is not rewritten on the way out
             # (st.switch_page would otherwise leave a "/new-batch" entry behind): Back from the
             # list comes to this draft's link, which opens the published batch's page.
-            st.switch_page(
-                st.session_state["pages"]["batch_list"], query_params={"draft": str(batch_id)}
-            )
+            st.switch_page(pages["batch_list"], query_params={"draft": str(batch_id)})
         if no.button("Cancel", key=f"publish_no_{batch_id}", width="stretch"):
-            st.session_state.pop(ask_key(batch_id), None)
+            PUBLISH_ASK[batch_id].pop()
             st.rerun()
 
     ask()
@@ -129,8 +136,8 @@ def confirm_publish(batch_id: int, version: int, typed: str) -> None:
 
 def redraw() -> None:
     """Draw the draft again as it is now: its name from the store, a table with no selection."""
-    st.session_state[add_users.shown_key(batch.id)] = batch.version
-    st.session_state[f"draft_reset_{batch.id}"] = True
+    DRAFT_SHOWN[batch.id].set(batch.version)
+    DRAFT_RESET[batch.id].set(True)
     st.rerun()
 
 
@@ -140,10 +147,10 @@ draft_param = st.query_params.get("draft")
 # from this page expects it, so a click or an edit made on an older drawing (another tab changed
 # the draft meanwhile) reaches the write, which refuses it in words; the page is then drawn
 # again from the current version (the Name field reset, the users table keyed anew).
-seen = st.session_state.get(add_users.shown_key(draft_param)) if draft_param else None
+seen = DRAFT_SHOWN[draft_param].get() if draft_param else None
 if draft_param:
     try:
-        batch = batches.get_batch(cur, int(draft_param), acct)
+        batch = read_model.get_batch(cur, int(draft_param), acct)
     except (ValueError, BatchUnlockError) as exc:
         session.header(words.NEW_BATCH, trail)
         if seen is not None and isinstance(exc, NotFound):
@@ -165,7 +172,7 @@ if draft_param:
         # This tab showed it as a draft, so what was just clicked was not applied: say why.
         session.header(words.NEW_BATCH, trail)
         try:
-            batches.check_expected(cur, acct, batch.id, seen)
+            guard.check_expected(cur, acct, batch.id, seen)
         except BatchUnlockError as exc:
             st.error(refusal_text(exc), icon=":material/sync_problem:")
         st.page_link(
@@ -178,20 +185,20 @@ if draft_param:
 
 if batch is not None:
     seen = batch.version if seen is None else seen
-    st.session_state[add_users.shown_key(batch.id)] = batch.version  # what this run draws
-    pending_change = st.session_state.get(f"quest_change_{batch.id}")
+    DRAFT_SHOWN[batch.id].set(batch.version)  # what this run draws
+    pending_change = QUEST_CHANGE[batch.id].get()
     if pending_change is not None and pending_change.version != seen:
         pending_change = None  # asked on an older drawing: picking the quest again asks again
-        st.session_state.pop(f"quest_change_{batch.id}", None)
+        QUEST_CHANGE[batch.id].pop()
     name_key = f"name_{batch.id}"
-    if st.session_state.pop(f"draft_reset_{batch.id}", False) or name_key not in st.session_state:
+    if DRAFT_RESET[batch.id].pop() or name_key not in st.session_state:
         st.session_state[name_key] = batch.name  # before the field exists: no "value" clash
     # A new picker while a change waits for its answer: the old one (maybe open) goes away.
     picker_key = f"quest_{batch.id}" + ("_ask" if pending_change else "")
     # The name as typed: committed by Enter, or by leaving the field as Publish is clicked.
     typed_name = st.session_state[name_key]
     try:
-        batches.clean_name(typed_name)
+        names.clean_name(typed_name)
         name_problem = None
     except BatchUnlockError as exc:
         name_problem = str(exc)
@@ -213,23 +220,23 @@ with publish_col:
         help=name_problem or "Queue the batch: its users get the badge quest in the background.",
     ):
         # Asked first, on this drawing's version and the name as typed (see confirm_publish).
-        st.session_state[ask_key(batch.id)] = (seen, typed_name or "")
-asking = st.session_state.get(ask_key(batch.id)) if batch is not None else None
+        PUBLISH_ASK[batch.id].set((seen, typed_name or ""))
+asking = PUBLISH_ASK[batch.id].get() if batch is not None else None
 if asking is not None:
     confirm_publish(batch.id, *asking)  # every full run while it waits, so it stays open
 
 session.show_flash()
-if batch is not None and (refusal := st.session_state.get(f"draft_refusal_{batch.id}")):
+if batch is not None and (refusal := DRAFT_REFUSAL[batch.id].get()):
     text, version, until = refusal
     if version == batch.version and time.monotonic() < until:  # until the draft changes again
         st.error(text, icon=":material/sync_problem:")
     else:
-        del st.session_state[f"draft_refusal_{batch.id}"]
+        DRAFT_REFUSAL[batch.id].pop()
 if batch is None:
-    drafts = batches.list_drafts(cur, acct)
-    if drafts.height:
-        with st.expander(f"Your drafts ({drafts.height})", expanded=False):
-            for row in drafts.iter_rows(named=True):
+    reopenable = read_model.list_drafts(cur, acct)
+    if reopenable.height:
+        with st.expander(f"Your drafts ({reopenable.height})", expanded=False):
+            for row in reopenable.iter_rows(named=True):
                 c1, c2 = st.columns([5, 1], vertical_alignment="center")
                 # A button that puts ?draft=N in the URL: a link to this same page left the
                 # address at /new-batch, so a refresh showed an empty form.
@@ -252,11 +259,11 @@ with st.container(border=True):
         words.NAME,
         value="",  # a draft's name is put in the field's state above (no clash: "" is no default)
         key=name_key,
-        max_chars=batches.MAX_NAME_LENGTH,
+        max_chars=names.MAX_NAME_LENGTH,
         placeholder="A name to find this batch again",
     )
     tree = badge_tree.badge_tree(cur)
-    chosen_id = batch.quest_id if batch else st.session_state.get("new_batch_quest")
+    chosen_id = batch.quest_id if batch else NEW_BATCH_QUEST.get()
     chosen = next((q for qs in tree.values() for q in qs if q.id == chosen_id), None)
     if batch and chosen is None:
         st.warning(
@@ -267,29 +274,29 @@ with st.container(border=True):
     try:
         if batch is None:
             if picked:
-                st.session_state["new_batch_quest"] = picked.id
+                NEW_BATCH_QUEST.set(picked.id)
                 st.rerun()
             if name.strip() and chosen:
-                new_id = batches.create_draft(cur, acct, name, chosen.id)
-                st.session_state.pop("new_batch_quest", None)
+                new_id = drafts.create_draft(cur, acct, name, chosen.id)
+                NEW_BATCH_QUEST.pop()
                 st.query_params["draft"] = str(new_id)
                 st.rerun()
         else:
             if name_problem:
                 st.error(formatting.literal(name_problem))
             # The same rule as the store's: a name differing only in whitespace is no change.
-            elif asking is None and batches.normalize_name(name) != batches.normalize_name(
+            elif asking is None and names.normalize_name(name) != names.normalize_name(
                 batch.name
             ):  # while Publish asks, the typed name waits for it (it is published as typed)
-                batches.rename_draft(cur, acct, batch.id, name, expected=seen)
+                drafts.rename_draft(cur, acct, batch.id, name, expected=seen)
                 applied(seen)
                 st.rerun()
             if picked and picked.id != batch.quest_id:
-                change = batches.preview_quest_change(cur, acct, batch.id, picked.id, seen)
+                change = quest_change.preview_quest_change(cur, acct, batch.id, picked.id, seen)
                 if change.removed:
-                    st.session_state[f"quest_change_{batch.id}"] = change  # ask first
+                    QUEST_CHANGE[batch.id].set(change)  # ask first
                 else:
-                    batches.change_draft_quest(cur, acct, batch.id, picked.id, seen, [])
+                    quest_change.change_draft_quest(cur, acct, batch.id, picked.id, seen, [])
                     applied(seen)
                     session.flash(change.message)
                 st.rerun()
@@ -306,9 +313,9 @@ with st.container(border=True):
                 type="primary",
                 key=f"confirm_quest_{batch.id}",
             ):
-                st.session_state.pop(f"quest_change_{batch.id}", None)
+                QUEST_CHANGE[batch.id].pop()
                 try:
-                    batches.change_draft_quest(
+                    quest_change.change_draft_quest(
                         cur,
                         acct,
                         batch.id,
@@ -326,7 +333,7 @@ with st.container(border=True):
                 f"Keep “{formatting.literal(batch.badge)} › {formatting.literal(batch.quest)}”",
                 key=f"keep_quest_{batch.id}",
             ):
-                st.session_state.pop(f"quest_change_{batch.id}", None)
+                QUEST_CHANGE[batch.id].pop()
                 st.rerun()
 
     if batch is None:
@@ -342,7 +349,7 @@ with st.container(border=True):
     add_users.tools(cur, batch, key=f"add_{batch.id}")
 
 users = members.all_members(cur, acct, batch.id)
-st.subheader(f"Users ({users.height:,} of {words.MAX_USERS_PER_BATCH:,})")
+st.subheader(f"Users ({users.height:,} of {rules.MAX_USERS_PER_BATCH:,})")
 if users.height == 0:
     st.caption("No user yet. Publishing a batch with no user marks it “Published” at once.")
 else:
@@ -367,7 +374,7 @@ else:
     ):
         picked_ids = [int(table[words.USER_ID][i]) for i in selected]
         try:
-            removed = batches.remove_users(cur, acct, batch.id, picked_ids, seen)
+            removed = membership.remove_users(cur, acct, batch.id, picked_ids, seen)
         except BatchUnlockError as exc:  # the error stays on screen, and the selection
             refuse(exc)
         else:
@@ -379,11 +386,11 @@ with st.expander("Delete this draft"):
     st.write("The draft and its list of users are deleted; nothing was unlocked yet.")
     if st.button("Delete draft", key=f"delete_{batch.id}", type="secondary"):
         try:
-            batches.delete_draft(cur, acct, batch.id, expected=seen)
+            drafts.delete_draft(cur, acct, batch.id, expected=seen)
         except BatchUnlockError as exc:
             refuse(exc)
         else:
-            st.session_state.pop(add_users.shown_key(batch.id), None)
+            DRAFT_SHOWN[batch.id].pop()
             session.flash(f"Draft “{batch.name}” deleted.")
             st.switch_page(pages["batch_list"])
 

@@ -5,27 +5,30 @@ from __future__ import annotations
 
 import time
 
-import duckdb
 import polars as pl
 import streamlit as st
 
-from core import csv_safe, words
-from core.batches import drafts, expected_state, matching
-from core.batches.drafts import Batch
+from core import words
+from core.batches import add_file, add_one, expected_state, matching, row_status, rules
+from core.batches.preview import Preview
+from core.batches.read_model import Batch
+from core.batches.suggestions import suggest_usernames
 from core.errors import BatchUnlockError
-from core.upload import intake, limits
+from core.store.ports import UnitOfWork
+from core.upload import intake, limits, template
 from pages.ui import formatting, session
+from pages.ui.state import DRAFT_SHOWN, NOT_ADDED, SINGLE_LAST, SINGLE_MESSAGE, SINGLE_RERUN
 
 ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {
-    words.USER_ID: drafts.BY_ID,
-    words.USERNAME: drafts.BY_USERNAME,
-    words.COL_EMAIL: drafts.BY_EMAIL,
+    words.USER_ID: add_one.BY_ID,
+    words.USERNAME: add_one.BY_USERNAME,
+    words.COL_EMAIL: add_one.BY_EMAIL,
 }
 PLACEHOLDERS = {
-    drafts.BY_ID: "Digits only, e.g. 1042",
-    drafts.BY_USERNAME: "Start typing a username",
-    drafts.BY_EMAIL: "e.g. name@example.com",
+    add_one.BY_ID: "Digits only, e.g. 1042",
+    add_one.BY_USERNAME: "Start typing a username",
+    add_one.BY_EMAIL: "e.g. name@example.com",
 }
 DOWNLOAD_NOT_ADDED = "Download the rows not added"
 
@@ -54,18 +57,13 @@ export default function () {
 _enter_adds = st.components.v2.component("batch_unlock_enter_adds", js=_ENTER_ADDS_JS)
 
 
-def shown_key(batch_id: int | str) -> str:
-    """The session key of the batch version this tab last drew (see pages/screens/new_batch.py)."""
-    return f"draft_shown_{batch_id}"
-
-
 def note_own_write(batch: Batch) -> None:
     """Count this tab's write on the version it drew as seen: a write adds exactly one version,
     so the next run does not take it for another tab's change."""
-    st.session_state[shown_key(batch.id)] = batch.version + 1
+    DRAFT_SHOWN[batch.id].set(batch.version + 1)
 
 
-def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
+def tools(cur: UnitOfWork, batch: Batch, key: str) -> None:
     """Show "Upload type" with "Multiple" and "Single", and what each one needs."""
     kind = st.radio(
         words.UPLOAD_TYPE, [words.MULTIPLE, words.SINGLE], horizontal=True, key=f"{key}_type"
@@ -73,7 +71,7 @@ def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
     if kind == words.MULTIPLE:
         st.caption(
             "Upload a .csv (or .xlsx) file with at least one of the columns ID, Username or "
-            f"Registered email; up to {words.MAX_USERS_PER_BATCH:,} users per batch."
+            f"Registered email; up to {rules.MAX_USERS_PER_BATCH:,} users per batch."
         )
         if st.button(words.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
             upload_dialog(cur, batch, key)
@@ -83,11 +81,11 @@ def tools(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
 
 
 @session.dialog(words.UPLOAD, width="large")
-def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
+def upload_dialog(cur: UnitOfWork, batch: Batch, key: str) -> None:
     """The upload window: the template, a drop zone, then the preview and its "Upload" button."""
     st.download_button(
         words.DOWNLOAD_THE_TEMPLATE,
-        data=csv_safe.template_csv(),
+        data=template.template_csv(),
         file_name="batch_unlock_template.csv",
         mime="text/csv",
         type="tertiary",
@@ -98,7 +96,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
         "Drop a .csv or .xlsx file here, or click to choose one",
         type=["csv", "txt", "xlsx"],
         key=f"{key}_file",
-        max_upload_size=intake.MAX_FILE_BYTES // (1024 * 1024),  # the server's cap says the same
+        max_upload_size=limits.MAX_FILE_BYTES // (1024 * 1024),  # the server's cap says the same
     )
     if file is None:
         return
@@ -116,7 +114,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
     if st.button(words.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
         try:
             # expected: the version this dialog was opened on, so a stale tab adds nothing.
-            result = drafts.add_upload(
+            result = add_file.add_upload(
                 cur, session.account(), batch.id, upload, expected=batch.version
             )
         except BatchUnlockError as exc:
@@ -128,7 +126,7 @@ def upload_dialog(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> Non
         st.rerun()
 
 
-def closing_message(result: drafts.AddResult, key: str) -> str:
+def closing_message(result: add_file.AddResult, key: str) -> str:
     """Say what the upload did, and keep its rows not added for the page's download.
 
     The dialog (and its preview) is closed when this is read: the message points at the
@@ -136,13 +134,9 @@ def closing_message(result: drafts.AddResult, key: str) -> str:
     """
     to_fix = result.preview.rows_to_fix()
     if not to_fix.height:
-        st.session_state.pop(f"{key}_not_added", None)
+        NOT_ADDED[key].pop()
         return result.message
-    st.session_state[f"{key}_not_added"] = (
-        result.preview.filename,
-        to_fix.height,
-        result.preview.error_rows_csv(),
-    )
+    NOT_ADDED[key].set((result.preview.filename, to_fix.height, result.preview.error_rows_csv()))
     rows, them = ("row", "it") if to_fix.height == 1 else ("rows", "them")
     return (
         f"{result.message} To fix the {to_fix.height:,} {rows} not added, download {them} with "
@@ -153,7 +147,7 @@ def closing_message(result: drafts.AddResult, key: str) -> str:
 def not_added_download(key: str) -> None:
     """Offer the rows the last upload (with this key) did not add, as a file to fix and upload
     again; nothing when it added every row."""
-    kept = st.session_state.get(f"{key}_not_added")
+    kept = NOT_ADDED[key].get()
     if not kept:
         return
     filename, n, data = kept
@@ -169,11 +163,11 @@ def not_added_download(key: str) -> None:
     )
 
 
-def show_preview(preview: matching.Preview, key: str) -> None:
+def show_preview(preview: Preview, key: str) -> None:
     """Counts, filters, the rows with their row numbers and messages, and the error download."""
     good, bad = st.columns(2)
     good.metric("Rows expected to upload successfully", f"{preview.users_to_add:,}")
-    merged = preview.counts.get(matching.DUPLICATE, 0)
+    merged = preview.counts.get(row_status.DUPLICATE, 0)
     # The spec counts merged duplicates among the anticipated errors, yet their user is added:
     # say so under the count, so the closing message's "rows not added" does not contradict it.
     bad.metric(
@@ -189,23 +183,23 @@ def show_preview(preview: matching.Preview, key: str) -> None:
             "Ignored columns: "
             + limits.names_text(preview.ignored_columns, show=formatting.literal)
         )
-    options = [matching.FILTER_ALL, matching.OK] + [
-        s for s in matching.ERROR_STATUSES if preview.counts.get(s)
+    options = [row_status.FILTER_ALL, row_status.OK] + [
+        s for s in row_status.ERROR_STATUSES if preview.counts.get(s)
     ]
 
     def option_label(kind: str) -> str:
-        n = preview.n_rows if kind == matching.FILTER_ALL else preview.counts.get(kind, 0)
-        return f"{matching.FILTER_LABELS[kind]} ({n:,})"
+        n = preview.n_rows if kind == row_status.FILTER_ALL else preview.counts.get(kind, 0)
+        return f"{row_status.FILTER_LABELS[kind]} ({n:,})"
 
     kind = (
         st.segmented_control(
             "Show",
             options,
-            default=matching.FILTER_ALL,
+            default=row_status.FILTER_ALL,
             format_func=option_label,
             key=f"{key}_filter",
         )
-        or matching.FILTER_ALL
+        or row_status.FILTER_ALL
     )
     rows = preview.filtered(kind).select(
         pl.col("row").alias("Row"),
@@ -234,27 +228,27 @@ def show_preview(preview: matching.Preview, key: str) -> None:
         )
 
 
-def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
+def single(cur: UnitOfWork, batch: Batch, key: str) -> None:
     """Find one user by User ID, username (with suggestions as you type) or email, and add them.
 
     "Add" (or Enter in the field) adds; the field then clears, and the confirmation shows at
     the top of the page. A refusal shows under the field and replaces that confirmation.
     """
-    message_key, rerun_key = f"{key}_single_msg", f"{key}_single_rerun"
-    last_key = f"{key}_single_last"
+    message, rerun, last_add = SINGLE_MESSAGE[key], SINGLE_RERUN[key], SINGLE_LAST[key]
+    suggest_key = f"{key}_suggest"  # the pills of matching usernames
 
     @session.callback
     def add(by: str, value_key: str) -> None:
         # A callback: it runs before the fragment is drawn again, so the field can be cleared.
         value = (st.session_state.get(value_key) or "").strip()
-        last = st.session_state.get(last_key)
+        last = last_add.get()
         if last and time.monotonic() < last[2] and value.lower() in ("", last[1]) and by == last[0]:
             # Enter and then "Add" (or a double click) for the user just added: the banner
             # already says so; a second add would only be refused.
             return
         try:
-            added = drafts.add_single(
-                session.cursor(),
+            added = add_one.add_single(
+                session.unit_of_work(),
                 session.account(),  # the account as it is now, not as the page was drawn
                 batch.id,
                 by,
@@ -263,22 +257,20 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
             )
         except BatchUnlockError as exc:
             stale = isinstance(exc, expected_state.Stale)  # its time in the viewer's zone
-            st.session_state[message_key] = (
-                exc.message(formatting.viewer_tz()) if stale else str(exc)
-            )
+            message.set(exc.message(formatting.viewer_tz()) if stale else str(exc))
             # The page's last confirmation is not about this: the whole page is drawn again
             # without it (a fragment run alone cannot take it away).
-            st.session_state[rerun_key] = session.clear_flash()
-            st.session_state.pop(last_key, None)
+            rerun.set(session.clear_flash())
+            last_add.pop()
         else:
-            st.session_state.pop(message_key, None)
+            message.pop()
             session.flash(added.message)
             session.wake_publisher()
             st.session_state[value_key] = ""
-            st.session_state.pop(f"{key}_suggest", None)
-            st.session_state[last_key] = (by, value.lower(), time.monotonic() + 5)
+            st.session_state.pop(suggest_key, None)
+            last_add.set((by, value.lower(), time.monotonic() + 5))
             note_own_write(batch)
-            st.session_state[rerun_key] = True  # the users list below must show the new user
+            rerun.set(True)  # the users list below must show the new user
 
     @session.fragment
     def form() -> None:
@@ -291,7 +283,7 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
         )
         by = FIND_BY[find_by]
         value_key = f"{key}_value_{by}"
-        is_username = by == drafts.BY_USERNAME
+        is_username = by == add_one.BY_USERNAME
         value = st.text_input(
             find_by,
             key=value_key,
@@ -299,11 +291,11 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
             placeholder=PLACEHOLDERS[by],
         )
         if is_username and value.strip():
-            suggestions = matching.suggest_usernames(cur, value)
+            suggestions = suggest_usernames(cur, value)
             if suggestions and value.strip().lower() not in [s.lower() for s in suggestions[:1]]:
 
                 @session.callback
-                def pick(widget: str = f"{key}_suggest") -> None:
+                def pick(widget: str = suggest_key) -> None:
                     if st.session_state.get(widget):
                         st.session_state[value_key] = st.session_state[widget]
 
@@ -311,18 +303,18 @@ def single(cur: duckdb.DuckDBPyConnection, batch: Batch, key: str) -> None:
                     "Matching usernames",
                     suggestions,
                     format_func=formatting.literal,  # pills render markdown; names are text
-                    key=f"{key}_suggest",
+                    key=suggest_key,
                     on_change=pick,
                     label_visibility="collapsed",
                 )
-        message = st.session_state.pop(message_key, None)
-        if message:
-            st.error(formatting.literal(message))
+        refusal = message.pop()
+        if refusal:
+            st.error(formatting.literal(refusal))
         st.button(words.ADD, key=f"{key}_add", type="primary", on_click=add, args=(by, value_key))
         _enter_adds(key=f"{key}_enter", height=0)
-        if st.session_state.pop(rerun_key, False):
-            if message:
-                st.session_state[message_key] = message  # shown again by the page's full run
+        if rerun.pop():
+            if refusal:
+                message.set(refusal)  # shown again by the page's full run
             st.rerun()
 
     form()

@@ -7,7 +7,7 @@ import polars as pl
 
 from core import words
 from core.batches import rules
-from core.history.listing import OTHER_BADGES
+from core.history.charts import OTHER_BADGES
 
 # Status colours as the list's words suggest them: waiting blue, running orange, done green,
 # done with errors red, drafts grey.

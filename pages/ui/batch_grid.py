@@ -16,8 +16,8 @@ import streamlit as st
 
 from core import words
 from core.batches import rules
-from core.history.batch_filters import SORT_LABELS, BatchFilter
-from core.publishing import publisher
+from core.history.terms import SORT_LABELS
+from core.history.view import BatchFilter
 from pages.ui import session
 
 
@@ -51,16 +51,8 @@ ROW_HEIGHT = 35  # the grid's default row and header height, in px
 OPEN_CLICK_KEY = "batch_grid_open"
 
 
-def status_text(status: str, progress: int, place: int | None) -> str:
-    """Return a batch's status in the spec's words; a queued batch says its place in the queue."""
-    text = rules.status_label(status, progress)
-    if place is not None and status == rules.UNPUBLISHED:
-        text += f" · {publisher.ordinal(place)} in the queue"
-    return text
-
-
-def grid_frame(rows: pl.DataFrame, places: dict[int, int], editable: bool) -> pl.DataFrame:
-    """Return the grid's rows from a page of core.history.listing.list_batches (times already local)."""
+def grid_frame(rows: pl.DataFrame, editable: bool) -> pl.DataFrame:
+    """Return the grid's rows from a page of core.history.screen.batch_table (times already local)."""
     return pl.DataFrame(
         {
             "name": rows["name"],
@@ -70,10 +62,7 @@ def grid_frame(rows: pl.DataFrame, places: dict[int, int], editable: bool) -> pl
             "created_at": rows["created_at"].dt.strftime("%Y-%m-%d %H:%M"),
             "updated_at": rows["updated_at"].dt.strftime("%Y-%m-%d %H:%M"),
             "created_by": rows["created_by"],
-            "status": [
-                status_text(s, p, places.get(i))
-                for i, s, p in zip(rows["id"], rows["status"], rows["progress"], strict=True)
-            ],
+            "status": rows["status_text"],
             # A draft is not on its way anywhere yet: no bar.
             "progress": [
                 None if s == rules.DRAFT else p
@@ -95,7 +84,6 @@ def header(column: GridColumn, flt: BatchFilter) -> str:
 def batch_grid(
     rows: pl.DataFrame,
     flt: BatchFilter,
-    places: dict[int, int],
     editable: bool,
     on_sort: Callable[[str], None],
     on_open: Callable[[int], None],
@@ -106,8 +94,6 @@ def batch_grid(
     is at the click (the header arrow shows `flt`'s sort).
     """
     ids = rows["id"].to_list()
-    # The key changes with the view, so a header click (a column selection) is never left
-    # highlighted once its sort is applied; a click on a header that sorts nothing bumps it too.
     # One key per sort: a header click (a column selection) sorts, and the grid that shows the
     # new order starts with nothing selected, so the next click is a new selection the browser
     # reports. Filters and pages keep the key, and the grid is updated in place (faster).
@@ -152,7 +138,7 @@ def batch_grid(
                 title, width=column.width, help=help_text
             )
     st.dataframe(
-        grid_frame(rows, places, editable),
+        grid_frame(rows, editable),
         key=key,
         on_select=header_clicked,
         selection_mode="single-column",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import words
-from pages.ui import formatting
+from pages.ui import formatting, state
 
 # The page each level of the spec's path opens ("Gamification" lands on its "Badges" page, as
 # the "Manage" menu does); keys of the router's page dict (pages/ui/shell.py `pages_for`).
@@ -24,7 +24,7 @@ LEVEL_PAGES = {
 
 def breadcrumb(trail: list[str]) -> None:
     """Show the trail in one row: every level but the last links to its page."""
-    pages = st.session_state.get("pages", {})
+    pages = state.PAGES.get() or {}
     with st.container(horizontal=True, gap="small", vertical_alignment="center", key="breadcrumb"):
         for i, level in enumerate(trail):
             if i:

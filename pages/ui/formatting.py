@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core import words
 from core.batches import rules
 
 # Every character markdown (CommonMark, GFM, Streamlit's directives and KaTeX) gives a meaning
@@ -30,12 +29,6 @@ STATUS_COLORS = {
     rules.IN_PROGRESS: "orange",
     rules.PUBLISHED: "green",
     rules.PARTIALLY_PUBLISHED: "red",
-}
-USER_STATUS_COLORS = {
-    "unpublished": "blue",
-    "in_progress": "orange",
-    "published": "green",
-    "error": "red",
 }
 
 
@@ -69,11 +62,6 @@ def when(value: datetime | None) -> str:
 def status_badge(status: str, progress: int | None = None) -> None:
     """Show a batch status in the spec's words, coloured; "In Progress" with its percentage."""
     st.badge(rules.status_label(status, progress), color=STATUS_COLORS.get(status, "gray"))
-
-
-def user_status_badge(status: str) -> None:
-    """Show a batch user's status in the spec's words."""
-    st.badge(words.USER_STATUS.get(status, status), color=USER_STATUS_COLORS.get(status, "gray"))
 
 
 def local(value: datetime | None) -> datetime | None:

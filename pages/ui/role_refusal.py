@@ -11,7 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core import words
-from pages.ui import session
+from pages.ui import session, state
 
 
 def refusal_page(doing: str, title: str) -> Callable[[], None]:
@@ -25,7 +25,7 @@ def refusal_page(doing: str, title: str) -> Callable[[], None]:
             icon=":material/lock:",
         )
         st.page_link(
-            st.session_state["pages"]["batch_list"],
+            state.PAGES.get()["batch_list"],
             label=f"Back to {words.BATCH_UNLOCK}",
             icon=":material/arrow_back:",
         )

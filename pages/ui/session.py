@@ -1,25 +1,24 @@
-"""What every screen shares: the session's cursor, the logged-in account, the header, errors."""
+"""What every screen shares: the unit of work, the logged-in account, the header, errors."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
-import duckdb
 import streamlit as st
 from streamlit import runtime as st_runtime
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import store, words
-from core.access import accounts
+from core import words
+from core.access import accounts, sessions
 from core.access.roles import Account, Permission
 from core.errors import BatchUnlockError, PermissionDenied
-from pages.ui import formatting
+from core.store.ports import UnitOfWork
+from pages.ui import formatting, state
 from pages.ui.breadcrumb import breadcrumb
 from pages.web import runtime
 from pages.web.auth import COOKIE
@@ -33,28 +32,19 @@ _log = logging.getLogger(__name__)
 NOT_LOGGED_IN = "You are not logged in, or your session has ended. Log in to continue."
 
 
-_local = threading.local()
+def unit_of_work() -> UnitOfWork:
+    """Return the unit of work of this run's thread (see `Runtime.thread_unit_of_work`)."""
+    return runtime.current().thread_unit_of_work()
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """Return this thread's cursor on the process's database.
-
-    One per thread, not per session: a session's new script run can start while its previous
-    run (or a live fragment) is still in a query on another thread, and a DuckDB cursor refuses
-    concurrent calls.
-    """
-    con = runtime.database()
-    if getattr(_local, "con", None) is not con:  # first use here, or the database was reopened
-        _local.con, _local.cursor = con, con.cursor()
-    return _local.cursor
-
-
-def _account_for(cookies: Mapping[str, str], sso_email: str | None) -> Account | None:
+def _account_for(
+    uow: UnitOfWork, cookies: Mapping[str, str], sso_email: str | None
+) -> Account | None:
     """The account behind a connection's cookies (or its single sign-on email), checked now."""
     token = cookies.get(COOKIE)
-    account = accounts.session_account(cursor(), token if isinstance(token, str) else None)
+    account = sessions.session_account(uow, token if isinstance(token, str) else None)
     if account is None and sso_email and oidc_configured():
-        account = accounts.account_for_email(cursor(), sso_email)
+        account = accounts.account_for_email(uow, sso_email)
     return account
 
 
@@ -68,7 +58,9 @@ def current_account() -> Account | None:
     email = None
     if oidc_configured() and st.user.is_logged_in:
         email = st.user.get("email")
-    return _account_for(st.context.cookies, email if isinstance(email, str) else None)
+    return _account_for(
+        unit_of_work(), st.context.cookies, email if isinstance(email, str) else None
+    )
 
 
 def refuse() -> NoReturn:
@@ -154,14 +146,14 @@ def _session_sso_email(session_id: str) -> str | None:
     return email if isinstance(email, str) else None
 
 
-def _account_of_session(session_id: str | None) -> Account | None:
+def _account_of_session(uow: UnitOfWork, session_id: str | None) -> Account | None:
     """The account behind the current connection of a Streamlit session (no run needed)."""
     if session_id is None or not st_runtime.exists():
         return None
     cookies = session_cookies(session_id)
     if cookies is None:  # no connection now: nobody to act for
         return None
-    return _account_for(cookies, _session_sso_email(session_id))
+    return _account_for(uow, cookies, _session_sso_email(session_id))
 
 
 def _rerun_session(session_id: str) -> None:
@@ -179,24 +171,29 @@ def _rerun_session(session_id: str) -> None:
         _log.warning("Could not rerun session %s after a refused download", session_id)
 
 
-def deferred(build: Callable[[duckdb.DuckDBPyConnection, Account], T]) -> Callable[[], T]:
+def deferred(build: Callable[[UnitOfWork, Account], T]) -> Callable[[], T]:
     """Wrap the data callable of `st.download_button` so it checks who is logged in on click.
 
     Streamlit calls it on a worker thread with no script run, when the browser asks for the
-    file: the check reads the cookies of the session's connection at that moment, and `build`
-    gets this thread's cursor and the account as it is now. A session that has ended gets no
-    data (the download fails) and its page is sent to the login form.
+    file: it opens a unit of work of its own (not the one of the run that drew the button), reads
+    the cookies of the session's connection at that moment, and `build` gets that unit of work
+    and the account as it is now. A session that has ended gets no data (the download fails) and
+    its page is sent to the login form.
     """
     ctx = get_script_run_ctx()
     session_id = ctx.session_id if ctx is not None else None
 
     def checked() -> T:
-        acct = _account_of_session(session_id)
-        if acct is None:
-            if session_id is not None:
-                _rerun_session(session_id)
-            raise PermissionDenied(NOT_LOGGED_IN)
-        return build(cursor(), acct)
+        uow = runtime.unit_of_work()
+        try:
+            acct = _account_of_session(uow, session_id)
+            if acct is None:
+                if session_id is not None:
+                    _rerun_session(session_id)
+                raise PermissionDenied(NOT_LOGGED_IN)
+            return build(uow, acct)
+        finally:
+            uow.close()
 
     return checked
 
@@ -224,10 +221,10 @@ def attempt(action: Callable[[], T], where: object = None) -> T | None:
         (where or st).error(formatting.md(exc), icon=":material/lock:")
     except BatchUnlockError as exc:
         (where or st).error(formatting.md(exc))
-    except duckdb.Error as exc:
+    except Exception as exc:
         # A read outside the store's helpers that met a full disk or a damaged file: the same
-        # plain words (DuckDB's own go to the server log), else a real bug that must surface.
-        failure = store.unavailable(exc)
+        # plain words (the store's own go to the server log), else a real bug that must surface.
+        failure = runtime.store_failure(exc)
         if failure is None:
             raise
         logging.getLogger("core.store").error("Data store failure: %s", exc)
@@ -244,24 +241,24 @@ def flash(message: str) -> None:
     Not popped on first display: live pages rerun themselves, and a message that vanished on the
     first automatic rerun would never be read.
     """
-    st.session_state["flash"] = (message, time.monotonic() + FLASH_SECONDS)
+    state.FLASH.set((message, time.monotonic() + FLASH_SECONDS))
 
 
 def show_flash() -> None:
     """Show the pending confirmation, if it is still fresh."""
-    pending = st.session_state.get("flash")
+    pending = state.FLASH.get()
     if not pending:
         return
     message, until = pending
     if time.monotonic() > until:
-        del st.session_state["flash"]
+        state.FLASH.pop()
         return
     st.success(formatting.md(message), icon=":material/check_circle:")
 
 
 def clear_flash() -> bool:
     """Drop the pending confirmation (a newer message replaces it); tell whether there was one."""
-    return st.session_state.pop("flash", None) is not None
+    return state.FLASH.pop() is not None
 
 
 def publisher_status() -> object | None:
@@ -287,34 +284,3 @@ def redirect(url: str) -> None:
         msg = ForwardMsg()
         msg.auth_redirect.url = url
         ctx.enqueue(msg)
-
-
-def _leave(end: Callable[[duckdb.DuckDBPyConnection], object]) -> NoReturn:
-    """End session(s) with `end`, forget this tab's state, and finish at /logout."""
-    end(cursor())
-    st.session_state.clear()
-    ctx = get_script_run_ctx()
-    if ctx is not None and st_runtime.exists():
-        # A client that learnt this Streamlit session's id must not resume it.
-        st_runtime.get_instance().mark_session_nonresumable(ctx.session_id)
-    redirect("/logout")
-    st.stop()
-    raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
-
-
-def account_bar(acct: Account) -> None:
-    """Show who is logged in, "Log out" (this session) and "Log out everywhere" (every session)."""
-    _space, who, out, more = st.columns([8, 2, 1, 1], vertical_alignment="center")
-    who.markdown(f"**{formatting.md(acct.username)}** · {acct.role.value}", text_alignment="right")
-    if out.button(words.LOG_OUT, key="log_out", type="tertiary"):
-        token = st.context.cookies.get(COOKIE)
-        _leave(lambda cur: accounts.end_session(cur, token if isinstance(token, str) else None))
-    with more.popover(words.SESSIONS, type="tertiary", icon=":material/devices:"):
-        if st.button(
-            words.LOG_OUT_EVERYWHERE,
-            key="log_out_everywhere",
-            help="End every session of your account: other tabs, browsers and devices.",
-        ):
-            # The account as it is now: the cookie may have ended since the run started.
-            username = account().username
-            _leave(lambda cur: accounts.end_all_sessions(cur, username))

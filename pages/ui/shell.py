@@ -9,7 +9,8 @@ import streamlit as st
 from core import words
 from core.access.roles import Account, Permission
 from core.errors import StoreUnavailable
-from pages.ui import role_refusal, session
+from pages.ui import role_refusal, session, state
+from pages.ui.account_bar import account_bar
 
 UI = Path(__file__).resolve().parent
 SCREENS = UI.parent / "screens"
@@ -66,10 +67,10 @@ def main() -> None:
     try:
         account = session.account()
         pages = pages_for(account)
-        st.session_state["pages"] = pages
+        state.PAGES.set(pages)
         nav = st.navigation({words.MANAGE: [p for p in pages.values()]}, position="top")
         with st.container(key="account_bar"):  # app.css puts it in the menu bar
-            session.account_bar(account)
+            account_bar(account)
         nav.run()
     except StoreUnavailable as exc:
         # A store failure outside a page's own `session.attempt` (the account check, Log out):

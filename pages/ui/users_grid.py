@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import words
 from pages.ui import formatting, session, text_width
+from pages.ui.state import USERS_GRID_BUMP
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class UserColumn:
     field: str
     header: str
     width: int
-    sorts: str | None  # a core.batches.members.SORTS key, or None for a header that sorts nothing
+    sorts: str | None  # a core.batches.members.SORT_KEYS key, or None for a header that sorts nothing
 
 
 COLUMNS = (
@@ -35,7 +36,6 @@ COLUMNS = (
     UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
 )
 DEFAULT_SORT = "added_at"
-BUMP_KEY = "users_grid_bump"
 
 
 def sort_in(params: Mapping[str, str]) -> tuple[str, bool]:
@@ -78,7 +78,7 @@ def _clicked(grid_key: str) -> None:
     picked = st.session_state[grid_key]["selection"]["columns"]
     sort = {c.field: c.sorts for c in COLUMNS}.get(picked[0]) if picked else None
     if sort is None:  # a header that sorts nothing: a new grid, so it does not stay selected
-        st.session_state[BUMP_KEY] = st.session_state.get(BUMP_KEY, 0) + 1
+        USERS_GRID_BUMP.set((USERS_GRID_BUMP.get() or 0) + 1)
         return
     current, desc = sort_in(st.query_params)
     st.query_params["usort"] = sort
@@ -95,7 +95,7 @@ def users_grid(rows: pl.DataFrame, sort: str, desc: bool) -> None:
     sized = widths(table)
     # One key per sort (as the list's grid): the grid showing the new order starts with nothing
     # selected, so the next header click is a new selection the browser reports.
-    grid_key = f"users_grid_{sort}_{int(desc)}_{st.session_state.get(BUMP_KEY, 0)}"
+    grid_key = f"users_grid_{sort}_{int(desc)}_{USERS_GRID_BUMP.get() or 0}"
     arrow = " ▼" if desc else " ▲"
     config: dict[str, object] = {}
     for c in COLUMNS:

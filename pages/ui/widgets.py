@@ -8,6 +8,7 @@ from core import words
 from core.catalog.badge_tree import Quest
 from pages.ui import session
 from pages.ui.formatting import literal
+from pages.ui.state import TREE_CHECKED
 
 
 def _matches(needle: str, badge: str, quest: str) -> bool:
@@ -59,10 +60,9 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
 
     Returns the quest ids checked now; the caller applies them when "Search" is pressed.
     """
-    state_key = f"{key}_checked"
-    if state_key not in st.session_state:
-        st.session_state[state_key] = set(checked)
-    current: set[int] = st.session_state[state_key]
+    if not TREE_CHECKED[key].is_set():
+        TREE_CHECKED[key].set(set(checked))
+    current = TREE_CHECKED[key].get() or set()
 
     @session.callback
     def toggle_badge(quest_ids: list[int], widget: str) -> None:

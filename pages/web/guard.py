@@ -18,8 +18,8 @@ from streamlit.web.server.starlette.starlette_websocket import (
     _get_signed_cookie_with_chunks,
 )
 
-from core.access import accounts
-from core.access.roles import Account, Permission, Role
+from core.access import accounts, sessions
+from core.access.roles import Account, Permission
 from pages.web import runtime
 from pages.web.auth import COOKIE
 
@@ -70,11 +70,11 @@ def _sso_email(cookies: Mapping[str, str]) -> str | None:
 
 def request_account(cookies: Mapping[str, str]) -> Account | None:
     """The account behind a request's cookies now: the session cookie, else single sign-on."""
-    cur = runtime.cursor()
-    account = accounts.session_account(cur, cookies.get(COOKIE))
+    uow = runtime.unit_of_work()
+    account = sessions.session_account(uow, cookies.get(COOKIE))
     if account is None and oidc_configured():
         email = _sso_email(cookies)
-        account = accounts.account_for_email(cur, email) if email else None
+        account = accounts.account_for_email(uow, email) if email else None
     return account
 
 
@@ -94,7 +94,7 @@ class LoginGuard(BaseHTTPMiddleware):
             # Plain statuses, no redirect: these are fetched by scripts, not opened as pages.
             if account is None:
                 return PlainTextResponse(NOT_LOGGED_IN, status_code=401)
-            if path.startswith(ADMIN_PREFIXES) and account.role is not Role.ADMIN:
+            if path.startswith(ADMIN_PREFIXES) and not account.can(Permission.SEE_SERVER_METRICS):
                 return PlainTextResponse(ADMINS_ONLY, status_code=403)
             if path.startswith(UPLOAD_PREFIX):
                 refusal = _upload_refusal(account, path, request.cookies)
@@ -104,7 +104,9 @@ class LoginGuard(BaseHTTPMiddleware):
         if request.method != "GET" or path.startswith(OPEN_PREFIXES):
             return await call_next(request)
         token = request.cookies.get(COOKIE)
-        account = await run_in_threadpool(lambda: accounts.session_account(runtime.cursor(), token))
+        account = await run_in_threadpool(
+            lambda: sessions.session_account(runtime.unit_of_work(), token)
+        )
         if account is None:
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)

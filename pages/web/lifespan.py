@@ -1,4 +1,4 @@
-"""Start-up and shutdown of the app process: the data file, then the publisher."""
+"""Start-up and shutdown of the app process: the data file, then the publisher (if it runs here)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from starlette.concurrency import run_in_threadpool
 
-from core.access import accounts, throttle
+from core.access import client_address, sessions, throttle
 from core.batches import matching
 from core.errors import InputError, StoreError
 from pages.web import runtime
@@ -22,12 +22,13 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     # A wrong proxy setting would merge every client into the proxy's address (one guesser could
     # then throttle everyone), so it stops the start with a message instead.
     try:
-        throttle.trusted_proxies()
+        client_address.trusted_proxies()
     except InputError as exc:
         log.error("Not starting: %s", exc)  # in words, above uvicorn's traceback
         raise
+    rt = runtime.current()
     try:
-        await run_in_threadpool(runtime.database)
+        await run_in_threadpool(rt.store)
         store_ok = True
     except StoreError as exc:
         # Serve anyway: the health check and every page then say plainly that the store cannot
@@ -36,20 +37,21 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
         store_ok = False
     if store_ok:
         try:
-            await run_in_threadpool(lambda: accounts.purge_expired_sessions(runtime.cursor()))
-            await run_in_threadpool(lambda: throttle.purge(runtime.cursor()))
+            await run_in_threadpool(lambda: sessions.purge_expired_sessions(rt.unit_of_work()))
+            await run_in_threadpool(lambda: throttle.purge(rt.unit_of_work()))
         except Exception:
             # Not fatal: sessions are purged again when one starts.
             log.exception("Could not purge expired sessions at start")
     # A data file changed by the command line may need its matching index brought up to date.
     try:
-        await run_in_threadpool(lambda: matching.sync_user_index(runtime.cursor()))
+        await run_in_threadpool(lambda: matching.sync_user_index(rt.unit_of_work()))
     except Exception:
         # Not fatal: the first preview tries again and reports a problem in plain words.
         log.exception("Could not bring the matching index up to date at start")
-    # The publisher runs on the server, so closing every tab never stops a batch.
-    if store_ok:
-        runtime.start_worker()
+    # The publisher runs on the server, so closing every tab never stops a batch; a deployment
+    # that runs `python -m core worker` elsewhere sets BATCH_UNLOCK_WORKER=0.
+    if store_ok and rt.settings.run_worker:
+        rt.start_worker()
     try:
         yield
     finally:

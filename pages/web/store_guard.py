@@ -18,7 +18,6 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from core import store
 from core.errors import StoreError, StoreUnavailable
 from pages.web import runtime
 
@@ -47,11 +46,7 @@ _HEADERS = {"Cache-Control": "no-store", "Retry-After": "60", "X-Frame-Options":
 def store_problem() -> str | None:
     """Return why the data store cannot serve requests (a short phrase), or None if it can."""
     try:
-        cur = runtime.cursor()
-        try:
-            store.probe(cur)
-        finally:
-            cur.close()
+        runtime.current().probe()
     except StoreUnavailable as exc:
         return exc.reason
     except StoreError as exc:  # locked by another process, or a newer schema
@@ -85,6 +80,6 @@ class StoreGuard(BaseHTTPMiddleware):
         try:
             return await call_next(request)  # for the health check: Streamlit's own "ok"
         except StoreError as exc:
-            # Already logged with DuckDB's words where it was translated (core.store).
+            # Already logged with the store's own words where it was translated (core/store/).
             log.error("Answered %s %s with 503: %s", request.method, path, exc)
             return unavailable_page()

@@ -324,7 +324,7 @@ reset = sys.argv[4:] != ["keep"]  # "keep": report the whole process's peak, imp
 if limit > 0:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 sys.path.insert(0, root)
-from core.upload import intake
+from core.upload import intake, limits
 from core.errors import InputError
 
 def peak_mb():
@@ -340,7 +340,7 @@ for path, name in files:
     try:
         upload = intake.read_upload(data, name)
         outcome = {"outcome": "previewed", "rows": upload.n_rows,
-                   "ignored": getattr(upload, "ignored_columns_text", ""),
+                   "ignored": limits.names_text(upload.ignored_columns),
                    "first_rows": upload.rows.head(3).rows()}
     except InputError as exc:
         outcome = {"outcome": "refused", "message": str(exc)}

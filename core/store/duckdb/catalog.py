@@ -1,9 +1,113 @@
-"""DuckDB's catalog repository: badges and quests."""
+"""DuckDB's catalog repository: badges and their badge quests."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
 
 from core.store.duckdb.base import Repository
 
 
+def _same(left: str, right: str) -> str:
+    """SQL: two catalog names are one name when they differ only in case (core.catalog.names)."""
+    return f"lower({left}) = lower({right})"
+
+
+_UNLOCK_COUNTS = """LEFT JOIN (SELECT quest_id, count(*) AS unlocks FROM unlocks GROUP BY quest_id) u
+               ON u.quest_id = q.id"""
+
+
 class DuckCatalog(Repository):
     """The SQL behind `core.store.ports.catalog.CatalogRepository`."""
+
+    def quests(self, include_archived: bool, with_unlocks: bool) -> pl.DataFrame:
+        """Every quest with its badge (and how many users hold it), badge by badge."""
+        # Counting reads every unlock (millions): dropdowns and trees ask for the names only.
+        unlocks = "coalesce(u.unlocks, 0)::BIGINT" if with_unlocks else "0::BIGINT"
+        return self.frame(
+            f"""
+            SELECT q.id, b.id AS badge_id, b.name AS badge, q.name AS quest,
+                   (q.archived OR b.archived) AS archived, {unlocks} AS unlocks
+            FROM quests q JOIN badges b ON b.id = q.badge_id
+            {_UNLOCK_COUNTS if with_unlocks else ""}
+            WHERE $all OR NOT (q.archived OR b.archived)
+            ORDER BY lower(b.name), lower(q.name), q.id
+            """,
+            {"all": include_archived},
+        )
+
+    def quest(self, quest_id: int) -> dict[str, Any] | None:
+        """One quest (id, badge_id, badge, name, archived), or None."""
+        found = self.rows(
+            "SELECT q.id, b.id, b.name, q.name, q.archived OR b.archived "
+            "FROM quests q JOIN badges b ON b.id = q.badge_id WHERE q.id = ?",
+            [quest_id],
+        )
+        keys = ("id", "badge_id", "badge", "name", "archived")
+        return dict(zip(keys, found[0], strict=True)) if found else None
+
+    def badges(self) -> pl.DataFrame:
+        """Every badge with whether it is archived and how many quests it has."""
+        return self.frame(
+            """SELECT b.id, b.name, b.archived, count(q.id)::INTEGER AS quests
+               FROM badges b LEFT JOIN quests q ON q.badge_id = b.id
+               GROUP BY b.id, b.name, b.archived ORDER BY lower(b.name)"""
+        )
+
+    def badge_name(self, badge_id: int) -> str | None:
+        """The name of a badge, or None."""
+        return self.scalar("SELECT name FROM badges WHERE id = ?", [badge_id])
+
+    def has_badge(self, name: str) -> bool:
+        """Tell whether a badge has this name (ignoring case)."""
+        return bool(self.rows(f"SELECT 1 FROM badges WHERE {_same('name', '?')} LIMIT 1", [name]))
+
+    def has_quest(self, badge_id: int, name: str) -> bool:
+        """Tell whether the badge has a quest of this name (ignoring case)."""
+        return bool(
+            self.rows(
+                f"SELECT 1 FROM quests WHERE badge_id = ? AND {_same('name', '?')} LIMIT 1",
+                [badge_id, name],
+            )
+        )
+
+    def add_badge(self, name: str, quest_names: list[str]) -> int:
+        """Insert a badge and its quests; return the badge id."""
+        badge_id = self.scalar("INSERT INTO badges (name) VALUES (?) RETURNING id", [name])
+        for quest in quest_names:
+            self.rows("INSERT INTO quests (badge_id, name) VALUES (?, ?)", [badge_id, quest])
+        return badge_id
+
+    def add_quest(self, badge_id: int, name: str) -> int:
+        """Insert a quest of a badge; return its id."""
+        return self.scalar(
+            "INSERT INTO quests (badge_id, name) VALUES (?, ?) RETURNING id", [badge_id, name]
+        )
+
+    def set_quest_archived(self, quest_id: int, archived: bool) -> None:
+        """Archive or restore a quest."""
+        self.rows("UPDATE quests SET archived = ? WHERE id = ?", [archived, quest_id])
+
+    def set_badge_archived(self, badge_id: int, archived: bool) -> None:
+        """Archive or restore a badge."""
+        self.rows("UPDATE badges SET archived = ? WHERE id = ?", [archived, badge_id])
+
+    def add_missing(self, pairs: pl.DataFrame) -> tuple[int, int]:
+        """Insert the badges and quests of (badge, quest) pairs that do not exist yet."""
+        with self.registered(pairs.select("badge", "quest"), "pairs") as name:
+            badges = self.rows(
+                f"""INSERT INTO badges (name)
+                    SELECT DISTINCT i.badge FROM {name} i
+                    WHERE NOT EXISTS (SELECT 1 FROM badges b WHERE {_same("b.name", "i.badge")})
+                    RETURNING id"""
+            )
+            quests = self.rows(
+                f"""INSERT INTO quests (badge_id, name)
+                    SELECT DISTINCT b.id, i.quest FROM {name} i
+                    JOIN badges b ON {_same("b.name", "i.badge")}
+                    WHERE NOT EXISTS (SELECT 1 FROM quests q
+                                      WHERE q.badge_id = b.id AND {_same("q.name", "i.quest")})
+                    RETURNING id"""
+            )
+        return len(badges), len(quests)

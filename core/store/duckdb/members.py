@@ -2,8 +2,91 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from core.store.duckdb.base import Repository
+
+# The sort keys of core.batches.members, in SQL; constants only, never user text.
+ORDER_BY = {
+    "user_id": "bu.user_id",
+    "username": "lower(p.username)",
+    "email": "lower(p.email)",
+    "status": "list_position(['unpublished', 'in_progress', 'published', 'error'], bu.status)",
+    "added_at": "bu.added_at",
+}
+_SELECT = """
+    SELECT bu.user_id, p.username, p.email, bu.status, bu.error_reason, bu.added_via,
+           bu.added_by, bu.added_at, bu.processed_at
+    FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
+    WHERE bu.batch_id = $batch
+      AND ($status IS NULL OR bu.status = $status)
+      AND ($needle = '' OR contains(p.username_norm, $needle) OR contains(p.email_norm, $needle))
+"""
 
 
 class DuckMembers(Repository):
     """The SQL behind `core.store.ports.members.MembersRepository`."""
+
+    def add(self, batch_id: int, user_ids: list[int], via: str, added_by: str) -> int:
+        """Add users as unpublished, skipping any already in the batch; return how many went in."""
+        wanted = pl.DataFrame({"user_id": user_ids}, schema={"user_id": pl.Int64})
+        with self.registered(wanted, "users_to_add") as name:
+            inserted = self.rows(
+                f"""INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by)
+                    SELECT DISTINCT ?, user_id, 'unpublished', ?, ? FROM {name}
+                    ON CONFLICT DO NOTHING RETURNING user_id""",
+                [batch_id, via, added_by],
+            )
+        return len(inserted)
+
+    def count(self, batch_id: int) -> int:
+        """Return how many users the batch holds (inside a transaction: as it stands now)."""
+        return self.scalar("SELECT count(*) FROM batch_users WHERE batch_id = ?", [batch_id])
+
+    def remove(self, batch_id: int, user_ids: list[int]) -> list[int]:
+        """Take these users out of the batch; return the User IDs that were in it."""
+        gone = self.rows(
+            "DELETE FROM batch_users WHERE batch_id = $batch AND list_contains($ids, user_id) "
+            "RETURNING user_id",
+            {"batch": batch_id, "ids": list(user_ids)},
+        )
+        return [r[0] for r in gone]
+
+    def holders(self, batch_id: int, quest_id: int) -> list[tuple[int, str]]:
+        """Return (User ID, username) of the batch's users who hold the quest, by User ID."""
+        found = self.rows(
+            """SELECT bu.user_id, coalesce(u.username, '') FROM batch_users bu
+               JOIN unlocks x ON x.user_id = bu.user_id AND x.quest_id = ?
+               LEFT JOIN platform_users u ON u.id = bu.user_id
+               WHERE bu.batch_id = ? ORDER BY bu.user_id""",
+            [quest_id, batch_id],
+        )
+        return [(int(uid), name) for uid, name in found]
+
+    def count_matching(self, batch_id: int, status: str | None, needle: str) -> int:
+        """Return how many of the batch's users have `status` (None: any) and match `needle`."""
+        params = {"batch": batch_id, "status": status, "needle": needle}
+        return self.scalar(f"SELECT count(*) FROM ({_SELECT})", params)
+
+    def page(
+        self,
+        batch_id: int,
+        status: str | None,
+        needle: str,
+        sort: str,
+        desc: bool,
+        limit: int,
+        offset: int,
+    ) -> pl.DataFrame:
+        """Return one page of the batch's users with their platform names, sorted by `sort`."""
+        order = f"{ORDER_BY[sort]} {'DESC' if desc else 'ASC'}, bu.user_id"
+        return self.frame(
+            f"{_SELECT} ORDER BY {order} LIMIT $limit OFFSET $offset",
+            {
+                "batch": batch_id,
+                "status": status,
+                "needle": needle,
+                "limit": limit,
+                "offset": offset,
+            },
+        )

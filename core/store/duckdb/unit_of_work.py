@@ -13,6 +13,7 @@ from core.store.duckdb.accounts import DuckAccounts
 from core.store.duckdb.audit import DuckAudit
 from core.store.duckdb.batches import DuckBatches
 from core.store.duckdb.catalog import DuckCatalog
+from core.store.duckdb.demo import DuckDemo
 from core.store.duckdb.errors import is_conflict, is_constraint, raise_unavailable
 from core.store.duckdb.history import DuckHistory
 from core.store.duckdb.matching import DuckMatching
@@ -46,6 +47,7 @@ class DuckUnitOfWork:
         self.accounts = DuckAccounts(self)
         self.settings = DuckSettings(self)
         self.audit = DuckAudit(self)
+        self.demo = DuckDemo(self)
 
     @property
     def in_transaction(self) -> bool:

@@ -14,6 +14,7 @@ from core.store.ports.accounts import AccountsRepository
 from core.store.ports.audit import AuditRepository
 from core.store.ports.batches import BatchesRepository
 from core.store.ports.catalog import CatalogRepository
+from core.store.ports.demo import DemoRepository
 from core.store.ports.history import HistoryRepository
 from core.store.ports.matching import MatchingRepository
 from core.store.ports.members import MembersRepository
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     accounts: AccountsRepository
     settings: SettingsRepository
     audit: AuditRepository
+    demo: DemoRepository
 
     @property
     def in_transaction(self) -> bool:

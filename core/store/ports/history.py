@@ -2,8 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+import polars as pl
+
+if TYPE_CHECKING:  # domain values; imported lazily so the port never pulls the domain in
+    from core.batches.visibility import DraftScope
+    from core.history.view import BatchFilter
 
 
 class HistoryRepository(Protocol):
-    """What domain code may ask the store about the batch list: filtered pages, counts, charts and exports."""
+    """What domain code may ask the store about the batch list.
+
+    Each read takes the view (filters and sort), the drafts the viewer sees and the viewer's
+    time zone (date filters are local calendar days). Row frames have the columns id, name,
+    badge, badge_id, quest, quest_id, users, created_at, updated_at (UTC), created_by, status,
+    progress (0-100) and n_unpublished, n_in_progress, n_published, n_error.
+    """
+
+    def page(
+        self, view: BatchFilter, scope: DraftScope, tz: str, limit: int, offset: int
+    ) -> tuple[pl.DataFrame, int]:
+        """Return `limit` sorted rows from `offset` (times in UTC) and how many rows match."""
+        ...
+
+    def every_row(self, view: BatchFilter, scope: DraftScope, tz: str) -> pl.DataFrame:
+        """Return every matching row, sorted as the view asks (times in UTC)."""
+        ...
+
+    def status_counts(self, view: BatchFilter, scope: DraftScope, tz: str) -> dict[str, int]:
+        """Return how many matching batches have each status (statuses with none left out)."""
+        ...
+
+    def weekly_unlocks(
+        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
+        """Return unlocks of the matching batches per week (in tz) and badge name.
+
+        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks.
+        """
+        ...
+
+    def badge_names(self, badge_ids: list[int]) -> dict[int, str]:
+        """Return the names of these badges, by id (unknown ids left out)."""
+        ...
+
+    def quest_names(self, quest_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Return (badge name, quest name) of these quests, by id (unknown ids left out)."""
+        ...

@@ -4,6 +4,45 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import polars as pl
+
 
 class MembersRepository(Protocol):
-    """What domain code may ask the store about a batch's users: adding, listing, removing."""
+    """What domain code may ask the store about a batch's users."""
+
+    def add(self, batch_id: int, user_ids: list[int], via: str, added_by: str) -> int:
+        """Add users as unpublished, skipping any already in the batch; return how many went in."""
+        ...
+
+    def count(self, batch_id: int) -> int:
+        """Return how many users the batch holds (inside a transaction: as it stands now)."""
+        ...
+
+    def remove(self, batch_id: int, user_ids: list[int]) -> list[int]:
+        """Take these users out of the batch; return the User IDs that were in it."""
+        ...
+
+    def holders(self, batch_id: int, quest_id: int) -> list[tuple[int, str]]:
+        """Return (User ID, username) of the batch's users who hold the quest, by User ID."""
+        ...
+
+    def count_matching(self, batch_id: int, status: str | None, needle: str) -> int:
+        """Return how many of the batch's users have `status` (None: any) and match `needle`."""
+        ...
+
+    def page(
+        self,
+        batch_id: int,
+        status: str | None,
+        needle: str,
+        sort: str,
+        desc: bool,
+        limit: int,
+        offset: int,
+    ) -> pl.DataFrame:
+        """Return one page of the batch's users with their platform names, sorted by `sort`.
+
+        `needle` (normalised search text, "" for all) matches inside the username or email;
+        `sort` is one of core.batches.members.SORT_KEYS, ties broken by User ID.
+        """
+        ...

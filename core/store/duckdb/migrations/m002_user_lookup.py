@@ -5,8 +5,8 @@ so the preview and the username suggestions read this copy instead: integer hash
 matches (an integer join costs ~80 ms at 10M), each with a second, independent hash that confirms
 a hit (checking the strings themselves would read them all again), and the first 8 bytes of the
 username as an integer, stored in sorted runs so a prefix search touches one or two row groups.
-core.batches.matching keeps it in step with platform_users (see matching.sync_user_index); it is derived
-data and can be rebuilt at any time.
+core/store/duckdb/user_index.py keeps it in step with platform_users (`sync_index`, run by
+core.batches.matching.sync_user_index); it is derived data and can be rebuilt at any time.
 """
 
 VERSION = 2

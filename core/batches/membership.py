@@ -1,0 +1,81 @@
+"""Who is in a batch: putting users in and taking them out, keeping its invariants.
+
+All or nothing inside the caller's transaction: the 5,000-user limit is checked there, the
+primary key of batch_users means a user is never in a batch twice, and the batch's counters
+are recounted (`uow.batches.refresh_counts`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core import audit, words
+from core.access.roles import Account, Permission, require
+from core.audit import Action
+from core.batches import guard, rules
+from core.batches.errors import BatchFull, NotEditable
+from core.batches.preview import over_limit_message
+from core.batches.read_model import Batch
+from core.errors import NotFound
+from core.store.ports import UnitOfWork
+
+ADDED_VIA = ("csv", "single", "cli")
+
+
+def open_for_adding(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:
+    """Claim the batch for adding users: a draft, or a published batch (it is queued again)."""
+    batch = guard.claim(uow, actor, batch_id, "add users to", expected)
+    if batch.status not in (rules.DRAFT, rules.PUBLISHED):
+        raise NotEditable(words.ADD_REQUIRES_PUBLISHED)
+    return batch
+
+
+def insert(uow: UnitOfWork, actor: Account, batch: Batch, user_ids: list[int], via: str) -> int:
+    """Insert users (skipping any already there), keep the counters; return how many went in."""
+    if via not in ADDED_VIA:
+        raise ValueError(f"added_via must be one of {ADDED_VIA}")
+    if not user_ids:
+        return 0
+    inserted = uow.members.add(batch.id, user_ids, via, actor.username)
+    total = uow.members.count(batch.id)
+    if total > rules.MAX_USERS_PER_BATCH:
+        # Raising rolls the whole transaction back: nothing from this request is kept.
+        raise BatchFull(over_limit_message(total - inserted, inserted))
+    if batch.status == rules.PUBLISHED and inserted:
+        # A finished batch with new users goes back to the publisher's queue.
+        uow.batches.requeue(batch.id)
+    uow.batches.refresh_counts([batch.id])
+    return inserted
+
+
+def remove_users(
+    uow: UnitOfWork,
+    actor: Account,
+    batch_id: int,
+    user_ids: Sequence[int],
+    expected: int | None = None,
+) -> int:
+    """Take users out of a draft in one transaction, all or none; return how many left."""
+    require(actor, Permission.EDIT_BATCHES)
+    wanted = sorted({int(u) for u in user_ids})
+    if not wanted:
+        return 0
+
+    def write(u: UnitOfWork) -> int:
+        batch = guard.claim(u, actor, batch_id, "change", expected)
+        guard.require_draft(batch, "users can be removed")
+        gone = set(u.members.remove(batch_id, wanted))
+        if missing := [w for w in wanted if w not in gone]:
+            # Raising rolls the whole removal back: a stale selection removes no one.
+            shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+            raise NotFound(
+                f"User ID {shown} {'is' if len(missing) == 1 else 'are'} not in the batch "
+                f"“{batch.name}”. Reload the page to see its users, then try again."
+            )
+        u.batches.refresh_counts([batch_id])
+        listed = ", ".join(map(str, wanted[:20])) + (" …" if len(wanted) > 20 else "")
+        detail = f"User ID {listed}" if len(wanted) == 1 else f"{len(wanted)} removed: {listed}"
+        audit.record(u, actor, Action.USER_REMOVED, batch_id, detail)
+        return len(gone)
+
+    return uow.transaction(write)

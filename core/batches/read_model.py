@@ -1,0 +1,101 @@
+"""A batch as pages and the command line read it, and the drafts an account may reopen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from core import words
+from core.access.roles import Account, Permission, require
+from core.batches import rules
+from core.batches.errors import BatchNotVisible
+from core.batches.visibility import draft_scope
+from core.errors import NotFound
+from core.store.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch with its badge quest and counters."""
+
+    id: int
+    name: str
+    quest_id: int
+    badge: str | None
+    quest: str | None
+    quest_archived: bool
+    status: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    queued_at: datetime | None
+    n_users: int
+    n_unpublished: int
+    n_in_progress: int
+    n_published: int
+    n_error: int
+    version: int
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether the batch is still a draft (never published)."""
+        return self.status == rules.DRAFT
+
+    @property
+    def progress(self) -> int:
+        """Return the percentage of its users processed (0-100)."""
+        return rules.progress(self.n_users, self.n_published, self.n_error, self.status)
+
+    @property
+    def status_label(self) -> str:
+        """Return the spec's word for the status ("Draft" for a draft)."""
+        return rules.status_label(self.status, self.progress)
+
+
+def read(uow: UnitOfWork, batch_id: int) -> Batch:
+    """Return one batch whoever created it, or raise NotFound."""
+    row = uow.batches.read(batch_id)
+    if row is None:
+        raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+    return Batch(**row)
+
+
+def not_visible(batch_id: int, doing: str = "open") -> BatchNotVisible:
+    """Return the refusal for a batch the actor may not see, worded as for a batch that is not
+    there: it names no batch, no owner, and does not tell a hidden draft from a missing id."""
+    cannot = "" if doing == "open" else f", so you cannot {doing} it"
+    return BatchNotVisible(
+        f"No batch {batch_id} is visible to you{cannot}. Check the link, or find the batch in "
+        f"the “{words.BATCH_UNLOCK}” list."
+    )
+
+
+def check_visible(actor: Account, batch: Batch, doing: str) -> None:
+    """Refuse (as not_visible) a batch that is a draft the actor may not see."""
+    if not draft_scope(actor).sees(batch.status, batch.created_by):
+        raise not_visible(batch.id, doing)
+
+
+def get_batch(uow: UnitOfWork, batch_id: int, actor: Account) -> Batch:
+    """Return one batch the actor may see; someone else's draft is refused unless they are an admin.
+
+    To an actor who does not see every draft, a missing id and someone else's draft give the
+    same refusal (BatchNotVisible), so ids cannot be probed for drafts.
+    """
+    require(actor, Permission.VIEW)
+    try:
+        batch = read(uow, batch_id)
+    except NotFound:
+        if draft_scope(actor).all_drafts:
+            raise
+        raise not_visible(batch_id) from None
+    check_visible(actor, batch, "open")
+    return batch
+
+
+def list_drafts(uow: UnitOfWork, actor: Account) -> pl.DataFrame:
+    """Return the drafts the actor may reopen (their own; every draft for admins), newest first."""
+    require(actor, Permission.VIEW)
+    return uow.batches.drafts(draft_scope(actor))

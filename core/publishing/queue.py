@@ -1,0 +1,37 @@
+"""The publishing queue: which batch, and which of its users, goes next, and where a batch stands.
+
+Queue order, the one rule for it: batches by the moment they were queued (their creation, for
+one never queued), two queued in the same instant by id; within a batch, users by User ID. A
+batch is in the queue while its status is pending (core.batches.rules.PENDING_STATUSES). The
+store sorts by it (core/store/duckdb/publishing_sql.py); the worker's chunks take users in it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.store.ports import UnitOfWork
+
+
+def queued_batches(uow: UnitOfWork) -> pl.DataFrame:
+    """Return the queued batches in processing order, with their place (1 is processed first).
+
+    Columns: position, id, name, status, queued_at, users, pending, progress (0-100).
+    """
+    return uow.publishing.queue()
+
+
+def position(uow: UnitOfWork, batch_id: int) -> int | None:
+    """Return the batch's place in the queue (1 is processed first), or None if it is not queued."""
+    return uow.publishing.queue_position(batch_id)
+
+
+def anything_queued(uow: UnitOfWork) -> bool:
+    """Tell whether a batch is waiting or being published (pages poll only while one is)."""
+    return uow.publishing.has_queue()
+
+
+def ordinal(n: int) -> str:
+    """Return 1st, 2nd, 3rd, 4th, 11th, 21st... (a place in the queue)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,90 @@
+"""The batch list's SQL fragments: a view's WHERE clause and sort keys, and the list's columns.
+
+The text is made of constant fragments only; every value the user typed (a name, ids, days)
+travels as a named parameter. The filter value itself is the domain's (core.history.view).
+"""
+
+from __future__ import annotations
+
+from core.batches.visibility import DraftScope
+from core.history.terms import STATUS_CODES
+from core.history.view import BatchFilter
+from core.store.duckdb.batches_scope import visible_sql
+from core.store.duckdb.batches_sql import PROGRESS_SQL
+
+# Status sort follows the lifecycle (draft first); running batches by how far they are.
+_STATUS_RANK = (
+    "CASE b.status "
+    + " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(STATUS_CODES))
+    + " END"
+)
+_SORT_KEYS = {
+    "name": ["lower(b.name)"],
+    "badge": ["lower(g.name)"],
+    "quest": ["lower(q.name)"],
+    "users": ["b.n_users"],
+    "status": [_STATUS_RANK, PROGRESS_SQL],
+    "created_at": ["b.created_at"],
+    "updated_at": ["b.updated_at"],
+    "created_by": ["lower(b.created_by)"],
+}
+NAMES = """LEFT JOIN quests q ON q.id = b.quest_id
+    LEFT JOIN badges g ON g.id = q.badge_id"""
+COLUMNS = f"""b.id, b.name, g.name AS badge, g.id AS badge_id, q.name AS quest, b.quest_id,
+    b.n_users AS users, b.created_at, b.updated_at, b.created_by, b.status,
+    ({PROGRESS_SQL})::INTEGER AS progress,
+    b.n_unpublished, b.n_in_progress, b.n_published, b.n_error"""
+
+
+def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[str, object]]:
+    """Return the WHERE clause (constant text) and its parameters for a view and a draft scope."""
+    visible, params = visible_sql(scope, "b")
+    clauses = [visible]
+    if view.statuses:
+        clauses.append("list_contains($statuses, b.status)")
+        params["statuses"] = list(view.statuses)
+    if view.name:
+        escaped = _escape_like(view.name)
+        # ESCAPE costs a slower match path; only text with % _ or \\ needs it.
+        escape = " ESCAPE '\\'" if escaped != view.name else ""
+        clauses.append(f"b.name ILIKE $name{escape}")
+        params["name"] = f"%{escaped}%"
+    if view.quest_ids or view.badge_ids:
+        # One "Badge" filter: a checked badge stands for all its quests, present and future.
+        # The quests of the badges come from a tiny subquery, so no join runs per batch row.
+        either = []
+        if view.quest_ids:
+            either.append("list_contains($quests, b.quest_id)")
+            params["quests"] = list(view.quest_ids)
+        if view.badge_ids:
+            either.append(
+                "b.quest_id IN (SELECT id FROM quests WHERE list_contains($badges, badge_id))"
+            )
+            params["badges"] = list(view.badge_ids)
+        clauses.append("(" + " OR ".join(either) + ")")
+    for column, condition in (("created_at", view.created), ("updated_at", view.updated)):
+        if condition is None:
+            continue
+        start, end = condition.bounds(tz)
+        # Instants computed in Python from the viewer's local midnights: no per-row conversion.
+        if start is not None:
+            clauses.append(f"b.{column} >= ${column}_from")
+            params[f"{column}_from"] = start
+        if end is not None:
+            clauses.append(f"b.{column} < ${column}_to")
+            params[f"{column}_to"] = end
+    return "WHERE " + "\n  AND ".join(clauses), params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def sort_sql(view: BatchFilter) -> tuple[str, str]:
+    """Return the sort keys as columns (`... AS _k0`) and the ORDER BY list that uses them."""
+    direction = "DESC" if view.desc else "ASC"
+    keys = _SORT_KEYS[view.sort]
+    key_columns = ", ".join(f"{key} AS _k{i}" for i, key in enumerate(keys))
+    # Ties follow the id in the same direction, so desc is exactly asc reversed.
+    order = [f"_k{i} {direction} NULLS LAST" for i in range(len(keys))]
+    return key_columns, ", ".join([*order, f"b.id {direction}"])
