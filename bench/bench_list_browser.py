@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             accounts.add_account(con, command_line_account(), "admin", "admin", PASSWORD)
         # The store's running batches would be published flat out by the app's worker while we
         # time the page; an operator's throttle keeps that out of the measurement.
-        store.set_setting(con, "publish_rate", "1")
+        con.settings.put("publish_rate", "1")
         n = con.execute("SELECT count(*) FROM batches").fetchall()[0][0]
         con.close()
         proc, server = _start(Path(tmp), db, {})

@@ -176,7 +176,7 @@ def naive_per_user(cur: duckdb.DuckDBPyConnection, batch_id: int, limit: int) ->
 
     started = time.perf_counter()
     for user_id in users:
-        store.in_transaction(cur, lambda c, u=user_id: one(c, u))
+        cur.transaction(lambda c, u=user_id: one(c, u))
     return (time.perf_counter() - started) / len(users)
 
 
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         con = store.connect(path)
         cur = con.cursor()
         started = time.perf_counter()
-        store.in_transaction(cur, lambda c: build(c, args.users, args.history))
+        cur.transaction(lambda c: build(c, args.users, args.history))
         cur.execute("CHECKPOINT")
         print(
             f"Store: {args.users:,} platform users, {args.history:,} finished batch users and "

@@ -52,7 +52,7 @@ def main() -> None:
         from core import store
 
         con = store.connect(db)
-        store.set_setting(con, "publish_rate", "20")
+        con.settings.put("publish_rate", "20")
         con.close()
         proc, server = _start(Path(tmp), db, quests)
         try:

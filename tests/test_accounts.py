@@ -19,6 +19,7 @@ from core.audit import Action
 from core.errors import InputError, PermissionDenied
 from core.store.duckdb.accounts import DuckAccounts
 from core.store.duckdb.base import Repository
+from core.store.duckdb.connection import migrate
 from core.store.ports.accounts import AccountsRepository
 
 ROOT = Account("root", Role.ADMIN)
@@ -192,7 +193,7 @@ def test_an_older_file_with_a_shared_email_upgrades_keeping_it_on_the_oldest_acc
     from core import store
 
     con = duckdb.connect(str(db_path))
-    store.migrate(con, up_to=3)
+    migrate(con, up_to=3)
     con.execute(
         """INSERT INTO accounts (username, password_hash, role, email, created_at) VALUES
            ('old', 'h', 'admin', 'Same@x.example', '2026-01-01'),

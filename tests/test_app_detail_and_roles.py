@@ -15,7 +15,6 @@ from core import words
 from core.access.roles import Account, Role
 from core.batches import add_file, add_one, drafts, members, read_model
 from core.publishing import actions, queue
-from core.store import in_transaction
 from core.upload import intake
 from pages.ui import formatting
 from tests.apptest_support import app_as, serve_demo_store
@@ -76,7 +75,7 @@ def published_batch(name: str, n: int) -> tuple[int, list[int]]:
         c.execute("UPDATE batches SET status = 'published' WHERE id = ?", [draft])
         c.batches.refresh_counts([draft])
 
-    in_transaction(cursor(), publish)
+    cursor().transaction(publish)
     return draft, users
 
 

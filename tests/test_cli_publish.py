@@ -172,7 +172,7 @@ def test_bad_input_exits_2_with_one_sentence(world, capsys, args, message):
 
 def test_the_worker_follows_the_stored_rate_unless_told_otherwise(world, capsys):
     con = store.connect(world)
-    store.set_setting(con.cursor(), "publish_rate", "5000")
+    con.cursor().settings.put("publish_rate", "5000")
     con.close()
 
     cli(world, "worker", "--once")

@@ -23,6 +23,7 @@ from core.batches import (
 )
 from core.batches.expected_state import Stale
 from core.publishing import actions, retry, worker
+from core.store.duckdb.connection import migrate
 
 
 def snapshot(cur: duckdb.DuckDBPyConnection, batch_id: int) -> tuple:
@@ -184,7 +185,7 @@ def test_the_refusal_gives_the_time_in_the_viewers_zone() -> None:
 
 def test_an_older_data_file_gets_a_version_on_each_batch_and_keeps_its_rows(db_path) -> None:
     con = duckdb.connect(str(db_path))
-    store.migrate(con, up_to=4)
+    migrate(con, up_to=4)
     con.execute("INSERT INTO batches (name, quest_id, created_by) VALUES ('Kept', 1, 'ada')")
     con.close()
 

@@ -12,12 +12,13 @@ import pytest
 
 from core import config, store
 from core.errors import DatabaseLocked, SchemaTooNew, StoreError
+from core.store.duckdb.connection import migrate
 from core.store.duckdb.migrations import all_migrations
 
 
 def test_a_new_file_gets_every_migration(db_path: Path) -> None:
     con = store.connect(db_path)
-    assert store.schema_version(con) == all_migrations()[-1].version
+    assert con.schema_version() == all_migrations()[-1].version
     con.close()
 
 
@@ -30,7 +31,7 @@ def test_migration_versions_are_unique_and_numbered_like_their_modules() -> None
 
 def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_path: Path) -> None:
     old = duckdb.connect(str(db_path))
-    store.migrate(old, up_to=1)
+    migrate(old, up_to=1)
     old.execute(
         "INSERT INTO platform_users VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
     )
@@ -38,7 +39,7 @@ def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_p
     old.close()
 
     con = store.connect(db_path)
-    assert store.schema_version(con) == all_migrations()[-1].version
+    assert con.schema_version() == all_migrations()[-1].version
     assert con.execute("SELECT username FROM platform_users WHERE id = 7").fetchone() == ("Ann",)
     assert con.execute("SELECT count(*) FROM badges").fetchone() == (1,)
     con.close()
@@ -46,7 +47,7 @@ def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_p
 
 def test_upgrading_counts_the_unlocks_already_stored_for_the_weekly_chart(db_path: Path) -> None:
     old = duckdb.connect(str(db_path))
-    store.migrate(old, up_to=2)
+    migrate(old, up_to=2)
     old.execute(
         """INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at) VALUES
            (1, 3, 10, '2026-03-02 10:01:00+00'), (2, 3, 10, '2026-03-02 10:14:59+00'),
@@ -67,7 +68,7 @@ def test_upgrading_counts_the_unlocks_already_stored_for_the_weekly_chart(db_pat
 def test_reopening_an_up_to_date_file_applies_nothing(db_path: Path) -> None:
     store.connect(db_path).close()
     con = duckdb.connect(str(db_path))
-    assert store.migrate(con) == []
+    assert migrate(con) == []
     con.close()
 
 
@@ -121,7 +122,7 @@ def test_a_write_conflict_is_rolled_back_and_retried(con: duckdb.DuckDBPyConnect
             other.execute("UPDATE settings SET value = 'other' WHERE key = 'k'")
         c.execute("UPDATE settings SET value = value || '+mine' WHERE key = 'k'")
 
-    store.in_transaction(mine, work)
+    mine.transaction(work)
     assert len(attempts) == 2
     assert con.execute("SELECT value FROM settings").fetchone() == ("other+mine",)
 
@@ -138,7 +139,7 @@ def test_a_conflict_that_never_clears_gives_up_with_a_message(
         c.execute("UPDATE settings SET value = 'mine' WHERE key = 'k'")
 
     with pytest.raises(StoreError, match="try again"):
-        store.in_transaction(mine, work, attempts=3)
+        mine.transaction(work, attempts=3)
     assert con.execute("SELECT value FROM settings").fetchone() == ("axxx",)
 
 
@@ -150,22 +151,22 @@ def test_an_error_inside_a_transaction_leaves_nothing_half_written(
         raise ValueError("boom")
 
     with pytest.raises(ValueError):
-        store.in_transaction(con.cursor(), work)
+        con.cursor().transaction(work)
     assert con.execute("SELECT count(*) FROM settings").fetchone() == (0,)
 
 
 def test_settings_are_stored_and_replaced(con: duckdb.DuckDBPyConnection) -> None:
-    assert store.get_setting(con, "publish_rate", "0") == "0"
-    store.set_setting(con, "publish_rate", "10")
-    store.set_setting(con, "publish_rate", "20")
-    assert store.get_setting(con, "publish_rate") == "20"
+    assert con.settings.get("publish_rate", "0") == "0"
+    con.settings.put("publish_rate", "10")
+    con.settings.put("publish_rate", "20")
+    assert con.settings.get("publish_rate") == "20"
 
 
 def test_the_data_file_path_comes_from_the_environment_when_not_given(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv(config.DB_ENV, str(tmp_path / "x.duckdb"))
-    assert store.database_path() == tmp_path / "x.duckdb"
-    assert store.database_path("other.duckdb") == Path("other.duckdb")
+    assert config.database_path() == tmp_path / "x.duckdb"
+    assert config.database_path("other.duckdb") == Path("other.duckdb")
     monkeypatch.delenv(config.DB_ENV)
-    assert store.database_path() == config.DEFAULT_DB
+    assert config.database_path() == config.DEFAULT_DB

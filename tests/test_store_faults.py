@@ -36,6 +36,9 @@ from core.cli import main
 from core.demo import loader
 from core.errors import BatchUnlockError, StoreUnavailable
 from core.publishing import actions, throttle, unlocking, worker_thread
+from core.store.duckdb.base import Repository
+from core.store.duckdb.schema import probe
+from core.store.duckdb.unit_of_work import DuckUnitOfWork
 from tests.browser.conftest import _stop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,13 +70,13 @@ def test_a_write_on_a_full_disk_says_so_in_words_and_logs_duckdbs_own(
         caplog.at_level(logging.ERROR, logger="core.store"),
         pytest.raises(StoreUnavailable) as caught,
     ):
-        store.set_setting(cur, "publish_rate", "5")
+        cur.settings.put("publish_rate", "5")
     message = str(caught.value)
     assert isinstance(caught.value, BatchUnlockError)  # session.attempt shows it as it is
     assert "cannot be written" in message and "Free disk space" in message
     assert "wal" not in message.lower() and str(db_path) not in message
     assert "Could not write file" in caplog.text  # the operator still gets DuckDB's words
-    assert store.get_setting(cur, "publish_rate") is None
+    assert cur.settings.get("publish_rate") is None
 
 
 def test_publish_on_a_full_disk_is_refused_with_a_plain_message_and_nothing_queued(
@@ -106,7 +109,7 @@ def test_a_read_only_store_refuses_writes_with_the_same_plain_message(db_path) -
     read_only = duckdb.connect(str(db_path), read_only=True)
     try:
         with pytest.raises(StoreUnavailable, match="cannot be written"):
-            store.set_setting(read_only.cursor(), "publish_rate", "5")
+            DuckUnitOfWork(read_only.cursor()).settings.put("publish_rate", "5")
     finally:
         read_only.close()
 
@@ -177,7 +180,7 @@ def test_the_health_probe_finds_a_file_that_opens_but_cannot_be_read(tmp_path, d
         except duckdb.Error:
             continue
         try:
-            store.probe(con.cursor())
+            probe(con.cursor())
         except StoreUnavailable as exc:
             reasons.append(exc.reason)
         finally:
@@ -193,7 +196,7 @@ def test_a_read_of_a_damaged_file_becomes_the_plain_error(tmp_path, demo_file) -
         except duckdb.Error:
             continue
         try:
-            store.frame(con.cursor(), "SELECT * FROM platform_users")
+            Repository(DuckUnitOfWork(con.cursor())).frame("SELECT * FROM platform_users")
         except StoreUnavailable as exc:
             assert exc.reason == store.CANNOT_READ
             return
@@ -203,7 +206,7 @@ def test_a_read_of_a_damaged_file_becomes_the_plain_error(tmp_path, demo_file) -
 
 
 def test_the_health_probe_passes_on_a_sound_store(cur) -> None:
-    store.probe(cur)  # raises if it cannot read
+    cur.probe()  # raises if it cannot read
 
 
 def _free_port() -> int:

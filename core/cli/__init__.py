@@ -18,8 +18,7 @@ from collections.abc import Callable, Iterator
 
 from core.config import database_path
 from core.errors import BatchUnlockError, StoreUnavailable
-from core.store.duckdb.connection import connect
-from core.store.duckdb.errors import unavailable
+from core.store import connect, unavailable
 from core.store.ports import UnitOfWork
 
 # What every command's `handler` is: it acts on the store through the unit of work it is given.

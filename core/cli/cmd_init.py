@@ -6,7 +6,6 @@ import argparse
 
 from core.access import accounts
 from core.demo import content, loader
-from core.store import schema_version
 from core.store.ports import UnitOfWork
 
 
@@ -45,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Report the schema version; fill demo data when asked."""
     # Opening the file (done by main) already applied every missing migration.
-    print(f"Data file {args.db} is at schema version {schema_version(uow)}.")
+    print(f"Data file {args.db} is at schema version {uow.schema_version()}.")
     if args.demo:
         result = loader.fill(uow, n_users=args.users, seed=args.seed, force=args.force)
         print(

@@ -15,8 +15,7 @@ from core.config import Settings
 from core.demo import data_file
 from core.errors import StoreUnavailable
 from core.publishing.worker_thread import Worker
-from core.store.duckdb.connection import connect, probe
-from core.store.duckdb.errors import unavailable
+from core.store import connect, unavailable
 from core.store.ports import UnitOfWork
 
 log = logging.getLogger("batch_unlock")
@@ -69,7 +68,7 @@ class Runtime:
         """Read what every request needs; raise `StoreUnavailable` if the store cannot serve it."""
         uow = self.unit_of_work()
         try:
-            probe(uow)
+            uow.probe()
         finally:
             uow.close()
 

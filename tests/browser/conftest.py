@@ -217,7 +217,7 @@ def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
     )
     cli(db, "import-users", str(DATA / "leaver.csv"))
     con = store.connect(db)
-    store.set_setting(con, "publish_rate", "1")
+    con.settings.put("publish_rate", "1")
     con.close()
     proc, srv = _start(tmp, db, quests)
     yield srv

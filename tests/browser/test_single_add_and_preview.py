@@ -141,7 +141,7 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     db, quests = _prepare(tmp)
     batch_id = published_batch(db, "Published one", quests["First quest"], "900007")
     con = store.connect(db)
-    store.set_setting(con, "publish_rate", "1")
+    con.settings.put("publish_rate", "1")
     con.close()
     proc, srv = _start(tmp, db, quests)
     yield srv, batch_id

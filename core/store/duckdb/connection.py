@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 
 from core.errors import DatabaseLocked, SchemaTooNew, StoreUnavailable
-from core.store.duckdb.errors import CANNOT_READ, raise_unavailable, unavailable
+from core.store.duckdb.errors import CANNOT_READ, unavailable
 from core.store.duckdb.migrations import all_migrations
+from core.store.duckdb.schema import schema_version
 from core.store.duckdb.unit_of_work import DuckUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -55,30 +56,6 @@ def _unopenable(path: Path) -> StoreUnavailable:
         "data file. Restore it from a backup, or point BATCH_UNLOCK_DB (or --db) at another file.",
         CANNOT_READ,
     )
-
-
-def probe(cur: duckdb.DuckDBPyConnection) -> None:
-    """Read the small tables every request needs (accounts, sessions, settings) to the last byte.
-
-    Raises `StoreUnavailable` when the file cannot serve them, e.g. a truncated file that DuckDB
-    opened but whose blocks are missing; the health check calls it.
-    """
-    try:
-        for table in ("schema_version", "accounts", "sessions", "settings"):
-            cur.execute(f"SELECT * FROM {table}").fetchall()  # fixed names, no user text
-    except duckdb.Error as exc:
-        raise_unavailable(exc)
-        raise
-
-
-def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
-    """Return the highest migration applied to this database (0 for a new file)."""
-    exists = cur.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchall()[0][0]
-    if not exists:
-        return 0
-    return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[int]:

@@ -7,24 +7,10 @@ import logging
 import duckdb
 
 from core.errors import StoreUnavailable
+from core.store.failures import CANNOT_READ, CANNOT_WRITE, OUT_OF_MEMORY, STOPPED, failure
 
 log = logging.getLogger(__name__)
 
-# What the user reads when the file itself fails; DuckDB's own words (with paths) go to the log.
-CANNOT_WRITE = "the data file cannot be written (disk full or file permissions?)"
-CANNOT_READ = "the data file cannot be read (it may be damaged or incomplete)"
-OUT_OF_MEMORY = "the data store ran out of memory"
-STOPPED = "the data store stopped after a serious error and needs a restart"
-_ADVICE = {
-    CANNOT_WRITE: "Nothing was saved. Free disk space or check the data file's permissions (or "
-    "ask the operator to), then try again.",
-    CANNOT_READ: "Ask the operator to check the disk and restore the data file from a backup, "
-    "then restart Batch Unlock.",
-    OUT_OF_MEMORY: "Nothing was saved. Try again in a moment; if it keeps happening, ask the "
-    "operator to give Batch Unlock more memory.",
-    STOPPED: "Nothing more can be saved until Batch Unlock is restarted. Ask the operator to "
-    "free disk space if it is full and restart the app.",
-}
 # DuckDB words that mean the file or its log cannot be written (checked in lower case).
 _WRITE_WORDS = (
     "could not write",
@@ -68,9 +54,7 @@ def unavailable(exc: BaseException) -> StoreUnavailable | None:
         reason = CANNOT_READ
     else:
         return None
-    return StoreUnavailable(
-        f"Batch Unlock cannot use its data store: {reason}. {_ADVICE[reason]}", reason
-    )
+    return failure(reason)
 
 
 def raise_unavailable(exc: BaseException) -> None:

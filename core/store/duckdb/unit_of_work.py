@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from core.errors import DuplicateKey
+from core.store.duckdb import schema
 from core.store.duckdb.accounts import DuckAccounts
 from core.store.duckdb.audit import DuckAudit
 from core.store.duckdb.batches import DuckBatches
@@ -92,11 +93,19 @@ class DuckUnitOfWork:
 
     def cursor(self) -> DuckUnitOfWork:
         """A new unit of work on its own cursor (for another thread)."""
-        return DuckUnitOfWork(self.raw_cursor.cursor())
+        return type(self)(self.raw_cursor.cursor())
 
     def close(self) -> None:
         """Close this unit of work's cursor."""
         self.raw_cursor.close()
+
+    def schema_version(self) -> int:
+        """The highest schema migration applied to the store (0 for a new one)."""
+        return schema.schema_version(self.raw_cursor)
+
+    def probe(self) -> None:
+        """Read what every request needs; raise `StoreUnavailable` if the store cannot serve it."""
+        schema.probe(self.raw_cursor)
 
     # TRANSITIONAL (issue 12): code not yet moved behind the repositories still runs SQL on what it
     # is given. Removed once every domain package talks only to repositories.

@@ -56,3 +56,11 @@ class UnitOfWork(Protocol):
     def close(self) -> None:
         """Release this unit of work."""
         ...
+
+    def schema_version(self) -> int:
+        """The highest schema migration applied to the store (0 for a new one)."""
+        ...
+
+    def probe(self) -> None:
+        """Read what every request needs; raise `StoreUnavailable` if the store cannot serve it."""
+        ...
