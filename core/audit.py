@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from core.access.roles import Account
-from core.store.ports import UnitOfWork
+if TYPE_CHECKING:  # audit sits below access: access writes audit entries
+    from core.access.roles import Account
+    from core.store.ports import UnitOfWork
 
 
 class Action(StrEnum):
