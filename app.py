@@ -2,10 +2,8 @@
 
 This module is the web app's composition root: `create_app(settings)` makes the process's
 runtime (its data store and publisher, pages/web/runtime.py) and the ASGI app around Streamlit
-(login routes, guards, start-up and shutdown). Every page load runs pages/ui/router.py.
+(login routes, guards, start-up and shutdown). Every page load runs pages/entry/router.py.
 """
-
-from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
@@ -16,15 +14,13 @@ from pages.web.auth import ROUTES
 from pages.web.base_url import BackendBaseUrl
 from pages.web.guard import LoginGuard, WebsocketOrigin
 from pages.web.lifespan import lifespan
+from pages.web.main_script import ROUTER, check_no_stray_pages
 from pages.web.store_guard import StoreGuard
-
-# Streamlit's main script. Not this file: a main script beside `pages/` would have Streamlit
-# serve the files of that folder as old-style pages, past the router (see its docstring).
-ROUTER = Path(__file__).resolve().parent / "pages" / "ui" / "router.py"
 
 
 def create_app(settings: Settings) -> st.App:
     """Build the web app for these settings: its runtime, routes, guards, start-up and shutdown."""
+    check_no_stray_pages()
     runtime.install(settings)
     # `streamlit run app.py` finds the ASGI app by reading this file: an `app = st.App(...)`
     # assignment, and a module-level `app` to import.

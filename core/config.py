@@ -24,7 +24,7 @@ def _flag(name: str) -> bool | None:
     value = os.environ.get(name)
     if value is None or value == "":
         return None
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in {"1", "true", "yes"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ class Settings:
         worker = _flag(WORKER_ENV)
         return cls(
             database=database_path(database).resolve(),
-            demo=_flag(DEMO_ENV),
+            # Only a yes asks for demo data; anything else leaves the default-file rule.
+            demo=True if _flag(DEMO_ENV) else None,
             run_worker=True if worker is None else worker,
         )
 

@@ -20,7 +20,7 @@ from pages.web import runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 # The script every page load runs: the one the served app names as its main script (app.py).
-APP = str(ROOT / "pages" / "ui" / "router.py")
+APP = str(ROOT / "pages" / "entry" / "router.py")
 EMAILS = {u: e for u, _r, _p, e in content.DEMO_ACCOUNTS}
 SSO = {
     "redirect_uri": "http://localhost:8501/oauth2callback",

@@ -170,3 +170,21 @@ def test_a_script_dropped_directly_into_pages_is_not_served(tmp_path: Path) -> N
         proc.terminate()
         proc.wait(timeout=20)
     assert not ran.exists()
+
+
+def test_the_app_refuses_to_start_when_a_pages_folder_appears_beside_the_router(
+    tmp_path: Path,
+) -> None:
+    from pages.web import main_script as app
+
+    app.check_no_stray_pages(tmp_path / "absent")  # no folder: starts
+    (tmp_path / "pages").mkdir()
+    with pytest.raises(SystemExit, match="would serve every script"):
+        app.check_no_stray_pages(tmp_path / "pages")
+    assert app.ROUTER.parent / "pages" == app.STRAY_PAGES
+    assert not app.STRAY_PAGES.exists()
+
+
+def test_the_router_is_alone_in_its_folder_so_it_shadows_no_module_on_sys_path() -> None:
+    folder = Path(__file__).resolve().parent.parent / "pages" / "entry"
+    assert sorted(p.name for p in folder.iterdir() if p.name != "__pycache__") == ["router.py"]

@@ -14,14 +14,8 @@ import polars as pl
 DIGITS = "[0-9]"  # ASCII only, unlike \\d
 # 18 digits always fit a BIGINT.
 ID_PATTERN = rf"^{DIGITS}{{1,18}}$"
-# fullmatch, not ID_PATTERN: in Python `$` also matches before a final newline ("12\\n").
-_ID = re.compile(rf"{DIGITS}{{1,18}}")
+# fullmatch, not a `$` pattern: in Python `$` also matches before a final newline ("12\\n").
 _DIGITS = re.compile(rf"{DIGITS}+")
-
-
-def is_id(text: str) -> bool:
-    """Tell whether text (already trimmed) is a user ID: 1 to 18 ASCII digits."""
-    return _ID.fullmatch(text) is not None
 
 
 def is_digits(text: str) -> bool:

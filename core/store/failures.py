@@ -23,4 +23,6 @@ ADVICE = {
 
 def failure(reason: str) -> StoreUnavailable:
     """The plain error for one of the reasons above: what happened and what to do."""
-    return StoreUnavailable(f"Batch Unlock cannot use its data store: {reason}. {ADVICE[reason]}", reason)
+    return StoreUnavailable(
+        f"Batch Unlock cannot use its data store: {reason}. {ADVICE[reason]}", reason
+    )

@@ -55,9 +55,7 @@ def add_quest_dialog(tree: dict[str, list[badge_tree.Quest]]) -> None:
     if (
         st.button(ADD_QUEST, type="primary")
         and badge
-        and session.attempt(
-            lambda: editing.add_quest(cur, session.account(), badges[badge], name)
-        )
+        and session.attempt(lambda: editing.add_quest(cur, session.account(), badges[badge], name))
     ):
         st.toast(formatting.literal(f"Quest “{name.strip()}” added to {badge}."))
         st.rerun()
@@ -109,9 +107,7 @@ def archive_badge_dialog() -> None:
     st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
     if st.button(action, type="primary") and session.attempt(
         lambda: (
-            editing.set_badge_archived(
-                cur, session.account(), picked["id"], not picked["archived"]
-            )
+            editing.set_badge_archived(cur, session.account(), picked["id"], not picked["archived"])
             or True
         )
     ):

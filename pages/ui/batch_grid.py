@@ -46,7 +46,6 @@ COLUMNS = (
     GridColumn("status", words.STATUS, 135, "status"),
     GridColumn("open", "", 50, None),
 )
-MIN_WIDTH = sum(c.width for c in COLUMNS)  # 975 px: the list's main column at 1,100 px is wider
 ROW_HEIGHT = 35  # the grid's default row and header height, in px
 OPEN_CLICK_KEY = "batch_grid_open"
 

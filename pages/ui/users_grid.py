@@ -22,7 +22,9 @@ class UserColumn:
     field: str
     header: str
     width: int
-    sorts: str | None  # a core.batches.members.SORT_KEYS key, or None for a header that sorts nothing
+    sorts: (
+        str | None
+    )  # a core.batches.members.SORT_KEYS key, or None for a header that sorts nothing
 
 
 COLUMNS = (

@@ -29,5 +29,3 @@ def schema_version(cur: duckdb.DuckDBPyConnection) -> int:
     if not exists:
         return 0
     return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
-
-
