@@ -27,8 +27,8 @@ from bench.bench_list import build  # noqa: E402
 from core import store  # noqa: E402
 from core.access import accounts  # noqa: E402
 from core.access.roles import command_line_account  # noqa: E402
-from tests.browser import grid  # noqa: E402
-from tests.browser.conftest import CHROMIUM, _start, _stop, log_in  # noqa: E402
+from tests.support import grid  # noqa: E402
+from tests.support.browser import CHROMIUM, _start, _stop, log_in  # noqa: E402
 
 BUDGET_S = 1.5
 PASSWORD = "bench-admin-1"  # noqa: S105 - a throwaway account in a temporary file

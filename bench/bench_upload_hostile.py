@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_upload_hostile.py --runs 5 --only xfd_cell,zip_bomb_150mb
     .venv/bin/python bench/bench_upload_hostile.py --json
 
-The files are the ones tests/test_upload_hostile.py feeds the reader (tests/data/make_files.py,
+The files are the ones tests/unit/test_upload_hostile.py feeds the reader (tests/data/make_files.py,
 `hostile_files`), made once into a temp folder. Each run reads one file with
 core.upload.intake.read_upload in a fresh `python` process with no memory ceiling, so a run that
 aborts or swaps shows as such. Measured per file: the read (median of the runs, timed inside

@@ -9,8 +9,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from core import words
-from tests.browser import grid
-from tests.browser.conftest import Server, wait_idle
+from tests.support import grid
+from tests.support.browser import Server, wait_idle
 
 
 def open_list(page: Page, server: Server, query: str = "") -> None:

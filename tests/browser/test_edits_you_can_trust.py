@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from core import words
-from tests.browser.actions import confirm_publish
-from tests.browser.conftest import (
+from tests.browser.test_new_batch import start_draft
+from tests.support.browser import (
     PASSWORDS,
     Server,
     _prepare,
@@ -24,7 +24,7 @@ from tests.browser.conftest import (
     published_batch,
     wait_idle,
 )
-from tests.browser.test_new_batch import start_draft
+from tests.support.browser_actions import confirm_publish
 
 HOLDER = "900001"  # tess.browser: holds "Second quest" before these tests start
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, _start, _stop, cli, wait_idle
+from tests.support.browser import Server, _start, _stop, cli, wait_idle
 
 
 @pytest.fixture(scope="module")

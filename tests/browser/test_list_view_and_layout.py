@@ -16,8 +16,8 @@ from playwright.sync_api import Locator, Page, Response, expect
 from core import words
 from pages.ui.batch_grid import ROW_HEIGHT
 from pages.ui.text_width import fitting_width
-from tests.browser import grid
-from tests.browser.conftest import Server, wait_idle
+from tests.support import grid
+from tests.support.browser import Server, wait_idle
 
 
 def open_list(page: Page, server: Server, query: str = "") -> None:

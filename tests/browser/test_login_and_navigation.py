@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser import grid
-from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
+from tests.support import grid
+from tests.support.browser import PASSWORDS, Server, log_in, wait_idle
 
 
 def test_a_deep_link_opened_without_a_session_leads_to_login_then_back_to_the_link(

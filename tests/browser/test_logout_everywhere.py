@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from core import words
-from tests.browser.conftest import (
+from tests.support.browser import (
     PASSWORDS,
     Server,
     _prepare,

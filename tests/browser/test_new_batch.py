@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from core import words
-from tests.browser.conftest import Server, wait_idle
+from tests.support.browser import Server, wait_idle
 
 UPLOAD = (
     "ID;Username;Registered email\n"

@@ -9,10 +9,10 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from core import words
-from tests.browser import grid
-from tests.browser.actions import confirm_publish, upload
-from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
+from tests.support import grid
+from tests.support.browser import PASSWORDS, Server, log_in, wait_idle
+from tests.support.browser_actions import confirm_publish, upload
 
 FIVE_USERS = "ID\n900001\n900002\n900004\n900006\n900010\n"
 

@@ -11,9 +11,9 @@ from playwright.sync_api import Locator, Page, expect
 
 from core import words
 from pages.ui import users_grid
-from tests.browser.actions import confirm_publish, upload
-from tests.browser.conftest import PASSWORDS, Server, log_in, wait_idle
 from tests.browser.test_new_batch import start_draft
+from tests.support.browser import PASSWORDS, Server, log_in, wait_idle
+from tests.support.browser_actions import confirm_publish, upload
 
 
 def metric(scope: Locator, label: str) -> Locator:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import store, words
-from tests.browser.conftest import (
+from core import words
+from tests.browser.test_new_batch import UPLOAD, start_draft
+from tests.support.browser import (
     PASSWORDS,
     Server,
     _prepare,
@@ -22,7 +23,7 @@ from tests.browser.conftest import (
     published_batch,
     wait_idle,
 )
-from tests.browser.test_new_batch import UPLOAD, start_draft
+from tests.support.store import open_store
 
 QUEST = "Third quest"  # no browser test on the shared server publishes it: nobody holds it
 
@@ -140,7 +141,7 @@ def slow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     tmp = tmp_path_factory.mktemp("slow")
     db, quests = _prepare(tmp)
     batch_id = published_batch(db, "Published one", quests["First quest"], "900007")
-    con = store.connect(db)
+    con = open_store(db)
     con.settings.put("publish_rate", "1")
     con.close()
     proc, srv = _start(tmp, db, quests)

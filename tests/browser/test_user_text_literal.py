@@ -17,7 +17,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import words
-from tests.browser.conftest import (
+
+# The same markup names as the AppTest walk of the pages: one list of what must stay text.
+from tests.app.test_user_text_literal import BADGE, BATCH, EMAIL, QUEST, USERNAME
+from tests.app.test_user_text_literal import DEV_DRAFT as DRAFT
+from tests.support.browser import (
     PASSWORDS,
     Server,
     _prepare,
@@ -27,18 +31,6 @@ from tests.browser.conftest import (
     log_in,
     published_batch,
     wait_idle,
-)
-
-# The same markup names as the AppTest walk of the pages: one list of what must stay text.
-from tests.test_user_text_literal import (
-    BADGE,
-    BATCH,
-    EMAIL,
-    QUEST,
-    USERNAME,
-)
-from tests.test_user_text_literal import (
-    DEV_DRAFT as DRAFT,
 )
 
 URL_NAME = "[x](https://evil.example/n)"

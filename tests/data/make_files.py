@@ -61,7 +61,7 @@ def _workbook(path: Path) -> None:
     book.close()
 
 
-# --- hostile uploads (made on the fly by tests/test_upload_hostile.py and the benchmark) ---------
+# --- hostile uploads (made on the fly by tests/unit/test_upload_hostile.py and the benchmark) ---------
 
 
 def _book(fill: Callable, **options) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 
@@ -106,8 +106,3 @@ class DuckUnitOfWork:
     def probe(self) -> None:
         """Read what every request needs; raise `StoreUnavailable` if the store cannot serve it."""
         schema.probe(self.raw_cursor)
-
-    # TRANSITIONAL (issue 12): code not yet moved behind the repositories still runs SQL on what it
-    # is given. Removed once every domain package talks only to repositories.
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.raw_cursor, name)

@@ -1,0 +1,107 @@
+"""Crash safety: a worker process killed with SIGKILL mid-publish resumes, and unlocks exactly once."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from core.access.roles import command_line_account
+from core.publishing import actions, batch_report
+from tests.support.publish import ROOT, assert_consistent, cli_env, make_batch, run_cli
+from tests.support.store import open_store
+
+USERS = 16_000
+INACTIVE_EVERY = 97  # every 97th platform user was deactivated after being added
+
+
+def start_worker(db) -> subprocess.Popen:
+    """Start `python -m core --db DB worker` unthrottled, in small chunks (many commits to hit)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "core", "--db", str(db), "worker", "--rate", "0", "--chunk", "500"],
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def kill_after_first_progress_line(proc: subprocess.Popen, rng: random.Random) -> list[str]:
+    """Wait for the worker to report progress, then SIGKILL it a random moment later."""
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("batch "):
+            break
+    else:
+        raise AssertionError(f"the worker ended before publishing anything: {lines}")
+    time.sleep(rng.uniform(0, 0.05))  # somewhere inside a later chunk's transaction, or between
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    return lines
+
+
+def processed(db, batch_id: int) -> int:
+    con = open_store(db)  # replays the write-ahead log of the killed process
+    try:
+        cur = con.cursor()
+        assert_consistent(cur)  # committed chunks are whole even right after a crash
+        counts = batch_report.batch_summary(cur, batch_id)["counts"]
+        return counts["Published"] + counts["Error"]
+    finally:
+        con.close()
+
+
+def test_a_worker_killed_mid_publish_resumes_and_unlocks_everyone_exactly_once(db_path):
+    con = open_store(db_path)
+    cur = con.cursor()
+    cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
+    cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
+    cur.execute(
+        """INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
+               'u' || i || '@x.example', TRUE FROM range(1, ?) r(i)""",
+        [USERS + 1],
+    )
+    first = make_batch(cur, range(1, 12_001), name="Large")
+    second = make_batch(cur, range(9_001, 15_001), name="Overlapping")  # 3,000 in both
+    for batch in (first, second):
+        actions.publish(cur, command_line_account(), batch)
+    cur.execute("UPDATE platform_users SET active = FALSE WHERE id % ? = 0", [INACTIVE_EVERY])
+    con.close()
+
+    rng = random.Random(4)
+    done_after_kills = []
+    for _ in range(2):
+        with start_worker(db_path) as proc:
+            kill_after_first_progress_line(proc, rng)
+        done_after_kills.append(processed(db_path, first))
+    assert 0 < done_after_kills[0] < 12_000, "the first kill should land mid-publish"
+
+    finished = run_cli(db_path, "worker", "--once")
+    assert finished.returncode == 0, finished.stderr
+    assert "Queue empty" in finished.stdout
+
+    con = open_store(db_path)
+    cur = con.cursor()
+    assert_consistent(cur)
+    rows = cur.execute(
+        "SELECT id, status, n_users, n_published, n_error FROM batches ORDER BY id"
+    ).fetchall()
+    inactive_first = 12_000 // INACTIVE_EVERY
+    inactive_second = 15_000 // INACTIVE_EVERY - 9_000 // INACTIVE_EVERY
+    assert rows == [
+        (first, "partially_published", 12_000, 12_000 - inactive_first, inactive_first),
+        (second, "partially_published", 6_000, 6_000 - inactive_second, inactive_second),
+    ]
+    active_members = 15_000 - 15_000 // INACTIVE_EVERY
+    unlocks = cur.execute(
+        "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (WHERE batch_id = ?) "
+        "FROM unlocks WHERE quest_id = 1",
+        [second],
+    ).fetchall()[0]
+    only_second = 3_000 - (15_000 // INACTIVE_EVERY - 12_000 // INACTIVE_EVERY)
+    assert unlocks == (active_members, active_members, only_second)
+    con.close()

@@ -1,0 +1,154 @@
+"""Helpers of the browser tests: the app served on a free port, its CLI, logging in.
+
+The fixtures that use them are in tests/browser/conftest.py; bench/ uses them too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+DEMO_USERS = "3000"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+DATA = Path(__file__).resolve().parents[1] / "browser" / "data"
+
+
+@dataclass
+class Server:
+    """A running app: its base URL, data file, and the ids of the test quests."""
+
+    url: str
+    db: Path
+    log: Path
+    quests: dict[str, int]
+
+
+def cli(db: Path, *args: str) -> str:
+    """Run `python -m core` on a data file (only while no server holds it); return stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "core", "--db", str(db), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _prepare(tmp: Path) -> tuple[Path, dict[str, int]]:
+    """A demo store plus known test users (900001-900010) and a "Browser tests" badge."""
+    db = tmp / "data" / "batch_unlock.duckdb"
+    cli(db, "init", "--demo", "--users", DEMO_USERS)
+    cli(db, "import-users", str(DATA / "users.csv"))
+    cli(db, "import-badges", str(DATA / "badges.csv"))
+    # Finish the demo's running batches now, so a test's batch is not queued behind them.
+    cli(db, "worker", "--once", "--rate", "0")
+    quests = {
+        q["quest"]: q["id"]
+        for q in json.loads(cli(db, "quests", "--json"))
+        if q["badge"] == "Browser tests"
+    }
+    return db, quests
+
+
+def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
+    env = {**os.environ, "BATCH_UNLOCK_DB": str(db)}
+    port = _free_port()
+    log = tmp / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            raise RuntimeError(f"The app exited at start:\n{log.read_text()}")
+    else:
+        proc.kill()
+        raise RuntimeError(f"The app did not answer within 60 s:\n{log.read_text()}")
+    return proc, Server(url, db, log, quests)
+
+
+def published_batch(db: Path, name: str, quest_id: int, *user_ids: str) -> int:
+    """Create a batch of these users through the CLI, publish it and run it to its end."""
+    users = [arg for user in user_ids for arg in ("--user", user)]
+    made = cli(db, "batch", "create", "--name", name, "--quest", str(quest_id), *users, "--json")
+    batch_id = json.loads(made)["id"]
+    cli(db, "batch", "publish", str(batch_id))
+    cli(db, "worker", "--once", "--rate", "0")
+    return batch_id
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until the app's script has finished its current run."""
+    page.wait_for_selector(
+        "[data-testid=stApp][data-test-script-state=notRunning]", state="attached", timeout=30_000
+    )
+
+
+def log_in(page: Page, url: str, username: str, password: str) -> None:
+    """Fill the login form that `url` leads to, and wait for the app to settle."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-testid=stApp]", timeout=30_000)
+    wait_idle(page)
+
+
+PASSWORDS = {"admin": "admin-demo", "dev": "dev-demo-1", "analyst": "analyst-demo"}
