@@ -60,9 +60,12 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
 
     Returns the quest ids checked now; the caller applies them when "Search" is pressed.
     """
-    if not TREE_CHECKED[key].is_set():
-        TREE_CHECKED[key].set(set(checked))
-    current = TREE_CHECKED[key].get() or set()
+    current = TREE_CHECKED[key].get()
+    if current is None:
+        # The stored set itself, not a copy (nor `or set()` for an empty one): the callbacks
+        # below change it in place between runs.
+        current = set(checked)
+        TREE_CHECKED[key].set(current)
 
     @session.callback
     def toggle_badge(quest_ids: list[int], widget: str) -> None:
