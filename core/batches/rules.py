@@ -8,8 +8,6 @@ to its users (`uow.batches.refresh_counts`); its SQL is this module's `derive_st
 
 from __future__ import annotations
 
-import polars as pl
-
 from core import words
 
 # Batch status codes; "draft" is ours (not yet published), the rest are the spec's four.
@@ -49,17 +47,3 @@ def status_label(status: str, percent: int | None = None) -> str:
     if status == IN_PROGRESS and percent is not None:
         return f"{word} ({percent}%)"
     return word
-
-
-def status_labels(statuses: pl.Series, percents: pl.Series | None = None) -> pl.Series:
-    """Return `status_label` for each row (a whole column at once, for lists and exports)."""
-    pairs = pl.DataFrame(
-        {"status": statuses, "percent": percents if percents is not None else None}
-    )
-    # At most a few hundred distinct pairs, however long the column: label each pair once.
-    distinct = pairs.unique()
-    labels = [status_label(s, p) for s, p in distinct.iter_rows()]
-    labelled = distinct.with_columns(pl.Series("label", labels, dtype=pl.String))
-    return pairs.join(
-        labelled, on=["status", "percent"], how="left", nulls_equal=True, maintain_order="left"
-    )["label"]

@@ -23,8 +23,8 @@ COLUMNS = (
     "updated_at", "created_by", "status", "status_label", "progress",
     "n_unpublished", "n_in_progress", "n_published", "n_error",
 )  # fmt: skip
-# Each status's word from the one rule, looked up per row: rules.status_labels (its column form)
-# joins on (status, percent) pairs, which would double what a page of the list costs here.
+# Each status's word from the one rule, computed once per status and looked up per row (a join
+# on (status, percent) pairs would double what a page of the list costs here).
 _STATUS_WORDS = {code: rules.status_label(code) for code in STATUS_CODES}
 
 

@@ -19,7 +19,7 @@ ARCHIVE_QUEST = "Archive or restore a quest"
 ARCHIVE_BADGE = "Archive or restore a badge"
 
 acct = session.account()
-cur = session.unit_of_work()
+uow = session.unit_of_work()
 is_admin = acct.can(Permission.MANAGE_CATALOG)
 
 title_col, menu_col = st.columns([8, 1], vertical_alignment="bottom")
@@ -39,7 +39,7 @@ def add_badge_dialog() -> None:
     quests = st.text_area("Badge quests, one per line")
     if st.button(ADD_BADGE, type="primary"):
         badge_id = session.attempt(
-            lambda: editing.add_badge(cur, session.account(), name, quests.splitlines())
+            lambda: editing.add_badge(uow, session.account(), name, quests.splitlines())
         )
         if badge_id:
             st.toast(formatting.literal(f"Badge “{name.strip()}” added."))
@@ -55,7 +55,7 @@ def add_quest_dialog(tree: dict[str, list[badge_tree.Quest]]) -> None:
     if (
         st.button(ADD_QUEST, type="primary")
         and badge
-        and session.attempt(lambda: editing.add_quest(cur, session.account(), badges[badge], name))
+        and session.attempt(lambda: editing.add_quest(uow, session.account(), badges[badge], name))
     ):
         st.toast(formatting.literal(f"Quest “{name.strip()}” added to {badge}."))
         st.rerun()
@@ -81,7 +81,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
         done = session.attempt(
             lambda: (
                 editing.set_quest_archived(
-                    cur, session.account(), picked["id"], not picked["archived"]
+                    uow, session.account(), picked["id"], not picked["archived"]
                 )
                 or True
             )
@@ -94,7 +94,7 @@ def archive_dialog(all_quests: pl.DataFrame) -> None:
 @session.dialog(ARCHIVE_BADGE)
 def archive_badge_dialog() -> None:
     """Archive a badge (none of its quests can be used for new batches) or restore it."""
-    rows = badge_tree.badges(cur).to_dicts()
+    rows = badge_tree.badges(uow).to_dicts()
     picked = st.selectbox(
         words.BADGE,
         rows,
@@ -107,7 +107,7 @@ def archive_badge_dialog() -> None:
     st.caption("Existing batches keep their quests; new batches cannot use an archived badge.")
     if st.button(action, type="primary") and session.attempt(
         lambda: (
-            editing.set_badge_archived(cur, session.account(), picked["id"], not picked["archived"])
+            editing.set_badge_archived(uow, session.account(), picked["id"], not picked["archived"])
             or True
         )
     ):
@@ -115,13 +115,13 @@ def archive_badge_dialog() -> None:
         st.rerun()
 
 
-all_quests = badge_tree.quests(cur)
+all_quests = badge_tree.quests(uow)
 if choice == words.BATCH_UNLOCK:
     st.switch_page(PAGES.get()["batch_list"])
 elif choice == ADD_BADGE:
     add_badge_dialog()
 elif choice == ADD_QUEST:
-    add_quest_dialog(badge_tree.badge_tree(cur, include_archived=True))
+    add_quest_dialog(badge_tree.badge_tree(uow, include_archived=True))
 elif choice == ARCHIVE_QUEST:
     archive_dialog(all_quests)
 elif choice == ARCHIVE_BADGE:

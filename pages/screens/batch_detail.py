@@ -16,14 +16,14 @@ from pages.ui import add_users, formatting, publisher_stall, session, text_width
 from pages.ui.state import DETAIL_POLL, DETAIL_SEEN_RUNNING, PAGES
 
 acct = session.account()
-cur = session.unit_of_work()
+uow = session.unit_of_work()
 pages = PAGES.get()
 can_edit = acct.can(Permission.EDIT_BATCHES)
 trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK]
 
 try:
     batch_id = int(st.query_params.get("id", ""))
-    batch = read_model.get_batch(cur, batch_id, acct)
+    batch = read_model.get_batch(uow, batch_id, acct)
 except (ValueError, BatchUnlockError) as exc:
     session.header("Batch", trail)
     st.error(
@@ -49,7 +49,7 @@ session.show_flash()
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def overview() -> None:
     """Status, progress and per-user counts; polls while the batch is queued or running."""
-    current = read_model.get_batch(cur, batch_id, session.account())
+    current = read_model.get_batch(uow, batch_id, session.account())
     running = current.status in rules.PENDING_STATUSES
     poll = "1s" if running else None
     if poll != DETAIL_POLL[batch_id].get():
@@ -76,7 +76,7 @@ def overview() -> None:
         if current.status != rules.DRAFT:
             st.progress(percent / 100, text=f"{percent}% of users processed")
         if current.status == rules.UNPUBLISHED:
-            place = queue.position(cur, current.id)
+            place = queue.position(uow, current.id)
             if place:
                 st.caption(f"{queue.ordinal(place)} in the publishing queue")
     if running:
@@ -95,9 +95,9 @@ def overview() -> None:
         col.metric(word, f"{value:,}")
     if current.status != rules.DRAFT:
         # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
-        st.caption(publish_notes.chunk_note(publish_rate.get_rate(cur)))
+        st.caption(publish_notes.chunk_note(publish_rate.get_rate(uow)))
     if current.n_error:
-        reasons = batch_report.error_reasons(cur, current.id)
+        reasons = batch_report.error_reasons(uow, current.id)
         st.caption(
             "Errors: " + "; ".join(f"{formatting.literal(why)} ({n:,})" for why, n in reasons)
         )
@@ -109,7 +109,7 @@ overview()
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def adding_refused() -> None:
     """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
-    current = read_model.get_batch(cur, batch_id, session.account())
+    current = read_model.get_batch(uow, batch_id, session.account())
     if current.status == rules.PUBLISHED:
         st.rerun()  # finished meanwhile: the whole page, with the add tools
     st.radio(
@@ -125,7 +125,7 @@ def adding_refused() -> None:
 retry_offered = can_edit and batch.status == rules.PARTIALLY_PUBLISHED
 # Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
 # is counted first and left in "Error", so a retry never just moves "Last updated".
-plan = retry.retry_plan(cur, batch.id) if retry_offered else None
+plan = retry.retry_plan(uow, batch.id) if retry_offered else None
 if plan is not None and plan.failing:
     st.caption(formatting.literal(plan.message))
 if plan is not None and st.button(
@@ -137,7 +137,7 @@ if plan is not None and st.button(
     else "Queue the users in “Error” again whose error has gone away (e.g. reactivated).",
 ):
     requeued = session.attempt(
-        lambda: retry.retry_errors(cur, acct, batch.id, expected=batch.version, only_retryable=True)
+        lambda: retry.retry_errors(uow, acct, batch.id, expected=batch.version, only_retryable=True)
     )
     if requeued is not None:
         session.wake_publisher()
@@ -153,7 +153,7 @@ if can_edit:
     with st.container(border=True):
         st.markdown("**Add users**")
         if batch.status == rules.PUBLISHED:
-            add_users.tools(cur, batch, key=f"detail_{batch.id}")
+            add_users.tools(uow, batch, key=f"detail_{batch.id}")
         else:
             adding_refused()
         # The last upload's rows not added stay downloadable while the batch is queued again.
@@ -179,7 +179,7 @@ try:
         desc=descending,
         page=int(st.query_params.get("upage", 1) or 1),
     )
-    members = batch_members.list_members(cur, acct, batch.id, query)
+    members = batch_members.list_members(uow, acct, batch.id, query)
 except (ValueError, BatchUnlockError) as exc:
     st.error(formatting.literal(exc))
     st.caption("Remove usort, udesc or upage from the link, or open the batch from the list.")
@@ -217,7 +217,7 @@ if batch.n_error:
     )
 
 st.subheader("History")
-log = audit.entries(cur, batch.id)
+log = audit.entries(uow, batch.id)
 said = [audit_sentences.sentence(a, d) for a, d in zip(log["action"], log["detail"], strict=True)]
 st.dataframe(
     pl.DataFrame(

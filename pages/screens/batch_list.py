@@ -28,7 +28,7 @@ from pages.ui import (
 from pages.ui.state import FILTER_PROBLEM, LIST_POLL, OPEN_BATCH, PAGES
 
 acct = session.account()
-cur = session.unit_of_work()
+uow = session.unit_of_work()
 tz = formatting.viewer_tz()
 pages = PAGES.get()
 
@@ -97,7 +97,7 @@ def badge_filter(flt: BatchFilter) -> None:
 
     `flt` only says which boxes start checked; "Search" applies them to the view as it is then.
     """
-    tree = badge_tree.badge_tree(cur, include_archived=True)
+    tree = badge_tree.badge_tree(uow, include_archived=True)
     b1, b2 = st.columns([3, 2], vertical_alignment="bottom")
     with b1:
         checked = widgets.quest_tree_filter(
@@ -174,7 +174,7 @@ with st.container(border=True):
             ),
         )
 
-    chips = filter_chips(cur, flt)
+    chips = filter_chips(uow, flt)
     if chips:
 
         @session.callback
@@ -227,7 +227,7 @@ def batch_table() -> None:
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()
     viewer = session.account()  # as it is now, not as the last full run saw it
-    table = screen.batch_table(cur, viewer, flt, tz)
+    table = screen.batch_table(uow, viewer, flt, tz)
     result = table.page
     poll = "2s" if table.running else None
     if poll != LIST_POLL.get():
@@ -289,8 +289,8 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
     """The two charts' data for a view; cached briefly, for the reruns of an unchanged view."""
     del view, username, role  # cache keys: the same view for the same viewer
     return (
-        charts.unlocks_by_week(cur, acct, flt, tz),
-        charts.batches_by_status(cur, acct, flt, tz),
+        charts.unlocks_by_week(uow, acct, flt, tz),
+        charts.batches_by_status(uow, acct, flt, tz),
     )
 
 
@@ -303,4 +303,4 @@ else:
 chart_right.altair_chart(batch_charts.batches_by_status(by_status), width="stretch")
 
 if acct.can(Permission.EDIT_BATCHES):
-    publisher_panel.show(cur, acct)
+    publisher_panel.show(uow, acct)

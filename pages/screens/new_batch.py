@@ -38,7 +38,7 @@ from pages.ui.state import (
 )
 
 acct = session.page_requires(Permission.EDIT_BATCHES)
-cur = session.unit_of_work()
+uow = session.unit_of_work()
 pages = PAGES.get()
 trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK, words.NEW_BATCH]
 
@@ -150,12 +150,12 @@ draft_param = st.query_params.get("draft")
 seen = DRAFT_SHOWN[draft_param].get() if draft_param else None
 if draft_param:
     try:
-        batch = read_model.get_batch(cur, int(draft_param), acct)
+        batch = read_model.get_batch(uow, int(draft_param), acct)
     except (ValueError, BatchUnlockError) as exc:
         session.header(words.NEW_BATCH, trail)
         if seen is not None and isinstance(exc, NotFound):
             # Deleted from another tab: say by whom and when.
-            error = expected_state.gone(cur, int(draft_param), seen)
+            error = expected_state.gone(uow, int(draft_param), seen)
             st.error(refusal_text(error or exc))
         else:
             st.error(
@@ -172,7 +172,7 @@ if draft_param:
         # This tab showed it as a draft, so what was just clicked was not applied: say why.
         session.header(words.NEW_BATCH, trail)
         try:
-            guard.check_expected(cur, acct, batch.id, seen)
+            guard.check_expected(uow, acct, batch.id, seen)
         except BatchUnlockError as exc:
             st.error(refusal_text(exc), icon=":material/sync_problem:")
         st.page_link(
@@ -233,7 +233,7 @@ if batch is not None and (refusal := DRAFT_REFUSAL[batch.id].get()):
     else:
         DRAFT_REFUSAL[batch.id].pop()
 if batch is None:
-    reopenable = read_model.list_drafts(cur, acct)
+    reopenable = read_model.list_drafts(uow, acct)
     if reopenable.height:
         with st.expander(f"Your drafts ({reopenable.height})", expanded=False):
             for row in reopenable.iter_rows(named=True):
@@ -262,7 +262,7 @@ with st.container(border=True):
         max_chars=names.MAX_NAME_LENGTH,
         placeholder="A name to find this batch again",
     )
-    tree = badge_tree.badge_tree(cur)
+    tree = badge_tree.badge_tree(uow)
     chosen_id = batch.quest_id if batch else NEW_BATCH_QUEST.get()
     chosen = next((q for qs in tree.values() for q in qs if q.id == chosen_id), None)
     if batch and chosen is None:
@@ -277,7 +277,7 @@ with st.container(border=True):
                 NEW_BATCH_QUEST.set(picked.id)
                 st.rerun()
             if name.strip() and chosen:
-                new_id = drafts.create_draft(cur, acct, name, chosen.id)
+                new_id = drafts.create_draft(uow, acct, name, chosen.id)
                 NEW_BATCH_QUEST.pop()
                 st.query_params["draft"] = str(new_id)
                 st.rerun()
@@ -288,15 +288,15 @@ with st.container(border=True):
             elif asking is None and names.normalize_name(name) != names.normalize_name(
                 batch.name
             ):  # while Publish asks, the typed name waits for it (it is published as typed)
-                drafts.rename_draft(cur, acct, batch.id, name, expected=seen)
+                drafts.rename_draft(uow, acct, batch.id, name, expected=seen)
                 applied(seen)
                 st.rerun()
             if picked and picked.id != batch.quest_id:
-                change = quest_change.preview_quest_change(cur, acct, batch.id, picked.id, seen)
+                change = quest_change.preview_quest_change(uow, acct, batch.id, picked.id, seen)
                 if change.removed:
                     QUEST_CHANGE[batch.id].set(change)  # ask first
                 else:
-                    quest_change.change_draft_quest(cur, acct, batch.id, picked.id, seen, [])
+                    quest_change.change_draft_quest(uow, acct, batch.id, picked.id, seen, [])
                     applied(seen)
                     session.flash(change.message)
                 st.rerun()
@@ -316,7 +316,7 @@ with st.container(border=True):
                 QUEST_CHANGE[batch.id].pop()
                 try:
                     quest_change.change_draft_quest(
-                        cur,
+                        uow,
                         acct,
                         batch.id,
                         pending_change.quest_id,
@@ -346,9 +346,9 @@ with st.container(border=True):
         f"Draft saved · {formatting.when(formatting.local(batch.updated_at))} · "
         "only you and admins see it"
     )
-    add_users.tools(cur, batch, key=f"add_{batch.id}")
+    add_users.tools(uow, batch, key=f"add_{batch.id}")
 
-users = members.all_members(cur, acct, batch.id)
+users = members.all_members(uow, acct, batch.id)
 st.subheader(f"Users ({users.height:,} of {rules.MAX_USERS_PER_BATCH:,})")
 if users.height == 0:
     st.caption("No user yet. Publishing a batch with no user marks it “Published” at once.")
@@ -374,7 +374,7 @@ else:
     ):
         picked_ids = [int(table[words.USER_ID][i]) for i in selected]
         try:
-            removed = membership.remove_users(cur, acct, batch.id, picked_ids, seen)
+            removed = membership.remove_users(uow, acct, batch.id, picked_ids, seen)
         except BatchUnlockError as exc:  # the error stays on screen, and the selection
             refuse(exc)
         else:
@@ -386,7 +386,7 @@ with st.expander("Delete this draft"):
     st.write("The draft and its list of users are deleted; nothing was unlocked yet.")
     if st.button("Delete draft", key=f"delete_{batch.id}", type="secondary"):
         try:
-            drafts.delete_draft(cur, acct, batch.id, expected=seen)
+            drafts.delete_draft(uow, acct, batch.id, expected=seen)
         except BatchUnlockError as exc:
             refuse(exc)
         else:

@@ -63,7 +63,7 @@ def note_own_write(batch: Batch) -> None:
     DRAFT_SHOWN[batch.id].set(batch.version + 1)
 
 
-def tools(cur: UnitOfWork, batch: Batch, key: str) -> None:
+def tools(uow: UnitOfWork, batch: Batch, key: str) -> None:
     """Show "Upload type" with "Multiple" and "Single", and what each one needs."""
     kind = st.radio(
         words.UPLOAD_TYPE, [words.MULTIPLE, words.SINGLE], horizontal=True, key=f"{key}_type"
@@ -74,14 +74,14 @@ def tools(cur: UnitOfWork, batch: Batch, key: str) -> None:
             f"Registered email; up to {rules.MAX_USERS_PER_BATCH:,} users per batch."
         )
         if st.button(words.UPLOAD, key=f"{key}_upload", icon=":material/upload:"):
-            upload_dialog(cur, batch, key)
+            upload_dialog(uow, batch, key)
         not_added_download(key)
     else:
-        single(cur, batch, key)
+        single(uow, batch, key)
 
 
 @session.dialog(words.UPLOAD, width="large")
-def upload_dialog(cur: UnitOfWork, batch: Batch, key: str) -> None:
+def upload_dialog(uow: UnitOfWork, batch: Batch, key: str) -> None:
     """The upload window: the template, a drop zone, then the preview and its "Upload" button."""
     st.download_button(
         words.DOWNLOAD_THE_TEMPLATE,
@@ -103,7 +103,7 @@ def upload_dialog(cur: UnitOfWork, batch: Batch, key: str) -> None:
     try:
         with st.spinner("Reading the file and matching its users…"):
             upload = intake.read_upload(file.getvalue(), file.name)
-            preview = matching.preview(cur, upload, batch.quest_id, batch.id)
+            preview = matching.preview(uow, upload, batch.quest_id, batch.id)
     except BatchUnlockError as exc:
         st.error(formatting.literal(exc))
         return
@@ -115,7 +115,7 @@ def upload_dialog(cur: UnitOfWork, batch: Batch, key: str) -> None:
         try:
             # expected: the version this dialog was opened on, so a stale tab adds nothing.
             result = add_file.add_upload(
-                cur, session.account(), batch.id, upload, expected=batch.version
+                uow, session.account(), batch.id, upload, expected=batch.version
             )
         except BatchUnlockError as exc:
             st.error(formatting.literal(exc))
@@ -228,7 +228,7 @@ def show_preview(preview: Preview, key: str) -> None:
         )
 
 
-def single(cur: UnitOfWork, batch: Batch, key: str) -> None:
+def single(uow: UnitOfWork, batch: Batch, key: str) -> None:
     """Find one user by User ID, username (with suggestions as you type) or email, and add them.
 
     "Add" (or Enter in the field) adds; the field then clears, and the confirmation shows at
@@ -291,7 +291,7 @@ def single(cur: UnitOfWork, batch: Batch, key: str) -> None:
             placeholder=PLACEHOLDERS[by],
         )
         if is_username and value.strip():
-            suggestions = suggest_usernames(cur, value)
+            suggestions = suggest_usernames(uow, value)
             if suggestions and value.strip().lower() not in [s.lower() for s in suggestions[:1]]:
 
                 @session.callback

@@ -2,7 +2,7 @@
 
 The composition root of the web app (`app.py` `create_app`) installs one `Runtime`; the login
 routes, the guards and the page scripts all reach it through `current()`. This is the only module
-of `pages/` that knows which store is behind the port (guarded by tests/test_boundaries.py).
+of `pages/` that knows which store is behind the port (guarded by tests/unit/test_design_guards.py).
 Plain Python (no streamlit).
 """
 

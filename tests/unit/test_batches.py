@@ -18,16 +18,6 @@ def test_the_page_and_the_store_clean_a_name_by_one_rule() -> None:
         names.clean_name(" \u00a0\t")
 
 
-def test_a_status_column_is_labelled_by_the_one_status_label_rule() -> None:
-    import polars as pl
-
-    statuses = ["draft", "in_progress", "in_progress", "published", "partially_published"]
-    percents = [0, 40, None, 100, 100]
-    got = rules.status_labels(pl.Series(statuses), pl.Series(percents)).to_list()
-    assert got == [rules.status_label(s, p) for s, p in zip(statuses, percents, strict=True)]
-    assert got[1] == "In Progress (40%)"
-
-
 def test_the_batch_limit_lives_in_the_rules_not_in_the_words() -> None:
     assert rules.MAX_USERS_PER_BATCH == 5000
     assert not hasattr(words, "MAX_USERS_PER_BATCH")

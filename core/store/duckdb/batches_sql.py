@@ -1,7 +1,7 @@
 """core.batches.rules' status and progress rules in DuckDB's SQL, for set-based reads and writes.
 
 Each is the Python rule of the same name in core.batches.rules, for many batches in one
-statement, built from its constants only; tests/test_batches.py checks every small count
+statement, built from its constants only; tests/store/test_batches.py checks every small count
 against the Python rule.
 """
 
