@@ -1,1 +1,1 @@
-"""Batch Unlock's core: plain Python over DuckDB and polars; never imports streamlit."""
+"""Batch Unlock's core: the domain in plain Python over polars and a store port; never imports streamlit."""

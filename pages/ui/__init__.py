@@ -1,1 +1,1 @@
-"""Pieces the screens share: the session, widgets, formatting, and the router."""
+"""Pieces the screens share: the session, state slots, widgets, grids and formatting."""
