@@ -156,6 +156,9 @@ def _account_of_session(uow: UnitOfWork, session_id: str | None) -> Account | No
     return _account_for(uow, cookies, _session_sso_email(session_id))
 
 
+RERUN_AFTER_REFUSAL_S = 1.0  # ample for the answer to leave, short for the person waiting
+
+
 def _rerun_session(session_id: str) -> None:
     """Ask a session for a full run, so its page shows the login message and leaves.
 
@@ -166,7 +169,13 @@ def _rerun_session(session_id: str) -> None:
         rt = st_runtime.get_instance()
         info = rt._session_mgr.get_active_session_info(session_id)
         if info is not None:
-            rt._get_async_objs().eventloop.call_soon_threadsafe(info.session.request_rerun, None)
+            loop = rt._get_async_objs().eventloop
+            # Later, not at once: a run starting clears the session's outgoing queue, and the
+            # refused download's answer (not a lifecycle message) would be dropped with it,
+            # leaving the tab waiting for a file that never comes.
+            loop.call_soon_threadsafe(
+                loop.call_later, RERUN_AFTER_REFUSAL_S, info.session.request_rerun, None
+            )
     except (AttributeError, RuntimeError):  # best effort: the next interaction refuses anyway
         _log.warning("Could not rerun session %s after a refused download", session_id)
 
