@@ -29,6 +29,9 @@ from tests.support.store import (
 )
 from tests.support.world import SMALL_WORLD, admin, analyst, dev
 
+# Fixtures shared by test modules in several folders (the damaged-file ones).
+pytest_plugins = ["tests.support.faults"]
+
 TESTS = Path(__file__).resolve().parent
 # Set (to anything) to give every test's store a file of its own, as before the shared instance.
 FILE_STORES_ENV = "BATCH_UNLOCK_TEST_FILE_STORES"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core import words
 from core.access.roles import Account, Permission, require
 from core.batches import expected_state
@@ -18,13 +20,28 @@ def current(
 
     Writes nothing, so a change found to be a no-op leaves the batch (and "Last updated") alone.
     """
+    return read_expected(uow, batch_id, expected, lambda b: check_visible(actor, b, doing))
+
+
+def read_expected(
+    uow: UnitOfWork,
+    batch_id: int,
+    expected: int | None,
+    before_check: Callable[[Batch], None] | None = None,
+) -> Batch:
+    """Read a batch a write decides on; refuse in words if it is gone or not at `expected`.
+
+    `before_check` runs on the batch first (e.g. whether the actor may see it), so a batch the
+    actor may not see is refused as such, not as changed.
+    """
     try:
         batch = read(uow, batch_id)
     except NotFound:
         if refusal := expected_state.gone(uow, batch_id, expected):
             raise refusal from None
         raise
-    check_visible(actor, batch, doing)
+    if before_check is not None:
+        before_check(batch)
     expected_state.check(uow, batch_id, batch.version, expected)
     return batch
 

@@ -11,10 +11,11 @@ from core import words
 from core.access.roles import Account, Permission, require
 from core.audit import Action, record
 from core.batches import expected_state, rules
+from core.batches.guard import read_expected
 from core.batches.names import clean_name, normalize_name
-from core.batches.read_model import Batch, read
+from core.batches.read_model import read
 from core.batches.visibility import draft_scope
-from core.errors import InputError, NotFound, PermissionDenied
+from core.errors import InputError, PermissionDenied
 from core.publishing import queue
 from core.store.ports import UnitOfWork
 
@@ -47,18 +48,6 @@ def _place(position: int | None) -> str:
     return f" ({queue.ordinal(position)} in the queue)" if position else ""
 
 
-def batch_to_act_on(uow: UnitOfWork, batch_id: int, expected: int | None) -> Batch:
-    """Read the batch publish or retry decide on; refuse if it is not at the `expected` version."""
-    try:
-        batch = read(uow, batch_id)
-    except NotFound:
-        if refusal := expected_state.gone(uow, batch_id, expected):
-            raise refusal from None
-        raise
-    expected_state.check(uow, batch_id, batch.version, expected)
-    return batch
-
-
 def publish(
     uow: UnitOfWork,
     actor: Account,
@@ -87,7 +76,7 @@ def publish(
 def _publish(
     uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None, new_name: str | None
 ) -> PublishOutcome:
-    batch = batch_to_act_on(uow, batch_id, expected)
+    batch = read_expected(uow, batch_id, expected)
     name, status = batch.name, batch.status
     if not draft_scope(actor).sees(status, batch.created_by):
         raise PermissionDenied(

@@ -8,9 +8,9 @@ from core import words
 from core.access.roles import Account, Permission, require
 from core.audit import Action, record
 from core.batches import expected_state, rules
+from core.batches.guard import read_expected
 from core.errors import InputError
 from core.publishing import failure_rule
-from core.publishing.actions import batch_to_act_on
 from core.store.ports import UnitOfWork
 
 _ERROR = ("error",)  # the user status a retry takes back
@@ -78,7 +78,7 @@ def retry_errors(
     require(actor, Permission.EDIT_BATCHES)
 
     def write(u: UnitOfWork) -> int:
-        batch = batch_to_act_on(u, batch_id, expected)
+        batch = read_expected(u, batch_id, expected)
         if batch.status != rules.PARTIALLY_PUBLISHED:
             word = words.BATCH_STATUS.get(batch.status, batch.status)
             raise InputError(

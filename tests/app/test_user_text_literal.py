@@ -8,7 +8,6 @@ an account that may not see a draft, its link says only that no such batch is vi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import polars as pl
@@ -24,6 +23,7 @@ from core.publishing import actions, worker
 from core.upload import intake
 from pages.ui.formatting import literal
 from tests.support.apptest import app_as, serve_demo_store
+from tests.support.markup import markup_left
 from tests.support.store import sql_view
 
 LIST = "pages/screens/batch_list.py"
@@ -48,34 +48,6 @@ NEWCOMER = f"evil two {MARKUP}"  # a user in no batch yet
 URL_NAME = "[x](https://evil.example/n)"  # a crafted ?name= link
 ADMIN = Account("admin", Role.ADMIN)
 DEV = Account("dev", Role.DEV)
-
-# What markdown would turn into formatting if the names above were left unescaped (the page's
-# own "**Badge:**" is meant): `markup_left` looks for these with every escape masked out.
-_MARKUP_TOKENS = (
-    "**b**",
-    "**e**",
-    "[x](",
-    ":red[",
-    "<b>",
-    "$x^",
-    "_i_",
-    "~~s~~",
-    ":material/",
-    "&lt;",
-)
-# What remark-gfm links *after* escapes are resolved (mdast-util-gfm-autolink-literal's rules;
-# its \w is ASCII, so a word joiner breaks a match).
-_AUTOLINK = re.compile(
-    r"https?://|www(?=\.)|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE | re.ASCII
-)
-_ESCAPE = re.compile(r"\\(.)")
-
-
-def markup_left(shown: str) -> list[str]:
-    """Return what in a markdown string would render as formatting or a link, not as text."""
-    masked = _ESCAPE.sub("\x00", shown)
-    found = [token for token in _MARKUP_TOKENS if token in masked]
-    return found + _AUTOLINK.findall(_ESCAPE.sub(r"\1", shown))
 
 
 # --- the pages, through AppTest ---------------------------------------------------------------

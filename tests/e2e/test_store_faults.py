@@ -21,31 +21,13 @@ from pathlib import Path
 import pytest
 
 from core import store
-from core.demo import loader
 from tests.support.browser import _stop
-from tests.support.store import open_store
+from tests.support.faults import damaged
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- a damaged data file --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """The bytes of a small, complete demo data file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = open_store(path)
-    loader.fill(con.cursor(), n_users=2000)
-    con.close()
-    return path.read_bytes()
-
-
-def damaged(tmp_path: Path, data: bytes, fraction: float) -> Path:
-    """Write the first `fraction` of a data file, as a full disk or a bad copy leaves it."""
-    path = tmp_path / f"damaged_{int(fraction * 100)}.duckdb"
-    path.write_bytes(data[: int(len(data) * fraction)])
-    return path
 
 
 @pytest.mark.parametrize("fraction", [0.02, 0.25, 0.5])

@@ -20,12 +20,12 @@ from core import store
 from core.access import accounts as account_store
 from core.access import sessions
 from core.access.login import authenticate
-from core.demo import loader
 from core.errors import BatchUnlockError, StoreUnavailable
 from core.publishing import actions, throttle, unlocking, worker_thread
 from core.store.duckdb.base import Repository
 from core.store.duckdb.schema import probe
 from core.store.duckdb.unit_of_work import DuckUnitOfWork
+from tests.support.faults import damaged
 from tests.support.publish import batch_status, make_batch
 from tests.support.store import open_store
 
@@ -105,23 +105,6 @@ def test_a_read_only_store_refuses_writes_with_the_same_plain_message(db_path) -
 
 
 # --- a damaged data file --------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """The bytes of a small, complete demo data file."""
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = open_store(path)
-    loader.fill(con.cursor(), n_users=2000)
-    con.close()
-    return path.read_bytes()
-
-
-def damaged(tmp_path: Path, data: bytes, fraction: float) -> Path:
-    """Write the first `fraction` of a data file, as a full disk or a bad copy leaves it."""
-    path = tmp_path / f"damaged_{int(fraction * 100)}.duckdb"
-    path.write_bytes(data[: int(len(data) * fraction)])
-    return path
 
 
 def test_a_file_of_random_bytes_is_refused_on_opening_in_one_plain_sentence(tmp_path) -> None:

@@ -18,6 +18,7 @@ from core.batches.errors import BatchNotVisible
 from core.errors import NotFound, PermissionDenied
 from pages.ui import formatting
 from pages.ui.formatting import literal
+from tests.support.markup import ESCAPE, markup_left
 
 # Bold, a link, Streamlit's colour and icon directives, HTML, KaTeX, italics, strikethrough, an
 # entity and an email: each renders as something else than its text unless shown literally.
@@ -29,38 +30,10 @@ USERNAME = f"evil {MARKUP} https://evil.example/u www.evil.example/w"
 EMAIL = "**e**[x](https://evil.example/e)@evil.example"
 URL_NAME = "[x](https://evil.example/n)"  # a crafted ?name= link
 
-# What markdown would turn into formatting if the names above were left unescaped (the page's
-# own "**Badge:**" is meant): `markup_left` looks for these with every escape masked out.
-_MARKUP_TOKENS = (
-    "**b**",
-    "**e**",
-    "[x](",
-    ":red[",
-    "<b>",
-    "$x^",
-    "_i_",
-    "~~s~~",
-    ":material/",
-    "&lt;",
-)
-# What remark-gfm links *after* escapes are resolved (mdast-util-gfm-autolink-literal's rules;
-# its \w is ASCII, so a word joiner breaks a match).
-_AUTOLINK = re.compile(
-    r"https?://|www(?=\.)|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE | re.ASCII
-)
-_ESCAPE = re.compile(r"\\(.)")
-
-
-def markup_left(shown: str) -> list[str]:
-    """Return what in a markdown string would render as formatting or a link, not as text."""
-    masked = _ESCAPE.sub("\x00", shown)
-    found = [token for token in _MARKUP_TOKENS if token in masked]
-    return found + _AUTOLINK.findall(_ESCAPE.sub(r"\1", shown))
-
 
 def reads_as(shown: str) -> str:
     """Return the text a `literal` string reads as on screen: escapes resolved, joiners gone."""
-    return _ESCAPE.sub(r"\1", shown).replace("\u2060", "")
+    return ESCAPE.sub(r"\1", shown).replace("\u2060", "")
 
 
 # --- the helper -------------------------------------------------------------------------------
