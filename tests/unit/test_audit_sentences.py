@@ -22,7 +22,6 @@ def test_the_action_names_the_writers_use_are_the_ones_the_sentences_know() -> N
         Action.ERRORS_RETRIED,
     }
     assert written == set(audit.BATCH_ACTIONS)
-    assert Action.PUBLISH_RATE_SET == audit.Action.PUBLISH_RATE_SET
     assert set(tuple(audit.Action)) == set(audit_sentences._BUILDERS)
 
 

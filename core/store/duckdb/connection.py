@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from pathlib import Path
@@ -13,7 +12,7 @@ from core.errors import DatabaseLocked, SchemaTooNew, StoreUnavailable
 from core.store.duckdb.errors import CANNOT_READ, unavailable
 from core.store.duckdb.migrations import all_migrations
 from core.store.duckdb.schema import schema_version
-from core.store.duckdb.unit_of_work import DuckUnitOfWork
+from core.store.duckdb.unit_of_work import DuckUnitOfWork, rollback
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +89,3 @@ def migrate(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[in
             raise
         applied.append(migration.version)
     return applied
-
-
-def rollback(cur: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):  # DuckDB may have rolled back already.
-        cur.execute("ROLLBACK")

@@ -27,6 +27,12 @@ from core.store.retry import ATTEMPTS, ConflictError, with_retries
 T = TypeVar("T")
 
 
+def rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if DuckDB has not already (after a failed COMMIT)."""
+    with contextlib.suppress(duckdb.Error):  # DuckDB may have rolled back already.
+        cur.execute("ROLLBACK")
+
+
 class DuckUnitOfWork:
     """One thread's (or session's) way into the DuckDB store.
 
@@ -74,7 +80,7 @@ class DuckUnitOfWork:
             cur.execute("COMMIT")
             return result
         except duckdb.Error as exc:
-            self._rollback()
+            rollback(self.raw_cursor)
             if is_conflict(exc):
                 raise ConflictError() from exc
             if is_constraint(exc):
@@ -82,14 +88,10 @@ class DuckUnitOfWork:
             raise_unavailable(exc)  # "Failed to commit: Could not write file …wal"
             raise
         except BaseException:
-            self._rollback()
+            rollback(self.raw_cursor)
             raise
         finally:
             self._depth = 0
-
-    def _rollback(self) -> None:
-        with contextlib.suppress(duckdb.Error):  # DuckDB may have rolled back already.
-            self.raw_cursor.execute("ROLLBACK")
 
     def cursor(self) -> DuckUnitOfWork:
         """A new unit of work on its own cursor (for another thread)."""
