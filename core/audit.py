@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 if TYPE_CHECKING:  # audit sits below access: access writes audit entries
+    import polars as pl
+
     from core.access.roles import Account
     from core.store.ports import UnitOfWork
 

@@ -81,7 +81,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2 at its smallest cost in the fast tests: the real one (64 MiB, ~0.1 s a hash) would
+    """Argon2 at its smallest cost in the fast tests: the real one (19 MiB, ~0.03 s a hash) would
     take most of the inner loop. Tests marked slow (timing, concurrency) keep the real cost."""
     if request.node.get_closest_marker("slow") or request.node.get_closest_marker("browser"):
         return

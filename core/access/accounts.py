@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core import audit
 from core.access import passwords
@@ -13,6 +12,9 @@ from core.access.roles import Account, Permission, Role, require
 from core.audit import Action
 from core.errors import DuplicateKey, InputError
 from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # The first admin is created at most once per process at a time (see create_first_admin).
 _setup_lock = threading.Lock()

@@ -32,4 +32,7 @@ def authenticate(
     if role is None or not matches:
         raise LoginFailed(words.LOGIN_FAILED)
     throttle.succeeded(uow, name, address)
+    if passwords.needs_rehash(password_hash):
+        # Made with older parameters: replaced now, while the password is known to be right.
+        uow.accounts.set_password_hash(name, passwords.hash_password(password))
     return Account(name, Role(role))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import Account, Permission, require
@@ -14,6 +14,9 @@ from core.batches.errors import BatchNotVisible
 from core.batches.visibility import draft_scope
 from core.errors import NotFound
 from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 @dataclass(frozen=True)
@@ -78,15 +81,21 @@ def check_visible(actor: Account, batch: Batch, doing: str) -> None:
         raise not_visible(batch.id, doing)
 
 
-def get_batch(uow: UnitOfWork, batch_id: int, actor: Account) -> Batch:
+def get_batch(
+    uow: UnitOfWork,
+    batch_id: int,
+    actor: Account,
+    reader: Callable[[UnitOfWork, int], Batch] = read,
+) -> Batch:
     """Return one batch the actor may see; someone else's draft is refused unless they are an admin.
 
     To an actor who does not see every draft, a missing id and someone else's draft give the
-    same refusal (BatchNotVisible), so ids cannot be probed for drafts.
+    same refusal (BatchNotVisible), so ids cannot be probed for drafts. `reader` reads the batch
+    (`read`, unless a live page shares one recent read between its tabs); the checks stay here.
     """
     require(actor, Permission.VIEW)
     try:
-        batch = read(uow, batch_id)
+        batch = reader(uow, batch_id)
     except NotFound:
         if draft_scope(actor).all_drafts:
             raise

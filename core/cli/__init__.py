@@ -1,9 +1,15 @@
 """The command line: `python -m core [--db PATH] COMMAND`.
 
-Commands live in modules of this package and are found at start-up, so each capability adds its
+Commands live in modules of this package, found by `build_parser`, so each capability adds its
 own file: `cmd_*.py` define top-level commands, `batch_*.py` define `batch` subcommands. Each such
 module has `register(subparsers)`; each parser it adds sets `handler=fn(args, uow) -> int`, where
 `uow` is the store's unit of work (`core.store.ports.UnitOfWork`).
+
+A command imports only its own module (COMMAND_MODULES: add a new command there too), and a
+command module imports at its top only what its parser needs: whatever needs polars (~0.15 s to
+import, pyarrow as much again) is imported by the handler that uses it, so `quests` runs in a
+fraction of the time (bench/bench_cli.py; tests/unit/test_cli_imports.py). Help and mistakes are
+answered by the parser of every command, so their words are those of the whole command tree.
 """
 
 from __future__ import annotations
@@ -11,10 +17,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import itertools
 import logging
 import pkgutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import NoReturn
 
 from core.config import database_path
 from core.errors import BatchUnlockError, StoreUnavailable
@@ -32,9 +40,34 @@ Exit codes: 0 success, 2 bad input (one sentence on stderr), 1 a data file that 
 (one sentence on stderr) or anything unexpected."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the parser with every command module's commands."""
-    parser = argparse.ArgumentParser(
+# The module that registers each command (a `batch` subcommand as "batch NAME"). A command left
+# out still runs, through the parser of every command, only slower: a unit test compares the two.
+COMMAND_MODULES = {
+    "account": "cmd_account",
+    "quests": "cmd_catalog",
+    "import-users": "cmd_import",
+    "import-badges": "cmd_import",
+    "init": "cmd_init",
+    "preview": "cmd_preview",
+    "rate": "cmd_rate",
+    "worker": "cmd_worker",
+    "batch create": "batch_create",
+    "batch add": "batch_create",
+    "batch list": "batch_list",
+    "batch publish": "batch_publish",
+    "batch show": "batch_publish",
+    "batch retry": "batch_publish",
+    "batch queue": "batch_publish",
+    "batch users": "batch_users",
+}
+
+
+def build_parser(
+    modules: Iterable[str] | None = None,
+    parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser,
+) -> argparse.ArgumentParser:
+    """Build the parser with every command module's commands (or only those of `modules`)."""
+    parser = parser_class(
         prog="python -m core",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -52,23 +85,63 @@ def build_parser() -> argparse.ArgumentParser:
         description="Work with batches of users that unlock one badge quest.",
     )
     batch_commands = batch.add_subparsers(dest="batch_command", metavar="SUBCOMMAND", required=True)
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name.startswith("cmd_"):
-            importlib.import_module(f"{__name__}.{info.name}").register(commands)
-        elif info.name.startswith("batch_"):
-            importlib.import_module(f"{__name__}.{info.name}").register(batch_commands)
+    if modules is None:
+        modules = (info.name for info in pkgutil.iter_modules(__path__))
+    for name in sorted(set(modules)):
+        if name.startswith("cmd_"):
+            importlib.import_module(f"{__name__}.{name}").register(commands)
+        elif name.startswith("batch_"):
+            importlib.import_module(f"{__name__}.{name}").register(batch_commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed usage and the problem.
-        return int(exc.code or 0)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_quickly(argv)
+    if args is None:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # argparse already printed usage and the problem.
+            return int(exc.code or 0)
     with _store_log_quiet():
         return _run(args)
+
+
+def parse_quickly(argv: list[str]) -> argparse.Namespace | None:
+    """Parse `argv` with only the modules of the commands it names; None if it needs them all.
+
+    None for help, for a mistake and for a command COMMAND_MODULES does not know: the parser of
+    every command then answers, in its own words. A parse that works with some of the commands
+    gives what it gives with all of them, since argparse picks a command by its exact name.
+    """
+    if any(arg.startswith(("-h", "--h")) for arg in argv):  # -h, --help, --hel...: all commands
+        return None
+    words = [arg for arg in argv if not arg.startswith("-")]
+    named = words + [f"{first} {second}" for first, second in itertools.pairwise(words)]
+    modules = {COMMAND_MODULES[word] for word in named if word in COMMAND_MODULES}
+    if not modules:
+        return None
+    try:
+        return build_parser(modules, _SilentParser).parse_args(argv)
+    except _NotParsed:
+        return None
+
+
+class _NotParsed(Exception):
+    """The quick parse failed: the parser of every command says why."""
+
+
+class _SilentParser(argparse.ArgumentParser):
+    """A parser that raises instead of printing, for the quick parse."""
+
+    def error(self, message: str) -> NoReturn:
+        """Hand the mistake to the parser of every command (which prints it)."""
+        raise _NotParsed(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        """Hand over anything that would end the parse early."""
+        raise _NotParsed(message)
 
 
 @contextlib.contextmanager

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
-
-import polars as pl
+from typing import TYPE_CHECKING, TextIO
 
 from core.access.roles import command_line_account
-from core.batches import cli_fill
 from core.batches.rules import MAX_USERS_PER_BATCH
 from core.cli.output import print_json
 from core.errors import InputError
-from core.store.ports import UnitOfWork
-from core.upload.intake import read_upload_file
+
+if TYPE_CHECKING:
+    from core.batches import cli_fill
+    from core.store.ports import UnitOfWork
 
 _RULES = (
     "Files are read like the upload dialog reads them (CSV or .xlsx with the columns ID, "
@@ -75,6 +74,9 @@ def _user_options(parser: argparse.ArgumentParser) -> None:
 
 def run_create(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Create the draft, add the users, print the id."""
+    from core.batches import cli_fill
+    from core.upload.intake import read_upload_file
+
     uploads = [read_upload_file(path) for path in args.csv]
     result = cli_fill.create_batch(
         uow, command_line_account(), args.name, args.quest, uploads, args.user, added_via="cli"
@@ -91,6 +93,9 @@ def run_add(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Add the users and say how many went in."""
     if not args.csv and not args.user:
         raise InputError("Say what to add: give at least one --csv FILE or --user ID.")
+    from core.batches import cli_fill
+    from core.upload.intake import read_upload_file
+
     uploads = [read_upload_file(path) for path in args.csv]
     result = cli_fill.add_to_batch(
         uow, command_line_account(), args.batch_id, uploads, args.user, added_via="cli"
@@ -123,7 +128,7 @@ def _report(result: cli_fill.FillResult, out: TextIO | None = None) -> None:
         skipped = f.preview.error_rows()
         line = f"{f.preview.filename}: {f.added:,} added"
         if skipped.height:
-            groups = skipped.group_by("status", maintain_order=True).agg(pl.col("row"))
+            groups = skipped.group_by("status", maintain_order=True).agg("row")
             parts = []
             for status, rows in groups.iter_rows():
                 shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
 from core.batches import rules
 from core.cli.output import print_json, print_table
 from core.history.dates import DateFilter
-from core.history.listing import all_batches
 from core.history.terms import SORT_COLUMNS, check_tz, parse_id, parse_sort, parse_status
 from core.history.view import BatchFilter
-from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.store.ports import UnitOfWork
 
 EPILOG = """examples:
   python -m core batch list --status Published --status "In Progress"
@@ -75,6 +77,8 @@ def filter_from_args(args: argparse.Namespace) -> BatchFilter:
 
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the matching batches as a table, or as JSON with --json."""
+    from core.history.listing import all_batches
+
     flt = filter_from_args(args)
     check_tz(args.tz)
     rows = all_batches(uow, command_line_account(), flt, args.tz).to_dicts()

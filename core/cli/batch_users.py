@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
-from core.batches import members
 from core.cli.output import print_json, print_table
-from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,6 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the users."""
+    from core.batches import members
+
     rows = members.all_members(uow, command_line_account(), args.batch_id, args.status)
     out = [
         {

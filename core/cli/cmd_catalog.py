@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core.catalog import badge_tree
 from core.cli.output import print_json, print_table
-from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,9 +26,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the quests."""
-    rows = badge_tree.quests(uow).select("id", "badge", "quest", "archived", "unlocks").to_dicts()
+    columns = ["id", "badge", "quest", "archived", "unlocks"]
+    rows = [{c: row[c] for c in columns} for row in badge_tree.quest_rows(uow)]  # no polars
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["id", "badge", "quest", "archived", "unlocks"])
+        print_table(rows, columns)
     return 0

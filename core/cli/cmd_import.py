@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core.access.roles import command_line_account
-from core.batches import matching
-from core.catalog import editing
 from core.cli.output import print_json
-from core.platform_users import directory
-from core.store.ports import UnitOfWork
-from core.upload.table_file import read_table_file
+
+if TYPE_CHECKING:
+    from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,6 +39,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_users(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Import users and print the report."""
+    from core.batches import matching
+    from core.platform_users import directory
+    from core.upload.table_file import read_table_file
+
     frame = read_table_file(args.file)
     report = directory.import_users(uow, command_line_account(), frame)
     matching.sync_user_index(uow)  # keep uploads' matching in step now, not at the next preview
@@ -54,6 +57,9 @@ def run_users(args: argparse.Namespace, uow: UnitOfWork) -> int:
 
 def run_badges(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Import badges and print what was created."""
+    from core.catalog import editing
+    from core.upload.table_file import read_table_file
+
     frame = read_table_file(args.file)
     result = editing.import_badges(uow, command_line_account(), frame)
     if args.json:

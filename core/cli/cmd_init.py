@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core.access import accounts
-from core.demo import content, loader
-from core.store.ports import UnitOfWork
+from core.demo import content
+
+if TYPE_CHECKING:
+    from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -46,6 +49,8 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     # Opening the file (done by main) already applied every missing migration.
     print(f"Data file {args.db} is at schema version {uow.schema_version()}.")
     if args.demo:
+        from core.demo import loader  # polars and the generator: only for --demo
+
         result = loader.fill(uow, n_users=args.users, seed=args.seed, force=args.force)
         print(
             f"Added demo data: {result['users']:,} platform users, {result['badges']} badges, "

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from core.batches import matching
-from core.batches.preview import Preview
 from core.batches.rules import MAX_USERS_PER_BATCH
 from core.cli.output import print_json, print_table
-from core.store.ports import UnitOfWork
-from core.upload.intake import read_upload_file
 from core.upload.limits import names_text
+
+if TYPE_CHECKING:
+    from core.batches.preview import Preview
+    from core.store.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -49,6 +50,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the preview of one file."""
+    from core.batches import matching
+    from core.upload.intake import read_upload_file
+
     upload = read_upload_file(args.file)
     result = matching.preview(uow, upload, args.quest, args.batch)
     if args.json:

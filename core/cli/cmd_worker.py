@@ -8,11 +8,15 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from core import words
 from core.errors import InputError
-from core.publishing import batch_report, publish_rate, throttle, unlocking, worker
-from core.store.ports import UnitOfWork
+from core.publishing import batch_report, publish_rate, throttle
+
+if TYPE_CHECKING:
+    from core.publishing import unlocking
+    from core.store.ports import UnitOfWork
 
 # Progress lines per batch at most this often (a finished batch is always reported).
 PRINT_EVERY = 0.5
@@ -48,6 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Run the publisher until stopped (or until the queue is empty with --once)."""
+    from core.publishing import worker
+
     if args.chunk is not None and args.chunk < 1:
         raise InputError("--chunk must be at least 1.")
     chunk_size = args.chunk or throttle.DEFAULT_CHUNK

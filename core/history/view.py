@@ -86,6 +86,21 @@ class BatchFilter:
         """Return this view with every filter removed (sort and page size kept, first page)."""
         return BatchFilter(sort=self.sort, desc=self.desc, page_size=self.page_size)
 
+    @property
+    def filters_only(self) -> BatchFilter:
+        """Return this view's filters alone: default sort and page size, first page.
+
+        What the charts and the count depend on, so a sort or a page change reuses them.
+        """
+        return BatchFilter(
+            statuses=self.statuses,
+            name=self.name,
+            quest_ids=self.quest_ids,
+            badge_ids=self.badge_ids,
+            created=self.created,
+            updated=self.updated,
+        )
+
     def with_page(self, page: int) -> BatchFilter:
         """Return this view on another page."""
         return replace(self, page=page)

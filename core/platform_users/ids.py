@@ -8,8 +8,11 @@ these instead.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+
 
 DIGITS = "[0-9]"  # ASCII only, unlike \\d
 # 18 digits always fit a BIGINT.

@@ -8,9 +8,12 @@ store sorts by it (core/store/duckdb/publishing_sql.py); the worker's chunks tak
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def queued_batches(uow: UnitOfWork) -> pl.DataFrame:

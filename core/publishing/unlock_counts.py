@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import polars as pl
-
 if TYPE_CHECKING:  # the store's adapters import QUARTER_US from here
+    import polars as pl
+
     from core.store.ports import UnitOfWork
 
 # The chart's bucket, 15 minutes in microseconds: every UTC offset is a multiple of it, so local

@@ -71,7 +71,7 @@ def run(
         if queue.anything_queued(uow):
             current = parse_rate(rate() if callable(rate) else rate)  # 0 means unlimited
             asked = sizer.next(current)
-            began = time.perf_counter()
+            # `began` stays before the queue check: the rate counts the whole cycle's time.
             chunk = unlocking.process_once(uow, asked)
             sizer.learn(current, asked, chunk.processed, time.perf_counter() - began)
         if chunk.empty:

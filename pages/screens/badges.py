@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -10,7 +9,7 @@ from core import words
 from core.access.roles import Permission
 from core.catalog import badge_tree, editing
 from core.csv_safe import to_csv_bytes
-from pages.ui import formatting, session
+from pages.ui import batch_charts, formatting, session
 from pages.ui.state import PAGES
 
 ADD_BADGE = "Add badge"
@@ -166,16 +165,6 @@ with right:
         per_badge = (
             shown.group_by("badge").agg(pl.col("unlocks").sum()).sort("unlocks", descending=True)
         )
-        chart = (
-            alt.Chart(per_badge.to_pandas())
-            .mark_bar()
-            .encode(
-                x=alt.X("unlocks:Q", title="Users unlocked"),
-                y=alt.Y("badge:N", sort="-x", title=None),
-                tooltip=["badge", "unlocks"],
-            )
-            .properties(title="Unlocks per badge")
-        )
-        st.altair_chart(chart, width="stretch")
+        st.vega_lite_chart(*batch_charts.unlocks_per_badge(per_badge), width="stretch")
     else:
         st.info("No badge or quest matches this search. Clear the search box to see them all.")

@@ -11,8 +11,8 @@ from core.batches import members as batch_members
 from core.batches import read_model, rules
 from core.errors import BatchUnlockError
 from core.history import audit_sentences
-from core.publishing import batch_report, publish_notes, publish_rate, queue, retry
-from pages.ui import add_users, formatting, publisher_stall, session, text_width, users_grid
+from core.publishing import publish_notes, queue, retry
+from pages.ui import add_users, formatting, live, publisher_stall, session, text_width, users_grid
 from pages.ui.state import DETAIL_POLL, DETAIL_SEEN_RUNNING, PAGES
 
 acct = session.account()
@@ -46,10 +46,16 @@ st.page_link(
 session.show_flash()
 
 
+# The poll follows the read above, so a page opened on a running batch polls from its first
+# run: set by the fragment alone, it flipped there, and each opening cost a second full run.
+DETAIL_POLL[batch_id].set("1s" if batch.status in rules.PENDING_STATUSES else None)
+
+
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def overview() -> None:
     """Status, progress and per-user counts; polls while the batch is queued or running."""
-    current = read_model.get_batch(uow, batch_id, session.account())
+    # Drawn with the page, it shows the batch the page just read; on its own, it reads again.
+    current = live.batch(uow, batch_id, session.account()) if live.is_timer_run() else batch
     running = current.status in rules.PENDING_STATUSES
     poll = "1s" if running else None
     if poll != DETAIL_POLL[batch_id].get():
@@ -76,7 +82,7 @@ def overview() -> None:
         if current.status != rules.DRAFT:
             st.progress(percent / 100, text=f"{percent}% of users processed")
         if current.status == rules.UNPUBLISHED:
-            place = queue.position(uow, current.id)
+            place = live.queue_position(uow, current.id)
             if place:
                 st.caption(f"{queue.ordinal(place)} in the publishing queue")
     if running:
@@ -95,9 +101,9 @@ def overview() -> None:
         col.metric(word, f"{value:,}")
     if current.status != rules.DRAFT:
         # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
-        st.caption(publish_notes.chunk_note(publish_rate.get_rate(uow)))
+        st.caption(publish_notes.chunk_note(live.rate(uow)))
     if current.n_error:
-        reasons = batch_report.error_reasons(uow, current.id)
+        reasons = live.error_reasons(uow, current.id)
         st.caption(
             "Errors: " + "; ".join(f"{formatting.literal(why)} ({n:,})" for why, n in reasons)
         )
@@ -109,7 +115,7 @@ overview()
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def adding_refused() -> None:
     """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
-    current = read_model.get_batch(uow, batch_id, session.account())
+    current = live.batch(uow, batch_id, session.account())
     if current.status == rules.PUBLISHED:
         st.rerun()  # finished meanwhile: the whole page, with the add tools
     st.radio(

@@ -19,6 +19,7 @@ from pages.ui import (
     batch_charts,
     batch_grid,
     formatting,
+    live,
     publisher_panel,
     publisher_stall,
     session,
@@ -52,7 +53,9 @@ def view_now() -> BatchFilter:
 
 
 flt, notes = current_view()
-view_key = url.to_query_string(flt) or "all"  # widgets are re-made whenever the view changes
+# The filter widgets are re-made whenever the filters change (not the sort or the page: those
+# rerun only the table's fragment, and the charts, which ignore them, are cached by this key).
+view_key = url.to_query_string(flt.filters_only) or "all"
 
 
 @session.callback
@@ -212,6 +215,13 @@ def open_batch(batch_id: int) -> None:
     OPEN_BATCH.set(batch_id)
 
 
+# Read before the table's fragment is made, so its timer is right from the page's first run:
+# set by the fragment alone, it flipped there while a batch ran, and every opening of the list
+# cost a second full run. The fragment draws this read with the page, and reads again alone.
+first_table = live.list_table(uow, acct, flt, tz)
+LIST_POLL.set("2s" if first_table.running else None)
+
+
 @session.fragment(run_every=LIST_POLL.get())
 def batch_table() -> None:
     """The current page of batches; re-queried every few seconds while any of them runs.
@@ -227,7 +237,7 @@ def batch_table() -> None:
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()
     viewer = session.account()  # as it is now, not as the last full run saw it
-    table = screen.batch_table(uow, viewer, flt, tz)
+    table = live.list_table(uow, viewer, flt, tz) if live.is_timer_run() else first_table
     result = table.page
     poll = "2s" if table.running else None
     if poll != LIST_POLL.get():
@@ -286,8 +296,8 @@ batch_table()
 
 @st.cache_data(ttl=30, show_spinner=False)
 def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The two charts' data for a view; cached briefly, for the reruns of an unchanged view."""
-    del view, username, role  # cache keys: the same view for the same viewer
+    """The two charts' data for a view; cached briefly, for the reruns of unchanged filters."""
+    del view, username, role  # cache keys: the same filters (sort and page aside), same viewer
     return (
         charts.unlocks_by_week(uow, acct, flt, tz),
         charts.batches_by_status(uow, acct, flt, tz),
@@ -297,10 +307,10 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
 weekly, by_status = chart_data(view_key, tz, acct.username, acct.role.value)
 chart_left, chart_right = st.columns([3, 2])
 if weekly.height:
-    chart_left.altair_chart(batch_charts.weekly_unlocks(weekly), width="stretch")
+    chart_left.vega_lite_chart(*batch_charts.weekly_unlocks(weekly), width="stretch")
 else:
     chart_left.caption("No unlock yet for these batches.")
-chart_right.altair_chart(batch_charts.batches_by_status(by_status), width="stretch")
+chart_right.vega_lite_chart(*batch_charts.batches_by_status(by_status), width="stretch")
 
 if acct.can(Permission.EDIT_BATCHES):
     publisher_panel.show(uow, acct)

@@ -44,5 +44,5 @@ def account_bar(acct: Account) -> None:
             help="End every session of your account: other tabs, browsers and devices.",
         ):
             # The account as it is now: the cookie may have ended since the run started.
-            username = session.account().username
+            username = session.account(fresh=True).username
             _leave(lambda uow: sessions.end_all_sessions(uow, username))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import polars as pl
@@ -16,10 +17,17 @@ from core.batches.suggestions import suggest_usernames
 from core.errors import BatchUnlockError
 from core.store.ports import UnitOfWork
 from core.upload import intake, limits, template
+from core.upload.user_list import Upload
 from pages.ui import formatting, session
-from pages.ui.state import DRAFT_SHOWN, NOT_ADDED, SINGLE_LAST, SINGLE_MESSAGE, SINGLE_RERUN
+from pages.ui.state import (
+    DRAFT_SHOWN,
+    NOT_ADDED,
+    SINGLE_LAST,
+    SINGLE_MESSAGE,
+    SINGLE_RERUN,
+    UPLOAD_PREVIEW,
+)
 
-ADDED_VIA = {"csv": "CSV upload", "single": "Single", "cli": "Command line", "demo": "CSV upload"}
 FIND_BY = {
     words.USER_ID: add_one.BY_ID,
     words.USERNAME: add_one.BY_USERNAME,
@@ -64,7 +72,16 @@ def note_own_write(batch: Batch) -> None:
 
 
 def tools(uow: UnitOfWork, batch: Batch, key: str) -> None:
-    """Show "Upload type" with "Multiple" and "Single", and what each one needs."""
+    """Show "Upload type" with "Multiple" and "Single", and what each one needs.
+
+    A fragment: choosing the type or opening the upload window reruns these tools only, not
+    the whole page (its users list included).
+    """
+    _tools(uow, batch, key)
+
+
+@session.fragment
+def _tools(uow: UnitOfWork, batch: Batch, key: str) -> None:
     kind = st.radio(
         words.UPLOAD_TYPE, [words.MULTIPLE, words.SINGLE], horizontal=True, key=f"{key}_type"
     )
@@ -99,31 +116,58 @@ def upload_dialog(uow: UnitOfWork, batch: Batch, key: str) -> None:
         max_upload_size=limits.MAX_FILE_BYTES // (1024 * 1024),  # the server's cap says the same
     )
     if file is None:
+        UPLOAD_PREVIEW[key].pop()  # the file was taken away: nothing kept for it
         return
     try:
         with st.spinner("Reading the file and matching its users…"):
-            upload = intake.read_upload(file.getvalue(), file.name)
-            preview = matching.preview(uow, upload, batch.quest_id, batch.id)
+            upload, preview = read_and_match(uow, batch, key, file.getvalue(), file.name)
     except BatchUnlockError as exc:
         st.error(formatting.literal(exc))
         return
-    show_preview(preview, key)
-    if preview.over_limit:
-        st.error(formatting.literal(preview.limit_message))
-    can_upload = preview.users_to_add > 0 and not preview.over_limit
-    if st.button(words.UPLOAD, type="primary", key=f"{key}_confirm", disabled=not can_upload):
+    refusal, confirm_key = None, f"{key}_confirm"  # the window's "Upload" button
+    if st.session_state.get(confirm_key):
+        # "Upload" was clicked: add before drawing anything, so a success closes the window
+        # without sending the preview again; a refusal shows under the preview, as before.
         try:
             # expected: the version this dialog was opened on, so a stale tab adds nothing.
+            # The write matches the file again in its transaction: what is added holds now.
             result = add_file.add_upload(
                 uow, session.account(), batch.id, upload, expected=batch.version
             )
         except BatchUnlockError as exc:
-            st.error(formatting.literal(exc))
-            return
-        session.flash(closing_message(result, key))
-        session.wake_publisher()  # a published batch was queued again
-        note_own_write(batch)
-        st.rerun()
+            refusal = formatting.literal(exc)
+        else:
+            UPLOAD_PREVIEW[key].pop()
+            session.flash(closing_message(result, key))
+            session.wake_publisher()  # a published batch was queued again
+            note_own_write(batch)
+            st.rerun()
+    show_preview(preview, key)
+    if preview.over_limit:
+        st.error(formatting.literal(preview.limit_message))
+    can_upload = preview.users_to_add > 0 and not preview.over_limit
+    st.button(words.UPLOAD, type="primary", key=confirm_key, disabled=not can_upload)
+    if refusal is not None:
+        st.error(refusal)
+
+
+def read_and_match(
+    uow: UnitOfWork, batch: Batch, key: str, data: bytes, filename: str
+) -> tuple[Upload, Preview]:
+    """Read an uploaded file and match it for the batch, once per file and batch version.
+
+    The dialog reruns on every click inside it (the filter, a download): they reuse what was
+    read and matched, kept in the session under `key`. Another file, another name or a change
+    to the batch (its version) reads and matches again.
+    """
+    ident = (hashlib.sha256(data).hexdigest(), filename, batch.id, batch.version)
+    kept = UPLOAD_PREVIEW[key].get()
+    if kept is not None and kept[0] == ident:
+        return kept[1], kept[2]
+    upload = intake.read_upload(data, filename)
+    preview = matching.preview(uow, upload, batch.quest_id, batch.id)
+    UPLOAD_PREVIEW[key].set((ident, upload, preview))
+    return upload, preview
 
 
 def closing_message(result: add_file.AddResult, key: str) -> str:
@@ -318,23 +362,3 @@ def single(uow: UnitOfWork, batch: Batch, key: str) -> None:
             st.rerun()
 
     form()
-
-
-def users_table(users: pl.DataFrame, with_status: bool) -> pl.DataFrame:
-    """Shape batch users for display: the spec's words as column headers."""
-    columns = [
-        pl.col("user_id").alias(words.USER_ID),
-        pl.col("username").alias(words.USERNAME),
-        pl.col("email").alias("Email"),
-        pl.col("added_via")
-        .replace_strict(ADDED_VIA, default=pl.col("added_via"))
-        .alias("Added via"),  # how; "Added by" is the person (the exports say both)
-    ]
-    if with_status:
-        columns += [
-            pl.col("status")
-            .replace_strict(words.USER_STATUS, default=pl.col("status"))
-            .alias(words.STATUS),
-            pl.col("error_reason").fill_null("").alias("Reason"),
-        ]
-    return users.select(columns)

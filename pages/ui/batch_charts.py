@@ -1,8 +1,15 @@
-"""The batch list's charts: unlocks per week by badge, and batches by status."""
+"""The batch list's charts (unlocks per week by badge, batches by status) and the Badges chart.
+
+Each is a Vega-Lite spec and the frame it draws, for `st.vega_lite_chart`. They were Altair
+charts: Altair validates every chart against the Vega-Lite JSON schema as it is sent, which
+with its conversion to pandas took a quarter of a list page's run (py-spy, 100,000 batches).
+The specs are checked against that schema once, by the tests (tests/unit/test_batch_charts.py).
+"""
 
 from __future__ import annotations
 
-import altair as alt
+from typing import Any
+
 import polars as pl
 
 from core import words
@@ -25,7 +32,14 @@ _BADGE_COLOURS = [
 _OTHER_COLOUR = "#c7c7c7"
 
 
-def weekly_unlocks(weekly: pl.DataFrame) -> alt.Chart:
+Spec = dict[str, Any]
+
+
+def _field(name: str, kind: str, title: str | None, **more: object) -> dict[str, object]:
+    return {"field": name, "type": kind, "title": title, **more}
+
+
+def weekly_unlocks(weekly: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
     """Stacked bars of unlocks per week, one colour per badge, the biggest badges first."""
     order = (
         weekly.group_by("badge")
@@ -39,49 +53,78 @@ def weekly_unlocks(weekly: pl.DataFrame) -> alt.Chart:
     ]
     rank = {badge: i for i, badge in enumerate(order)}
     data = weekly.with_columns(
-        pl.col("badge").replace_strict(rank, return_dtype=pl.Int32).alias("rank")
+        pl.col("badge").replace_strict(rank, return_dtype=pl.Int32).alias("rank"),
+        # A timestamp, not a date: Vega-Lite reads Arrow timestamps as instants (ms).
+        pl.col("week").cast(pl.Datetime("ms")),
     )
-    return (
-        alt.Chart(data.to_pandas(), title="Unlocks per week, by badge")
-        .mark_bar()
-        .encode(
-            x=alt.X("week:T", title="Week (starting Monday)", axis=alt.Axis(format="%Y-%m-%d")),
-            y=alt.Y("unlocks:Q", title="Unlocks", axis=alt.Axis(format=",d", tickMinStep=1)),
-            color=alt.Color(
-                "badge:N",
-                title=words.BADGE,
-                scale=alt.Scale(domain=order, range=colours),
+    spec: Spec = {
+        "title": "Unlocks per week, by badge",
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("week", "temporal", "Week (starting Monday)", axis={"format": "%Y-%m-%d"}),
+            "y": _field(
+                "unlocks", "quantitative", "Unlocks", axis={"format": ",d", "tickMinStep": 1}
+            ),
+            "color": _field(
+                "badge",
+                "nominal",
+                words.BADGE,
+                scale={"domain": order, "range": colours},
                 sort=order,
             ),
-            order=alt.Order("rank:Q", sort="ascending"),
-            tooltip=[
-                alt.Tooltip("iso_week:N", title="Week"),
-                alt.Tooltip("badge:N", title=words.BADGE),
-                alt.Tooltip("unlocks:Q", title="Unlocks", format=","),
+            "order": {"field": "rank", "type": "quantitative", "sort": "ascending"},
+            "tooltip": [
+                _field("iso_week", "nominal", "Week"),
+                _field("badge", "nominal", words.BADGE),
+                _field("unlocks", "quantitative", "Unlocks", format=","),
             ],
-        )
-    )
+        },
+    }
+    return data, spec
 
 
-def batches_by_status(by_status: pl.DataFrame) -> alt.Chart:
+def batches_by_status(by_status: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
     """Horizontal bars: how many filtered batches have each status, in lifecycle order."""
-    return (
-        alt.Chart(by_status.to_pandas(), title="Batches by status")
-        .mark_bar()
-        .encode(
-            x=alt.X("batches:Q", title="Batches", axis=alt.Axis(format=",d", tickMinStep=1)),
-            y=alt.Y("label:N", title=None, sort=by_status["label"].to_list()),
-            color=alt.Color(
-                "label:N",
-                legend=None,
-                scale=alt.Scale(
-                    domain=by_status["label"].to_list(),
-                    range=[_STATUS_COLOURS[s] for s in by_status["status"]],
-                ),
+    labels = by_status["label"].to_list()
+    spec: Spec = {
+        "title": "Batches by status",
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field(
+                "batches", "quantitative", "Batches", axis={"format": ",d", "tickMinStep": 1}
             ),
-            tooltip=[
-                alt.Tooltip("label:N", title=words.STATUS),
-                alt.Tooltip("batches:Q", title="Batches", format=","),
+            "y": _field("label", "nominal", None, sort=labels),
+            "color": _field(
+                "label",
+                "nominal",
+                None,
+                legend=None,
+                scale={
+                    "domain": labels,
+                    "range": [_STATUS_COLOURS[s] for s in by_status["status"]],
+                },
+            ),
+            "tooltip": [
+                _field("label", "nominal", words.STATUS),
+                _field("batches", "quantitative", "Batches", format=","),
             ],
-        )
-    )
+        },
+    }
+    return by_status, spec
+
+
+def unlocks_per_badge(per_badge: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
+    """The Badges page's bars: users unlocked per badge, most first (columns badge, unlocks)."""
+    spec: Spec = {
+        "title": "Unlocks per badge",
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("unlocks", "quantitative", "Users unlocked"),
+            "y": _field("badge", "nominal", None, sort="-x"),
+            "tooltip": [
+                {"field": "badge", "type": "nominal"},  # titled by their field names
+                {"field": "unlocks", "type": "quantitative"},
+            ],
+        },
+    }
+    return per_badge, spec

@@ -76,15 +76,27 @@ def refuse() -> NoReturn:
     raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
 
 
-def account() -> Account:
+def account(fresh: bool = False) -> Account:
     """Return the account logged in at this moment, or refuse the run with the login message.
 
-    Checked on every call, never remembered from an earlier run: a logout in another tab, an
-    expired session, a deleted account or a changed role count at once.
+    Checked once per run (a full run, a fragment's own run, its callbacks), never remembered
+    from an earlier run: a logout in another tab, an expired session, a deleted account or a
+    changed role count from the next run on. Within one run the first answer is reused (a list
+    run asked five times, each a query); `fresh` asks the store again.
     """
+    ctx = get_script_run_ctx()
+    # Streamlit gives each run (full or fragment) a new `cursors` dict when it starts: the run's
+    # identity. Holding it keeps its id from being reused by a later run's dict.
+    this_run = ctx.cursors if ctx is not None else None
+    known = state.RUN_ACCOUNT.get()
+    if not fresh and this_run is not None and known is not None and known[0] is this_run:
+        return known[1]
     acct = current_account()
     if acct is None:
+        state.RUN_ACCOUNT.pop()
         refuse()
+    if this_run is not None:
+        state.RUN_ACCOUNT.set((this_run, acct))
     return acct
 
 

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import streamlit as st
 
 if TYPE_CHECKING:
+    from core.access.roles import Account
+    from core.batches.preview import Preview
     from core.batches.quest_change import QuestChange
+    from core.upload.user_list import Upload
 
 T = TypeVar("T")
 
@@ -50,6 +53,8 @@ class Family(Generic[T]):
         return Slot(self.template.format(which))
 
 
+# The account this run checked, with the run it was checked in (pages/ui/session.py `account`).
+RUN_ACCOUNT: Slot[tuple[object, Account]] = Slot("run_account")
 # The router's pages for this run's role, by name (pages/ui/shell.py `pages_for`).
 PAGES: Slot[dict[str, st.Page]] = Slot("pages")
 # A confirmation to show at the top of the next screens, and until when (time.monotonic()).
@@ -78,6 +83,11 @@ NOT_ADDED: Family[tuple[str, int, bytes]] = Family("{}_not_added")  # file name,
 SINGLE_MESSAGE: Family[str] = Family("{}_single_msg")  # a refused single add, in words
 SINGLE_RERUN: Family[bool] = Family("{}_single_rerun")  # the whole page must be drawn again
 SINGLE_LAST: Family[tuple[str, str, float]] = Family("{}_single_last")  # by, value, until
+# The last file read and matched in the upload dialog: (file hash, name, batch id, version),
+# its Upload and its Preview, so a rerun of the dialog neither reads nor matches it again.
+UPLOAD_PREVIEW: Family[tuple[tuple[str, str, int, int], Upload, Preview]] = Family(
+    "{}_upload_preview"
+)
 
 # Shared widgets (pages/ui/widgets.py, pages/ui/users_grid.py).
 TREE_CHECKED: Family[set[int]] = Family("{}_checked")  # the Badge filter's quests, before Search

@@ -78,7 +78,9 @@ def widths(table: pl.DataFrame) -> dict[str, int]:
 def _clicked(grid_key: str) -> None:
     """A header click: sort the whole list by it (the same header again: reversed)."""
     picked = st.session_state[grid_key]["selection"]["columns"]
-    sort = {c.field: c.sorts for c in COLUMNS}.get(picked[0]) if picked else None
+    if not picked:  # rows picked (a grid that selects rows too): no sort asked
+        return
+    sort = {c.field: c.sorts for c in COLUMNS}.get(picked[0])
     if sort is None:  # a header that sorts nothing: a new grid, so it does not stay selected
         USERS_GRID_BUMP.set((USERS_GRID_BUMP.get() or 0) + 1)
         return
@@ -91,28 +93,42 @@ def _clicked(grid_key: str) -> None:
     st.query_params.pop("upage", None)  # a new order starts at its first page
 
 
-def users_grid(rows: pl.DataFrame, sort: str, desc: bool) -> None:
-    """Draw a page of a batch's users, sorted as a whole by `sort`; an arrow marks that column."""
+def users_grid(
+    rows: pl.DataFrame,
+    sort: str,
+    desc: bool,
+    *,
+    fields: tuple[str, ...] | None = None,
+    key: str = "users_grid",
+    select_rows: bool = False,
+) -> list[int]:
+    """Draw a page of a batch's users, sorted as a whole by `sort`; an arrow marks that column.
+
+    `fields` picks the columns shown (all by default). With `select_rows`, each row has a
+    checkbox too; returns the positions (in `rows`) of the rows picked.
+    """
     table = grid_frame(rows)
     sized = widths(table)
+    shown = [c for c in COLUMNS if fields is None or c.field in fields]
     # One key per sort (as the list's grid): the grid showing the new order starts with nothing
     # selected, so the next header click is a new selection the browser reports.
-    grid_key = f"users_grid_{sort}_{int(desc)}_{USERS_GRID_BUMP.get() or 0}"
+    grid_key = f"{key}_{sort}_{int(desc)}_{USERS_GRID_BUMP.get() or 0}"
     arrow = " ▼" if desc else " ▲"
     config: dict[str, object] = {}
-    for c in COLUMNS:
+    for c in shown:
         title = c.header + (arrow if c.sorts == sort else "")
         hint = f"Click to sort the whole list by {c.header}" if c.sorts else None
         config[c.field] = st.column_config.TextColumn(title, width=sized[c.field], help=hint)
-    st.dataframe(
-        table,
+    picked = st.dataframe(
+        table.select([c.field for c in shown]),  # only what is shown goes to the browser
         key=grid_key,
         on_select=lambda: _clicked(grid_key),
-        selection_mode="single-column",
+        selection_mode=["multi-row", "single-column"] if select_rows else "single-column",
         hide_index=True,
         width="stretch",
         placeholder="",  # no username (deleted user), no reason: an empty cell, not "None"
         column_config=config,
-        column_order=[c.field for c in COLUMNS],
+        column_order=[c.field for c in shown],
         height=min(36 * (table.height + 1) + 3, 560),
     )
+    return list(picked.selection.rows) if select_rows and picked else []

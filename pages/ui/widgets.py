@@ -27,7 +27,14 @@ def quest_picker(tree: dict[str, list[Quest]], selected: Quest | None, key: str)
         else "Select a badge quest"
     )
     chosen: Quest | None = None
-    with st.popover(f"{words.BADGE}: {title}", width="stretch", key=f"{key}_popover"):
+    # Drawn only while open (its buttons and expanders were 130 of the New Batch page's 173
+    # messages, sent on every run of the page); opening it reruns the page to draw them.
+    popover = st.popover(
+        f"{words.BADGE}: {title}", width="stretch", key=f"{key}_popover", on_change="rerun"
+    )
+    with popover:
+        if not popover.open:
+            return None
         needle = st.text_input(
             "Search badges and quests", key=f"{key}_search", placeholder="Type part of a name"
         )

@@ -5,7 +5,8 @@ Without a hint, Streamlit's browser code guesses the server's base path from the
 /batch-unlock it first asks /batch-unlock/_stcore/health and /batch-unlock/_stcore/host-config
 (two 404s on every load of every page but the first), then falls back to the root. It reads
 `window.__streamlit.BACKEND_BASE_URL` when the page sets it, and then asks only there; this
-middleware writes that setting into the HTML of every page load.
+middleware writes that setting into the HTML of every page load, with the links that fetch the
+scripts our screens' elements need early (pages/web/page_preloads.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streamlit import config
 
+from pages.web import page_preloads
+
 # Never a page: Streamlit's endpoints and assets keep their compression and pass untouched.
 NOT_PAGES = ("/_stcore/", "/static/", "/media/", "/component/", "/favicon", "/manifest.json")
 ROOT_MARKER = b'<div id="root">'  # only Streamlit's own page is edited
 HEAD = b"<head>"
+
+
+def _preloads() -> bytes:
+    """The links that fetch our screens' element scripts early (pages/web/page_preloads.py)."""
+    return page_preloads.link_tags(page_preloads.element_scripts()).encode()
 
 
 def base_url_script() -> bytes:
@@ -65,7 +73,7 @@ class BackendBaseUrl:
                     return
                 body = b"".join(chunks)
                 if ROOT_MARKER in body and HEAD in body:
-                    body = body.replace(HEAD, HEAD + base_url_script(), 1)
+                    body = body.replace(HEAD, HEAD + base_url_script() + _preloads(), 1)
                 fixed = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
                 fixed.append((b"content-length", str(len(body)).encode()))
                 await send({**start, "headers": fixed})

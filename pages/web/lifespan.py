@@ -8,12 +8,28 @@ from contextlib import asynccontextmanager
 
 from starlette.concurrency import run_in_threadpool
 
-from core.access import client_address, sessions, throttle
+from core.access import client_address, passwords, sessions, throttle
 from core.batches import matching
+from core.catalog import badge_tree
 from core.errors import InputError, StoreError
-from pages.web import runtime
+from pages.web import runtime, warmup
 
 log = logging.getLogger("batch_unlock")
+
+
+def _first_reads(rt: runtime.Runtime) -> None:
+    """What first pages read: the quests with their unlocks (Badges), the tree (list, new batch).
+
+    Also the hash an unknown username is checked against, made on first use: made now, the
+    first login for an unknown name costs what a wrong password costs.
+    """
+    passwords.DUMMY_HASH  # noqa: B018 - reading it makes it (a module __getattr__)
+    uow = rt.unit_of_work()
+    try:
+        badge_tree.quests(uow)
+        badge_tree.badge_tree(uow, include_archived=True)
+    finally:
+        uow.close()
 
 
 @asynccontextmanager
@@ -52,7 +68,11 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
     # that runs `python -m core worker` elsewhere sets BATCH_UNLOCK_WORKER=0.
     if store_ok and rt.settings.run_worker:
         rt.start_worker()
+    warming = warmup.start(lambda: _first_reads(rt)) if store_ok else None
     try:
         yield
     finally:
+        if warming is not None:
+            # Before the store closes: a read after that would open the file again.
+            await run_in_threadpool(warming.join, warmup.JOIN_TIMEOUT_S)
         runtime.close_all()

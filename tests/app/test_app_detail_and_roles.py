@@ -221,9 +221,10 @@ def test_the_batch_list_and_the_new_batch_users_show_empty_cells_empty() -> None
     assert grid(at, "progress").proto.placeholder == ""  # a draft has no progress: blank
     draft = draft_with_users("Blank cells", 1)
     at = app_as("dev", NEW, draft=str(draft)).run()
-    table = grid(at, words.USER_ID)
+    table = grid(at, "user_id")  # the batch page's users grid, its columns by field
     assert table.proto.placeholder == ""
-    assert "Added via" in table.value.columns and "Added by" not in table.value.columns
+    labels = [json.loads(table.proto.columns)[f]["label"] for f in table.proto.column_order]
+    assert "Added via" in labels and "Added by" not in labels
 
 
 def test_a_confirmation_left_open_while_another_tab_changed_the_draft_publishes_nothing() -> None:

@@ -129,12 +129,18 @@ def test_an_empty_name_disables_publish_with_the_fields_own_message() -> None:
     ]
 
 
+def open_picker(at: AppTest, draft: int) -> AppTest:
+    """Open the draft's quest picker, as the user does: it draws its quests only while open."""
+    at.session_state[f"quest_{draft}_popover"] = True
+    return at.run()
+
+
 def test_a_quest_change_that_removes_users_asks_first_and_reports_after() -> None:
     a, b, u1, u2 = two_quests_and_users()
     draft = drafts.create_draft(cursor(), DEV, "Switches quest", a)
     add_one.add_single(cursor(), DEV, draft, "id", str(u1))
     add_one.add_single(cursor(), DEV, draft, "id", str(u2))
-    at = open_draft(draft)
+    at = open_picker(open_draft(draft), draft)
 
     at.button(key=f"quest_{draft}_q{b}").click().run()
 
@@ -155,7 +161,7 @@ def test_a_quest_change_can_be_cancelled_and_changes_nothing() -> None:
     draft = drafts.create_draft(cursor(), DEV, "Keeps its quest", a)
     add_one.add_single(cursor(), DEV, draft, "id", str(u1))
     add_one.add_single(cursor(), DEV, draft, "id", str(u2))
-    at = open_draft(draft)
+    at = open_picker(open_draft(draft), draft)
     before = written(draft)
 
     at.button(key=f"quest_{draft}_q{b}").click().run()

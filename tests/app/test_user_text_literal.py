@@ -155,8 +155,12 @@ def test_the_batch_list_shows_chips_from_the_url_and_the_badge_tree_literally(wo
 
 
 def test_new_batch_shows_drafts_and_the_quest_picker_literally(world) -> None:
-    at = app_as("dev", NEW).run()
+    at = app_as("dev", NEW)
+    # The picker draws its quests only while open, as when the user opens it.
+    at.session_state["quest_None_popover"] = True  # a new batch's picker: no draft id yet
+    at.run()
     assert_literal_everywhere(at, DEV_DRAFT, BADGE, QUEST)
+    assert literal(QUEST) in [b.label for b in at.button]  # the picker's quest, escaped
     assert ADMIN_DRAFT not in " ".join(markdown_texts(at))  # a dev sees their own drafts only
 
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from core import words
-from core.access import accounts, login, sessions, throttle
+from core.access import accounts, login, passwords, sessions, throttle
 from core.access.login import LoginFailed
 from core.access.roles import Account, Role
 from core.audit import Action
@@ -37,6 +37,51 @@ def test_passwords_are_stored_as_argon2_hashes(with_accounts: duckdb.DuckDBPyCon
     ).fetchone()[0]
     assert stored.startswith("$argon2id$")
     assert "correct-horse" not in stored
+
+
+@pytest.mark.slow
+def test_new_hashes_use_owasp_s_argon2id_parameters(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    stored = with_accounts.execute(
+        "SELECT password_hash FROM accounts WHERE username = 'ada'"
+    ).fetchone()[0]
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def _stored_hash(cur: duckdb.DuckDBPyConnection, username: str) -> str:
+    return cur.execute(
+        "SELECT password_hash FROM accounts WHERE username = ?", [username]
+    ).fetchone()[0]
+
+
+def test_a_good_login_replaces_a_hash_made_with_older_parameters(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=3, memory_cost=16, parallelism=2).hash("correct-horse")
+    with_accounts.execute("UPDATE accounts SET password_hash = ? WHERE username = 'ada'", [old])
+
+    assert login.authenticate(with_accounts, "ada", "correct-horse") == Account("ada", Role.ADMIN)
+
+    renewed = _stored_hash(with_accounts, "ada")
+    assert renewed != old
+    assert not passwords.needs_rehash(renewed)
+    assert login.authenticate(with_accounts, "ada", "correct-horse") == Account("ada", Role.ADMIN)
+    assert _stored_hash(with_accounts, "ada") == renewed  # today's hash is kept as it is
+
+
+def test_a_wrong_password_never_replaces_an_old_hash(
+    with_accounts: duckdb.DuckDBPyConnection,
+) -> None:
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=3, memory_cost=16, parallelism=2).hash("correct-horse")
+    with_accounts.execute("UPDATE accounts SET password_hash = ? WHERE username = 'ada'", [old])
+    with pytest.raises(LoginFailed):
+        login.authenticate(with_accounts, "ada", "nope")
+    assert _stored_hash(with_accounts, "ada") == old
 
 
 def test_the_right_password_logs_in_with_the_accounts_role(

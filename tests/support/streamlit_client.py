@@ -97,6 +97,23 @@ class Run:
             if m.WhichOneof("type") == "page_info_changed"
         ]
 
+    def auto_reruns(self) -> tuple[dict[str, float], list[str]]:
+        """The fragments the run asked the browser to rerun on a timer ({id: seconds}), and
+        those whose timers it stopped."""
+        started: dict[str, float] = {}
+        stopped: list[str] = []
+        for m in self.messages:
+            kind = m.WhichOneof("type")
+            if kind == "auto_rerun":
+                started[m.auto_rerun.fragment_id] = m.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                stopped.extend(m.stop_auto_rerun.fragment_ids)
+        return started, stopped
+
+    def exceptions(self) -> list[str]:
+        """The messages of the exceptions the run showed (Streamlit's error box)."""
+        return [e.proto.message or e.proto.type for e in self.elements if e.kind == "exception"]
+
     def backend_responses(self) -> list[object]:
         """The answers to backend operations (deferred downloads) received during the run."""
         return [
@@ -146,6 +163,7 @@ class StreamlitClient:
         self.query_string = ""
         self.page_name = ""
         self.page_script_hash = ""
+        self.receiving = Run()
 
     def close(self) -> None:
         """Close the connection."""
@@ -154,23 +172,32 @@ class StreamlitClient:
     def _send(self, msg: BackMsg) -> None:
         self.ws.send(msg.SerializeToString())
 
-    def receive_run(self, expect_backend: bool = False) -> Run:
-        """Collect messages until a run (one the server started, too) has finished."""
+    def _track(self, msg: ForwardMsg) -> str | None:
+        """Keep what the browser keeps of a message (session, page, URL); return its type."""
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            self.session_id = msg.new_session.initialize.session_id
+        elif kind == "navigation":
+            # As the browser does: later runs name the page the router chose by its hash.
+            self.page_script_hash = msg.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        return kind
+
+    def receive_run(self, expect_backend: bool = False, timeout: float | None = None) -> Run:
+        """Collect messages until a run (one the server started, too) has finished.
+
+        `timeout` (seconds, default RUN_TIMEOUT) bounds the wait; TimeoutError past it.
+        """
         run = Run()
-        deadline = time.monotonic() + RUN_TIMEOUT
+        self.receiving = run  # what came so far, for a caller that times out to look at
+        deadline = time.monotonic() + (RUN_TIMEOUT if timeout is None else timeout)
         while True:
             raw = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
             msg = ForwardMsg()
             msg.ParseFromString(raw)
             run.messages.append(msg)
-            kind = msg.WhichOneof("type")
-            if kind == "new_session":
-                self.session_id = msg.new_session.initialize.session_id
-            elif kind == "navigation":
-                # As the browser does: later runs name the page the router chose by its hash.
-                self.page_script_hash = msg.navigation.page_script_hash
-            elif kind == "page_info_changed":
-                self.query_string = msg.page_info_changed.query_string
+            kind = self._track(msg)
             if expect_backend:
                 # Only the answer ends the wait: a live fragment's run may finish first.
                 if kind == "backend_operation_response":
@@ -187,8 +214,13 @@ class StreamlitClient:
         query: dict[str, str] | None = None,
         fragment_id: str = "",
         values: dict[str, WidgetState] | None = None,
+        auto: bool = False,
+        timeout: float | None = None,
     ) -> Run:
-        """Ask for a run (the page's, or one fragment's) with these widget values; wait for it."""
+        """Ask for a run (the page's, or one fragment's) with these widget values; wait for it.
+
+        `auto` marks a fragment's timed rerun (`run_every`), as the browser marks it.
+        """
         if page is not None:
             self.page_name, self.page_script_hash = page, ""
         if query is not None:
@@ -202,16 +234,54 @@ class StreamlitClient:
         client_state.page_name = self.page_name
         client_state.page_script_hash = self.page_script_hash
         client_state.fragment_id = fragment_id
+        client_state.is_auto_rerun = auto
         client_state.widget_states.widgets.extend(self.widgets.values())
         client_state.context_info.timezone = "UTC"
         self._send(msg)
-        run = self.receive_run()
+        run = self.receive_run(timeout=timeout)
         # A trigger (a button press) lasts one run, as in the browser.
         for widget_id in [
             w for w, s in self.widgets.items() if s.WhichOneof("value") == "trigger_value"
         ]:
             del self.widgets[widget_id]
         return run
+
+    def upload(
+        self, http: requests.Session, name: str, data: bytes, mime: str = "text/csv"
+    ) -> WidgetState:
+        """Upload a file as the browser's file uploader does; return the widget's new value.
+
+        The browser asks the session for an upload URL (a `file_urls_request` BackMsg), PUTs
+        the file there over HTTP with the XSRF token, then reruns with the file's id as the
+        uploader's value: pass the returned state to `run`.
+        """
+        msg = BackMsg()
+        request = msg.file_urls_request
+        request.request_id = f"urls-{time.monotonic_ns()}"
+        request.session_id = self.session_id
+        request.file_names.append(name)
+        self._send(msg)
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while True:
+            answer = ForwardMsg()
+            answer.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            if self._track(answer) == "file_urls_response" and (
+                answer.file_urls_response.response_id == request.request_id
+            ):
+                break
+        urls = answer.file_urls_response.file_urls[0]
+        response = http.put(
+            self.url + urls.upload_url,
+            files={"file": (name, data, mime)},
+            headers={"X-Xsrftoken": http.cookies.get(XSRF_COOKIE, "")},
+            timeout=RUN_TIMEOUT,
+        )
+        response.raise_for_status()
+        state = WidgetState()
+        info = state.file_uploader_state_value.uploaded_file_info.add()
+        info.file_id, info.name, info.size = urls.file_id, name, len(data)
+        info.file_urls.CopyFrom(urls)
+        return state
 
     def download(self, file_id: str) -> Run:
         """Ask for a deferred download (what clicking its button does); wait for the answer."""

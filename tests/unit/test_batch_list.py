@@ -179,3 +179,11 @@ def test_clicking_a_column_header_sorts_then_reverses() -> None:
     assert (by_name.sort, by_name.desc, by_name.page) == ("name", False, 1)
     assert by_name.sorted_by("name").desc is True
     assert flt.sorted_by("updated_at").desc is True  # Dates start newest first.
+
+
+def test_a_view_s_filters_alone_ignore_its_sort_page_and_page_size():
+    view = BatchFilter(statuses=["published"], name="spring", quest_ids=[3], sort="name")
+    moved = view.sorted_by("status").with_page(4).changed(page_size=50).with_page(2)
+    assert moved.filters_only == view.filters_only
+    assert view.filters_only == BatchFilter(statuses=["published"], name="spring", quest_ids=[3])
+    assert view.changed(name="autumn").filters_only != view.filters_only

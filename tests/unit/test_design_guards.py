@@ -264,3 +264,31 @@ def test_the_duckdb_unit_of_work_hands_out_no_cursor_methods() -> None:
     assert not forwards, (
         "DuckUnitOfWork.__getattr__ still forwards the cursor's methods (TRANSITIONAL)"
     )
+
+
+def test_no_page_script_relies_on_streamlit_magic_which_is_off() -> None:
+    """`runner.magicEnabled = false`: a bare value on its own line would silently show nothing."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    shown = []
+    for script in [
+        *sorted((ROOT / "pages" / "screens").glob("*.py")),
+        ROOT / "pages/entry/router.py",
+    ]:
+        tree = ast.parse(script.read_text())
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if not isinstance(body, list):
+                continue
+            for i, stmt in enumerate(body):
+                if not isinstance(stmt, ast.Expr):
+                    continue
+                value = stmt.value
+                docstring = (
+                    i == 0 and isinstance(value, ast.Constant) and isinstance(value.value, str)
+                )
+                if not (docstring or isinstance(value, ast.Call | ast.Await | ast.Yield)):
+                    shown.append(f"{script.name}:{stmt.lineno}")
+    assert shown == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.duckdb.accounts_sessions import DuckSessions
 from core.store.duckdb.accounts_throttle import DuckLoginFailures
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class DuckAccounts(DuckSessions, DuckLoginFailures):
@@ -43,6 +46,12 @@ class DuckAccounts(DuckSessions, DuckLoginFailures):
         """The (password hash, role) of an account, or None."""
         found = self.rows("SELECT password_hash, role FROM accounts WHERE username = ?", [username])
         return (found[0][0], found[0][1]) if found else None
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace an account's password hash (the same password, hashed anew)."""
+        self.rows(
+            "UPDATE accounts SET password_hash = ? WHERE username = ?", [password_hash, username]
+        )
 
     def with_email(self, email: str, limit: int) -> list[tuple[str, str]]:
         """At most `limit` (username, role) whose email equals `email` ignoring case."""

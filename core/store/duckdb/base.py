@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
 from core.store.duckdb.errors import raise_unavailable
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from core.store.duckdb.unit_of_work import DuckUnitOfWork
 
 _names = itertools.count()

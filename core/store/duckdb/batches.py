@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from core.batches.visibility import DraftScope
 from core.store.duckdb.base import Repository
 from core.store.duckdb.batches_scope import visible_sql
 from core.store.duckdb.batches_sql import REFRESH_SQL
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _NAMES = "LEFT JOIN quests q ON q.id = b.quest_id LEFT JOIN badges g ON g.id = q.badge_id"
 _READ = f"""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import polars as pl
+from typing import TYPE_CHECKING, Any
 
 from core.store.duckdb.base import Repository
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def _same(left: str, right: str) -> str:
@@ -18,24 +19,34 @@ _UNLOCK_COUNTS = """LEFT JOIN (SELECT quest_id, count(*) AS unlocks FROM unlocks
                ON u.quest_id = q.id"""
 
 
+_QUEST_COLUMNS = ("id", "badge_id", "badge", "quest", "archived", "unlocks")
+
+
+def _quests_sql(with_unlocks: bool) -> str:
+    """SQL: every quest with its badge (all, or those not archived when $all is false)."""
+    # Counting reads every unlock (millions): dropdowns and trees ask for the names only.
+    unlocks = "coalesce(u.unlocks, 0)::BIGINT" if with_unlocks else "0::BIGINT"
+    return f"""
+        SELECT q.id, b.id AS badge_id, b.name AS badge, q.name AS quest,
+               (q.archived OR b.archived) AS archived, {unlocks} AS unlocks
+        FROM quests q JOIN badges b ON b.id = q.badge_id
+        {_UNLOCK_COUNTS if with_unlocks else ""}
+        WHERE $all OR NOT (q.archived OR b.archived)
+        ORDER BY lower(b.name), lower(q.name), q.id
+        """
+
+
 class DuckCatalog(Repository):
     """The SQL behind `core.store.ports.catalog.CatalogRepository`."""
 
     def quests(self, include_archived: bool, with_unlocks: bool) -> pl.DataFrame:
         """Every quest with its badge (and how many users hold it), badge by badge."""
-        # Counting reads every unlock (millions): dropdowns and trees ask for the names only.
-        unlocks = "coalesce(u.unlocks, 0)::BIGINT" if with_unlocks else "0::BIGINT"
-        return self.frame(
-            f"""
-            SELECT q.id, b.id AS badge_id, b.name AS badge, q.name AS quest,
-                   (q.archived OR b.archived) AS archived, {unlocks} AS unlocks
-            FROM quests q JOIN badges b ON b.id = q.badge_id
-            {_UNLOCK_COUNTS if with_unlocks else ""}
-            WHERE $all OR NOT (q.archived OR b.archived)
-            ORDER BY lower(b.name), lower(q.name), q.id
-            """,
-            {"all": include_archived},
-        )
+        return self.frame(_quests_sql(with_unlocks), {"all": include_archived})
+
+    def quest_rows(self, include_archived: bool, with_unlocks: bool) -> list[dict[str, Any]]:
+        """The rows of `quests` as dicts (read without polars or pyarrow)."""
+        found = self.rows(_quests_sql(with_unlocks), {"all": include_archived})
+        return [dict(zip(_QUEST_COLUMNS, row, strict=True)) for row in found]
 
     def quest(self, quest_id: int) -> dict[str, Any] | None:
         """One quest (id, badge_id, badge, name, archived), or None."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.duckdb.base import Repository
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class DuckDemo(Repository):
@@ -54,6 +57,8 @@ class DuckDemo(Repository):
                 "queued_at) SELECT name, quest_id, status, created_by, created_at, created_at, "
                 f"queued_at FROM {f} ORDER BY k RETURNING id, name"
             )
+        import polars as pl  # here, not at the top: only `init --demo` loads demo data
+
         ids = pl.DataFrame(made, schema={"id": pl.Int64, "name": pl.String}, orient="row")
         # Demo names are unique, and RETURNING names only the rows just inserted.
         return batches.select("k", "name").join(ids, on="name").select("k", "id").sort("k")

@@ -6,13 +6,16 @@ users, so a page of 100,000 batches costs a scan of one small table.
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.batches.visibility import DraftScope
 from core.history.view import BatchFilter
 from core.publishing.unlock_counts import QUARTER_US
 from core.store.duckdb.base import Repository
 from core.store.duckdb.history_sql import COLUMNS, NAMES, sort_sql, where_sql
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class DuckHistory(Repository):
@@ -55,7 +58,7 @@ class DuckHistory(Repository):
         )
         # With no row on the page the count still comes back, on one row of nulls.
         total = int(rows["total"][0])
-        return rows.filter(pl.col("id").is_not_null()), total
+        return rows.filter(rows["id"].is_not_null()), total
 
     def every_row(self, view: BatchFilter, scope: DraftScope, tz: str) -> pl.DataFrame:
         """Return every matching row, sorted as the view asks (times in UTC)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.duckdb.user_index import UserIndex, check_sql
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Every (row, user) pair where a filled field of the row matches the user, with what the
 # statuses need to know about that user. The per-row judgement is done in polars afterwards

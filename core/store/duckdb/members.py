@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.duckdb.base import Repository
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # The sort keys of core.batches.members, in SQL; constants only, never user text.
 ORDER_BY = {
@@ -29,6 +32,8 @@ class DuckMembers(Repository):
 
     def add(self, batch_id: int, user_ids: list[int], via: str, added_by: str) -> int:
         """Add users as unpublished, skipping any already in the batch; return how many went in."""
+        import polars as pl  # here, not at the top: commands that add no user skip its import
+
         wanted = pl.DataFrame({"user_id": user_ids}, schema={"user_id": pl.Int64})
         with self.registered(wanted, "users_to_add") as name:
             inserted = self.rows(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.batches.rules import PENDING_STATUSES
 from core.publishing.unlock_counts import QUARTER_US
@@ -15,6 +15,9 @@ from core.store.duckdb.publishing_sql import (
     PENDING,
     USER_FAILURES,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _QUEUE = f"""
     SELECT row_number() OVER (ORDER BY {BATCH_ORDER}) AS position,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from core.store.duckdb.base import Repository
+
+if TYPE_CHECKING:
+    import polars as pl
 
 _COLUMNS = "id, username, email, username_norm, email_norm, active"
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class LoginFailures(NamedTuple):
@@ -42,6 +43,10 @@ class AccountRecords(Protocol):
 
     def credentials(self, username: str) -> tuple[str, str] | None:
         """The (password hash, role) of an account, or None."""
+        ...
+
+    def set_password_hash(self, username: str, password_hash: str) -> None:
+        """Replace an account's password hash (the same password, hashed anew)."""
         ...
 
     def with_email(self, email: str, limit: int) -> list[tuple[str, str]]:

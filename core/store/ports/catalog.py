@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 
 class CatalogRepository(Protocol):
@@ -15,6 +16,10 @@ class CatalogRepository(Protocol):
 
     def quests(self, include_archived: bool, with_unlocks: bool) -> pl.DataFrame:
         """Every quest (id, badge_id, badge, quest, archived, unlocks), badge by badge, by name."""
+        ...
+
+    def quest_rows(self, include_archived: bool, with_unlocks: bool) -> list[dict[str, Any]]:
+        """The rows of `quests` as dicts, for a caller that needs no frame (the command line)."""
         ...
 
     def quest(self, quest_id: int) -> dict[str, Any] | None:

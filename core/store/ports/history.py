@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-import polars as pl
-
 if TYPE_CHECKING:  # domain values; imported lazily so the port never pulls the domain in
+    import polars as pl
+
     from core.batches.visibility import DraftScope
     from core.history.view import BatchFilter
 
