@@ -231,57 +231,23 @@ class Server:
 
 def start_server(app_dir: Path, db: Path, log: Path) -> Server:
     """Serve `app_dir`'s app.py on a free 127.0.0.1 port with its in-process publisher."""
-    from tests.support.browser import _free_port
+    from tests.support.browser import serve_app
 
-    port = _free_port()
-    env = {**os.environ, "BATCH_UNLOCK_DB": str(db), "PYTHONPATH": str(app_dir)}
-    env.pop("BATCH_UNLOCK_WORKER", None)  # the app publishes itself (the default)
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(port),
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=app_dir,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited at start:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                return Server(proc, url, log)
-        except requests.RequestException:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"the app did not answer within 90 s:\n{log.read_text()[-3000:]}")
+    # The app publishes itself (the default): an inherited BATCH_UNLOCK_WORKER=0 would stop it.
+    saved = os.environ.pop("BATCH_UNLOCK_WORKER", None)
+    try:
+        proc, url = serve_app(app_dir, db, log, timeout=90)
+    finally:
+        if saved is not None:
+            os.environ["BATCH_UNLOCK_WORKER"] = saved
+    return Server(proc, url, log)
 
 
 def stop_server(server: Server) -> None:
     """Stop the app we started (by its process, nothing else)."""
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait(timeout=10)
+    from tests.support.browser import _stop
+
+    _stop(server.proc)
 
 
 class ProcessSampler(threading.Thread):

@@ -25,13 +25,11 @@ import math
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +40,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_list_browser import FINGERPRINT  # noqa: E402
 from bench.big_store import (  # noqa: E402
     ADMIN,
     PUBLISHED_NAME,
@@ -51,7 +50,7 @@ from bench.big_store import (  # noqa: E402
 )
 from core import words  # noqa: E402
 from tests.support import grid  # noqa: E402
-from tests.support.browser import CHROMIUM  # noqa: E402
+from tests.support.browser import CHROMIUM, _stop, serve_app  # noqa: E402
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 TIMEOUT = 30_000  # ms; a step slower than this is a failure, not a figure
@@ -112,60 +111,14 @@ def p95(values: list[float]) -> float:
 # ---------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(app_dir: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
     """Start `streamlit run app.py` in app_dir on the data file; return it and its URL."""
-    # cwd first on sys.path (python -m): an older checkout runs its own core/ and pages/.
-    env = {**os.environ, "BATCH_UNLOCK_DB": str(db), "PYTHONPATH": str(app_dir)}
-    port = _free_port()
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=app_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"The app in {app_dir} exited at start:\n{log.read_text()}")
-        try:
-            health = f"{url}/_stcore/health"  # http on loopback, built here
-            with urllib.request.urlopen(health, timeout=2) as response:  # noqa: S310
-                if response.read() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    stop(proc)
-    raise RuntimeError(f"The app in {app_dir} did not answer within 90 s:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop the server we started."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    return serve_app(app_dir, db, log, timeout=90)
 
 
 # ---------------------------------------------------------------- what "usable" means
 
-# The list as the user sees it: its count and the first titles of the grid's readable copy.
-FINGERPRINT = """() => {
-    const count = [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
-        .map(e => e.textContent).find(t => t.includes('matching batch')) || '';
-    const cells = [...document.querySelectorAll('[data-testid=stDataFrame] td[aria-colindex="1"]')]
-        .slice(0, 3).map(td => td.textContent);
-    return count + '|' + cells.join('|');
-}"""
+# The list as the user sees it: bench_list_browser.FINGERPRINT (its count, the grid's first titles).
 
 
 def idle(page: Page) -> None:
@@ -447,7 +400,7 @@ def measure(
             browser.close()
     finally:
         for proc, _url in servers:
-            stop(proc)
+            _stop(proc)
     return results
 
 

@@ -194,15 +194,7 @@ if members.total == 0:
     st.caption("No user matches." if search or status else "This batch has no user.")
 else:
     users_grid.users_grid(members.rows, sort_by, descending)
-    if members.pages > 1:
-        page = st.pagination(members.pages, default=members.page, key="users_pager")
-        if page != members.page:
-            st.query_params["upage"] = str(page)
-            st.rerun()
-    st.caption(
-        f"{members.total:,} matching users · click a column header to sort the whole list "
-        "(again: reversed)"
-    )
+    users_grid.pager_and_total(members.pages, members.page, members.total)
 
 e1, e2, _ = st.columns([1, 1, 2])
 e1.download_button(

@@ -399,15 +399,7 @@ else:
             key=f"users_{batch.id}_v{seen}_p{shown.page}_{search_key(search)}",
             select_rows=True,
         )
-        if shown.pages > 1:
-            page = st.pagination(shown.pages, default=shown.page, key="users_pager")
-            if page != shown.page:
-                st.query_params["upage"] = str(page)
-                st.rerun()
-        st.caption(
-            f"{shown.total:,} matching users · click a column header to sort the whole list "
-            "(again: reversed)"
-        )
+        users_grid.pager_and_total(shown.pages, shown.page, shown.total)
     if st.button(
         f"Remove {words.count(len(selected), 'selected user')}"
         if selected

@@ -132,3 +132,15 @@ def users_grid(
         height=min(36 * (table.height + 1) + 3, 560),
     )
     return list(picked.selection.rows) if select_rows and picked else []
+
+
+def pager_and_total(pages: int, page: int, total: int) -> None:
+    """Below a users grid: its pager (the page goes in the URL as `upage`), how many match."""
+    if pages > 1:
+        chosen = st.pagination(pages, default=page, key="users_pager")
+        if chosen != page:
+            st.query_params["upage"] = str(chosen)
+            st.rerun()
+    st.caption(
+        f"{total:,} matching users · click a column header to sort the whole list (again: reversed)"
+    )

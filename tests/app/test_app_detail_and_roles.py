@@ -17,8 +17,17 @@ from core.batches import add_file, add_one, drafts, members, read_model
 from core.publishing import actions, queue
 from core.upload import intake
 from pages.ui import formatting
-from tests.support.apptest import app_as, serve_demo_store
-from tests.support.store import sql_view
+from tests.support.apptest import (
+    app_as,
+    fresh_quest_and_users,
+    serve_demo_store,
+)
+from tests.support.apptest import (
+    app_cursor as cursor,
+)
+from tests.support.apptest import (
+    app_query as query,
+)
 
 NEW = "pages/screens/new_batch.py"
 DETAIL = "pages/screens/batch_detail.py"
@@ -30,34 +39,6 @@ CODES = re.compile(r"not_found|already_unlocked|already_in_batch|\(csv\)|user\(s
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A demo data file that the app of this module's tests serves."""
     yield from serve_demo_store(tmp_path_factory.mktemp("detail"))
-
-
-def cursor():
-    """The app's own connection to the demo store (one per process)."""
-    from pages.web import runtime
-
-    return sql_view(runtime.unit_of_work())
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    return cursor().execute(sql, params or []).fetchall()
-
-
-def fresh_quest_and_users(n: int) -> tuple[int, list[int]]:
-    """A usable quest and `n` active users who do not hold it."""
-    quest = query(
-        "SELECT q.id FROM quests q JOIN badges b ON b.id = q.badge_id "
-        "WHERE NOT q.archived AND NOT b.archived ORDER BY q.id DESC LIMIT 1"
-    )[0][0]
-    users = [
-        r[0]
-        for r in query(
-            "SELECT id FROM platform_users p WHERE active AND NOT EXISTS "
-            "(SELECT 1 FROM unlocks WHERE user_id = p.id AND quest_id = ?) ORDER BY id LIMIT ?",
-            [quest, n],
-        )
-    ]
-    return quest, users
 
 
 def published_batch(name: str, n: int) -> tuple[int, list[int]]:

@@ -13,8 +13,19 @@ from streamlit.testing.v1 import AppTest
 from core.access.roles import Account, Role
 from core.batches import add_file, add_one, drafts, matching
 from core.upload import intake
-from tests.support.apptest import EMAILS, SSO, app_as, serve_demo_store
-from tests.support.store import sql_view
+from tests.support.apptest import (
+    EMAILS,
+    SSO,
+    app_as,
+    fresh_quest_and_users,
+    serve_demo_store,
+)
+from tests.support.apptest import (
+    app_cursor as cursor,
+)
+from tests.support.apptest import (
+    app_query as query,
+)
 
 NEW = "pages/screens/new_batch.py"
 DEV = Account("dev", Role.DEV)
@@ -24,34 +35,6 @@ DEV = Account("dev", Role.DEV)
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A demo data file that the app of this module's tests serves."""
     yield from serve_demo_store(tmp_path_factory.mktemp("upload_reuse"))
-
-
-def cursor():
-    """The app's own connection to the demo store (one per process)."""
-    from pages.web import runtime
-
-    return sql_view(runtime.unit_of_work())
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    return cursor().execute(sql, params or []).fetchall()
-
-
-def quest_and_users(n: int) -> tuple[int, list[int]]:
-    """A usable quest and `n` active users who hold it not."""
-    quest = query(
-        "SELECT q.id FROM quests q JOIN badges b ON b.id = q.badge_id "
-        "WHERE NOT q.archived AND NOT b.archived ORDER BY q.id DESC LIMIT 1"
-    )[0][0]
-    users = [
-        r[0]
-        for r in query(
-            "SELECT id FROM platform_users p WHERE active AND NOT EXISTS "
-            "(SELECT 1 FROM unlocks WHERE user_id = p.id AND quest_id = ?) ORDER BY id LIMIT ?",
-            [quest, n],
-        )
-    ]
-    return quest, users
 
 
 @pytest.fixture
@@ -104,7 +87,7 @@ def ids_file(users: list[int]) -> bytes:
 def test_a_rerun_of_the_upload_window_neither_reads_nor_matches_the_file_again(
     calls: dict[str, int],
 ) -> None:
-    quest, users = quest_and_users(3)
+    quest, users = fresh_quest_and_users(3)
     draft = drafts.create_draft(cursor(), DEV, "Read once", quest)
     at = window(draft)
     assert not at.exception
@@ -126,7 +109,7 @@ def test_a_rerun_of_the_upload_window_neither_reads_nor_matches_the_file_again(
 def test_a_batch_changed_meanwhile_is_matched_again_and_upload_still_refuses_it(
     calls: dict[str, int],
 ) -> None:
-    quest, users = quest_and_users(4)
+    quest, users = fresh_quest_and_users(4)
     draft = drafts.create_draft(cursor(), DEV, "Changed under the window", quest)
     at = window(draft)
     at.file_uploader[0].set_value(("people.csv", ids_file(users[:3]), "text/csv")).run()
@@ -151,7 +134,7 @@ def test_a_batch_changed_meanwhile_is_matched_again_and_upload_still_refuses_it(
 
 
 def test_a_draft_shows_a_page_of_its_users_searched_and_counted_as_a_whole() -> None:
-    quest, users = quest_and_users(260)
+    quest, users = fresh_quest_and_users(260)
     draft = drafts.create_draft(cursor(), DEV, "Many users", quest)
     add_file.add_upload(cursor(), DEV, draft, intake.read_upload(ids_file(users), "all.csv"))
     at = app_as("dev", NEW, draft=str(draft)).run()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.demo import content, loader
 from pages.web import runtime
-from tests.support.store import open_store
+from tests.support.store import open_store, sql_view
 
 ROOT = Path(__file__).resolve().parents[2]
 # The script every page load runs: the one the served app names as its main script (app.py).
@@ -72,3 +72,30 @@ def serve_demo_store(tmp: Path) -> Iterator[Path]:
     # Close the process's connections so the next module opens its own data file.
     runtime.close_all()
     mp.undo()
+
+
+def app_cursor() -> object:
+    """The app's own connection to the demo store (one per process), taking raw SQL."""
+    return sql_view(runtime.unit_of_work())
+
+
+def app_query(sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of a query on the store the app under test serves."""
+    return app_cursor().execute(sql, params or []).fetchall()
+
+
+def fresh_quest_and_users(n: int) -> tuple[int, list[int]]:
+    """A usable quest and `n` active users who do not hold it."""
+    quest = app_query(
+        "SELECT q.id FROM quests q JOIN badges b ON b.id = q.badge_id "
+        "WHERE NOT q.archived AND NOT b.archived ORDER BY q.id DESC LIMIT 1"
+    )[0][0]
+    users = [
+        r[0]
+        for r in app_query(
+            "SELECT id FROM platform_users p WHERE active AND NOT EXISTS "
+            "(SELECT 1 FROM unlocks WHERE user_id = p.id AND quest_id = ?) ORDER BY id LIMIT ?",
+            [quest, n],
+        )
+    ]
+    return quest, users

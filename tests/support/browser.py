@@ -70,10 +70,17 @@ def _prepare(tmp: Path) -> tuple[Path, dict[str, int]]:
     return db, quests
 
 
-def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
-    env = {**os.environ, "BATCH_UNLOCK_DB": str(db)}
+def serve_app(
+    app_dir: Path, db: Path, log: Path, timeout: float = 60
+) -> tuple[subprocess.Popen, str]:
+    """Serve `app_dir`'s app.py on a free loopback port on a data file; return it and its URL.
+
+    Its output goes to `log` (a file, not a pipe that could fill); it is answered once
+    /_stcore/health says ok. The folder comes first on sys.path, so an older checkout (the
+    benchmarks' `--baseline`) runs its own code with this venv.
+    """
+    env = {**os.environ, "BATCH_UNLOCK_DB": str(db), "PYTHONPATH": str(app_dir)}
     port = _free_port()
-    log = tmp / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -93,25 +100,31 @@ def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Pope
                 "--server.fileWatcherType",
                 "none",
             ],
-            cwd=ROOT,
+            cwd=app_dir,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read() == b"ok":
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.3)
         if proc.poll() is not None:
-            raise RuntimeError(f"The app exited at start:\n{log.read_text()}")
-    else:
-        proc.kill()
-        raise RuntimeError(f"The app did not answer within 60 s:\n{log.read_text()}")
+            raise RuntimeError(f"The app in {app_dir} exited at start:\n{log.read_text()}")
+    proc.kill()
+    raise RuntimeError(
+        f"The app in {app_dir} did not answer within {timeout:.0f} s:\n{log.read_text()}"
+    )
+
+
+def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
+    log = tmp / "server.log"
+    proc, url = serve_app(ROOT, db, log)
     return proc, Server(url, db, log, quests)
 
 
@@ -126,6 +139,7 @@ def published_batch(db: Path, name: str, quest_id: int, *user_ids: str) -> int:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """Stop a server `serve_app` started (terminate, then kill if it lingers)."""
     proc.terminate()
     try:
         proc.wait(timeout=20)
