@@ -67,9 +67,9 @@ def forget() -> None:
         _answers.clear()
 
 
-def _polled(key: Hashable, compute: Callable[[], T]) -> T:
+def _polled(key: Hashable, compute: Callable[[], T], max_age: float = SHARED_FOR_S) -> T:
     """Share `compute()` between tabs in timer runs; read afresh in full runs."""
-    return shared(key, compute) if is_timer_run() else compute()
+    return shared(key, compute, max_age) if is_timer_run() else compute()
 
 
 def batch(uow: UnitOfWork, batch_id: int, actor: Account) -> Batch:
@@ -106,5 +106,4 @@ def list_table(uow: UnitOfWork, viewer: Account, view: BatchFilter, tz: str) -> 
     scope = draft_scope(viewer)
     seen_by = "every draft" if scope.all_drafts else scope.viewer
     key = ("list", url.to_query_string(view), tz, seen_by)
-    compute = lambda: screen.batch_table(uow, viewer, view, tz)  # noqa: E731 - read once below
-    return shared(key, compute, LIST_SHARED_FOR_S) if is_timer_run() else compute()
+    return _polled(key, lambda: screen.batch_table(uow, viewer, view, tz), LIST_SHARED_FOR_S)
