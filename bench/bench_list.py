@@ -24,7 +24,6 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import store
 from core.access.roles import Account, Role
 from core.batches.visibility import draft_scope
 from core.history import charts, export, listing
@@ -32,6 +31,7 @@ from core.history.view import BatchFilter
 from core.publishing import unlock_counts
 from core.store.duckdb import batches_sql
 from core.store.duckdb.history_sql import sort_sql, where_sql
+from tests.support.store import open_store
 
 TZ = "Europe/Paris"
 BUDGET_MS = 50.0
@@ -44,6 +44,31 @@ WORDS = ["Spring", "Summer", "Autumn", "Winter", "Hackathon", "Community", "Supp
 # fmt: on
 
 
+def insert_batches(cur: duckdb.DuckDBPyConnection, n_batches: int, status_sql: str) -> None:
+    """Insert batches 1..n over three years: hashed names, quests 1-90 and five creators.
+
+    `status_sql` is this module's or big_store's own SQL (never outside text): a CASE on
+    `hash(i, 4)` that gives each batch its status, so each benchmark picks its mix.
+    """
+    cur.execute(
+        f"""
+        INSERT INTO batches (id, name, quest_id, status, created_by, created_at, updated_at,
+                             queued_at)
+        SELECT i,
+               $words[(1 + hash(i, 1) % len($words))::BIGINT] || ' '
+                   || $words[(1 + hash(i, 2) % len($words))::BIGINT] || ' #' || i,
+               1 + hash(i, 3) % 90,
+               {status_sql},
+               ['admin', 'dev1', 'dev2', 'dev3', 'dev4'][(1 + hash(i, 5) % 5)::BIGINT],
+               $start + to_seconds(i * 950 + (hash(i, 6) % 600)::BIGINT),
+               $start + to_seconds(i * 950 + 3600 + (hash(i, 7) % 9000)::BIGINT),
+               $start + to_seconds(i * 950 + 700)
+        FROM range(1, $n + 1) r(i)
+        """,
+        {"words": WORDS, "n": n_batches, "start": datetime(2024, 1, 1, tzinfo=UTC)},
+    )
+
+
 def build(cur: duckdb.DuckDBPyConnection, n_batches: int, n_users: int) -> None:
     """Fill an empty store: catalog, batches over three years, batch users, unlocks, counters."""
     cur.execute("INSERT INTO badges (name) SELECT 'Badge ' || i FROM range(1, 31) r(i) ORDER BY i")
@@ -52,26 +77,14 @@ def build(cur: duckdb.DuckDBPyConnection, n_batches: int, n_users: int) -> None:
         "SELECT b, 'Quest ' || b || '.' || k FROM range(1, 31) r(b), range(1, 4) s(k) ORDER BY b, k"
     )
     # Status mix of a real history: mostly finished, a few running, a few drafts.
-    cur.execute(
-        """
-        INSERT INTO batches (id, name, quest_id, status, created_by, created_at, updated_at,
-                             queued_at)
-        SELECT i,
-               $words[(1 + hash(i, 1) % len($words))::BIGINT] || ' '
-                   || $words[(1 + hash(i, 2) % len($words))::BIGINT] || ' #' || i,
-               1 + hash(i, 3) % 90,
-               CASE WHEN hash(i, 4) % 100 < 2 THEN 'draft'
-                    WHEN hash(i, 4) % 100 < 3 THEN 'unpublished'
-                    WHEN hash(i, 4) % 100 < 4 THEN 'in_progress'
-                    WHEN hash(i, 4) % 100 < 10 THEN 'partially_published'
-                    ELSE 'published' END,
-               ['admin', 'dev1', 'dev2', 'dev3', 'dev4'][(1 + hash(i, 5) % 5)::BIGINT],
-               $start + to_seconds(i * 950 + (hash(i, 6) % 600)::BIGINT),
-               $start + to_seconds(i * 950 + 3600 + (hash(i, 7) % 9000)::BIGINT),
-               $start + to_seconds(i * 950 + 700)
-        FROM range(1, $n + 1) r(i)
-        """,
-        {"words": WORDS, "n": n_batches, "start": datetime(2024, 1, 1, tzinfo=UTC)},
+    insert_batches(
+        cur,
+        n_batches,
+        """CASE WHEN hash(i, 4) % 100 < 2 THEN 'draft'
+                WHEN hash(i, 4) % 100 < 3 THEN 'unpublished'
+                WHEN hash(i, 4) % 100 < 4 THEN 'in_progress'
+                WHEN hash(i, 4) % 100 < 10 THEN 'partially_published'
+                ELSE 'published' END""",
     )
     cur.execute("SELECT setval('batch_id_seq', $n)", {"n": n_batches})
     # Each user row k belongs to a hashed batch: exact total, sizes around the mean.
@@ -207,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "bench.duckdb"
-        con = store.connect(path)
+        con = open_store(path)
         cur = con.cursor()
         if cur.sql("SELECT count(*) FROM batches").fetchall()[0][0] == 0:
             start = time.perf_counter()

@@ -21,12 +21,12 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_list import insert_batches  # noqa: E402
 from core.access import accounts  # noqa: E402
 from core.access.roles import Account, Role, command_line_account  # noqa: E402
 from core.batches import drafts, matching  # noqa: E402
@@ -46,8 +46,6 @@ PUBLISHED_QUEST = "Published quest"
 DRAFT_QUEST = "Draft quest"
 
 # fmt: off
-WORDS = ["Spring", "Summer", "Autumn", "Winter", "Hackathon", "Community", "Support", "Beta",
-         "Campus", "Partner", "Forum", "Course", "Newsletter", "Mentoring", "Onboarding"]
 FIRST = ["alex", "sam", "maria", "li", "noah", "emma", "omar", "sofia", "yuki", "ivan",
          "chloe", "mateo", "amara", "lucas", "zoe", "ravi", "nina", "hugo", "lea", "felix"]
 LAST = ["smith", "garcia", "chen", "muller", "rossi", "dubois", "kowalski", "silva", "kim",
@@ -110,24 +108,12 @@ def _build(uow: SqlUnitOfWork, n_batches: int, n_batch_users: int, n_platform: i
     )
     # A finished history: mostly Published, some Partially published, drafts of five creators.
     # Nothing queued or running, so no page polls unless a benchmark publishes something.
-    uow.execute(
-        """
-        INSERT INTO batches (id, name, quest_id, status, created_by, created_at, updated_at,
-                             queued_at)
-        SELECT i,
-               $words[(1 + hash(i, 1) % len($words))::BIGINT] || ' '
-                   || $words[(1 + hash(i, 2) % len($words))::BIGINT] || ' #' || i,
-               1 + hash(i, 3) % 90,
-               CASE WHEN hash(i, 4) % 100 < 2 THEN 'draft'
-                    WHEN hash(i, 4) % 100 < 10 THEN 'partially_published'
-                    ELSE 'published' END,
-               ['admin', 'dev1', 'dev2', 'dev3', 'dev4'][(1 + hash(i, 5) % 5)::BIGINT],
-               $start + to_seconds(i * 950 + (hash(i, 6) % 600)::BIGINT),
-               $start + to_seconds(i * 950 + 3600 + (hash(i, 7) % 9000)::BIGINT),
-               $start + to_seconds(i * 950 + 700)
-        FROM range(1, $n + 1) r(i)
-        """,
-        {"words": WORDS, "n": n_batches, "start": datetime(2024, 1, 1, tzinfo=UTC)},
+    insert_batches(
+        uow,
+        n_batches,
+        """CASE WHEN hash(i, 4) % 100 < 2 THEN 'draft'
+                WHEN hash(i, 4) % 100 < 10 THEN 'partially_published'
+                ELSE 'published' END""",
     )
     # Row k of the history goes to a hashed batch; within a batch, its rn-th user is the platform
     # user after a batch-specific offset, so users are real and never twice in one batch.
