@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_list import build  # noqa: E402
-from core import store  # noqa: E402
 from core.access import accounts  # noqa: E402
 from core.access.roles import command_line_account  # noqa: E402
 from tests.support import grid  # noqa: E402
 from tests.support.browser import CHROMIUM, _start, _stop, log_in  # noqa: E402
+from tests.support.store import open_store  # noqa: E402
 
 BUDGET_S = 1.5
 PASSWORD = "bench-admin-1"  # noqa: S105 - a throwaway account in a temporary file
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(args.keep) if args.keep else Path(tmp) / "bench.duckdb"
-        con = store.connect(db)
+        con = open_store(db)
         if con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == 0:
             started = time.perf_counter()
             build(con.cursor(), args.batches, args.users)

@@ -50,10 +50,10 @@ BATCH_USERS = 1000  # users already in the benchmark's draft
 
 def generate(path: Path, n_users: int) -> dict:
     """Fill a new data file with n_users users, a quest with 1% unlocked, and a draft batch."""
-    from core import store
+    from tests.support.store import open_store
 
     started = time.perf_counter()
-    con = store.connect(path)
+    con = open_store(path)
     cur = con.cursor()
     cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
@@ -92,10 +92,10 @@ def generate(path: Path, n_users: int) -> dict:
 
 def build_index(path: Path) -> dict:
     """Build the matching index (user_lookup) from scratch (what the first preview would do)."""
-    from core import store
     from core.batches import matching
+    from tests.support.store import open_store
 
-    con = store.connect(path)
+    con = open_store(path)
     cur = con.cursor()
     started = time.perf_counter()
     matching.sync_user_index(cur, rebuild=True)
@@ -200,11 +200,11 @@ def baseline_row_ms(cur, upload, budget_s: float, max_rows: int) -> tuple[float,
 
 def measure_preview(path: Path, n_users: int, repeat: int) -> dict:
     """Time reading and previewing the upload; this process's peak memory is the preview's."""
-    from core import store
     from core.batches import matching
     from core.upload import intake
+    from tests.support.store import open_store
 
-    con = store.connect(path)
+    con = open_store(path)
     cur = con.cursor()
     data = path.with_suffix(".csv").read_bytes()
     read_ms, _, upload = _median_ms(lambda: intake.read_upload(data, "bench.csv"), repeat)
@@ -225,10 +225,10 @@ def measure_preview(path: Path, n_users: int, repeat: int) -> dict:
 
 def measure_baseline(path: Path, n_users: int, budget_s: float) -> dict:
     """Time the naive per-row lookups on the same upload."""
-    from core import store
     from core.upload import intake
+    from tests.support.store import open_store
 
-    con = store.connect(path)
+    con = open_store(path)
     cur = con.cursor()
     upload = intake.read_upload(path.with_suffix(".csv").read_bytes(), "bench.csv")
     per_row_ms, timed = baseline_row_ms(cur, upload, budget_s, 300)
@@ -242,10 +242,10 @@ def measure_baseline(path: Path, n_users: int, budget_s: float) -> dict:
 
 def measure_suggestions(path: Path, n_users: int) -> dict:
     """Time the suggestions for every prefix typed on the way to 12 usernames, and inside text."""
-    from core import store
     from core.batches.suggestions import suggest_usernames
+    from tests.support.store import open_store
 
-    con = store.connect(path)
+    con = open_store(path)
     cur = con.cursor()
     rnd = random.Random(11)
     names = [

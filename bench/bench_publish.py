@@ -23,9 +23,9 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import store
 from core.access.roles import Account, Role
 from core.publishing import actions, batch_report, throttle, unlocking, worker
+from tests.support.store import open_store
 
 ADMIN = Account("bench", Role.ADMIN)
 BATCH = 5_000
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "bench.duckdb"
-        con = store.connect(path)
+        con = open_store(path)
         cur = con.cursor()
         started = time.perf_counter()
         cur.transaction(lambda c: build(c, args.users, args.history))
