@@ -30,7 +30,7 @@ from tests.support.store import (
 from tests.support.world import SMALL_WORLD, admin, analyst, dev
 
 # Fixtures shared by test modules in several folders (the damaged-file ones).
-pytest_plugins = ["tests.support.faults"]
+pytest_plugins = ["tests.support.faults", "tests.support.pg_fixtures"]
 
 TESTS = Path(__file__).resolve().parent
 # Set (to anything) to give every test's store a file of its own, as before the shared instance.
@@ -75,6 +75,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         mark = FOLDER_MARKS.get(_folder(item.path) or "")
         if mark:
             item.add_marker(getattr(pytest.mark, mark))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("store_kind") == "postgres":
+            item.add_marker(pytest.mark.pg)
         (browser if mark == "browser" else others).append(item)
     items[:] = others + browser
 
@@ -94,10 +97,36 @@ def quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
         monkeypatch.setattr(passwords, "DUMMY_HASH", QUICK_DUMMY_HASH)
 
 
-@pytest.fixture(scope="session", params=STORE_KINDS)
+def _store_kinds(metafunc: pytest.Metafunc) -> tuple[str, ...]:
+    """The stores a test runs on: every kind for the contract tests (tests/store), else DuckDB.
+
+    The modules tests/store/test_pg_*.py are about the PostgreSQL adapter: they run on it alone.
+    A contract test that needs the DuckDB file itself (it asks for `db_path`) or whose own SQL
+    only DuckDB speaks (marked `duckdb_only`, with the reason) runs on DuckDB alone; a test
+    anywhere marked `postgres` also runs on PostgreSQL.
+    """
+    marks = {mark.name for mark in metafunc.definition.iter_markers()}
+    if "postgres" in marks:
+        return STORE_KINDS
+    if metafunc.definition.path.name.startswith("test_pg_"):
+        return ("postgres",)  # about the PostgreSQL adapter itself
+    if _folder(metafunc.definition.path) != "store" or "duckdb_only" in marks:
+        return ("duckdb",)
+    if "db_path" in metafunc.fixturenames:
+        return ("duckdb",)
+    return STORE_KINDS
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that takes a store once per store kind it is for (see `_store_kinds`)."""
+    if "store_kind" in metafunc.fixturenames:
+        metafunc.parametrize("store_kind", _store_kinds(metafunc), indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def store_kind(request: pytest.FixtureRequest) -> str:
-    """The store a test of the port runs on (each test that takes a store runs on every kind)."""
-    return request.param
+    """The store a test of the port runs on ("duckdb" or "postgres")."""
+    return getattr(request, "param", "duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -169,8 +198,10 @@ def con(
     it); otherwise an in-memory copy in the session's shared instance, several times faster.
     When the test builds on small_world or batch_world, the copy already holds it.
     """
-    assert store_kind == "duckdb", store_kind
     world = _world(request)
+    if store_kind == "postgres":
+        yield from request.getfixturevalue("pg_stores").open(world)
+        return
     template = store_templates[world]
     if "db_path" in request.fixturenames or os.environ.get(FILE_STORES_ENV):
         connection = open_copy(template, request.getfixturevalue("db_path"))

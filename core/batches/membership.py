@@ -44,6 +44,7 @@ def insert(uow: UnitOfWork, actor: Account, batch: Batch, user_ids: list[int], v
     if batch.status == rules.PUBLISHED and inserted:
         # A finished batch with new users goes back to the publisher's queue.
         uow.batches.requeue(batch.id)
+        uow.publishing.announce_queued(batch.id)  # wakes workers in other processes at commit
     uow.batches.refresh_counts([batch.id])
     return inserted
 

@@ -45,6 +45,7 @@ Exit codes: 0 success, 2 bad input (one sentence on stderr), 1 a data file that 
 COMMAND_MODULES = {
     "account": "cmd_account",
     "quests": "cmd_catalog",
+    "copy-store": "cmd_copy_store",
     "import-users": "cmd_import",
     "import-badges": "cmd_import",
     "init": "cmd_init",
@@ -74,8 +75,9 @@ def build_parser(
     )
     parser.add_argument(
         "--db",
-        metavar="PATH",
-        help="data file to use (default: %(default)s)",
+        metavar="PATH|URL",
+        help="DuckDB data file, or postgresql://user:pass@host:5432/dbname (default: $BATCH_UNLOCK_DB, "
+        "else data/batch_unlock.duckdb)",
         default=str(database_path()),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from core.access import accounts
 from core.demo import content
+from core.store import describe
 
 if TYPE_CHECKING:
     from core.store.ports import UnitOfWork
@@ -16,9 +17,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add the `init` command."""
     parser = commands.add_parser(
         "init",
-        help="create or upgrade the data file (with --demo: fill it with demo data)",
-        description="Create the data file, or upgrade an older one in place without losing rows. "
-        "A new file starts empty (the app then asks for the first admin). With --demo, also "
+        help="create or upgrade the data file or database (with --demo: fill it with demo data)",
+        description="Create the data file (or a PostgreSQL database's tables), or upgrade an "
+        "older one in place without losing rows. A new store starts empty (the app then asks for the first admin). With --demo, also "
         "fill it with demo badges, users, accounts and batches, all or nothing.",
     )
     parser.add_argument("--demo", action="store_true", help="fill the file with demo data")
@@ -47,7 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Report the schema version; fill demo data when asked."""
     # Opening the file (done by main) already applied every missing migration.
-    print(f"Data file {args.db} is at schema version {uow.schema_version()}.")
+    where = describe(args.db)
+    print(f"{where[0].upper()}{where[1:]} is at schema version {uow.schema_version()}.")
     if args.demo:
         from core.demo import loader  # polars and the generator: only for --demo
 

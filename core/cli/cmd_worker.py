@@ -11,11 +11,11 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from core import words
-from core.errors import InputError
+from core.errors import InputError, StoreUnavailable
 from core.publishing import batch_report, publish_rate, throttle
 
 if TYPE_CHECKING:
-    from core.publishing import unlocking
+    from core.publishing import unlocking, worker
     from core.store.ports import UnitOfWork
 
 # Progress lines per batch at most this often (a finished batch is always reported).
@@ -29,8 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="publish queued batches (the app runs the same worker itself)",
         description=(
             "Unlock the badge quest for the users of queued batches, in publishing order, "
-            "printing progress. Runs until Ctrl-C unless --once is given. The data file cannot "
-            "be shared with a running app: stop the app first (it publishes by itself)."
+            "printing progress. Runs until Ctrl-C unless --once is given. On PostgreSQL run as "
+            "many as you like beside the apps (each takes batches no other worker holds); a "
+            "DuckDB data file cannot be shared with a running app: stop the app first (it "
+            "publishes by itself). Without --once, a store that fails (a database restarting) "
+            "is tried again, waiting longer each time."
         ),
     )
     p.add_argument("--once", action="store_true", help="stop when the queue is empty (exit 0)")
@@ -92,8 +95,8 @@ def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
             last_print[batch_id] = now
             print(_progress_line(batch_report.batch_summary(uow, batch_id)), flush=True)
 
-    try:
-        report = worker.run(
+    def publish() -> worker.RunReport:
+        return worker.run(
             uow,
             stop,
             rate,
@@ -102,6 +105,9 @@ def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
             on_chunk=on_chunk,
             max_chunk=args.chunk,  # a given --chunk is a fixed size
         )
+
+    try:
+        report = publish() if args.once else _with_store_retries(publish, stop)
     except KeyboardInterrupt:
         print("Stopped: the chunk in flight was rolled back and will run again.", flush=True)
         return 0
@@ -114,6 +120,32 @@ def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
         flush=True,
     )
     return 0
+
+
+def _with_store_retries(
+    publish: Callable[[], worker.RunReport], stop: threading.Event
+) -> worker.RunReport:
+    """Run `publish` again after a store failure, waiting longer each time (as the app's thread)."""
+    from core.publishing import worker
+    from core.publishing.worker_thread import Worker
+
+    delay, total, started = Worker.RETRY_AFTER, worker.RunReport(), time.perf_counter()
+    while True:
+        try:
+            report = publish()
+        except StoreUnavailable as exc:
+            print(f"{exc} Trying again in {delay:.0f} s.", flush=True)
+            if stop.wait(delay):
+                break
+            delay = min(delay * 2, Worker.RETRY_MAX)
+            continue
+        for name in ("processed", "published", "errors", "already_held", "chunks"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.finished.extend(report.finished)
+        if stop.is_set():
+            break
+    total.seconds = time.perf_counter() - started
+    return total
 
 
 def _stopper(stop: threading.Event) -> Callable[[int, FrameType | None], None]:

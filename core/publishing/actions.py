@@ -113,6 +113,9 @@ def _publish(
     # The counters and the status come from the users: none → "Published" at once.
     uow.batches.refresh_counts([batch_id])
     after = read(uow, batch_id)
+    if after.status in rules.PENDING_STATUSES:
+        # Heard by idle workers in any process once this transaction commits.
+        uow.publishing.announce_queued(batch_id)
     detail = f"{after.n_users} user(s) queued" if after.n_users else "no users: published at once"
     record(uow, actor, Action.BATCH_PUBLISHED, batch_id, detail)
     return PublishOutcome(batch_id, name, after.status, after.n_users, True, None)

@@ -91,6 +91,7 @@ def retry_errors(
         n = u.publishing.requeue_errors(batch_id, chosen)
         expected_state.bump(u, batch_id)
         u.batches.requeue(batch_id)
+        u.publishing.announce_queued(batch_id)  # wakes workers in other processes at commit
         u.batches.refresh_counts([batch_id])
         record(u, actor, Action.ERRORS_RETRIED, batch_id, f"{n} user(s) requeued")
         return n

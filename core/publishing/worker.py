@@ -2,7 +2,8 @@
 
 Each chunk is one transaction (core.publishing.chunk); the throttle (core.publishing.throttle)
 sizes and spaces them. The app runs this loop in a background thread
-(core.publishing.background), `python -m core worker` in the foreground.
+(core.publishing.background), `python -m core worker` in the foreground. Several workers may
+run at once on one PostgreSQL database: a chunk only takes batches no other worker holds.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from core.publishing.throttle import DEFAULT_CHUNK, ChunkSizer, pause_after
 from core.publishing.unlocking import ChunkReport
 from core.store.ports import UnitOfWork
 
-# How often an idle worker looks for newly published batches.
+# How often an idle worker looks for newly published batches when nothing wakes it.
 IDLE_POLL = 0.5
+# How soon a worker looks again when batches are queued but other workers hold them all
+# (PostgreSQL): it takes one over as soon as a holder commits, is killed or times out.
+BUSY_POLL = 0.05
 
 
 @dataclass
@@ -65,29 +69,33 @@ def run(
     report = RunReport()
     sizer = ChunkSizer(chunk_size, max_chunk)
     started = time.perf_counter()
-    while not stop.is_set():
-        # An idle worker only runs this tiny read; a chunk's transaction waits for work.
-        chunk, current, began = ChunkReport(), None, time.perf_counter()
-        if queue.anything_queued(uow):
-            current = parse_rate(rate() if callable(rate) else rate)  # 0 means unlimited
-            asked = sizer.next(current)
-            # `began` stays before the queue check: the rate counts the whole cycle's time.
-            chunk = unlocking.process_once(uow, asked)
-            sizer.learn(current, asked, chunk.processed, time.perf_counter() - began)
-        if chunk.empty:
-            if on_idle is not None:
-                on_idle()
-            if until_empty:
-                break
-            (wake or stop).wait(IDLE_POLL)
-            if wake is not None:
-                wake.clear()
-            continue
-        report.add(chunk)
-        if on_chunk is not None:
-            on_chunk(chunk)
-        if current is not None:
-            stop.wait(pause_after(chunk.processed, current, time.perf_counter() - began))
+    # Idle, the worker waits for `wake` (or `stop`) or a batch queued by any process, polling
+    # every IDLE_POLL seconds only as a fallback (see PublishingRepository.listen).
+    with uow.publishing.listen(wake or stop) as waiter:
+        while not stop.is_set():
+            # An idle worker only runs this tiny read; a chunk's transaction waits for work.
+            chunk, current, began = ChunkReport(), None, time.perf_counter()
+            queued = queue.anything_queued(uow)
+            if queued:
+                current = parse_rate(rate() if callable(rate) else rate)  # 0 means unlimited
+                asked = sizer.next(current)
+                # `began` stays before the queue check: the rate counts the whole cycle's time.
+                chunk = unlocking.process_once(uow, asked)
+                sizer.learn(current, asked, chunk.processed, time.perf_counter() - began)
+            if chunk.empty:
+                if on_idle is not None:
+                    on_idle()
+                if until_empty and not queued:
+                    break  # with batches still queued, other workers hold them: wait for them
+                waiter.wait(BUSY_POLL if queued else IDLE_POLL)
+                if wake is not None:
+                    wake.clear()
+                continue
+            report.add(chunk)
+            if on_chunk is not None:
+                on_chunk(chunk)
+            if current is not None:
+                stop.wait(pause_after(chunk.processed, current, time.perf_counter() - began))
     report.seconds = time.perf_counter() - started
     return report
 

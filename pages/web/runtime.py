@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from core.config import Settings
 from core.demo import data_file
@@ -42,7 +43,7 @@ class Runtime:
         with self._lock:
             if self._store is None:
                 path = self.settings.database
-                if not path.exists() and self.settings.wants_demo():
+                if self.settings.wants_demo() and not Path(path).exists():
                     log.info("Creating %s with demo data", path)
                     data_file.create_file(path, connect)
                 self._store = connect(path)

@@ -6,6 +6,7 @@ Chromium is Debian's (/usr/bin/chromium); a missing browser fails these tests, n
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +22,7 @@ from tests.support.browser import (
     cli,
     log_in,
 )
-from tests.support.store import open_store
+from tests.support.pg_fixtures import PgStores
 
 
 @pytest.fixture(scope="session")
@@ -66,14 +67,40 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _stop(proc)
 
 
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory, pg_stores: PgStores) -> Iterator[Server]:
+    """The app on demo data in a PostgreSQL database (the session's throwaway server)."""
+    tmp = tmp_path_factory.mktemp("pg_app")
+    proc, srv = _start(tmp, *_prepare(tmp, pg_stores.url("empty")))
+    yield srv
+    _stop(proc)
+
+
 @pytest.fixture(scope="module")
-def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def duckdb_throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """An app whose publisher unlocks 1 user a second, with a draft whose user has left.
 
     The draft "Has a leaver" holds lea.leaver (deactivated after being added) and max.stayer.
     """
-    tmp = tmp_path_factory.mktemp("throttled")
-    db, quests = _prepare(tmp)
+    yield from _throttled(tmp_path_factory.mktemp("throttled"))
+
+
+@pytest.fixture(scope="module")
+def pg_throttled_server(
+    tmp_path_factory: pytest.TempPathFactory, pg_stores: PgStores
+) -> Iterator[Server]:
+    """`duckdb_throttled_server` over a PostgreSQL database."""
+    yield from _throttled(tmp_path_factory.mktemp("pg_throttled"), pg_stores.url("empty"))
+
+
+@pytest.fixture(scope="module")
+def throttled_server(duckdb_throttled_server: Server) -> Server:
+    """The throttled app over DuckDB (a module may run its tests on PostgreSQL too)."""
+    return duckdb_throttled_server
+
+
+def _throttled(tmp: Path, db: str | None = None) -> Iterator[Server]:
+    db, quests = _prepare(tmp, db)
     cli(
         db,
         "batch",
@@ -88,9 +115,7 @@ def throttled_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
         "900006",
     )
     cli(db, "import-users", str(DATA / "leaver.csv"))
-    con = open_store(db)
-    con.settings.put("publish_rate", "1")
-    con.close()
+    cli(db, "rate", "1")
     proc, srv = _start(tmp, db, quests)
     yield srv
     _stop(proc)

@@ -6,11 +6,18 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from core import words
 from tests.support import grid
 from tests.support.browser import Server, wait_idle
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def server(request: pytest.FixtureRequest, server: Server) -> Server:
+    """Each list test runs on the app over DuckDB and over PostgreSQL (the same demo data)."""
+    return server if request.param == "duckdb" else request.getfixturevalue("pg_server")
 
 
 def open_list(page: Page, server: Server, query: str = "") -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from core import words
@@ -15,6 +16,13 @@ from tests.support.browser import PASSWORDS, Server, log_in, wait_idle
 from tests.support.browser_actions import confirm_publish, upload
 
 FIVE_USERS = "ID\n900001\n900002\n900004\n900006\n900010\n"
+
+
+@pytest.fixture(params=["duckdb", "postgres"], scope="module")
+def throttled_server(request: pytest.FixtureRequest) -> Server:
+    """Each test runs on the throttled app over DuckDB and over PostgreSQL."""
+    name = "duckdb_throttled_server" if request.param == "duckdb" else "pg_throttled_server"
+    return request.getfixturevalue(name)
 
 
 def metric(page: Page, label: str) -> Locator:

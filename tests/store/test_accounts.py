@@ -10,6 +10,7 @@ import threading
 import duckdb
 import polars as pl
 import pytest
+from psycopg.errors import UniqueViolation
 
 from core import words
 from core.access import accounts, login, passwords, sessions, throttle
@@ -171,7 +172,7 @@ def test_an_expired_or_unknown_session_token_identifies_nobody(
     with_accounts: duckdb.DuckDBPyConnection,
 ) -> None:
     token = sessions.start_session(with_accounts, Account("ada", Role.ADMIN))
-    with_accounts.execute("UPDATE sessions SET expires_at = now() - INTERVAL 1 MINUTE")
+    with_accounts.execute("UPDATE sessions SET expires_at = now() - INTERVAL '1 minute'")
     assert sessions.session_account(with_accounts, token) is None
     assert sessions.session_account(with_accounts, "made-up") is None
     assert sessions.session_account(with_accounts, None) is None
@@ -189,7 +190,7 @@ def test_single_sign_on_maps_an_email_to_its_account(
 def test_two_accounts_cannot_share_an_email_even_written_directly(
     with_accounts: duckdb.DuckDBPyConnection,
 ) -> None:
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises((duckdb.ConstraintException, UniqueViolation)):
         with_accounts.execute(
             "INSERT INTO accounts (username, password_hash, role, email) "
             "VALUES ('eve', 'x', 'dev', 'Ada@CORP.example')"
@@ -291,7 +292,7 @@ def test_starting_a_session_purges_expired_ones(
     with_accounts: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = sessions.start_session(with_accounts, Account("ann", Role.ANALYST))
-    with_accounts.execute("UPDATE sessions SET expires_at = now() - INTERVAL 1 MINUTE")
+    with_accounts.execute("UPDATE sessions SET expires_at = now() - INTERVAL '1 minute'")
     monkeypatch.setattr(sessions, "_last_purge", None)
     sessions.start_session(with_accounts, Account("ada", Role.ADMIN))
     left = with_accounts.execute("SELECT token_hash FROM sessions").fetchall()
@@ -344,7 +345,7 @@ def test_the_app_start_purges_expired_sessions(tmp_path, monkeypatch: pytest.Mon
     expired = sessions.start_session(con, Account("ann", Role.ANALYST))
     live = sessions.start_session(con, Account("ann", Role.ANALYST))
     con.execute(
-        "UPDATE sessions SET expires_at = now() - INTERVAL 1 MINUTE WHERE token_hash = ?",
+        "UPDATE sessions SET expires_at = now() - INTERVAL '1 minute' WHERE token_hash = ?",
         [sessions.token_hash(expired)],
     )
     con.close()

@@ -116,7 +116,7 @@ def test_the_same_account_still_logs_in_from_another_address(
 def test_a_block_ends_after_its_window(with_admin: duckdb.DuckDBPyConnection) -> None:
     for _ in range(5):
         outcome(with_admin, "admin", "guess", ATTACKER)
-    with_admin.execute("UPDATE login_failures SET blocked_until = now() - INTERVAL 1 SECOND")
+    with_admin.execute("UPDATE login_failures SET blocked_until = now() - INTERVAL '1 second'")
     assert outcome(with_admin, "admin", "right-password", ATTACKER) == "ok"
 
 

@@ -41,8 +41,8 @@ class Server:
     quests: dict[str, int]
 
 
-def cli(db: Path, *args: str) -> str:
-    """Run `python -m core` on a data file (only while no server holds it); return stdout."""
+def cli(db: Path | str, *args: str) -> str:
+    """Run `python -m core` on a store (a data file only while no server holds it); return stdout."""
     result = subprocess.run(
         [sys.executable, "-m", "core", "--db", str(db), *args],
         cwd=ROOT,
@@ -54,9 +54,12 @@ def cli(db: Path, *args: str) -> str:
     return result.stdout
 
 
-def _prepare(tmp: Path) -> tuple[Path, dict[str, int]]:
-    """A demo store plus known test users (900001-900010) and a "Browser tests" badge."""
-    db = tmp / "data" / "batch_unlock.duckdb"
+def _prepare(tmp: Path, db: Path | str | None = None) -> tuple[Path | str, dict[str, int]]:
+    """A demo store plus known test users (900001-900010) and a "Browser tests" badge.
+
+    In a new data file under `tmp`, or in `db` (an empty PostgreSQL database's URL).
+    """
+    db = db or tmp / "data" / "batch_unlock.duckdb"
     cli(db, "init", "--demo", "--users", DEMO_USERS)
     cli(db, "import-users", str(DATA / "users.csv"))
     cli(db, "import-badges", str(DATA / "badges.csv"))
@@ -122,7 +125,7 @@ def serve_app(
     )
 
 
-def _start(tmp: Path, db: Path, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
+def _start(tmp: Path, db: Path | str, quests: dict[str, int]) -> tuple[subprocess.Popen, Server]:
     log = tmp / "server.log"
     proc, url = serve_app(ROOT, db, log)
     return proc, Server(url, db, log, quests)

@@ -58,8 +58,8 @@ def _insert_users(c: UnitOfWork, batch_id: int, user_ids: list[int] | range) -> 
     if isinstance(user_ids, range) and user_ids.step == 1:
         c.execute(
             "INSERT INTO batch_users (batch_id, user_id, added_via, added_by) "
-            "SELECT ?, i, 'cli', 'test' FROM range(?, ?) r(i)",
-            [batch_id, user_ids.start, user_ids.stop],
+            "SELECT ?, i, 'cli', 'test' FROM generate_series(?::BIGINT, ?::BIGINT) r(i)",
+            [batch_id, user_ids.start, user_ids.stop - 1],
         )
     elif user_ids:
         c.execute(
@@ -75,8 +75,8 @@ def add_platform_users(cur: UnitOfWork, first: int, last: int) -> None:
         """INSERT INTO platform_users
            SELECT i, 'p' || i, 'p' || i || '@example.com', 'p' || i, 'p' || i || '@example.com',
                   TRUE
-           FROM range(?, ?) r(i)""",
-        [first, last + 1],
+           FROM generate_series(?::BIGINT, ?::BIGINT) r(i)""",
+        [first, last],
     )
 
 
@@ -120,9 +120,12 @@ def assert_consistent(cur: UnitOfWork) -> None:
                SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
     ).fetchall()
     assert missing == [], f"published users without an unlock: {missing[:5]}"
-    recount = f"""SELECT batch_id, quest_id, epoch_us(unlocked_at) // {QUARTER_US} AS quarter,
+    # Written in SQL both stores read alike (whole seconds: unlocked_at has no finer use here).
+    quarter_s = QUARTER_US // 10**6
+    recount = f"""SELECT batch_id, quest_id,
+                         floor(extract(epoch FROM unlocked_at) / {quarter_s})::BIGINT AS quarter,
                          count(*) AS unlocks
-                  FROM unlocks WHERE batch_id IS NOT NULL GROUP BY ALL"""
+                  FROM unlocks WHERE batch_id IS NOT NULL GROUP BY 1, 2, 3"""
     drift = cur.execute(
         f"""(SELECT * FROM unlock_counts EXCEPT {recount})
             UNION ALL ({recount} EXCEPT SELECT * FROM unlock_counts)"""

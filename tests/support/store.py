@@ -22,8 +22,8 @@ import duckdb
 from core import store
 from core.store.duckdb.unit_of_work import DuckUnitOfWork
 
-# The stores the contract tests run on (`store_kind`); the PostgreSQL issue adds "postgres".
-STORE_KINDS = ("duckdb",)
+# The stores the contract tests (tests/store) run on; every other test runs on DuckDB only.
+STORE_KINDS = ("duckdb", "postgres")
 
 
 class SqlUnitOfWork(DuckUnitOfWork):

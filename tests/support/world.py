@@ -21,5 +21,5 @@ SMALL_WORLD = (
     """INSERT INTO platform_users
        SELECT i, 'user' || i, 'user' || i || '@example.com', 'user' || i,
               'user' || i || '@example.com', i <> 10
-       FROM range(1, 11) r(i)""",
+       FROM generate_series(1, 10) r(i)""",
 )

@@ -185,6 +185,19 @@ def test_only_the_duckdb_adapter_imports_duckdb() -> None:
     assert not offenders, _offenders("modules outside core/store/duckdb/ import duckdb", offenders)
 
 
+def test_only_the_postgres_adapter_imports_psycopg() -> None:
+    offenders = [
+        f"{_rel(p)}:{line}: import {name}"
+        for p in _python_files("core", "pages", "app.py")
+        if not _within(_rel(p)[:-3].replace("/", "."), "core.store.postgres")
+        for line, name in _imported_modules(p)
+        if _within(name, "psycopg") or _within(name, "psycopg_pool")
+    ]
+    assert not offenders, _offenders(
+        "modules outside core/store/postgres/ import psycopg", offenders
+    )
+
+
 def test_no_module_in_core_is_over_250_lines() -> None:
     offenders = [
         f"{_rel(p)}: {n} lines"

@@ -1,37 +1,19 @@
 """core.batches.rules' status and progress rules in DuckDB's SQL, for set-based reads and writes.
 
-Each is the Python rule of the same name in core.batches.rules, for many batches in one
-statement, built from its constants only; tests/store/test_batches.py checks every small count
-against the Python rule.
+The rules themselves are in core/store/sql_rules.py (one text for both stores); here they are
+put to work in DuckDB's recount. tests/store/test_batches.py checks every small count against
+the Python rule.
 """
 
 from __future__ import annotations
 
-from core.batches.rules import (
-    DRAFT,
-    FINISHED_STATUSES,
-    IN_PROGRESS,
-    PARTIALLY_PUBLISHED,
-    PUBLISHED,
-    UNPUBLISHED,
-)
+from core.batches.rules import DRAFT
+from core.store.sql_rules import DERIVED_STATUS_SQL, progress_sql
 
-_FINISHED = "(" + ", ".join(f"'{s}'" for s in FINISHED_STATUSES) + ")"
-
-# `derive_status` over a row's counts; format with the four count expressions.
-DERIVED_STATUS_SQL = f"""
-    CASE
-        WHEN {{n_users}} = {{n_published}} + {{n_error}} AND {{n_error}} > 0
-            THEN '{PARTIALLY_PUBLISHED}'
-        WHEN {{n_users}} = {{n_published}} + {{n_error}} THEN '{PUBLISHED}'
-        WHEN {{n_published}} + {{n_error}} + {{n_in_progress}} = 0 THEN '{UNPUBLISHED}'
-        ELSE '{IN_PROGRESS}'
-    END"""
+__all__ = ["DERIVED_STATUS_SQL", "PROGRESS_SQL", "REFRESH_SQL"]
 
 # `progress` for a batches row `b` (the list sorts and shows it in SQL).
-PROGRESS_SQL = f"""CASE WHEN b.n_users = 0
-         THEN CASE WHEN b.status IN {_FINISHED} THEN 100 ELSE 0 END
-         ELSE (100 * (b.n_published + b.n_error)) // b.n_users END"""
+PROGRESS_SQL = progress_sql("//")
 
 _DERIVED = DERIVED_STATUS_SQL.format(
     n_users="c.n_users",

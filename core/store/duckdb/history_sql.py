@@ -7,29 +7,23 @@ travels as a named parameter. The filter value itself is the domain's (core.hist
 from __future__ import annotations
 
 from core.batches.visibility import DraftScope
-from core.history.terms import STATUS_CODES
 from core.history.view import BatchFilter
 from core.store.duckdb.batches_scope import visible_sql
 from core.store.duckdb.batches_sql import PROGRESS_SQL
+from core.store.sql_rules import NAMES, STATUS_RANK, escape_like
 
-# Status sort follows the lifecycle (draft first); running batches by how far they are.
-_STATUS_RANK = (
-    "CASE b.status "
-    + " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(STATUS_CODES))
-    + " END"
-)
+__all__ = ["COLUMNS", "NAMES", "sort_sql", "where_sql"]
+
 _SORT_KEYS = {
     "name": ["lower(b.name)"],
     "badge": ["lower(g.name)"],
     "quest": ["lower(q.name)"],
     "users": ["b.n_users"],
-    "status": [_STATUS_RANK, PROGRESS_SQL],
+    "status": [STATUS_RANK, PROGRESS_SQL],
     "created_at": ["b.created_at"],
     "updated_at": ["b.updated_at"],
     "created_by": ["lower(b.created_by)"],
 }
-NAMES = """LEFT JOIN quests q ON q.id = b.quest_id
-    LEFT JOIN badges g ON g.id = q.badge_id"""
 COLUMNS = f"""b.id, b.name, g.name AS badge, g.id AS badge_id, q.name AS quest, b.quest_id,
     b.n_users AS users, b.created_at, b.updated_at, b.created_by, b.status,
     ({PROGRESS_SQL})::INTEGER AS progress,
@@ -44,7 +38,7 @@ def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[
         clauses.append("list_contains($statuses, b.status)")
         params["statuses"] = list(view.statuses)
     if view.name:
-        escaped = _escape_like(view.name)
+        escaped = escape_like(view.name)
         # ESCAPE costs a slower match path; only text with % _ or \\ needs it.
         escape = " ESCAPE '\\'" if escaped != view.name else ""
         clauses.append(f"b.name ILIKE $name{escape}")
@@ -74,10 +68,6 @@ def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[
             clauses.append(f"b.{column} < ${column}_to")
             params[f"{column}_to"] = end
     return "WHERE " + "\n  AND ".join(clauses), params
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def sort_sql(view: BatchFilter) -> tuple[str, str]:

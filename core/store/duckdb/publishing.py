@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from core.batches.rules import PENDING_STATUSES
@@ -17,6 +19,8 @@ from core.store.duckdb.publishing_sql import (
 )
 
 if TYPE_CHECKING:
+    import threading
+
     import polars as pl
 
 _QUEUE = f"""
@@ -42,6 +46,17 @@ _COUNT_UNLOCKS = """
     GROUP BY batch_id, quest_id, quarter
     ON CONFLICT DO UPDATE SET unlocks = unlocks + excluded.unlocks
 """
+
+
+class _EventWaiter:
+    """Waiting for the in-process wake event only: a DuckDB file has one process."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self._wake = wake
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the wake event; tell whether it was set."""
+        return self._wake.wait(timeout)
 
 
 class DuckPublishing(Repository):
@@ -165,3 +180,13 @@ class DuckPublishing(Repository):
         """Count every stored unlock again."""
         self.rows("DELETE FROM unlock_counts")
         self.rows(_COUNT_UNLOCKS.format(relation="unlocks"), {"quarter": QUARTER_US})
+
+    # --- waking idle workers --------------------------------------------------------------------
+
+    def announce_queued(self, batch_id: int) -> None:
+        """Nothing to send: the one process's page wakes its own worker (`Worker.wake`)."""
+
+    @contextlib.contextmanager
+    def listen(self, wake: threading.Event) -> Iterator[_EventWaiter]:
+        """A waiter on the in-process wake event alone."""
+        yield _EventWaiter(wake)

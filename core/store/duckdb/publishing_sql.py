@@ -1,48 +1,31 @@
 """The publisher's rules in DuckDB's SQL: queue order, pending statuses and the failure rule.
 
-Each is the domain rule of the same name written once for set-based statements: queue order of
-core.publishing.queue, the statuses of core.batches.rules, the failures of
-core.publishing.failure_rule (checked in its CODES order). Built from constants only.
+The rules (queue order, pending statuses, the failure CASE) are written once for both stores in
+core/store/sql_rules.py; here they make DuckDB's statements. Built from constants only.
 """
 
 from __future__ import annotations
 
-from core.batches.rules import FINISHED_STATUSES, PENDING_STATUSES
-from core.publishing.failure_rule import CODES
+from core.store.sql_rules import (
+    BATCH_ORDER,
+    FAILURE,
+    FINISHED,
+    PENDING,
+    QUEUED,
+    USER_ORDER,
+    failure_joins,
+)
 
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-PENDING = _sql_list(PENDING_STATUSES)  # batches in the queue, and users still to unlock
-FINISHED = _sql_list(FINISHED_STATUSES)
-
-# Queue order over a batches row `b`; `QUEUED` is when the batch joined the queue.
-QUEUED = "coalesce(b.queued_at, b.created_at)"
-BATCH_ORDER = f"{QUEUED}, b.id"
-# The same order over rows that carry `queued`, `batch_id` and `user_id` (a chunk's users).
-USER_ORDER = "{t}queued, {t}batch_id, {t}user_id"
-
-# When each failure holds, over the tables `failure_joins` adds.
-_FAILS_WHEN = {
-    "deleted": "p.id IS NULL",
-    "inactive": "NOT p.active",
-    "quest_gone": "q.id IS NULL OR bd.id IS NULL",
-    "badge_archived": "bd.archived",
-    "quest_archived": "q.archived",
-}
-# The failure code of a user (NULL when the user can be unlocked): the first that holds.
-FAILURE = "CASE " + " ".join(f"WHEN {_FAILS_WHEN[code]} THEN '{code}'" for code in CODES) + " END"
-
-
-def failure_joins(user_id: str, quest_id: str) -> str:
-    """The tables the failure rule reads, joined on the query's user id and quest id columns."""
-    return f"""
-    LEFT JOIN platform_users p ON p.id = {user_id}
-    LEFT JOIN quests q ON q.id = {quest_id}
-    LEFT JOIN badges bd ON bd.id = q.badge_id"""
-
+__all__ = [
+    "BATCH_ORDER",
+    "FAILURE",
+    "FINISHED",
+    "NEXT_CHUNK",
+    "PENDING",
+    "QUEUED",
+    "USER_FAILURES",
+    "failure_joins",
+]
 
 # The next users of the queue with their failure, numbered in queue order. Top-N first, numbered
 # after: a window over every pending user would sort them all per chunk. Users in id order within

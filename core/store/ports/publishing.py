@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import threading
+    from contextlib import AbstractContextManager
+
     import polars as pl
+
+
+class QueueWaiter(Protocol):
+    """An idle worker's way to wait for a batch to be queued (see `PublishingRepository.listen`)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a queued batch or the wake event; tell whether woken."""
+        ...
 
 
 class PublishingRepository(Protocol):
@@ -52,7 +63,7 @@ class PublishingRepository(Protocol):
         ...
 
     def settled_batches(self) -> list[int]:
-        """Queued batches with no user left to unlock."""
+        """Queued batches with no user left to unlock (none another worker is publishing)."""
         ...
 
     def finished_among(self, batch_ids: list[int]) -> tuple[int, ...]:
@@ -65,4 +76,22 @@ class PublishingRepository(Protocol):
 
     def recount_unlocks(self) -> None:
         """Count every stored unlock again."""
+        ...
+
+    # --- waking idle workers --------------------------------------------------------------------
+
+    def announce_queued(self, batch_id: int) -> None:
+        """Tell idle workers a batch was queued, when the caller's transaction commits.
+
+        Workers in other processes hear it on PostgreSQL (NOTIFY); DuckDB has one process, whose
+        worker the page wakes itself (`Worker.wake`), so there it does nothing.
+        """
+        ...
+
+    def listen(self, wake: threading.Event) -> AbstractContextManager[QueueWaiter]:
+        """A waiter for an idle worker: woken by `wake`, or by `announce_queued` from any process.
+
+        The waiter may also return early (e.g. once it starts listening): the caller then just
+        looks at the queue again.
+        """
         ...

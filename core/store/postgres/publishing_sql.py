@@ -1,0 +1,112 @@
+"""The publisher's statements in PostgreSQL's SQL: claims, chunks, counts, the failure rule's reads.
+
+The rules themselves (queue order, pending statuses, the failure CASE) are written once for both
+stores in core/store/sql_rules.py. What several workers on one
+database add: a chunk claims its batch rows with `FOR UPDATE SKIP LOCKED`, so no two workers ever
+take one batch's users. Built from constants only.
+"""
+
+from __future__ import annotations
+
+from core.store.sql_rules import (
+    BATCH_ORDER,
+    FAILURE,
+    PENDING,
+    QUEUED,
+    failure_joins,
+)
+
+# Claim the first `batches` queued batches (in queue order) that no other transaction holds and
+# that this chunk has not claimed yet (`taken`), and return their pending users in queue order,
+# `limit` at most, with their failure. The row locks last until the chunk's transaction ends: a
+# worker killed with SIGKILL drops its connection and PostgreSQL releases them at once; a hung one
+# is ended by idle_in_transaction_session_timeout (core/store/postgres/connection.py), the
+# claim's lease. A claimed batch without pending users comes back as one row with a NULL user_id.
+CLAIM_BATCHES = f"""
+    WITH claimed AS MATERIALIZED (
+        SELECT b.id, b.quest_id, {QUEUED} AS queued
+        FROM batches b
+        WHERE b.status IN {PENDING} AND b.id <> ALL(%(taken)s::bigint[])
+        ORDER BY {BATCH_ORDER}
+        LIMIT %(batches)s
+        FOR UPDATE OF b SKIP LOCKED
+    ),
+    pending AS (
+        SELECT cl.id AS batch_id, c.user_id, cl.quest_id,
+               count(c.user_id) OVER (ORDER BY cl.queued, cl.id, c.user_id
+                                      ROWS UNBOUNDED PRECEDING) AS place
+        FROM claimed cl
+        LEFT JOIN LATERAL (
+            SELECT u.user_id FROM batch_users u
+            WHERE u.batch_id = cl.id AND u.status IN {PENDING}
+            ORDER BY u.user_id
+            LIMIT %(limit)s
+        ) c ON TRUE
+    )
+    SELECT c.batch_id, c.user_id, c.quest_id, {FAILURE} AS failure
+    FROM pending c
+    {failure_joins("c.user_id", "c.quest_id")}
+    WHERE c.user_id IS NULL OR c.place <= %(limit)s
+    ORDER BY c.place, c.user_id NULLS FIRST
+"""
+
+# Queued batches with nobody left to process (e.g. emptied after queueing): a recount finishes
+# them. Locked like a claim, skipping those another worker holds (it finishes them itself).
+SETTLED = f"""
+    SELECT b.id FROM batches b
+    WHERE b.status IN {PENDING}
+      AND NOT EXISTS (SELECT 1 FROM batch_users u
+                      WHERE u.batch_id = b.id AND u.status IN {PENDING})
+    ORDER BY b.id
+    FOR UPDATE OF b SKIP LOCKED
+"""
+
+# Set the chunk's statuses and insert its unlocks in one statement (parameters: the relation's,
+# then the chunk's batch ids). Both parts read the chunk and one snapshot; they write different
+# tables. A user who holds the quest keeps the old unlock; one user in two batches of the chunk
+# is credited to the earlier batch (lowest rank).
+RECORD_CHUNK = f"""
+    WITH chunk AS (SELECT * FROM {{relation}}),
+    marked AS (
+        UPDATE batch_users u SET
+            status = CASE WHEN c.error_reason IS NULL THEN 'published' ELSE 'error' END,
+            error_reason = c.error_reason,
+            processed_at = current_timestamp
+        FROM chunk c
+        WHERE u.batch_id = c.batch_id AND u.user_id = c.user_id AND u.status IN {PENDING}
+          -- Only the chunk's batches' rows: a join on all pending users would read the queue.
+          AND u.batch_id = ANY(%s::bigint[])
+    )
+    INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
+    SELECT DISTINCT ON (user_id, quest_id) user_id, quest_id, batch_id, current_timestamp
+    FROM chunk WHERE error_reason IS NULL
+    ORDER BY user_id, quest_id, rank
+    ON CONFLICT DO NOTHING
+    RETURNING batch_id, quest_id, unlocked_at
+"""
+
+# Unlocks per batch, quest and quarter hour added to the chart's counts (`relation` holds them).
+ADD_COUNTS = """
+    INSERT INTO unlock_counts (batch_id, quest_id, quarter, unlocks)
+    SELECT batch_id, quest_id, quarter, unlocks FROM {relation}
+    ON CONFLICT (batch_id, quest_id, quarter)
+    DO UPDATE SET unlocks = unlock_counts.unlocks + excluded.unlocks
+"""
+
+# Every stored unlock counted again (epoch microseconds as DuckDB's epoch_us, then quarters).
+RECOUNT = """
+    INSERT INTO unlock_counts (batch_id, quest_id, quarter, unlocks)
+    SELECT batch_id, quest_id,
+           floor(extract(epoch FROM unlocked_at) * 1000000)::bigint / %(quarter)s AS quarter,
+           count(*)
+    FROM unlocks WHERE batch_id IS NOT NULL
+    GROUP BY batch_id, quest_id, 3
+"""
+
+# A batch's users in one status group with the failure that holds for each now.
+USER_FAILURES = f"""
+    SELECT u.user_id, {FAILURE} AS failure
+    FROM batch_users u JOIN batches b ON b.id = u.batch_id
+    {failure_joins("u.user_id", "b.quest_id")}
+    WHERE u.batch_id = %(batch)s AND u.status = ANY(%(statuses)s::text[])
+"""
