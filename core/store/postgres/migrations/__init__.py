@@ -1,36 +1,16 @@
-"""Versioned schema migrations of the PostgreSQL store: each `mNNN_name.py` holds `VERSION` and `STATEMENTS`.
+"""The PostgreSQL store's schema migrations (see core/store/migration_steps.py for the rules).
 
-A database records the versions applied in `schema_version`; opening it (under an advisory lock, so replicas starting together take turns) applies the missing ones
-in order, each in its own transaction, so an older database upgrades in place without losing rows.
-To change the schema, add a new module with the next free number; never edit an applied one.
+Each has the version number of the DuckDB migration for the same step; `connect` applies them under
+an advisory lock, so replicas starting together take turns.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from dataclasses import dataclass
+from core.store.migration_steps import Migration, migrations_in
 
-
-@dataclass(frozen=True)
-class Migration:
-    """One schema step."""
-
-    version: int
-    name: str
-    statements: tuple[str, ...]
+__all__ = ["Migration", "all_migrations"]
 
 
 def all_migrations() -> list[Migration]:
     """Return every migration in this package, oldest first."""
-    found = []
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("m"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found.append(Migration(module.VERSION, info.name, tuple(module.STATEMENTS)))
-    found.sort(key=lambda m: m.version)
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"Two migrations share a version number: {versions}")
-    return found
+    return migrations_in(__name__, __path__)
