@@ -29,11 +29,17 @@ from tests.support.browser_actions import confirm_publish
 HOLDER = "900001"  # tess.browser: holds "Second quest" before these tests start
 
 
-@pytest.fixture(scope="module")
-def holder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """An app on demo data where tess.browser (900001) already holds "Second quest"."""
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def holder_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """An app on demo data where tess.browser (900001) already holds "Second quest".
+
+    Over DuckDB, and over PostgreSQL (whose transactions refuse a stale write the same way).
+    """
     tmp = tmp_path_factory.mktemp("trust")
-    db, quests = _prepare(tmp)
+    database = request.getfixturevalue("pg_stores").url() if request.param == "postgres" else None
+    db, quests = _prepare(tmp, database)
     published_batch(db, "Earlier", quests["Second quest"], HOLDER)
     proc, srv = _start(tmp, db, quests)
     yield srv
