@@ -483,30 +483,7 @@ class ProtocolSession(threading.Thread):
         self.results.add(kind, what, time.perf_counter() - started)
         self.results.size(what, run)
         self.note(run)
-        self.after_grid(run)
         return run
-
-    def after_grid(self, run: sc.Run) -> None:
-        """Answer the list's request for its charts, as the browser does once it has drawn the
-        grid (pages/screens/batch_list.py `_AFTER_GRID`): the component's value reruns its
-        fragment, which draws the charts. Timed apart (as a poll), not as a page or an action."""
-        asked = [
-            e
-            for e in run.elements
-            if e.kind == "bidi_component" and "batch_list_after_grid" in e.proto.component_name
-        ]
-        if not asked or self.client is None:
-            return
-        element = asked[-1]
-        drawn = sc.WidgetState(json_value=json.dumps({"grid_drawn": True}))
-        started = time.perf_counter()
-        charts = self.client.run(fragment_id=element.fragment_id, values={element.proto.id: drawn})
-        self.client.widgets.pop(element.proto.id, None)  # the component is gone after this run
-        self.results.add(
-            POLL, "list: charts, asked once the grid is drawn", time.perf_counter() - started
-        )
-        self.results.size("list: charts, asked once the grid is drawn", charts)
-        self.note(charts)
 
     def widget(self, kind: str, label: str, key_part: str = "") -> sc.Element:
         """The widget the page's runs drew last with this type and label (and key part)."""

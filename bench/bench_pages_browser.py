@@ -364,8 +364,8 @@ class Cycle:
             lambda: list_shown(page),
             page,
         )
-        # The charts, below the grid (out of view), are asked for once the grid is drawn: when
-        # they are, from the same start (a phase shown apart; the row stops at the grid).
+        # The charts, below the grid (out of view): when they are drawn, from the same start (a
+        # phase shown apart; the row stops at the grid).
         page.locator("[data-testid=stVegaLiteChart] .marks").nth(1).wait_for(timeout=TIMEOUT)
         self.lap("list:charts drawn")
 

@@ -294,32 +294,6 @@ def batch_table() -> None:
 batch_table()
 
 
-# Asks for the charts once the browser has drawn the grid. Drawn in the same go, the charts'
-# Vega code (0.3 s of the browser's script on this page, one long task) ran before the grid's
-# rows were drawn: they showed 0.25-0.3 s later than without the charts (bench_pages_browser's
-# list load). The charts are below the grid, out of view when the page opens. The request is
-# a state value, not a trigger: after a trigger's rerun, the badge tree's "Search" (a callback
-# that asks for a full run from its fragment) left the URL as it was.
-_AFTER_GRID = st.components.v2.component(
-    "batch_list_after_grid",
-    js="""
-export default function ({ parentElement, setStateValue }) {
-  if (parentElement.batchListAsked) return;  // once per page shown (a shadow root)
-  parentElement.batchListAsked = true;
-  const since = performance.now();
-  const ask = () => setTimeout(() => setStateValue("grid_drawn", true), 0);
-  const wait = () => {
-    // The grid is drawn, and so is its accessible copy of the cells (what a screen reader
-    // reads), which the grid makes 0.2 s after its rows: the charts' script would delay it.
-    const drawn = document.querySelector('[data-testid="stDataFrame"] table[role="grid"] td');
-    requestAnimationFrame(drawn || performance.now() - since > 2000 ? ask : wait);
-  };
-  requestAnimationFrame(wait);
-}
-""",
-)
-
-
 @st.cache_data(ttl=30, show_spinner=False)
 def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The two charts' data for a view; cached briefly, for the reruns of unchanged filters."""
@@ -330,25 +304,13 @@ def chart_data(view: str, tz: str, username: str, role: str) -> tuple[pl.DataFra
     )
 
 
-@session.fragment
-def batch_charts_part(after_grid: bool) -> None:
-    """The two charts; with `after_grid`, first only a request that the browser sends back
-    once it has drawn the grid, whose rerun of this fragment draws them."""
-    if after_grid and not live.is_timer_run():
-        _AFTER_GRID(key="charts_after_grid", on_grid_drawn_change=lambda: None)
-        return
-    weekly, by_status = chart_data(view_key, tz, acct.username, acct.role.value)
-    chart_left, chart_right = st.columns([3, 2])
-    if weekly.height:
-        chart_left.vega_lite_chart(*batch_charts.weekly_unlocks(weekly), width="stretch")
-    else:
-        chart_left.caption("No unlock yet for these batches.")
-    chart_right.vega_lite_chart(*batch_charts.batches_by_status(by_status), width="stretch")
-
-
-# Only when the page opens with a grid: a rerun of the page already shown (a filter change)
-# redraws the charts it shows in place, and waiting would blank them meanwhile.
-batch_charts_part(after_grid=first_table.page.total > 0 and shell.page_is_new())
+weekly, by_status = chart_data(view_key, tz, acct.username, acct.role.value)
+chart_left, chart_right = st.columns([3, 2])
+if weekly.height:
+    chart_left.vega_lite_chart(*batch_charts.weekly_unlocks(weekly), width="stretch")
+else:
+    chart_left.caption("No unlock yet for these batches.")
+chart_right.vega_lite_chart(*batch_charts.batches_by_status(by_status), width="stretch")
 
 if acct.can(Permission.EDIT_BATCHES):
     publisher_panel.show(uow, acct)

@@ -19,9 +19,6 @@ SCREENS = UI.parent / "screens"
 ICON = UI / "icon.png"
 STYLE = UI / "app.css"
 DETAIL_PATH = "batch"  # the batch detail page's URL: /batch?id=N
-# The page of this session's last full run, and whether this full run changed it (`page_is_new`).
-_CURRENT_PAGE: state.Slot[str] = state.Slot("shell_current_page")
-_PAGE_IS_NEW: state.Slot[bool] = state.Slot("shell_page_is_new")
 
 
 def _page(file: str, title: str, url: str, **kwargs: object) -> st.Page:
@@ -60,13 +57,6 @@ def pages_for(account: Account) -> dict[str, st.Page]:
     return pages
 
 
-def page_is_new() -> bool:
-    """Tell whether this full run opens its page: the session's first run, or one that came
-    from another page (not a rerun of the page already in the browser, such as a filter change).
-    """
-    return bool(_PAGE_IS_NEW.get())
-
-
 def main() -> None:
     """Log the visitor in (or send them to the login form), then run the page they asked for."""
     st.set_page_config(page_title="Batch Unlock", page_icon=str(ICON), layout="wide")
@@ -81,8 +71,6 @@ def main() -> None:
         nav = st.navigation({words.MANAGE: [p for p in pages.values()]}, position="top")
         with st.container(key="account_bar"):  # app.css puts it in the menu bar
             account_bar(account)
-        _PAGE_IS_NEW.set(_CURRENT_PAGE.get() != nav.url_path)
-        _CURRENT_PAGE.set(nav.url_path)
         nav.run()
     except StoreUnavailable as exc:
         # A store failure outside a page's own `session.attempt` (the account check, Log out):

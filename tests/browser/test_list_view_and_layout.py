@@ -133,22 +133,6 @@ def test_a_sort_just_clicked_is_the_order_export_writes(as_admin: Page, server: 
     assert users[: len(shown)] == [number(v) for v in shown]
 
 
-def test_the_charts_come_after_the_grid_and_stay_through_a_filter_change(
-    as_admin: Page, server: Server
-) -> None:
-    # The page asks for its charts once the browser has drawn the grid (pages/screens/
-    # batch_list.py); a filter change redraws them in place.
-    page = as_admin
-    open_list(page, server)
-    grid.grid(page)
-    charts = page.get_by_test_id("stVegaLiteChart")
-    expect(charts).to_have_count(2)
-    pick_status(page, words.PUBLISHED)
-    expect(page).to_have_url(re.compile(r"status=published"))
-    grid.wait_column(page, "status", lambda t: set(t) == {words.PUBLISHED}, "all Published")
-    expect(charts).to_have_count(2)
-
-
 # -- point 17: the spec's menu path ------------------------------------------------------------
 
 
