@@ -123,13 +123,17 @@ NAIVE_FROM = """FROM (
                coalesce(c.n_users, 0) AS n_users, coalesce(c.n_unpublished, 0) AS n_unpublished,
                coalesce(c.n_in_progress, 0) AS n_in_progress,
                coalesce(c.n_published, 0) AS n_published, coalesce(c.n_error, 0) AS n_error,
+               coalesce(c.n_revoking, 0) AS n_revoking, coalesce(c.n_revoked, 0) AS n_revoked,
+               bb.paused_at,
                CASE WHEN bb.status = 'draft' THEN 'draft' ELSE {derived} END AS status
         FROM batches bb LEFT JOIN (
             SELECT batch_id, count(*)::INTEGER AS n_users,
                    count(*) FILTER (WHERE status = 'unpublished')::INTEGER AS n_unpublished,
                    count(*) FILTER (WHERE status = 'in_progress')::INTEGER AS n_in_progress,
                    count(*) FILTER (WHERE status = 'published')::INTEGER AS n_published,
-                   count(*) FILTER (WHERE status = 'error')::INTEGER AS n_error
+                   count(*) FILTER (WHERE status = 'error')::INTEGER AS n_error,
+                   count(*) FILTER (WHERE status = 'revoking')::INTEGER AS n_revoking,
+                   count(*) FILTER (WHERE status = 'revoked')::INTEGER AS n_revoked
             FROM batch_users GROUP BY batch_id) c ON c.batch_id = bb.id
     ) b
     LEFT JOIN quests q ON q.id = b.quest_id
@@ -139,6 +143,8 @@ NAIVE_FROM = """FROM (
         n_published="coalesce(c.n_published, 0)",
         n_error="coalesce(c.n_error, 0)",
         n_in_progress="coalesce(c.n_in_progress, 0)",
+        n_revoking="coalesce(c.n_revoking, 0)",
+        n_revoked="coalesce(c.n_revoked, 0)",
     )
 )
 

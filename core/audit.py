@@ -26,6 +26,12 @@ class Action(StrEnum):
     USER_REMOVED = "user removed"
     BATCH_PUBLISHED = "batch published"
     ERRORS_RETRIED = "errors retried"
+    BATCH_CANCELLED = "batch cancelled"
+    BATCH_PAUSED = "batch paused"
+    BATCH_RESUMED = "batch resumed"
+    REVOKE_REQUESTED = "unlocks revoked"
+    PUBLISHER_PAUSED = "publisher paused"
+    PUBLISHER_RESUMED = "publisher resumed"
     PUBLISH_RATE_SET = "publish rate set"
     BADGE_ADDED = "badge added"
     QUEST_ADDED = "quest added"
@@ -49,6 +55,10 @@ BATCH_ACTIONS = (
     Action.USER_REMOVED,
     Action.BATCH_PUBLISHED,
     Action.ERRORS_RETRIED,
+    Action.BATCH_CANCELLED,
+    Action.BATCH_PAUSED,
+    Action.BATCH_RESUMED,
+    Action.REVOKE_REQUESTED,
 )
 
 

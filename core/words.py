@@ -48,6 +48,11 @@ IN_PROGRESS = "In Progress"
 PUBLISHED = "Published"
 PARTIALLY_PUBLISHED = "Partially published"
 ERROR = "Error"
+# Undo (issue 15): not the spec's words, which give no way back; ours, in the same style.
+REVOKING = "Revoking"
+REVOKED = "Revoked"
+PARTIALLY_REVOKED = "Partially revoked"
+PAUSED = "Paused"
 
 BATCH_STATUS = {
     "draft": DRAFT,
@@ -55,14 +60,34 @@ BATCH_STATUS = {
     "in_progress": IN_PROGRESS,
     "published": PUBLISHED,
     "partially_published": PARTIALLY_PUBLISHED,
+    "revoking": REVOKING,
+    "revoked": REVOKED,
+    "partially_revoked": PARTIALLY_REVOKED,
 }
 USER_STATUS = {
     "unpublished": UNPUBLISHED,
     "in_progress": IN_PROGRESS,
     "published": PUBLISHED,
     "error": ERROR,
+    "revoking": REVOKING,
+    "revoked": REVOKED,
 }
+# Undo's actions (issue 15), as buttons and commands name them.
+CANCEL_PUBLISHING = "Cancel publishing"
+PAUSE = "Pause"
+RESUME = "Resume"
+REVOKE = "Revoke"
+PAUSE_PUBLISHER = "Pause the publisher"
+RESUME_PUBLISHER = "Resume the publisher"
+REVOKE_REASON = "Reason"
 ADD_REQUIRES_PUBLISHED = "To add new users, the batch must have a status of “Published.”"
+
+
+def both_ways(button: str, command: str) -> str:
+    """Return how to do an undo action from either surface: the page's button or the command."""
+    return f"the batch page's “{button}”, or `batch {command}`"
+
+
 # How a user came into a batch ("Added via"); "Added by" is always the person who added them.
 ADDED_VIA = "Added via"
 ADDED_BY = "Added by"

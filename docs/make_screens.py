@@ -2,25 +2,29 @@
 
 Run from the repository root with the app NOT running: it creates a demo data file in a
 temporary folder, serves the app on a free port, logs in as the demo admin, photographs four
-screens in Debian's Chromium and tiles them into one PNG.
+screens in Debian's Chromium (the last a published batch with its "Revoke" dialog open) and tiles
+them into one PNG.
 
     .venv/bin/python docs/make_screens.py
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import (  # noqa: E402 - needs the repository on sys.path
+from core import words  # noqa: E402
+from tests.support.browser import (  # noqa: E402 - needs the repository on sys.path
     CHROMIUM,
     PASSWORDS,
     _prepare,
@@ -30,12 +34,36 @@ from tests.browser.conftest import (  # noqa: E402 - needs the repository on sys
     wait_idle,
 )
 
-SHOTS = [
-    ("/", "Badges"),
-    ("/batch-unlock", "Batch unlock"),
-    ("/batch-unlock?status=partially_published&sort=name", "Filtered"),
-    ("/batch?id=49", "Batch"),
+
+def open_revoke(page: Page) -> None:
+    """Open the batch's "Revoke" dialog with a reason typed: the preview and its question."""
+    page.get_by_role("button", name=words.REVOKE, exact=True).click()
+    dialog = page.get_by_test_id("stDialog")
+    expect(dialog.get_by_test_id("stMetric").first).to_be_visible(timeout=15_000)
+    reason = dialog.get_by_role("textbox", name=words.REVOKE_REASON)
+    reason.fill("Awarded by mistake: wrong quest")
+    reason.press("Control+Enter")
+    wait_idle(page)
+
+
+# Path (with the published batch's id for "{published}"), title, what to do before the shot.
+SHOTS: list[tuple[str, str, Callable[[Page], None] | None]] = [
+    ("/", "Badges", None),
+    ("/batch-unlock", "Batch unlock", None),
+    ("/batch-unlock?status=partially_published&sort=name", "Filtered", None),
+    ("/batch?id={published}", "Batch, revoking", open_revoke),
 ]
+
+
+def core_cli(db: object, *args: str) -> str:
+    """Run `python -m core` on the data file (before the app holds it); return its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "core", "--db", str(db), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def main() -> None:
@@ -43,12 +71,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db, quests = _prepare(Path(tmp))
         # Keep one batch running in the picture: a slow publisher and a batch to publish.
-        subprocess.run(
-            [sys.executable, "-m", "core", "--db", str(db), "batch", "publish", "51"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        core_cli(db, "batch", "publish", "51")
+        # The newest published batch of a few users, for the "Revoke" dialog.
+        listed = json.loads(core_cli(db, "batch", "list", "--status", "Published", "--json"))
+        rows = listed["batches"] if isinstance(listed, dict) else listed
+        published = max(r["id"] for r in rows if r["users"] <= 50)
         from core import store
 
         con = store.connect(db)
@@ -61,9 +88,11 @@ def main() -> None:
                 browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
                 log_in(page, server.url, "admin", PASSWORDS["admin"])
-                for path, _title in SHOTS:
-                    page.goto(server.url + path)
+                for path, _title, before in SHOTS:
+                    page.goto(server.url + path.format(published=published))
                     wait_idle(page)
+                    if before is not None:
+                        before(page)
                     page.wait_for_timeout(2500)
                     shot = Path(tmp) / f"{len(images)}.png"
                     page.screenshot(path=str(shot))

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     SEE_ALL_DRAFTS = "see every draft"
     SET_PUBLISH_RATE = "change the publishing rate"
     SEE_SERVER_METRICS = "see the server's metrics"
+    PAUSE_PUBLISHER = "pause or resume the publisher"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

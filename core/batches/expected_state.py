@@ -29,6 +29,10 @@ CHANGED_BY = {
     Action.USER_REMOVED: "left by some of its users",
     Action.BATCH_PUBLISHED: "published",
     Action.ERRORS_RETRIED: "queued again to retry its errors",
+    Action.BATCH_CANCELLED: "taken out of the queue (back to a draft)",
+    Action.BATCH_PAUSED: "paused",
+    Action.BATCH_RESUMED: "resumed",
+    Action.REVOKE_REQUESTED: "revoked",
 }
 
 

@@ -21,6 +21,12 @@ from core.upload import template
 SORT_KEYS = ("user_id", "username", "email", "status", "added_at")
 STATUS_CODES = tuple(words.USER_STATUS)
 DEFAULT_PAGE_SIZE = 250
+# The export's revoke columns (issue 15): why, by whom and when a user's unlock was revoked, and
+# the batch that kept the badge quest for them (it unlocked the quest too).
+REVOKE_REASON = "Revoke reason"
+REVOKED_BY = "Revoked by"
+REVOKED_AT = "Revoked at"
+KEPT_BY_BATCH = "Kept by batch"
 
 
 def parse_user_status(text: str) -> str:
@@ -112,6 +118,10 @@ def members_csv(uow: UnitOfWork, viewer: Account, batch_id: int) -> bytes:
         .dt.strftime("%Y-%m-%d %H:%M:%S%:z")
         .fill_null("")
         .alias("Processed at"),
+        pl.col("revoke_reason").fill_null("").alias(REVOKE_REASON),
+        pl.col("revoked_by").fill_null("").alias(REVOKED_BY),
+        pl.col("revoked_at").dt.strftime("%Y-%m-%d %H:%M:%S%:z").fill_null("").alias(REVOKED_AT),
+        pl.col("kept_by_batch").cast(pl.String).fill_null("").alias(KEPT_BY_BATCH),
     )
     return csv_safe.to_csv_bytes(table, separator=words.TEMPLATE_SEPARATOR, bom=True)
 

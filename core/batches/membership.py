@@ -23,11 +23,22 @@ ADDED_VIA = ("csv", "single", "cli")
 
 
 def open_for_adding(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:
-    """Claim the batch for adding users: a draft, or a published batch (it is queued again)."""
+    """Claim the batch for adding users: a draft, or a finished batch in
+    rules.ADDABLE_STATUSES (it is queued again; revoked users may come back)."""
     batch = guard.claim(uow, actor, batch_id, "add users to", expected)
-    if batch.status not in (rules.DRAFT, rules.PUBLISHED):
-        raise NotEditable(words.ADD_REQUIRES_PUBLISHED)
+    if batch.status not in rules.ADDABLE_STATUSES:
+        raise NotEditable(add_refusal())
     return batch
+
+
+def add_refusal() -> str:
+    """Return why a batch takes no users: the spec's sentence, then what else takes them now."""
+    others = [
+        f"“{words.BATCH_STATUS[s]}”"
+        for s in rules.ADDABLE_STATUSES
+        if s not in (rules.DRAFT, rules.PUBLISHED)
+    ]
+    return f"{words.ADD_REQUIRES_PUBLISHED} A {' or '.join(others)} batch takes users too."
 
 
 def insert(uow: UnitOfWork, actor: Account, batch: Batch, user_ids: list[int], via: str) -> int:
@@ -41,8 +52,11 @@ def insert(uow: UnitOfWork, actor: Account, batch: Batch, user_ids: list[int], v
     if total > rules.MAX_USERS_PER_BATCH:
         # Raising rolls the whole transaction back: nothing from this request is kept.
         raise BatchFull(over_limit_message(total - inserted, inserted))
-    if batch.status == rules.PUBLISHED and inserted:
-        # A finished batch with new users goes back to the publisher's queue.
+    if batch.status != rules.DRAFT and inserted:
+        # A finished batch with new (or revived) users goes back to the publisher's queue.
+        if batch.paused_at is not None:
+            # A pause mark left from an earlier run must not hold the new run back.
+            uow.batches.set_paused(batch.id, None)
         uow.batches.requeue(batch.id)
         uow.publishing.announce_queued(batch.id)  # wakes workers in other processes at commit
     uow.batches.refresh_counts([batch.id])

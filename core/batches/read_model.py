@@ -40,6 +40,13 @@ class Batch:
     n_published: int
     n_error: int
     version: int
+    # Undo (issue 15): who paused the batch and when (None: running), and its revoke counters.
+    paused_at: datetime | None = None
+    paused_by: str | None = None
+    n_revoking: int = 0
+    n_revoked: int = 0
+    # Users already revoked when the latest revoke was asked for: its progress leaves them out.
+    revoked_before: int = 0
 
     @property
     def is_draft(self) -> bool:
@@ -47,14 +54,27 @@ class Batch:
         return self.status == rules.DRAFT
 
     @property
+    def is_paused(self) -> bool:
+        """Tell whether the publisher skips the batch: paused while it runs (not a stale mark)."""
+        return self.paused_at is not None and self.status in rules.PAUSABLE_STATUSES
+
+    @property
     def progress(self) -> int:
-        """Return the percentage of its users processed (0-100)."""
-        return rules.progress(self.n_users, self.n_published, self.n_error, self.status)
+        """Return the percentage done (0-100): users processed, or revoked while "Revoking"."""
+        return rules.progress(
+            self.n_users,
+            self.n_published,
+            self.n_error,
+            self.status,
+            self.n_revoking,
+            self.n_revoked,
+            self.revoked_before,
+        )
 
     @property
     def status_label(self) -> str:
-        """Return the spec's word for the status ("Draft" for a draft)."""
-        return rules.status_label(self.status, self.progress)
+        """Return the word for the status ("Draft" for a draft), with "· Paused" when paused."""
+        return rules.status_label(self.status, self.progress, self.is_paused)
 
 
 def read(uow: UnitOfWork, batch_id: int) -> Batch:

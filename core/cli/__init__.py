@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import NoReturn
 
 from core.config import database_path
-from core.errors import BatchUnlockError, StoreUnavailable
+from core.errors import BatchUnlockError, DatabaseLocked, StoreUnavailable
 from core.store import connect, unavailable
 from core.store.ports import UnitOfWork
 
@@ -36,8 +36,11 @@ DESCRIPTION = """Batch Unlock for developers: manage the data file, accounts, ba
 
 The data file is data/batch_unlock.duckdb unless --db or BATCH_UNLOCK_DB says otherwise.
 Only one process may use it at a time: stop the app before running commands on its file.
-Exit codes: 0 success, 2 bad input (one sentence on stderr), 1 a data file that cannot be used
-(one sentence on stderr) or anything unexpected."""
+On PostgreSQL commands work beside running apps and workers: `batch pause`, `batch resume`,
+`worker pause` and `worker resume` take effect within a chunk. On a DuckDB file, pause and resume
+in the app while it runs.
+Exit codes: 0 success, 2 bad input or a refusal (one sentence on stderr), 1 a data file that
+cannot be used (one sentence on stderr) or anything unexpected."""
 
 
 # The module that registers each command (a `batch` subcommand as "batch NAME"). A command left
@@ -60,6 +63,10 @@ COMMAND_MODULES = {
     "batch retry": "batch_publish",
     "batch queue": "batch_publish",
     "batch users": "batch_users",
+    "batch cancel": "batch_undo",
+    "batch pause": "batch_undo",
+    "batch resume": "batch_undo",
+    "batch revoke": "batch_revoke",
 }
 
 
@@ -83,8 +90,9 @@ def build_parser(
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     batch = commands.add_parser(
         "batch",
-        help="create, fill, publish, list and show batches",
-        description="Work with batches of users that unlock one badge quest.",
+        help="create, fill, publish, pause, cancel, revoke, list and show batches",
+        description="Work with batches of users that unlock one badge quest: build and publish "
+        "them, pause, resume or cancel their publishing, revoke what they unlocked.",
     )
     batch_commands = batch.add_subparsers(dest="batch_command", metavar="SUBCOMMAND", required=True)
     if modules is None:
@@ -178,6 +186,9 @@ def _run(args: argparse.Namespace) -> int:
                 con.close()
     except StoreUnavailable as exc:
         return fail(str(exc), STORE_FAILED)
+    except DatabaseLocked as exc:
+        # A command that has a way in the running app says so (`when_locked`, set by its parser).
+        return fail(" ".join(filter(None, [str(exc), getattr(args, "when_locked", None)])))
     except BatchUnlockError as exc:
         return fail(str(exc))
     except Exception as exc:

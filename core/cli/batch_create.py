@@ -44,9 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     add = subparsers.add_parser(
         "add",
-        help="add users to a draft or a Published batch from files and User IDs",
-        description="Add users to a batch. A Published batch is queued again for its new "
-        "users; other statuses cannot take users. " + _RULES,
+        help="add users to a draft or a Published (or revoked) batch from files and User IDs",
+        description="Add users to a batch. A Published, Revoked or Partially revoked batch is "
+        "queued again for its new users (a revoked user of the batch can be added again); "
+        "other statuses cannot take users. " + _RULES,
         epilog="Example: python -m core batch add 12 --csv more.csv --user 77",
     )
     add.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")

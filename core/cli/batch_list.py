@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--status", action="append", default=[], metavar="S",
         help="a status, as the page words it or as a code (Published, 'In Progress', "
-        "in_progress, Draft...); repeat for several",
+        "in_progress, Draft, Revoked, Paused...); repeat for several",
     )  # fmt: skip
     parser.add_argument("--name", metavar="TEXT", default="", help="part of the batch name")
     parser.add_argument(
@@ -102,12 +102,15 @@ def _as_json(row: dict) -> dict:
         "quest": row["quest"],
         "status": row["status_label"],
         "progress": row["progress"],
+        "paused": row["paused"],
         "users": row["users"],
         "counts": {
             words.UNPUBLISHED: row["n_unpublished"],
             words.IN_PROGRESS: row["n_in_progress"],
             words.PUBLISHED: row["n_published"],
             words.ERROR: row["n_error"],
+            words.REVOKING: row["n_revoking"],
+            words.REVOKED: row["n_revoked"],
         },
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
@@ -124,5 +127,5 @@ def _as_text(row: dict) -> dict:
         words.CREATED_AT: f"{row['created_at']:%Y-%m-%d %H:%M}",
         words.LAST_UPDATED: f"{row['updated_at']:%Y-%m-%d %H:%M}",
         words.CREATED_BY: row["created_by"],
-        words.STATUS: rules.status_label(row["status"], row["progress"]),
+        words.STATUS: rules.status_label(row["status"], row["progress"], row["paused"]),
     }

@@ -6,8 +6,11 @@ import argparse
 
 from core import words
 from core.access.roles import command_line_account
-from core.batches.read_model import read
-from core.cli.output import print_json, print_table
+from core.batches import rules
+from core.batches.read_model import Batch, read
+from core.cli import worker_pause
+from core.cli.output import print_json, print_table, utc_text
+from core.cli.summary import batch_summary, print_summary_json
 from core.publishing import actions, batch_report, queue, retry
 from core.store.ports import UnitOfWork
 
@@ -26,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s = subparsers.add_parser(
         "show",
         help="show a batch's status, progress and counts",
-        description="Show a batch: status (the spec's words), progress 0-100 and users by status.",
+        description="Show a batch: status (the spec's words, and “· Paused” while paused), "
+        "progress 0-100 and users by status (also Revoking and Revoked).",
     )
     s.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
     s.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -63,7 +67,7 @@ def cmd_publish(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Queue one batch and say what happened."""
     outcome = actions.publish(uow, command_line_account(), args.batch_id)
     if args.json:
-        print_json(batch_report.batch_summary(uow, args.batch_id))
+        print_summary_json(uow, args.batch_id)
     else:
         print(outcome.message)
         if outcome.position:
@@ -73,11 +77,12 @@ def cmd_publish(args: argparse.Namespace, uow: UnitOfWork) -> int:
 
 def cmd_show(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print one batch's summary."""
-    summary = batch_report.batch_summary(uow, args.batch_id)
+    summary = batch_summary(uow, args.batch_id)
     if args.json:
         print_json(summary)
         return 0
-    status = read(uow, args.batch_id).status_label  # the status word, with its % while running
+    batch = read(uow, args.batch_id)
+    status = batch.status_label  # the status word, with its % while running and "· Paused"
     position = queue.position(uow, args.batch_id)
     if position:
         status += f", {queue.ordinal(position)} in the queue"
@@ -85,6 +90,11 @@ def cmd_show(args: argparse.Namespace, uow: UnitOfWork) -> int:
     print(f"  {words.BADGE}: {summary['badge']}")
     print(f"  {words.QUEST}: {summary['quest']}")
     print(f"  {words.STATUS}: {status}")
+    if batch.is_paused:
+        print(f"  {_paused_since(batch)} Resume: `python -m core batch resume {batch.id}`.")
+    publisher_paused = worker_pause.paused_line(uow) if position else None
+    if publisher_paused:  # a queued batch waits for it as much as for its own pause
+        print(f"  {publisher_paused}")
     print(f"  Users: {summary['users']:,}")
     width = max(len(k) for k in summary["counts"])
     for word, n in summary["counts"].items():
@@ -95,6 +105,12 @@ def cmd_show(args: argparse.Namespace, uow: UnitOfWork) -> int:
         for reason, n in reasons:
             print(f"    {n:>7,}  {reason}")
     return 0
+
+
+def _paused_since(batch: Batch) -> str:
+    """Say who paused the batch and when."""
+    when = f" at {utc_text(batch.paused_at)}" if batch.paused_at is not None else ""
+    return f"{words.PAUSED} by {batch.paused_by or 'someone'}{when}."
 
 
 def cmd_retry(args: argparse.Namespace, uow: UnitOfWork) -> int:
@@ -115,7 +131,7 @@ def cmd_queue(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the queue in processing order."""
     frame = queue.queued_batches(uow)
     rows = [
-        {**row, "status": words.BATCH_STATUS.get(row["status"], row["status"])}
+        {**row, "status": _queue_status(row["status"], row["paused"])}
         for row in frame.iter_rows(named=True)
     ]
     if args.json:
@@ -124,4 +140,14 @@ def cmd_queue(args: argparse.Namespace, uow: UnitOfWork) -> int:
         print("The queue is empty: no batch is waiting to be published.")
     else:
         print_table(rows, ["position", "id", "name", "status", "progress", "users", "queued_at"])
+    publisher_paused = None if args.json else worker_pause.paused_line(uow)
+    if publisher_paused:
+        print(publisher_paused)
     return 0
+
+
+def _queue_status(code: str, paused: bool) -> str:
+    """The status word as `batch show --json` gives it: with " · Paused", without the %."""
+    if code not in words.BATCH_STATUS:
+        return code
+    return rules.status_label(code, None, paused)

@@ -10,14 +10,62 @@ page's business (the viewer's time zone and format), not this module's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from core import words
+from core.audit import Action
 from core.history import audit_admin_events, audit_batch_events
 from core.history.audit_text import codes_in_words
+
+
+# Undo (issue 15): the details core.publishing.undo, revoking and publisher_pause write.
+def _cancelled(detail: str) -> str | None:
+    if m := re.fullmatch(r"“(.*)” with (\d+) user\(s\)", detail, re.S):
+        return (
+            f"Cancelled publishing: “{m[1]}” left the queue and is a draft again, with "
+            f"{words.count(int(m[2]), 'user')}."
+        )
+    return None
+
+
+def _paused_or_resumed(done: str) -> Callable[[str], str | None]:
+    def build(detail: str) -> str | None:
+        if m := re.fullmatch(r"at (\d+)%: (\d+) user\(s\) waiting", detail):
+            return f"{done} at {m[1]}%, with {words.count(int(m[2]), 'user')} still waiting."
+        return f"{done}." if not detail else None
+
+    return build
+
+
+def _revoke_requested(detail: str) -> str | None:
+    if m := re.fullmatch(r"(\d+) user\(s\): (.*)", detail, re.S):
+        return f"Asked to revoke the badge quest from {words.count(int(m[1]), 'user')}: “{m[2]}”."
+    return None
+
+
+def _publisher(done: str, then: str) -> Callable[[str], str | None]:
+    def build(detail: str) -> str | None:
+        return f"{done} the publisher: {then}." if not detail else None
+
+    return build
+
+
+_UNDO_BUILDERS: dict[str, Callable[[str], str | None]] = {
+    Action.BATCH_CANCELLED: _cancelled,
+    Action.BATCH_PAUSED: _paused_or_resumed("Paused"),
+    Action.BATCH_RESUMED: _paused_or_resumed("Resumed"),
+    Action.REVOKE_REQUESTED: _revoke_requested,
+    Action.PUBLISHER_PAUSED: _publisher(
+        "Paused", "no batch is published or revoked until it is resumed"
+    ),
+    Action.PUBLISHER_RESUMED: _publisher("Resumed", "queued batches go on where they stopped"),
+}
 
 _BUILDERS: dict[str, Callable[[str], str | None]] = {
     **audit_batch_events.BUILDERS,
     **audit_admin_events.BUILDERS,
+    **_UNDO_BUILDERS,
 }
 
 

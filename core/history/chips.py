@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import words
+from core.history.terms import FILTER_WORDS
 from core.history.view import BatchFilter
 from core.store.ports import UnitOfWork
 
@@ -23,7 +24,7 @@ def filter_chips(uow: UnitOfWork, flt: BatchFilter) -> list[Chip]:
     chips = [
         Chip(
             f"status:{code}",
-            f"{words.STATUS}: {words.BATCH_STATUS[code]}",
+            f"{words.STATUS}: {FILTER_WORDS[code]}",  # "Status: Paused" too
             flt.changed(statuses=[s for s in flt.statuses if s != code]),
         )
         for code in flt.statuses

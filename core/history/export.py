@@ -23,6 +23,8 @@ def export_batches(
     """Return the whole filtered list as CSV bytes for spreadsheets, formulas neutralised.
 
     Times are written in tz with their offset; the separator is the template's (;) by default.
+    The status is the list's word ("In Progress · Paused") without the percentage, which has a
+    column of its own (a spreadsheet then filters on the status alone).
     """
     rows = all_batches(uow, viewer, flt, tz)
     table = rows.select(
@@ -40,5 +42,7 @@ def export_batches(
         pl.col("n_in_progress").alias(words.IN_PROGRESS),
         pl.col("n_published").alias(words.PUBLISHED),
         pl.col("n_error").alias(words.ERROR),
+        pl.col("n_revoking").alias(words.REVOKING),
+        pl.col("n_revoked").alias(words.REVOKED),
     )
     return csv_safe.to_csv_bytes(table, separator, bom=True)  # Excel then reads UTF-8 right

@@ -20,12 +20,13 @@ from core.store.ports import UnitOfWork
 
 COLUMNS = (
     "id", "name", "badge", "badge_id", "quest", "quest_id", "users", "created_at",
-    "updated_at", "created_by", "status", "status_label", "progress",
-    "n_unpublished", "n_in_progress", "n_published", "n_error",
+    "updated_at", "created_by", "status", "status_label", "progress", "paused",
+    "n_unpublished", "n_in_progress", "n_published", "n_error", "n_revoking", "n_revoked",
 )  # fmt: skip
-# Each status's word from the one rule, computed once per status and looked up per row (a join
-# on (status, percent) pairs would double what a page of the list costs here).
+# Each status's word from the one rule, computed once per status (paused or not) and looked up
+# per row (a join on (status, percent) pairs would double what a page of the list costs here).
 _STATUS_WORDS = {code: rules.status_label(code) for code in STATUS_CODES}
+_PAUSED_WORDS = {code: rules.status_label(code, paused=True) for code in STATUS_CODES}
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ def for_display(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
         pl.col("created_at").dt.convert_time_zone(tz),
         pl.col("updated_at").dt.convert_time_zone(tz),
         # No percentage here: rows carry `progress` in a column of its own.
-        pl.col("status")
-        .replace_strict(_STATUS_WORDS, default=pl.col("status"), return_dtype=pl.String)
+        pl.when(pl.col("paused"))
+        .then(pl.col("status").replace_strict(_PAUSED_WORDS, default=pl.col("status")))
+        .otherwise(pl.col("status").replace_strict(_STATUS_WORDS, default=pl.col("status")))
+        .cast(pl.String)
         .alias("status_label"),
     ).select(COLUMNS)
 
@@ -66,7 +69,8 @@ def list_batches(uow: UnitOfWork, viewer: Account, flt: BatchFilter, tz: str) ->
     """Return the page `flt.page` of the filtered list, sorted as a whole before paging.
 
     Columns: id, name, badge, badge_id, quest, quest_id, users, created_at, updated_at (in tz),
-    created_by, status (code), status_label (spec word), progress (0-100), and the n_* counts.
+    created_by, status (code), status_label (spec word, "· Paused" if so), progress (0-100),
+    paused (Boolean) and the n_* counts.
     """
     scope = reader_scope(viewer, tz)
     size = flt.page_size

@@ -20,7 +20,7 @@ from core.catalog.badge_tree import Quest
 from core.errors import InputError
 from core.history.dates import DateFilter
 from core.history.listing import BatchPage, list_batches
-from core.history.terms import PAGE_SIZE_CHOICES, STATUS_CODES
+from core.history.terms import FILTER_CODES, FILTER_WORDS, PAGE_SIZE_CHOICES
 from core.history.url import parse_query_params
 from core.history.view import BatchFilter
 from core.publishing import queue
@@ -28,11 +28,10 @@ from core.store.ports import UnitOfWork
 
 
 def status_choices(viewer: Account) -> list[tuple[str, str]]:
-    """Return (code, spec word) for the Status dropdown; "Draft" only for who can see drafts."""
+    """Return (code, word) for the Status dropdown, "Paused" last; "Draft" only for who can see
+    drafts."""
     drafts = sees_any_drafts(viewer)
-    return [
-        (code, words.BATCH_STATUS[code]) for code in STATUS_CODES if code != rules.DRAFT or drafts
-    ]
+    return [(code, FILTER_WORDS[code]) for code in FILTER_CODES if code != rules.DRAFT or drafts]
 
 
 def view_from_url(
@@ -45,7 +44,7 @@ def view_from_url(
         # A link made by an admin may ask for drafts, which this account cannot see.
         notes.append(
             "The link's status filter "
-            + ", ".join(words.BATCH_STATUS[s] for s in hidden)
+            + ", ".join(FILTER_WORDS[s] for s in hidden)
             + " was left out: your role does not see those batches."
         )
         view = view.changed(statuses=[s for s in view.statuses if s in visible])
@@ -97,12 +96,17 @@ class ListTable:
     """One page of the list as the page draws it: rows with `status_text`, and whether any runs."""
 
     page: BatchPage
-    running: bool  # a batch on the page is queued or publishing: the page polls while so
+    running: bool  # a batch on the page is queued, publishing or revoking: the page polls
 
 
-def status_text(status: str, progress: int, place: int | None) -> str:
-    """Return a batch's status in the spec's words; a queued batch says its place in the queue."""
-    text = rules.status_label(status, progress)
+# The statuses of a batch the publisher has work for (paused or not: it may be resumed anywhere).
+_RUNNING = (*rules.PENDING_STATUSES, rules.REVOKING)
+
+
+def status_text(status: str, progress: int, place: int | None, paused: bool = False) -> str:
+    """Return a batch's status in the spec's words ("In Progress (40%) · Paused"); a queued
+    batch says its place in the queue."""
+    text = rules.status_label(status, progress, paused)
     if place is not None and status == rules.UNPUBLISHED:
         text += f" · {queue.ordinal(place)} in the queue"
     return text
@@ -112,12 +116,15 @@ def batch_table(uow: UnitOfWork, viewer: Account, view: BatchFilter, tz: str) ->
     """Return the page of the view for the table, each status in words with its queue place."""
     page = list_batches(uow, viewer, view, tz)
     rows = page.rows
-    running = rows.filter(pl.col("status").is_in(list(rules.PENDING_STATUSES))).height > 0
+    running = rows.filter(pl.col("status").is_in(list(_RUNNING))).height > 0
+    queued = rows.filter(pl.col("status") == rules.UNPUBLISHED).height > 0
     # Each "Unpublished" batch shows its place in the publishing queue.
-    places = dict(queue.queued_batches(uow).select("id", "position").iter_rows()) if running else {}
+    places = dict(queue.queued_batches(uow).select("id", "position").iter_rows()) if queued else {}
     texts = [
-        status_text(s, p, places.get(i))
-        for i, s, p in zip(rows["id"], rows["status"], rows["progress"], strict=True)
+        status_text(s, p, places.get(i), bool(z))
+        for i, s, p, z in zip(
+            rows["id"], rows["status"], rows["progress"], rows["paused"], strict=True
+        )
     ]
     rows = rows.with_columns(pl.Series("status_text", texts, dtype=pl.String))
     return ListTable(BatchPage(rows, page.total, page.page, page.page_size), running)

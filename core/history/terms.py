@@ -15,14 +15,25 @@ from core.batches import rules
 from core.errors import InputError
 from core.platform_users import ids
 
-# Canonical order: the spec's lifecycle, our "draft" first.
+# Canonical order: the spec's lifecycle, our "draft" first, then undo's (issue 15).
 STATUS_CODES = (
     rules.DRAFT,
     rules.UNPUBLISHED,
     rules.IN_PROGRESS,
     rules.PUBLISHED,
     rules.PARTIALLY_PUBLISHED,
+    rules.REVOKING,
+    rules.REVOKED,
+    rules.PARTIALLY_REVOKED,
 )
+# A filter, not a status: "Paused" matches running batches ("In Progress" or "Revoking") the
+# publisher has been told to leave alone. A paused batch keeps its status, so it matches both
+# its status and "Paused". Kept out of STATUS_CODES, which the status sort ranks.
+PAUSED = "paused"
+PAUSED_FROM = rules.PAUSABLE_STATUSES
+FILTER_CODES = (*STATUS_CODES, PAUSED)
+# The word of each filter code: the status words and "Paused".
+FILTER_WORDS = {**words.BATCH_STATUS, PAUSED: words.PAUSED}
 SORT_COLUMNS = (
     "name", "badge", "quest", "users", "status", "created_at", "updated_at", "created_by"
 )  # fmt: skip
@@ -59,12 +70,12 @@ def check_tz(tz: str) -> ZoneInfo:
 
 
 def parse_status(text: str) -> str:
-    """Return the status code for a code or a spec word ("In Progress", in_progress), any case."""
+    """Return the filter code for a code or a word ("In Progress", in_progress, Paused), any case."""
     key = re.sub(r"[\s\-]+", "_", str(text).strip().lower())
-    for code, word in words.BATCH_STATUS.items():
-        if key in (code, re.sub(r"\s+", "_", word.lower())):
+    for code in FILTER_CODES:
+        if key in (code, re.sub(r"\s+", "_", FILTER_WORDS[code].lower())):
             return code
-    known = ", ".join(words.BATCH_STATUS[c] for c in STATUS_CODES)
+    known = ", ".join(FILTER_WORDS[c] for c in FILTER_CODES)
     raise InputError(f"{text!r} is not a batch status; use one of {known}.")
 
 

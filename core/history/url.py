@@ -2,7 +2,8 @@
 
 URL format (every key optional, defaults left out so links stay short and stable):
 
-    status=published&status=in_progress   status codes, repeatable (spec words accepted too)
+    status=published&status=in_progress   status codes, repeatable (spec words accepted too);
+                                          status=paused: running batches that are paused
     name=spring                           part of the batch name, case-insensitive
     quest=3&quest=4                       badge quest ids, repeatable
     badge=2                               badge ids (all the badge's quests), repeatable

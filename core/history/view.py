@@ -12,9 +12,10 @@ from core.history.terms import (
     DATE_COLUMNS,
     DEFAULT_PAGE_SIZE,
     DEFAULT_SORT,
+    FILTER_CODES,
     MAX_PAGE_SIZE,
+    PAUSED,
     SORT_COLUMNS,
-    STATUS_CODES,
     parse_id,
     parse_positive,
     parse_status,
@@ -26,7 +27,8 @@ from core.history.terms import (
 class BatchFilter:
     """What the batch list shows: filters (combined with AND), sort and page.
 
-    Several statuses match any of them; quests and badges together are one "Badge" filter
+    Several statuses match any of them ("paused", a filter code beside the statuses, matches
+    the running batches that are paused); quests and badges together are one "Badge" filter
     (a batch matches if its quest is checked or its badge is), as in the page's tree.
     Values are normalised (deduplicated, canonical order) so equal views have equal URLs;
     statuses take codes or spec words, and `created`/`updated` take a DateFilter, an
@@ -50,7 +52,7 @@ class BatchFilter:
             raise TypeError("statuses must be a list of status codes, not one string")
         statuses = {parse_status(s) for s in self.statuses}
         set_ = object.__setattr__
-        set_(self, "statuses", tuple(c for c in STATUS_CODES if c in statuses))
+        set_(self, "statuses", tuple(c for c in FILTER_CODES if c in statuses))
         set_(self, "name", search_name(self.name, " Shorten it."))
         set_(self, "quest_ids", _ids(self.quest_ids, "quest"))
         set_(self, "badge_ids", _ids(self.badge_ids, "badge"))
@@ -64,6 +66,16 @@ class BatchFilter:
         set_(self, "desc", natural if self.desc is None else bool(self.desc))
         set_(self, "page", parse_positive(self.page, "page"))
         set_(self, "page_size", parse_positive(self.page_size, "page size", MAX_PAGE_SIZE))
+
+    @property
+    def paused(self) -> bool:
+        """Tell whether the status filter asks for paused batches (whatever their status)."""
+        return PAUSED in self.statuses
+
+    @property
+    def batch_statuses(self) -> tuple[str, ...]:
+        """Return the status filter's batch statuses, without the "paused" filter code."""
+        return tuple(s for s in self.statuses if s != PAUSED)
 
     @property
     def is_filtered(self) -> bool:

@@ -8,7 +8,8 @@ from core.store.ports import UnitOfWork
 
 
 def batch_summary(uow: UnitOfWork, batch_id: int) -> dict:
-    """Return a batch's id, name, badge, quest, status word, progress (0-100), users and counts."""
+    """Return a batch's id, name, badge, quest, status word, progress (0-100), whether it is
+    paused, users and counts (the spec's four, then "Revoking" and "Revoked")."""
     batch = read(uow, batch_id)
     return {
         "id": batch.id,
@@ -17,12 +18,15 @@ def batch_summary(uow: UnitOfWork, batch_id: int) -> dict:
         "quest": batch.quest,
         "status": words.BATCH_STATUS.get(batch.status, batch.status),
         "progress": batch.progress,
+        "paused": batch.is_paused,
         "users": batch.n_users,
         "counts": {
             words.UNPUBLISHED: batch.n_unpublished,
             words.IN_PROGRESS: batch.n_in_progress,
             words.PUBLISHED: batch.n_published,
             words.ERROR: batch.n_error,
+            words.REVOKING: batch.n_revoking,
+            words.REVOKED: batch.n_revoked,
         },
     }
 

@@ -4,6 +4,8 @@ Queue order, the one rule for it: batches by the moment they were queued (their 
 one never queued), two queued in the same instant by id; within a batch, users by User ID. A
 batch is in the queue while its status is pending (core.batches.rules.PENDING_STATUSES). The
 store sorts by it (core/store/duckdb/publishing_sql.py); the worker's chunks take users in it.
+A paused batch keeps its place (flagged `paused`) but the chunks skip it; a batch "Revoking"
+(issue 15) is not in the queue, yet it is work for the publisher, taken before the queue.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 def queued_batches(uow: UnitOfWork) -> pl.DataFrame:
     """Return the queued batches in processing order, with their place (1 is processed first).
 
-    Columns: position, id, name, status, queued_at, users, pending, progress (0-100).
+    Columns: position, id, name, status, queued_at, users, pending, progress (0-100), paused.
     """
     return uow.publishing.queue()
 
@@ -30,7 +32,8 @@ def position(uow: UnitOfWork, batch_id: int) -> int | None:
 
 
 def anything_queued(uow: UnitOfWork) -> bool:
-    """Tell whether a batch is waiting or being published (pages poll only while one is)."""
+    """Tell whether the publisher has work: a queued batch that is not paused, or a batch
+    "Revoking" (pages poll only while there is, and an idle worker looks for chunks only then)."""
     return uow.publishing.has_queue()
 
 

@@ -9,11 +9,19 @@ from core.access.roles import Account, Permission, require
 from core.audit import Action, record
 from core.batches import expected_state, rules
 from core.batches.guard import read_expected
+from core.batches.read_model import Batch
 from core.errors import InputError
 from core.publishing import failure_rule
 from core.store.ports import UnitOfWork
 
 _ERROR = ("error",)  # the user status a retry takes back
+# A finished batch whose users in "Error" may be retried; a revoke does not end that.
+RETRYABLE_STATUSES = (rules.PARTIALLY_PUBLISHED, rules.PARTIALLY_REVOKED, rules.REVOKED)
+
+
+def offers_retry(batch: Batch) -> bool:
+    """Return whether "Retry errors" applies: a finished batch with users in "Error"."""
+    return batch.status in RETRYABLE_STATUSES and batch.n_error > 0
 
 
 @dataclass(frozen=True)
@@ -69,7 +77,7 @@ def retry_errors(
     expected: int | None = None,
     only_retryable: bool = False,
 ) -> int:
-    """Requeue the users in "Error" of a "Partially published" batch; return how many.
+    """Requeue the users in "Error" of a finished batch (see offers_retry); return how many.
 
     With `only_retryable`, the users who would fail again as things stand (see retry_plan) stay
     in "Error"; when nobody is left to retry, nothing is written, not even "Last updated".
@@ -79,11 +87,14 @@ def retry_errors(
 
     def write(u: UnitOfWork) -> int:
         batch = read_expected(u, batch_id, expected)
-        if batch.status != rules.PARTIALLY_PUBLISHED:
+        if not offers_retry(batch):
             word = words.BATCH_STATUS.get(batch.status, batch.status)
             raise InputError(
-                f"“{batch.name}” is “{word}”; only a “{words.PARTIALLY_PUBLISHED}” batch has "
-                "errors to retry."
+                f"“{batch.name}” is “{word}” with no users in “Error” to retry: only a "
+                "finished batch with users in “Error” has errors to retry."
+                if batch.status in RETRYABLE_STATUSES
+                else f"“{batch.name}” is “{word}”; only a finished batch with users in “Error” "
+                "has errors to retry."
             )
         chosen = list(retry_plan(u, batch_id).retryable) if only_retryable else None
         if chosen == []:

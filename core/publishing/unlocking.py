@@ -2,6 +2,11 @@
 
 A crash loses at most the chunk in flight, which simply runs again: the unlocks' key (one per
 user and quest, ever) and the status check make every user end unlocked exactly once.
+
+Revoking (issue 15) goes through the same door: while a batch that is not paused is
+"Revoking", a chunk takes its users first (a correction is urgent), deletes the unlocks only
+this batch gave and sets them "Revoked", in one transaction too. Paused batches are skipped;
+while the whole publisher is paused (core.publishing.publisher_pause) no chunk is taken at all.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.errors import DuplicateKey
-from core.publishing import failure_rule, unlock_counts
+from core.publishing import failure_rule, publisher_pause, unlock_counts
 from core.publishing.throttle import DEFAULT_CHUNK
 from core.store.ports import UnitOfWork
 
@@ -33,15 +38,21 @@ class ChunkReport:
     already_held: int = 0
     batch_ids: tuple[int, ...] = ()
     finished: tuple[int, ...] = ()
+    # A revoke chunk: unlocks deleted, and users whose unlock another batch keeps.
+    revoked: int = 0
+    kept: int = 0
+    # Nothing was taken because the whole publisher is paused.
+    paused_publisher: bool = False
 
     @property
     def empty(self) -> bool:
-        """Tell whether the chunk found nothing to do (the queue is empty)."""
+        """Tell whether the chunk found nothing to do (the queue is empty, or all paused)."""
         return self.processed == 0 and not self.finished
 
 
 def process_once(uow: UnitOfWork, limit: int = DEFAULT_CHUNK) -> ChunkReport:
-    """Process the next `limit` queued users (across batches, in queue order) in one transaction."""
+    """Process the next `limit` users in one transaction: users to revoke first, else queued
+    users (across batches, in queue order); nothing while the publisher is paused."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     with _PROCESS_LOCK:
@@ -57,6 +68,37 @@ def process_once(uow: UnitOfWork, limit: int = DEFAULT_CHUNK) -> ChunkReport:
 
 
 def _process(uow: UnitOfWork, limit: int) -> ChunkReport:
+    # Read in the chunk's own transaction: a pause committed before it is always seen.
+    if publisher_pause.is_paused(uow):
+        return ChunkReport(paused_publisher=True)
+    if uow.publishing.has_revoke_work():
+        revoked = _revoke(uow, limit)
+        if revoked.processed:
+            return revoked
+    return _publish(uow, limit)
+
+
+def _revoke(uow: UnitOfWork, limit: int) -> ChunkReport:
+    """Revoke the next `limit` users waiting to be revoked (category decided again now)."""
+    chunk = uow.publishing.next_revoke_chunk(limit)
+    if chunk.is_empty():
+        return ChunkReport()
+    deleted = uow.publishing.record_revoke_chunk(chunk)
+    # The weekly chart's revokes move with the unlocks, in the same transaction.
+    if deleted.height:
+        uow.publishing.count_revokes(deleted)
+    batch_ids = chunk["batch_id"].unique().sort().to_list()
+    uow.batches.refresh_counts(batch_ids)
+    return ChunkReport(
+        processed=chunk.height,
+        revoked=deleted.height,
+        kept=chunk.height - deleted.height,
+        batch_ids=tuple(batch_ids),
+        finished=uow.publishing.finished_among(batch_ids),
+    )
+
+
+def _publish(uow: UnitOfWork, limit: int) -> ChunkReport:
     chunk = uow.publishing.next_chunk(limit)
     batch_ids: list[int] = []
     errors = inserted = 0

@@ -34,6 +34,8 @@ class RunReport:
     published: int = 0
     errors: int = 0
     already_held: int = 0
+    revoked: int = 0
+    kept: int = 0
     chunks: int = 0
     finished: list[int] = field(default_factory=list)
     seconds: float = 0.0
@@ -44,6 +46,8 @@ class RunReport:
         self.published += chunk.published
         self.errors += chunk.errors
         self.already_held += chunk.already_held
+        self.revoked += chunk.revoked
+        self.kept += chunk.kept
         self.chunks += 1 if chunk.processed else 0
         self.finished.extend(chunk.finished)
 
@@ -65,6 +69,8 @@ def run(
     chunk so a changed setting applies at once. Sleeping between chunks keeps to the rate.
     Unthrottled chunks grow from `chunk_size` up to `max_chunk` (MAX_CHUNK if None; pass
     `max_chunk=chunk_size` for a fixed size). `on_idle` is called whenever the queue is empty.
+    Paused batches, or the whole publisher paused, count as an empty queue: the worker waits
+    idle (`until_empty` returns) and takes them up once resumed (`wake`, or the next poll).
     """
     report = RunReport()
     sizer = ChunkSizer(chunk_size, max_chunk)
@@ -85,9 +91,11 @@ def run(
             if chunk.empty:
                 if on_idle is not None:
                     on_idle()
-                if until_empty and not queued:
+                # Work waiting, yet nothing taken: other workers hold it (PostgreSQL).
+                held = queued and not chunk.paused_publisher
+                if until_empty and not held:
                     break  # with batches still queued, other workers hold them: wait for them
-                waiter.wait(BUSY_POLL if queued else IDLE_POLL)
+                waiter.wait(BUSY_POLL if held else IDLE_POLL)
                 if wake is not None:
                     wake.clear()
                 continue

@@ -77,7 +77,8 @@ class Worker:
             thread.join(timeout)
 
     def wake(self) -> None:
-        """Look at the queue now instead of at the next idle poll (call after publishing).
+        """Look at the queue now instead of at the next idle poll (call after publishing, and
+        after resuming a batch or the publisher: a paused publisher idles like an empty queue).
 
         On PostgreSQL a batch queued by any process also wakes the thread (LISTEN/NOTIFY, see
         PublishingRepository.listen); this is the in-process way, and the only one on DuckDB.

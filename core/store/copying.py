@@ -1,9 +1,8 @@
 """Copying a whole store into an empty one (`copy-store`), whatever the two stores are.
 
-Store-neutral: what is copied, in which order and what must match; each adapter's `tables` module
-moves a table's rows in bounded chunks of polars frames, totals them and sets its sequences. The
-source is read in one transaction (a snapshot: a PostgreSQL source may serve its apps meanwhile),
-the target written in one, checked before it commits: a failure leaves the target empty.
+Store-neutral: what is copied, in which order and what must match; each adapter's `tables` moves
+a table's rows in bounded chunks of polars frames, totals them, sets its sequences. One transaction
+reads the source (a snapshot), one writes the target, checked before commit (a failure: empty).
 """
 
 from __future__ import annotations
@@ -25,7 +24,8 @@ if TYPE_CHECKING:
 
 # Every table that holds data, in copying order (no foreign keys: any order works).
 TABLES = ("platform_users", "badges", "quests", "batches", "batch_users", "unlocks",
-          "unlock_counts", "accounts", "sessions", "login_failures", "settings", "audit_log")  # fmt: skip
+          "unlock_counts", "revocations", "revoke_counts", "accounts", "sessions",
+          "login_failures", "settings", "audit_log")  # fmt: skip
 SCHEMA_TABLE = "schema_version"  # not copied: opening each store brings it to the latest version
 SEQUENCES = {"badge_id_seq": "badges", "quest_id_seq": "quests", "batch_id_seq": "batches"}
 SEQUENCES |= {"audit_id_seq": "audit_log"}  # sequence → the table whose `id` it hands out

@@ -1,4 +1,5 @@
-"""A batch: its status and counts, its users with their statuses, adding users, retry, exports."""
+"""A batch: its status and counts, its users with their statuses, adding users, retry, undo
+(cancel, pause and resume, revoke), exports."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ import streamlit as st
 from core import audit, words
 from core.access.roles import Permission
 from core.batches import members as batch_members
-from core.batches import read_model, rules
+from core.batches import membership, read_model, rules
 from core.errors import BatchUnlockError
 from core.history import audit_sentences
 from core.publishing import publish_notes, queue, retry
-from pages.ui import add_users, formatting, live, publisher_stall, session, text_width, users_grid
+from pages.ui import (
+    add_users,
+    formatting,
+    live,
+    publisher_stall,
+    revoke_dialog,
+    session,
+    text_width,
+    undo_actions,
+    users_grid,
+)
 from pages.ui.state import DETAIL_POLL, DETAIL_SEEN_RUNNING, PAGES
 
 acct = session.account()
@@ -20,6 +31,8 @@ uow = session.unit_of_work()
 pages = PAGES.get()
 can_edit = acct.can(Permission.EDIT_BATCHES)
 trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK]
+# The publisher has work for the batch: waiting, running or revoking (paused too: it may resume).
+LIVE_STATUSES = (*rules.PENDING_STATUSES, rules.REVOKING)
 
 try:
     batch_id = int(st.query_params.get("id", ""))
@@ -48,15 +61,15 @@ session.show_flash()
 
 # The poll follows the read above, so a page opened on a running batch polls from its first
 # run: set by the fragment alone, it flipped there, and each opening cost a second full run.
-DETAIL_POLL[batch_id].set("1s" if batch.status in rules.PENDING_STATUSES else None)
+DETAIL_POLL[batch_id].set("1s" if batch.status in LIVE_STATUSES else None)
 
 
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def overview() -> None:
-    """Status, progress and per-user counts; polls while the batch is queued or running."""
+    """Status, progress, counts, undo buttons; polls while queued, running or revoking."""
     # Drawn with the page, it shows the batch the page just read; on its own, it reads again.
     current = live.batch(uow, batch_id, session.account()) if live.is_timer_run() else batch
-    running = current.status in rules.PENDING_STATUSES
+    running = current.status in LIVE_STATUSES
     poll = "1s" if running else None
     if poll != DETAIL_POLL[batch_id].get():
         DETAIL_POLL[batch_id].set(poll)
@@ -76,30 +89,20 @@ def overview() -> None:
             f"**{words.LAST_UPDATED}:** {formatting.when(formatting.local(current.updated_at))}"
         )
     with status_col:
-        percent = current.progress
         st.markdown(f"**{words.STATUS}**")
-        formatting.status_badge(current.status, percent)
-        if current.status != rules.DRAFT:
-            st.progress(percent / 100, text=f"{percent}% of users processed")
+        undo_actions.status(uow, current)  # the word ("· Paused" too), who paused, the bar
         if current.status == rules.UNPUBLISHED:
             place = live.queue_position(uow, current.id)
             if place:
                 st.caption(f"{queue.ordinal(place)} in the publishing queue")
     if running:
         publisher_stall.show_stall()  # else a stalled batch would just sit at its percentage
-    counts = st.columns(4)
-    for col, (word, value) in zip(
-        counts,
-        [
-            (words.UNPUBLISHED, current.n_unpublished),
-            (words.IN_PROGRESS, current.n_in_progress),
-            (words.PUBLISHED, current.n_published),
-            (words.ERROR, current.n_error),
-        ],
-        strict=True,
-    ):
-        col.metric(word, f"{value:,}")
-    if current.status != rules.DRAFT:
+    undo_actions.counters(current)
+    if undo_actions.may_undo(session.account()):
+        undo_actions.buttons(current)  # live: "Pause" while it runs, "Revoke" once finished
+    if current.status == rules.REVOKING:  # users move Revoking → Revoked, not Unpublished → …
+        st.caption(undo_actions.revoke_note(live.rate(uow)))
+    elif current.status != rules.DRAFT:
         # The worker commits a chunk at once: say so, or "In Progress 0" would look wrong.
         st.caption(publish_notes.chunk_note(live.rate(uow)))
     if current.n_error:
@@ -110,13 +113,16 @@ def overview() -> None:
 
 
 overview()
+if can_edit:  # a confirmation a button asked for (at most one is asked at a time)
+    undo_actions.confirm(batch)
+    revoke_dialog.open_if_asked(batch)
 
 
 @session.fragment(run_every=DETAIL_POLL[batch_id].get())
 def adding_refused() -> None:
     """Why users cannot be added now, with the live status ("This batch is “In Progress (6%)”")."""
     current = live.batch(uow, batch_id, session.account())
-    if current.status == rules.PUBLISHED:
+    if current.status in rules.ADDABLE_STATUSES:
         st.rerun()  # finished meanwhile: the whole page, with the add tools
     st.radio(
         words.UPLOAD_TYPE,
@@ -125,10 +131,11 @@ def adding_refused() -> None:
         disabled=True,
         key="add_disabled",
     )
-    st.caption(f"{words.ADD_REQUIRES_PUBLISHED} This batch is “{current.status_label}”.")
+    st.caption(f"{membership.add_refusal()} This batch is “{current.status_label}”.")
 
 
-retry_offered = can_edit and batch.status == rules.PARTIALLY_PUBLISHED
+# Any finished batch with users in "Error" (a revoke leaves its errors where they were).
+retry_offered = can_edit and retry.offers_retry(batch)
 # Only the errors that can go away are retried: who would fail again (e.g. still deactivated)
 # is counted first and left in "Error", so a retry never just moves "Last updated".
 plan = retry.retry_plan(uow, batch.id) if retry_offered else None
@@ -158,7 +165,7 @@ if plan is not None and st.button(
 if can_edit:
     with st.container(border=True):
         st.markdown("**Add users**")
-        if batch.status == rules.PUBLISHED:
+        if batch.status in rules.ADDABLE_STATUSES:
             add_users.tools(uow, batch, key=f"detail_{batch.id}")
         else:
             adding_refused()
@@ -192,8 +199,17 @@ except (ValueError, BatchUnlockError) as exc:
     st.stop()
 if members.total == 0:
     st.caption("No user matches." if search or status else "This batch has no user.")
+    undo_actions.tick(batch.id, [])
 else:
-    users_grid.users_grid(members.rows, sort_by, descending)
+    # Editors may tick users of a finished batch to revoke only them (the Revoke dialog offers them).
+    picked = users_grid.users_grid(
+        members.rows,
+        sort_by,
+        descending,
+        fields=None if batch.n_revoking or batch.n_revoked else users_grid.NEVER_REVOKED,
+        select_rows=undo_actions.ticking(batch, acct),
+    )
+    undo_actions.tick(batch.id, [int(members.rows["user_id"][i]) for i in picked])
     users_grid.pager_and_total(members.pages, members.page, members.total)
 
 e1, e2, _ = st.columns([1, 1, 2])

@@ -1,4 +1,5 @@
-"""The batch list's charts (unlocks per week by badge, batches by status) and the Badges chart.
+"""The batch list's charts (unlocks per week by badge net of revokes, with the revokes; batches
+by status) and the Badges chart.
 
 Each is a Vega-Lite spec and the frame it draws, for `st.vega_lite_chart`. They were Altair
 charts: Altair validates every chart against the Vega-Lite JSON schema as it is sent, which
@@ -15,21 +16,27 @@ import polars as pl
 from core import words
 from core.batches import rules
 from core.history.charts import OTHER_BADGES
+from core.history.terms import PAUSED
 
 # Status colours as the list's words suggest them: waiting blue, running orange, done green,
-# done with errors red, drafts grey.
+# done with errors red, drafts grey; undone violet to brown, paused (a brake) yellow.
 _STATUS_COLOURS = {
     rules.DRAFT: "#9e9e9e",
     rules.UNPUBLISHED: "#4c78a8",
     rules.IN_PROGRESS: "#f58518",
     rules.PUBLISHED: "#54a24b",
     rules.PARTIALLY_PUBLISHED: "#e45756",
+    rules.REVOKING: "#b279a2",
+    rules.REVOKED: "#9d755d",
+    rules.PARTIALLY_REVOKED: "#ff9da6",
+    PAUSED: "#eeca3b",
 }
 _BADGE_COLOURS = [
     "#6c3fd1", "#4c78a8", "#f58518", "#54a24b", "#e45756",
     "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
 ]  # fmt: skip
 _OTHER_COLOUR = "#c7c7c7"
+_REVOKED_COLOUR = "#222222"  # the revokes' line: dark, over bars of any badge colour
 
 
 Spec = dict[str, Any]
@@ -40,45 +47,71 @@ def _field(name: str, kind: str, title: str | None, **more: object) -> dict[str,
 
 
 def weekly_unlocks(weekly: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
-    """Stacked bars of unlocks per week, one colour per badge, the biggest badges first."""
+    """Stacked bars of unlocks per week net of revokes, one colour per badge, the biggest badges
+    first; the week's revokes as a line of their own ("Revoked") when there are any.
+
+    `weekly` is core.history.charts.unlocks_by_week's frame (unlocks net, revokes).
+    """
     order = (
         weekly.group_by("badge")
-        .agg(pl.col("unlocks").sum())
-        .sort(pl.col("badge") == OTHER_BADGES, -pl.col("unlocks"), "badge")["badge"]
+        .agg((pl.col("unlocks") + pl.col("revokes")).sum().alias("done"))
+        .sort(pl.col("badge") == OTHER_BADGES, -pl.col("done"), "badge")["badge"]
         .to_list()
     )
     colours = [
         _OTHER_COLOUR if badge == OTHER_BADGES else _BADGE_COLOURS[i % len(_BADGE_COLOURS)]
         for i, badge in enumerate(order)
     ]
+    revoked = bool(weekly.height) and int(weekly["revokes"].sum()) > 0
+    # One colour scale for both layers, so the legend lists the badges and then "Revoked".
+    scale = {
+        "domain": [*order, words.REVOKED] if revoked else order,
+        "range": [*colours, _REVOKED_COLOUR] if revoked else colours,
+    }
     rank = {badge: i for i, badge in enumerate(order)}
     data = weekly.with_columns(
         pl.col("badge").replace_strict(rank, return_dtype=pl.Int32).alias("rank"),
         # A timestamp, not a date: Vega-Lite reads Arrow timestamps as instants (ms).
         pl.col("week").cast(pl.Datetime("ms")),
     )
-    spec: Spec = {
-        "title": "Unlocks per week, by badge",
+    week = _field("week", "temporal", "Week (starting Monday)", axis={"format": "%Y-%m-%d"})
+    bars: Spec = {
         "mark": {"type": "bar"},
         "encoding": {
-            "x": _field("week", "temporal", "Week (starting Monday)", axis={"format": "%Y-%m-%d"}),
+            "x": week,
             "y": _field(
-                "unlocks", "quantitative", "Unlocks", axis={"format": ",d", "tickMinStep": 1}
+                "unlocks",
+                "quantitative",
+                "Unlocks, net of revokes",
+                axis={"format": ",d", "tickMinStep": 1},
             ),
-            "color": _field(
-                "badge",
-                "nominal",
-                words.BADGE,
-                scale={"domain": order, "range": colours},
-                sort=order,
-            ),
+            "color": _field("badge", "nominal", words.BADGE, scale=scale, sort=order),
             "order": {"field": "rank", "type": "quantitative", "sort": "ascending"},
             "tooltip": [
                 _field("iso_week", "nominal", "Week"),
                 _field("badge", "nominal", words.BADGE),
-                _field("unlocks", "quantitative", "Unlocks", format=","),
+                _field("unlocks", "quantitative", "Unlocks, net of revokes", format=","),
+                _field("revokes", "quantitative", "Revoked that week", format=","),
             ],
         },
+    }
+    # The week's revokes of every badge together (summed over the week's rows by Vega-Lite).
+    revokes: Spec = {
+        "mark": {"type": "line", "point": True, "strokeDash": [4, 2]},
+        "encoding": {
+            "x": week,
+            "y": _field("revokes", "quantitative", "Unlocks, net of revokes", aggregate="sum"),
+            # The bars' colour scale, shared (the layers' default), gives "Revoked" its colour.
+            "color": {"datum": words.REVOKED, "type": "nominal", "title": words.BADGE},
+            "tooltip": [
+                _field("iso_week", "nominal", "Week"),
+                _field("revokes", "quantitative", words.REVOKED, aggregate="sum", format=","),
+            ],
+        },
+    }
+    spec: Spec = {
+        "title": "Unlocks per week, by badge, net of revokes",
+        "layer": [bars, revokes] if revoked else [bars],
     }
     return data, spec
 

@@ -29,7 +29,12 @@ STATUS_COLORS = {
     rules.IN_PROGRESS: "orange",
     rules.PUBLISHED: "green",
     rules.PARTIALLY_PUBLISHED: "red",
+    rules.REVOKING: "violet",
+    rules.REVOKED: "gray",
+    rules.PARTIALLY_REVOKED: "violet",
 }
+# A paused batch, whatever its status: yellow, as a brake (the word says "· Paused" too).
+PAUSED_COLOR = "yellow"
 
 
 def literal(text: object) -> str:
@@ -59,9 +64,11 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def status_badge(status: str, progress: int | None = None) -> None:
-    """Show a batch status in the spec's words, coloured; "In Progress" with its percentage."""
-    st.badge(rules.status_label(status, progress), color=STATUS_COLORS.get(status, "gray"))
+def status_badge(status: str, progress: int | None = None, paused: bool = False) -> None:
+    """Show a batch status in the spec's words, coloured; "In Progress" and "Revoking" with
+    their percentage, and "· Paused" when the batch is paused."""
+    color = PAUSED_COLOR if paused else STATUS_COLORS.get(status, "gray")
+    st.badge(rules.status_label(status, progress, paused), color=color)
 
 
 def local(value: datetime | None) -> datetime | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 import streamlit as st
@@ -36,8 +37,12 @@ COLUMNS = (
     UserColumn("added_at", "Added at", 130, "added_at"),
     UserColumn("status", words.STATUS, 100, "status"),
     UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
+    # Who revoked the user's unlock and when (the reason is in Reason); only once revoked.
+    UserColumn("revoked", words.REVOKED, 150, None),
 )
 DEFAULT_SORT = "added_at"
+# The columns of a batch none of whose users was ever revoked.
+NEVER_REVOKED = tuple(c.field for c in COLUMNS if c.field != "revoked")
 
 
 def sort_in(params: Mapping[str, str]) -> tuple[str, bool]:
@@ -58,17 +63,40 @@ def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
             ),
             "added_at": [formatting.when(formatting.local(t)) for t in rows["added_at"]],
             "status": rows["status"].replace_strict(words.USER_STATUS, default=rows["status"]),
-            "reason": rows["error_reason"],
+            # An error's reason, or why the unlock was revoked (a user has one or the other).
+            "reason": rows["error_reason"].fill_null(rows["revoke_reason"]),
+            "revoked": [
+                revoked_text(by, at, kept)
+                for by, at, kept in zip(
+                    rows["revoked_by"], rows["revoked_at"], rows["kept_by_batch"], strict=True
+                )
+            ],
         },
-        schema_overrides={"username": pl.String, "email": pl.String, "reason": pl.String},
+        schema_overrides={
+            "username": pl.String,
+            "email": pl.String,
+            "reason": pl.String,
+            "revoked": pl.String,
+        },
     )
 
 
+def revoked_text(by: str | None, at: datetime | None, kept_by: int | None) -> str | None:
+    """Who revoked a user and when ("by admin · 2026-12-01 10:42"); still asked: no time yet.
+
+    A user who holds the quest from another batch too keeps it: the cell names that batch.
+    """
+    if by is None:
+        return None
+    text = f"by {by}" + (f" · {formatting.when(formatting.local(at))}" if at else "")
+    return text + (f" · kept from batch {kept_by}" if kept_by is not None else "")
+
+
 def widths(table: pl.DataFrame) -> dict[str, int]:
-    """Return each column's width; Reason as wide as its longest reason (whole, never cut)."""
+    """Return each column's width; Reason and Revoked as wide as their longest text (never cut)."""
     return {
-        c.field: text_width.fitting_width(table["reason"], minimum=c.width)
-        if c.field == "reason"
+        c.field: text_width.fitting_width(table[c.field], minimum=c.width)
+        if c.field in ("reason", "revoked")
         else c.width
         for c in COLUMNS
     }

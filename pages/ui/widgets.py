@@ -10,6 +10,9 @@ from pages.ui import session
 from pages.ui.formatting import literal
 from pages.ui.state import TREE_CHECKED
 
+# Beside a badge some of whose quests (not all) are checked.
+SOME_QUESTS = "some quests"
+
 
 def _matches(needle: str, badge: str, quest: str) -> bool:
     needle = needle.strip().lower()
@@ -117,10 +120,21 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
                 on_change=toggle_badge,
                 args=(ids, badge_widget),
             )
-            with row.expander(
-                literal(badge) + (" (some quests)" if some_checked and not all_checked else ""),
-                expanded=some_checked and not all_checked,
-            ):
+            # Its quests are drawn only while it is open (most of the tree's elements, sent on
+            # every opening of the popover). Its label and first state are its identity, so
+            # neither follows the ticks: it opens on the badges the view filters by, and the
+            # "some quests" mark sits beside it.
+            badge_box = row.expander(
+                literal(badge),
+                expanded=any(i in checked for i in ids),
+                key=f"{key}_x{quests[0].badge_id}",
+                on_change="rerun",
+            )
+            if some_checked and not all_checked:
+                row.caption(SOME_QUESTS, width="content")
+            if not badge_box.open:
+                continue
+            with badge_box:
                 for q in quests:
                     widget = f"{key}_q{q.id}_{int(q.id in current)}"
                     st.checkbox(

@@ -24,15 +24,31 @@ UPLOAD = (
 
 def choose_quest(page: Page, badge: str, quest: str) -> None:
     """Open the "Badge" dropdown, expand the badge and pick one of its quests."""
-    # Each step reruns the picker: wait for it, or the next click can land on a page that is
-    # being redrawn and be lost (seen now and then in CI).
+    # Opening the dropdown reruns the page to draw its badges. Right after the click, wait_idle
+    # can still see the previous run's "notRunning" (the rerun has not begun), so the badge got
+    # clicked while that run was still drawing the dropdown. Seen under load: the quest's click
+    # then reached nothing (no message sent; the pointer ended over the row two above it, so the
+    # dropdown had moved under it) though Playwright reported it done. So: wait for the badge
+    # (the run has begun), then for the run's end, then for the badge's opening animation to
+    # end, and click on a still dropdown; then check that the pick was taken.
     page.get_by_role("button", name=re.compile(r"^Badge: ")).click()
+    body = page.get_by_test_id("stPopoverBody")
+    summary = body.locator("summary").filter(has=page.get_by_text(badge, exact=True))
+    expect(summary).to_be_visible()
     wait_idle(page)
-    page.get_by_text(badge, exact=True).last.click()
-    wait_idle(page)
-    pick = page.get_by_role("button", name=quest, exact=True)
+    summary.click()
+    pick = body.get_by_role("button", name=quest, exact=True)
     expect(pick).to_be_visible()
+    page.wait_for_function(
+        "b => { const d = b.closest('details');"
+        " return d.open && d.getAnimations().length === 0 && !d.style.height; }",
+        arg=pick.element_handle(),
+    )
     pick.click()
+    # Taken: the dropdown's button names the quest. The run that saves the draft follows, and
+    # while it redraws, the old picker and the draft's new one can both be on the page.
+    taken = page.get_by_role("button", name=f"{words.BADGE}: {badge} › {quest}")
+    expect(taken.first).to_be_visible()
     wait_idle(page)
 
 

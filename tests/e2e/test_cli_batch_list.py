@@ -81,8 +81,16 @@ def test_json_has_the_batch_show_keys_with_spec_words_and_iso_dates(db, capsys) 
         "quest": "Visit 100 pages",
         "status": "In Progress",
         "progress": 40,
+        "paused": False,
         "users": 10,
-        "counts": {"Unpublished": 6, "In Progress": 0, "Published": 3, "Error": 1},
+        "counts": {
+            "Unpublished": 6,
+            "In Progress": 0,
+            "Published": 3,
+            "Error": 1,
+            "Revoking": 0,
+            "Revoked": 0,
+        },
         "created_at": "2026-03-05T23:30:00+00:00",
         "updated_at": "2026-03-05T23:30:00+00:00",
     }

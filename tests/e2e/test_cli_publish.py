@@ -53,8 +53,16 @@ def test_batch_show_json_prints_the_agreed_keys_with_the_spec_words(world, capsy
         "quest": "Visit 10 pages",
         "status": "Draft",
         "progress": 0,
+        "paused": False,
         "users": 9,
-        "counts": {"Unpublished": 9, "In Progress": 0, "Published": 0, "Error": 0},
+        "counts": {
+            "Unpublished": 9,
+            "In Progress": 0,
+            "Published": 0,
+            "Error": 0,
+            "Revoking": 0,
+            "Revoked": 0,
+        },
     }
 
 
@@ -71,7 +79,14 @@ def test_publish_then_worker_once_takes_a_batch_from_unpublished_to_published(wo
 
     shown = show_json(world, 1, capsys)
     assert (shown["status"], shown["progress"]) == ("Published", 100)
-    assert shown["counts"] == {"Unpublished": 0, "In Progress": 0, "Published": 9, "Error": 0}
+    assert shown["counts"] == {
+        "Unpublished": 0,
+        "In Progress": 0,
+        "Published": 9,
+        "Error": 0,
+        "Revoking": 0,
+        "Revoked": 0,
+    }
 
 
 def test_a_batch_published_with_zero_users_shows_published_at_once(world, capsys):
@@ -118,6 +133,7 @@ def test_an_unpublished_batch_shows_its_place_in_the_queue(world, capsys):
         "users",
         "pending",
         "progress",
+        "paused",
     ]  # the JSON shape scripts read
     assert (rows[0]["pending"], rows[0]["progress"]) == (rows[0]["users"], 0)
 
@@ -158,7 +174,10 @@ def test_batch_retry_leaves_a_still_deactivated_user_in_error_and_says_why(world
     [
         (["batch", "publish", "99"], "There is no batch with id 99."),
         (["batch", "show", "99"], "There is no batch with id 99."),
-        (["batch", "retry", "1"], "only a “Partially published” batch has errors to retry."),
+        (
+            ["batch", "retry", "1"],
+            "only a finished batch with users in “Error” has errors to retry.",
+        ),
         (["worker", "--once", "--rate", "fast"], "--rate must be a number of unlocks per second"),
         (["worker", "--once", "--rate", "-3"], "--rate must be a number of unlocks per second"),
         (["worker", "--once", "--chunk", "0"], "--chunk must be at least 1."),

@@ -577,13 +577,14 @@ def test_unlocks_are_counted_per_iso_week_and_badge_for_the_filtered_batches(his
     add_unlocks(history, 2, VISIT_100, ["2026-03-09 10:00:00+00"], 100)
     add_unlocks(history, 3, ANSWER, ["2026-03-03 10:00:00+00"], 200)
     chart = unlocks_by_week(history, admin, BatchFilter(), UTC)
+    # (week, ISO week, badge, unlocks net of revokes, revokes): none revoked here.
     assert chart.rows() == [
-        (date(2026, 3, 2), "2026-W10", "Explorer", 2),
-        (date(2026, 3, 2), "2026-W10", "Mentor", 1),
-        (date(2026, 3, 9), "2026-W11", "Explorer", 1),
+        (date(2026, 3, 2), "2026-W10", "Explorer", 2, 0),
+        (date(2026, 3, 2), "2026-W10", "Mentor", 1, 0),
+        (date(2026, 3, 9), "2026-W11", "Explorer", 1, 0),
     ]
     mentor_only = unlocks_by_week(history, admin, BatchFilter(badge_ids=[MENTOR]), UTC)
-    assert mentor_only.rows() == [(date(2026, 3, 2), "2026-W10", "Mentor", 1)]
+    assert mentor_only.rows() == [(date(2026, 3, 2), "2026-W10", "Mentor", 1, 0)]
 
 
 def test_badges_beyond_the_top_ones_add_up_as_other_badges(history) -> None:
@@ -591,8 +592,8 @@ def test_badges_beyond_the_top_ones_add_up_as_other_badges(history) -> None:
     add_unlocks(history, 3, ANSWER, ["2026-03-03 10:00:00+00"], 200)
     chart = unlocks_by_week(history, admin, BatchFilter(), UTC, top_badges=1)
     assert chart.rows() == [
-        (date(2026, 3, 2), "2026-W10", "Explorer", 2),
-        (date(2026, 3, 2), "2026-W10", OTHER_BADGES, 1),
+        (date(2026, 3, 2), "2026-W10", "Explorer", 2, 0),
+        (date(2026, 3, 2), "2026-W10", OTHER_BADGES, 1, 0),
     ]
     assert unlocks_by_week(history, admin, BatchFilter(), UTC, top_badges=None).height == 2
 

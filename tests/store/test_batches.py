@@ -537,16 +537,27 @@ def test_the_stores_status_and_progress_sql_are_the_rules_for_every_small_count(
         n_published="b.n_published",
         n_error="b.n_error",
         n_in_progress="b.n_in_progress",
+        n_revoking="b.n_revoking",
+        n_revoked="b.n_revoked",
     )
+    statuses = ", ".join(f"'{s}'" for s in rules.FINISHED_STATUSES + rules.PENDING_STATUSES)
     rows = con.execute(
-        f"""SELECT b.n_users, b.n_in_progress, b.n_published, b.n_error, b.status,
-                   {derived}, ({PROGRESS_SQL})::INTEGER
-            FROM (SELECT u AS n_users, i AS n_in_progress, p AS n_published, e AS n_error, s AS status
+        f"""SELECT b.n_users, b.n_in_progress, b.n_published, b.n_error, b.n_revoking,
+                   b.n_revoked, b.revoked_before, b.status, {derived},
+                   ({PROGRESS_SQL})::INTEGER
+            FROM (SELECT u AS n_users, i AS n_in_progress, p AS n_published, e AS n_error,
+                         rg AS n_revoking, rd AS n_revoked, rb AS revoked_before,
+                         s AS status
                   FROM range(5) t1(u), range(5) t2(i), range(5) t3(p), range(5) t4(e),
-                       unnest(['unpublished', 'in_progress', 'published', 'partially_published']) t5(s)
-                  WHERE i + p + e <= u) b"""
+                       range(3) t6(rg), range(3) t7(rd), range(3) t8(rb),
+                       unnest([{statuses}, '{rules.REVOKING}']) t5(s)
+                  WHERE i + p + e + rg + rd <= u AND rb <= rd) b"""
     ).fetchall()
     assert rows
-    for users, in_progress, published, error, status, got_status, got_progress in rows:
-        assert got_status == rules.derive_status(users, in_progress, published, error)
-        assert got_progress == rules.progress(users, published, error, status)
+    assert any(row[4] and row[6] for row in rows)  # every counter takes part
+    for row in rows:
+        users, in_progress, published, error, revoking, revoked, before, status, got, percent = row
+        counts = (users, in_progress, published, error, revoking, revoked)
+        assert got == rules.derive_status(*counts), counts
+        expected = rules.progress(users, published, error, status, revoking, revoked, before)
+        assert percent == expected, (counts, status)

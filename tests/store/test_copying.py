@@ -58,6 +58,24 @@ SOURCE_ROWS = [
     """INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
        VALUES (1, 1, 1, '2026-01-01 10:00:01+00'), (4, 2, NULL, '2025-06-30 23:59:59+00')""",
     "INSERT INTO unlock_counts VALUES (1, 1, 1956456, 1)",
+    # Undo (m006): two users revoked (one kept by another batch), their records and counts.
+    """INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by, revoke_reason,
+                               revoked_by, revoke_requested_at, revoked_at, kept_by_batch)
+       VALUES (1, 4, 'revoked', 'csv', 'dan', 'Sent by mistake ✓ ' || chr(10) || 'x', 'ada',
+               '2026-01-02 09:00:00+00', '2026-01-02 09:00:01.5+00', NULL),
+              (1, 5, 'revoked', 'csv', 'dan', '', 'ada', '2026-01-02 09:00:00+00',
+               '2026-01-02 09:00:01.5+00', 2)""",
+    """UPDATE batches SET status = 'partially_revoked', n_users = 5, n_revoked = 2,
+                         n_revoking = 0, paused_at = '2026-01-03 00:00:00.000001+00',
+                         paused_by = 'ada'
+       WHERE id = 1""",
+    """INSERT INTO revocations (user_id, quest_id, batch_id, unlocked_at, revoked_at, revoked_by,
+                               reason)
+       VALUES (4, 1, 1, '2026-01-01 10:00:01+00', '2026-01-02 09:00:01.5+00', 'ada',
+               'Sent by mistake ✓ ' || chr(10) || 'x'),
+              (9, 2, NULL, '1970-01-01 00:00:00.000001+00', '2026-01-02 09:00:01.5+00', NULL,
+               NULL)""",
+    "INSERT INTO revoke_counts VALUES (1, 1, 1956540, 1)",
     """INSERT INTO accounts (username, password_hash, role, email, created_at)
        VALUES ('ada', '$argon2id$v=19$m=8,t=1,p=1$abc', 'admin', NULL, '2026-01-01 00:00:00+00'),
               ('dan', 'x', 'dev', 'Dan@Example.com', '2026-01-02 00:00:00+00')""",
@@ -205,7 +223,7 @@ def test_a_copy_whose_totals_differ_is_rolled_back(
         real(self, table, frame.head(frame.height - 1) if table == "batch_users" else frame)
 
     monkeypatch.setattr(cls, "load", short)
-    with pytest.raises(CopyFailed, match="the row count of batch_users is 3 in the source but 2"):
+    with pytest.raises(CopyFailed, match="the row count of batch_users is 5 in the source but 4"):
         run_copy(source, target)
     assert all_empty(target)
 
@@ -231,10 +249,12 @@ def test_a_write_that_fails_half_way_leaves_the_target_empty(
 def test_stores_at_different_schema_versions_are_refused(
     source_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from core.store.duckdb.migrations import all_migrations
     from core.store.postgres.unit_of_work import PgUnitOfWork
 
+    latest = all_migrations()[-1].version
     monkeypatch.setattr(PgUnitOfWork, "schema_version", lambda self: 4)
-    with pytest.raises(InputError, match="at schema version 5 but the target at version 4"):
+    with pytest.raises(InputError, match=f"at schema version {latest} but the target at version 4"):
         run_copy(source_file, pg_url)
 
 

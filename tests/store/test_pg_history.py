@@ -30,22 +30,31 @@ def test_the_progress_and_status_sql_are_the_rules_for_every_small_count(con) ->
         n_published="b.n_published",
         n_error="b.n_error",
         n_in_progress="b.n_in_progress",
+        n_revoking="b.n_revoking",
+        n_revoked="b.n_revoked",
     )
+    statuses = ", ".join(f"'{s}'" for s in rules.FINISHED_STATUSES + rules.PENDING_STATUSES)
     rows = con.execute(
-        f"""SELECT b.n_users, b.n_in_progress, b.n_published, b.n_error, b.status,
-                   {derived}, ({PROGRESS_SQL})::INTEGER
+        f"""SELECT b.n_users, b.n_in_progress, b.n_published, b.n_error, b.n_revoking,
+                   b.n_revoked, b.revoked_before, b.status, {derived},
+                   ({PROGRESS_SQL})::INTEGER
             FROM (SELECT u AS n_users, i AS n_in_progress, p AS n_published, e AS n_error,
+                         rg AS n_revoking, rd AS n_revoked, rb AS revoked_before,
                          s AS status
                   FROM generate_series(0, 4) u, generate_series(0, 4) i, generate_series(0, 4) p,
-                       generate_series(0, 4) e,
-                       unnest(ARRAY['unpublished', 'in_progress', 'published',
-                                    'partially_published']) s
-                  WHERE i + p + e <= u) b"""
+                       generate_series(0, 4) e, generate_series(0, 2) rg,
+                       generate_series(0, 2) rd, generate_series(0, 2) rb,
+                       unnest(ARRAY[{statuses}, '{rules.REVOKING}']) s
+                  WHERE i + p + e + rg + rd <= u AND rb <= rd) b"""
     ).fetchall()
     assert rows
-    for users, in_progress, published, error, status, got_status, got_progress in rows:
-        assert got_status == rules.derive_status(users, in_progress, published, error)
-        assert got_progress == rules.progress(users, published, error, status)
+    assert any(row[4] and row[6] for row in rows)  # every counter takes part
+    for row in rows:
+        users, in_progress, published, error, revoking, revoked, before, status, got, percent = row
+        counts = (users, in_progress, published, error, revoking, revoked)
+        assert got == rules.derive_status(*counts), counts
+        expected = rules.progress(users, published, error, status, revoking, revoked, before)
+        assert percent == expected, (counts, status)
 
 
 def _batch_with_users(con, users: range, status: str = "unpublished") -> int:
@@ -242,4 +251,5 @@ def test_weekly_unlocks_follow_a_zone_a_quarter_hour_off_the_hour(small_world) -
         (date(2026, 3, 30), "2026-W14", "Explorer", 2),
         (date(2026, 4, 6), "2026-W15", "Explorer", 3),
     ]
-    assert [str(t) for t in weeks.dtypes] == ["Date", "String", "String", "Int64"]
+    assert [str(t) for t in weeks.dtypes] == ["Date", "String", "String", "Int64", "Int64"]
+    assert weeks["revokes"].to_list() == [0, 0]

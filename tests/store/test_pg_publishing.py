@@ -1,7 +1,7 @@
 """Several workers on one PostgreSQL database: claims, take-overs, consistent counters, NOTIFY.
 
 The contract tests (test_publisher.py, test_publish_concurrency.py) run on both stores; these
-are what only PostgreSQL has: batches claimed with FOR UPDATE SKIP LOCKED, a lock released when a
+are what only PostgreSQL has: batches claimed with an advisory lock each, a lock released when a
 worker's connection dies (or idles past its lease), and idle workers woken by LISTEN/NOTIFY.
 """
 
@@ -19,6 +19,7 @@ import pytest
 from core.batches import rules
 from core.publishing import actions, queue, unlocking, worker
 from core.store.postgres.notices import CHANNEL
+from core.store.postgres.publishing_sql import claim_lock
 from tests.support.pg_store import PgSqlUnitOfWork
 from tests.support.publish import add_platform_users, assert_consistent, make_batch
 
@@ -143,7 +144,7 @@ def test_a_chunk_takes_many_small_batches_in_queue_order_around_one_held_elsewhe
     batches = queued(pg, accounts, [[user] for user in range(1, 10)])
     other = psycopg.connect(pg.pool.conninfo, autocommit=True)
     other.execute("BEGIN")
-    other.execute("SELECT id FROM batches WHERE id = %s FOR UPDATE", [batches[2]])
+    other.execute(f"SELECT {claim_lock('%s')}", [batches[2]])  # another worker's claim
 
     chunk = pg.transaction(lambda u: u.publishing.next_chunk(100))
 
@@ -157,7 +158,7 @@ def test_a_batch_held_by_a_worker_that_died_is_taken_over_at_once(pg, accounts):
     first, second = queued(pg, accounts, [[1, 2], [3, 4]])
     dead = psycopg.connect(pg.pool.conninfo, autocommit=True)
     dead.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-    dead.execute("SELECT id FROM batches WHERE id = %s FOR UPDATE", [first])
+    dead.execute(f"SELECT {claim_lock('%s')}", [first])
     other = pg.cursor()
 
     def next_batches() -> list[int]:
@@ -179,7 +180,7 @@ def test_a_hung_worker_loses_its_batch_when_its_idle_transaction_times_out(pg, a
     # The app's connections use 60 s (connection.py); one second keeps this test short.
     hung.execute("SET idle_in_transaction_session_timeout = '1s'")
     hung.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-    hung.execute("SELECT id FROM batches WHERE id = %s FOR UPDATE", [first])
+    hung.execute(f"SELECT {claim_lock('%s')}", [first])
     began = time.monotonic()
 
     def claims_first() -> bool:

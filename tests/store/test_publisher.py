@@ -87,6 +87,8 @@ def test_the_worker_moves_a_batch_through_in_progress_to_published(small_world, 
         words.IN_PROGRESS: 0,
         words.PUBLISHED: 1,
         words.ERROR: 0,
+        words.REVOKING: 0,
+        words.REVOKED: 0,
     }
 
     rest = worker.run_until_empty(cur, chunk_size=2)
@@ -306,7 +308,7 @@ def test_retrying_a_batch_whose_users_all_failed_makes_it_unpublished_again(smal
 
 @pytest.mark.slow
 @pytest.mark.parametrize("state", ["draft", "queued", "published"])
-def test_retry_errors_refuses_a_batch_that_is_not_partially_published(small_world, accounts, state):
+def test_retry_errors_refuses_a_batch_without_users_in_error(small_world, accounts, state):
     cur = small_world
     batch = make_batch(cur, [1])
     if state != "draft":
@@ -314,7 +316,7 @@ def test_retry_errors_refuses_a_batch_that_is_not_partially_published(small_worl
     if state == "published":
         worker.run_until_empty(cur)
 
-    with pytest.raises(InputError, match="only a “Partially published” batch"):
+    with pytest.raises(InputError, match="only a finished batch with users in “Error”"):
         retry.retry_errors(cur, accounts["admin"], batch)
 
 
@@ -454,10 +456,28 @@ def test_batch_summary_has_the_agreed_keys_and_the_spec_words(small_world, accou
     unlocking.process_once(cur, limit=1)
     running = batch_report.batch_summary(cur, batch)
 
-    assert list(draft) == ["id", "name", "badge", "quest", "status", "progress", "users", "counts"]
+    assert list(draft) == [
+        "id",
+        "name",
+        "badge",
+        "quest",
+        "status",
+        "progress",
+        "paused",
+        "users",
+        "counts",
+    ]
     assert (draft["status"], draft["progress"], draft["users"]) == (words.DRAFT, 0, 3)
     assert (draft["badge"], draft["quest"]) == ("Explorer", "Visit 10 pages")
-    assert list(draft["counts"]) == ["Unpublished", "In Progress", "Published", "Error"]
+    assert list(draft["counts"]) == [
+        "Unpublished",
+        "In Progress",
+        "Published",
+        "Error",
+        "Revoking",
+        "Revoked",
+    ]
+    assert draft["paused"] is False
     assert (running["status"], running["progress"]) == ("In Progress", 33)
 
 

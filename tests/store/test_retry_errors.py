@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.batches.read_model import read
+from core.errors import InputError
 from core.publishing import actions, failure_rule, retry, worker
+from core.publishing.revoking import RevokeTarget, revoke
 from core.store.duckdb import publishing_sql
 from core.store.ports import UnitOfWork
 from tests.support.publish import assert_consistent, batch_status, make_batch, statuses
@@ -92,3 +95,37 @@ def test_the_publisher_and_the_advance_checks_share_one_failure_rule() -> None:
     joins = sql.failure_joins("x", "y").strip().splitlines()[0].split(" ON ")[0]
     for query in (sql.NEXT_CHUNK, sql.USER_FAILURES):
         assert sql.FAILURE in query and joins in query
+
+
+@pytest.mark.parametrize(
+    ("revoked", "status"), [((1,), "partially_revoked"), ((1, 2, 3), "revoked")]
+)
+def test_the_errors_of_a_batch_revoked_in_part_or_in_full_can_still_be_retried(
+    small_world, accounts, revoked, status
+) -> None:
+    cur = small_world
+    batch = published_with_errors(cur, accounts["admin"], [1, 2, 3, 9, 10])
+    revoke(cur, accounts["dev"], batch, RevokeTarget(user_ids=revoked), "Sent by mistake")
+    worker.run_until_empty(cur)
+    assert batch_status(cur, batch) == status
+    assert retry.offers_retry(read(cur, batch)) is True
+    cur.execute("UPDATE platform_users SET active = TRUE WHERE id = 9")
+
+    assert retry.retry_errors(cur, accounts["dev"], batch, only_retryable=True) == 1
+    worker.run_until_empty(cur)
+
+    assert statuses(cur, batch)[9] == "published" and statuses(cur, batch)[10] == "error"
+    assert {statuses(cur, batch)[u] for u in revoked} == {"revoked"}
+    assert retry.offers_retry(read(cur, batch)) is True  # user 10 is still in "Error"
+    assert_consistent(cur)
+
+
+def test_a_finished_batch_with_nobody_in_error_offers_no_retry(small_world, accounts) -> None:
+    cur = small_world
+    batch = published_with_errors(cur, accounts["admin"], [1, 2])
+    revoke(cur, accounts["dev"], batch, RevokeTarget(user_ids=(1,)), "Sent by mistake")
+    worker.run_until_empty(cur)
+
+    assert retry.offers_retry(read(cur, batch)) is False
+    with pytest.raises(InputError, match="no users in “Error” to retry"):
+        retry.retry_errors(cur, accounts["dev"], batch)

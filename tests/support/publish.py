@@ -102,35 +102,63 @@ def assert_consistent(cur: UnitOfWork) -> None:
                       count(*) FILTER (WHERE status = 'unpublished') AS unpub,
                       count(*) FILTER (WHERE status = 'in_progress') AS prog,
                       count(*) FILTER (WHERE status = 'published') AS pub,
-                      count(*) FILTER (WHERE status = 'error') AS err
+                      count(*) FILTER (WHERE status = 'error') AS err,
+                      count(*) FILTER (WHERE status = 'revoking') AS revoking,
+                      count(*) FILTER (WHERE status = 'revoked') AS revoked
                FROM batch_users GROUP BY batch_id) c ON c.batch_id = b.id
            WHERE b.n_users <> coalesce(c.n, 0) OR b.n_unpublished <> coalesce(c.unpub, 0)
               OR b.n_in_progress <> coalesce(c.prog, 0) OR b.n_published <> coalesce(c.pub, 0)
-              OR b.n_error <> coalesce(c.err, 0)"""
+              OR b.n_error <> coalesce(c.err, 0) OR b.n_revoking <> coalesce(c.revoking, 0)
+              OR b.n_revoked <> coalesce(c.revoked, 0)"""
     ).fetchall()
     assert wrong_counts == [], f"counters differ from the users in batches {wrong_counts}"
-    for batch_id, status, n_users, n_prog, n_pub, n_err in cur.execute(
-        "SELECT id, status, n_users, n_in_progress, n_published, n_error FROM batches "
-        "WHERE status <> 'draft'"
+    for batch_id, status, n_users, n_prog, n_pub, n_err, n_revoking, n_revoked in cur.execute(
+        "SELECT id, status, n_users, n_in_progress, n_published, n_error, n_revoking, n_revoked "
+        "FROM batches WHERE status <> 'draft'"
     ).fetchall():
-        assert status == rules.derive_status(n_users, n_prog, n_pub, n_err), batch_id
+        derived = rules.derive_status(n_users, n_prog, n_pub, n_err, n_revoking, n_revoked)
+        assert status == derived, batch_id
     missing = cur.execute(
         """SELECT u.batch_id, u.user_id FROM batch_users u JOIN batches b ON b.id = u.batch_id
            WHERE u.status = 'published' AND NOT EXISTS (
                SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
     ).fetchall()
     assert missing == [], f"published users without an unlock: {missing[:5]}"
+    # A revoked user keeps the quest only from another batch that has them "Published".
+    revoked_but_held = cur.execute(
+        """SELECT u.batch_id, u.user_id FROM batch_users u JOIN batches b ON b.id = u.batch_id
+           JOIN unlocks x ON x.user_id = u.user_id AND x.quest_id = b.quest_id
+           WHERE u.status = 'revoked' AND (x.batch_id = u.batch_id OR NOT EXISTS (
+               SELECT 1 FROM batch_users o WHERE o.batch_id = x.batch_id
+                 AND o.user_id = u.user_id AND o.status = 'published'))"""
+    ).fetchall()
+    assert revoked_but_held == [], f"revoked users still unlocked: {revoked_but_held[:5]}"
     # Written in SQL both stores read alike (whole seconds: unlocked_at has no finer use here).
+    # The chart counts every unlock ever made (the revoked ones too: it subtracts the revokes).
     quarter_s = QUARTER_US // 10**6
     recount = f"""SELECT batch_id, quest_id,
                          floor(extract(epoch FROM unlocked_at) / {quarter_s})::BIGINT AS quarter,
                          count(*) AS unlocks
-                  FROM unlocks WHERE batch_id IS NOT NULL GROUP BY 1, 2, 3"""
+                  FROM (SELECT batch_id, quest_id, unlocked_at FROM unlocks
+                        UNION ALL
+                        SELECT batch_id, quest_id, unlocked_at FROM revocations) made
+                  WHERE batch_id IS NOT NULL GROUP BY 1, 2, 3"""
+    counted = "SELECT * FROM unlock_counts WHERE unlocks <> 0"
     drift = cur.execute(
-        f"""(SELECT * FROM unlock_counts EXCEPT {recount})
-            UNION ALL ({recount} EXCEPT SELECT * FROM unlock_counts)"""
+        f"""({counted} EXCEPT {recount})
+            UNION ALL ({recount} EXCEPT {counted})"""
     ).fetchall()
     assert drift == [], f"the chart's unlock counts differ from the unlocks: {drift[:5]}"
+    revokes = f"""SELECT batch_id, quest_id,
+                         floor(extract(epoch FROM revoked_at) / {quarter_s})::BIGINT AS quarter,
+                         count(*) AS revokes
+                  FROM revocations GROUP BY 1, 2, 3"""
+    counted = "SELECT * FROM revoke_counts WHERE revokes <> 0"
+    drift = cur.execute(
+        f"""({counted} EXCEPT {revokes})
+            UNION ALL ({revokes} EXCEPT {counted})"""
+    ).fetchall()
+    assert drift == [], f"the chart's revoke counts differ from the revocations: {drift[:5]}"
     unexplained = cur.execute(
         "SELECT count(*) FROM batch_users WHERE status = 'error' AND error_reason IS NULL"
     ).fetchone()[0]
@@ -138,9 +166,10 @@ def assert_consistent(cur: UnitOfWork) -> None:
     stray = cur.execute(
         """SELECT count(*) FROM unlocks x WHERE x.batch_id IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM batch_users u WHERE u.batch_id = x.batch_id
-               AND u.user_id = x.user_id AND u.status = 'published')"""
+               AND u.user_id = x.user_id AND u.status IN ('published', 'revoking'))"""
     ).fetchone()[0]
-    assert stray == 0, "an unlock credited to a batch whose user is not Published"
+    # A user waiting to be revoked keeps the unlock until the chunk that revokes them.
+    assert stray == 0, "an unlock credited to a batch whose user is not Published (or Revoking)"
 
 
 def run_cli(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -20,6 +20,10 @@ def test_the_action_names_the_writers_use_are_the_ones_the_sentences_know() -> N
         Action.USER_REMOVED,
         Action.BATCH_PUBLISHED,
         Action.ERRORS_RETRIED,
+        Action.BATCH_CANCELLED,
+        Action.BATCH_PAUSED,
+        Action.BATCH_RESUMED,
+        Action.REVOKE_REQUESTED,
     }
     assert written == set(audit.BATCH_ACTIONS)
     assert set(tuple(audit.Action)) == set(audit_sentences._BUILDERS)

@@ -16,9 +16,11 @@ WEEKLY = pl.DataFrame(
         "week": [date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 30)],
         "iso_week": ["2026-W48", "2026-W48", "2026-W49"],
         "badge": ["Bug hunter", OTHER_BADGES, "Bug hunter"],
-        "unlocks": [5, 2, 7],
+        "unlocks": [5, 2, -3],  # net of revokes: more revoked than unlocked in W49
+        "revokes": [0, 1, 10],
     }
 )
+NO_REVOKES = WEEKLY.with_columns(revokes=pl.lit(0, pl.Int64))
 BY_STATUS = pl.DataFrame(
     {
         "status": ["unpublished", "in_progress", "published", "partially_published"],
@@ -41,18 +43,56 @@ PER_BADGE = pl.DataFrame({"badge": ["Bug hunter", "Team player"], "unlocks": [12
 def test_each_chart_is_valid_vega_lite_over_columns_its_data_has(chart):
     data, spec = chart()
     # Altair checks a chart against the Vega-Lite schema; st.vega_lite_chart adds the data.
-    alt.Chart.from_dict({**spec, "data": {"name": "rows"}})
-    encoding = spec["encoding"]
-    fields = {c["field"] for c in encoding.values() if isinstance(c, dict)}
-    fields |= {t["field"] for t in encoding.get("tooltip", [])}
+    kind = alt.LayerChart if "layer" in spec else alt.Chart
+    kind.from_dict({**spec, "data": {"name": "rows"}})
+    fields: set[str] = set()
+    for unit in spec.get("layer", [spec]):
+        encoding = unit["encoding"]
+        fields |= {c["field"] for c in encoding.values() if isinstance(c, dict) and "field" in c}
+        fields |= {t["field"] for t in encoding.get("tooltip", [])}
     assert fields <= set(data.columns)
 
 
 def test_the_weekly_chart_puts_other_badges_last_and_sends_weeks_as_instants():
-    data, spec = batch_charts.weekly_unlocks(WEEKLY)
-    assert spec["encoding"]["color"]["sort"] == ["Bug hunter", OTHER_BADGES]
-    assert spec["encoding"]["color"]["scale"]["range"][-1] == batch_charts._OTHER_COLOUR
+    data, spec = batch_charts.weekly_unlocks(NO_REVOKES)
+    bars = spec["layer"][0]["encoding"]
+    assert bars["color"]["sort"] == ["Bug hunter", OTHER_BADGES]
+    assert bars["color"]["scale"]["range"][-1] == batch_charts._OTHER_COLOUR
     assert data.schema["week"] == pl.Datetime("ms")
+
+
+def test_the_weekly_chart_draws_net_unlocks_and_the_revokes_as_their_own_series():
+    data, spec = batch_charts.weekly_unlocks(WEEKLY)
+    alt.LayerChart.from_dict({**spec, "data": {"name": "rows"}})
+    bars, revokes = spec["layer"]
+    assert bars["encoding"]["y"]["field"] == "unlocks"  # net of revokes, as the frame has it
+    assert revokes["encoding"]["y"] == {
+        "field": "revokes",
+        "type": "quantitative",
+        "title": bars["encoding"]["y"]["title"],
+        "aggregate": "sum",  # every badge's revokes of the week together
+    }
+    assert revokes["encoding"]["color"]["datum"] == "Revoked"
+    scale = bars["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["Bug hunter", OTHER_BADGES, "Revoked"]
+    assert scale["range"][-1] == batch_charts._REVOKED_COLOUR
+    assert data["unlocks"].to_list() == [5, 2, -3]
+
+
+def test_without_revokes_the_weekly_chart_has_no_revoked_series():
+    _data, spec = batch_charts.weekly_unlocks(NO_REVOKES)
+    assert len(spec["layer"]) == 1
+    assert "Revoked" not in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+
+
+def test_the_new_statuses_and_paused_have_colours_of_their_own():
+    statuses = ["revoking", "revoked", "partially_revoked", "paused"]
+    undo = pl.DataFrame(
+        {"status": statuses, "label": ["a", "b", "c", "d"], "batches": [1, 2, 3, 4]}
+    )
+    _data, spec = batch_charts.batches_by_status(pl.concat([BY_STATUS, undo]))
+    colours = spec["encoding"]["color"]["scale"]["range"]
+    assert len(set(colours)) == len(colours) == 8
 
 
 def test_statuses_keep_their_lifecycle_order_and_colours():

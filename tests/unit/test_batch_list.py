@@ -51,6 +51,10 @@ def test_the_draft_status_choice_is_offered_only_to_who_can_see_drafts() -> None
         "In Progress",
         "Published",
         "Partially published",
+        "Revoking",
+        "Revoked",
+        "Partially revoked",
+        "Paused",
     ]
 
 

@@ -17,7 +17,8 @@ _READ = f"""
     SELECT b.id, b.name, b.quest_id, g.name AS badge, q.name AS quest,
            coalesce(q.archived OR g.archived, FALSE) AS quest_archived, b.status, b.created_by,
            b.created_at, b.updated_at, b.queued_at, b.n_users, b.n_unpublished,
-           b.n_in_progress, b.n_published, b.n_error, b.version
+           b.n_in_progress, b.n_published, b.n_error, b.version, b.paused_at, b.paused_by,
+           b.n_revoking, b.n_revoked, b.revoked_before
     FROM batches b {_NAMES} WHERE b.id = ?
 """
 
@@ -80,6 +81,18 @@ class DuckBatches(Repository):
             "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp WHERE id = ?",
             [batch_id],
         )
+
+    def set_paused(self, batch_id: int, by: str | None) -> None:
+        """Pause the batch (`by` the account pausing it), or resume it with `by` None."""
+        self.rows(
+            "UPDATE batches SET paused_at = CASE WHEN ?::VARCHAR IS NULL THEN NULL "
+            "ELSE current_timestamp END, paused_by = ?::VARCHAR WHERE id = ?",
+            [by, by, batch_id],
+        )
+
+    def cancel_to_draft(self, batch_id: int) -> None:
+        """Take a queued batch out of the queue: a draft again, no longer queued."""
+        self.rows("UPDATE batches SET status = 'draft', queued_at = NULL WHERE id = ?", [batch_id])
 
     def refresh_counts(self, batch_ids: list[int]) -> None:
         """Recount these batches' users by status and set each non-draft batch's derived status."""

@@ -20,6 +20,8 @@ _DERIVED = DERIVED_STATUS_SQL.format(
     n_published="c.n_published",
     n_error="c.n_error",
     n_in_progress="c.n_in_progress",
+    n_revoking="c.n_revoking",
+    n_revoked="c.n_revoked",
 )
 
 # Recount the users of the batches `$ids` and set each non-draft batch's derived status.
@@ -27,6 +29,7 @@ REFRESH_SQL = f"""
     UPDATE batches b SET
         n_users = c.n_users, n_unpublished = c.n_unpublished,
         n_in_progress = c.n_in_progress, n_published = c.n_published, n_error = c.n_error,
+        n_revoking = c.n_revoking, n_revoked = c.n_revoked,
         status = CASE WHEN b.status = '{DRAFT}' THEN '{DRAFT}' ELSE {_DERIVED} END,
         updated_at = current_timestamp
     FROM (
@@ -35,7 +38,9 @@ REFRESH_SQL = f"""
                count(*) FILTER (WHERE u.status = 'unpublished')::INTEGER AS n_unpublished,
                count(*) FILTER (WHERE u.status = 'in_progress')::INTEGER AS n_in_progress,
                count(*) FILTER (WHERE u.status = 'published')::INTEGER AS n_published,
-               count(*) FILTER (WHERE u.status = 'error')::INTEGER AS n_error
+               count(*) FILTER (WHERE u.status = 'error')::INTEGER AS n_error,
+               count(*) FILTER (WHERE u.status = 'revoking')::INTEGER AS n_revoking,
+               count(*) FILTER (WHERE u.status = 'revoked')::INTEGER AS n_revoked
         FROM unnest($ids) ids(id) LEFT JOIN batch_users u ON u.batch_id = ids.id
         GROUP BY ids.id
     ) c

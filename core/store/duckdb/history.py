@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.batches.visibility import DraftScope
+from core.history.terms import PAUSED
 from core.history.view import BatchFilter
 from core.publishing.unlock_counts import QUARTER_US
 from core.store.duckdb.base import Repository
-from core.store.duckdb.history_sql import COLUMNS, NAMES, sort_sql, where_sql
+from core.store.duckdb.history_sql import COLUMNS, NAMES, PAUSED_SQL, sort_sql, where_sql
 
 if TYPE_CHECKING:
     import polars as pl
@@ -70,17 +71,28 @@ class DuckHistory(Repository):
         )
 
     def status_counts(self, view: BatchFilter, scope: DraftScope, tz: str) -> dict[str, int]:
-        """Return how many matching batches have each status (statuses with none left out)."""
+        """Return how many matching batches have each status (statuses with none left out).
+
+        "paused" counts the paused ones, which are also counted under their own status.
+        """
         where, params = where_sql(view, scope, tz)
-        found = self.rows(f"SELECT b.status, count(*) FROM batches b {where} GROUP BY ALL", params)
-        return {status: int(n) for status, n in found}
+        found = self.rows(
+            f"SELECT b.status, count(*), count(*) FILTER (WHERE {PAUSED_SQL}) "
+            f"FROM batches b {where} GROUP BY b.status",
+            params,
+        )
+        counts = {status: int(n) for status, n, _ in found}
+        if paused := sum(int(p) for _, _, p in found):
+            counts[PAUSED] = paused
+        return counts
 
     def weekly_unlocks(
         self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
     ) -> pl.DataFrame:
-        """Return unlocks of the matching batches per week (in tz) and badge name.
+        """Return unlocks and revokes of the matching batches per week (in tz) and badge name.
 
-        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks.
+        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
+        (every unlock made, revoked or not) and revokes (unlocks taken back that week).
         """
         params: dict[str, object] = {}
         picked = ""
@@ -89,21 +101,28 @@ class DuckHistory(Repository):
             # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need
             # to check visibility batch by batch.
             picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
-        # unlock_counts holds a few rows per batch (per UTC quarter hour with unlocks), kept by
-        # the publisher; only the buckets, not the millions of unlocks, become local weeks.
+        # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
+        # unlocks, or revokes), kept by the publisher; only the buckets, not the millions of
+        # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
+        # a bucket lies in one local week.
         return self.frame(
             f"""
             WITH buckets AS (
-                SELECT c.quest_id, c.quarter, sum(c.unlocks) AS n
+                SELECT c.quest_id, c.quarter, sum(c.unlocks) AS n, 0 AS r
                 FROM unlock_counts c {picked}
-                GROUP BY ALL
+                GROUP BY c.quest_id, c.quarter
+                UNION ALL
+                SELECT c.quest_id, c.quarter, 0 AS n, sum(c.revokes) AS r
+                FROM revoke_counts c {picked}
+                GROUP BY c.quest_id, c.quarter
             ), weeks AS (
                 SELECT date_trunc('week', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
-                           AS monday, quest_id, n
+                           AS monday, quest_id, n, r
                 FROM buckets
             )
             SELECT monday::DATE AS week, strftime(monday, '%G-W%V') AS iso_week,
-                   coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks
+                   coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks,
+                   sum(r)::BIGINT AS revokes
             FROM weeks w LEFT JOIN quests q ON q.id = w.quest_id
             LEFT JOIN badges g ON g.id = q.badge_id
             GROUP BY ALL

@@ -7,12 +7,16 @@ travels as a named parameter. The filter value itself is the domain's (core.hist
 from __future__ import annotations
 
 from core.batches.visibility import DraftScope
+from core.history.terms import PAUSED_FROM
 from core.history.view import BatchFilter
 from core.store.duckdb.batches_scope import visible_sql
 from core.store.duckdb.batches_sql import PROGRESS_SQL
-from core.store.sql_rules import NAMES, STATUS_RANK, escape_like
+from core.store.sql_rules import NAMES, STATUS_RANK, escape_like, sql_list
 
-__all__ = ["COLUMNS", "NAMES", "sort_sql", "where_sql"]
+__all__ = ["COLUMNS", "NAMES", "PAUSED_SQL", "sort_sql", "where_sql"]
+
+# A batches row `b` the "Paused" filter matches: running, and the publisher told to leave it.
+PAUSED_SQL = f"(b.paused_at IS NOT NULL AND b.status IN {sql_list(PAUSED_FROM)})"
 
 _SORT_KEYS = {
     "name": ["lower(b.name)"],
@@ -26,8 +30,8 @@ _SORT_KEYS = {
 }
 COLUMNS = f"""b.id, b.name, g.name AS badge, g.id AS badge_id, q.name AS quest, b.quest_id,
     b.n_users AS users, b.created_at, b.updated_at, b.created_by, b.status,
-    ({PROGRESS_SQL})::INTEGER AS progress,
-    b.n_unpublished, b.n_in_progress, b.n_published, b.n_error"""
+    ({PROGRESS_SQL})::INTEGER AS progress, {PAUSED_SQL} AS paused,
+    b.n_unpublished, b.n_in_progress, b.n_published, b.n_error, b.n_revoking, b.n_revoked"""
 
 
 def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[str, object]]:
@@ -35,8 +39,13 @@ def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[
     visible, params = visible_sql(scope, "b")
     clauses = [visible]
     if view.statuses:
-        clauses.append("list_contains($statuses, b.status)")
-        params["statuses"] = list(view.statuses)
+        # Statuses match any of them; "Paused" is one more way to match (a paused batch also
+        # keeps matching its own status).
+        either = [PAUSED_SQL] if view.paused else []
+        if view.batch_statuses:
+            either.append("list_contains($statuses, b.status)")
+            params["statuses"] = list(view.batch_statuses)
+        clauses.append("(" + " OR ".join(either) + ")")
     if view.name:
         escaped = escape_like(view.name)
         # ESCAPE costs a slower match path; only text with % _ or \\ needs it.

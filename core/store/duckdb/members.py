@@ -10,16 +10,23 @@ if TYPE_CHECKING:
     import polars as pl
 
 # The sort keys of core.batches.members, in SQL; constants only, never user text.
+# A user's statuses in the order of their lifecycle (the status sort), then revoked ones.
+_STATUS_ORDER = "'unpublished', 'in_progress', 'published', 'error', 'revoking', 'revoked'"
 ORDER_BY = {
     "user_id": "bu.user_id",
     "username": "lower(p.username)",
     "email": "lower(p.email)",
-    "status": "list_position(['unpublished', 'in_progress', 'published', 'error'], bu.status)",
+    "status": f"list_position([{_STATUS_ORDER}], bu.status)",
     "added_at": "bu.added_at",
 }
+# A revoked member made a new one: unpublished, nothing of its past run or revoke kept.
+REVIVED = """status = 'unpublished', error_reason = NULL, processed_at = NULL,
+    revoke_reason = NULL, revoked_by = NULL, revoke_requested_at = NULL, revoked_at = NULL,
+    kept_by_batch = NULL"""
 _SELECT = """
     SELECT bu.user_id, p.username, p.email, bu.status, bu.error_reason, bu.added_via,
-           bu.added_by, bu.added_at, bu.processed_at
+           bu.added_by, bu.added_at, bu.processed_at, bu.revoke_reason, bu.revoked_by,
+           bu.revoked_at, bu.kept_by_batch
     FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
     WHERE bu.batch_id = $batch
       AND ($status IS NULL OR bu.status = $status)
@@ -36,13 +43,22 @@ class DuckMembers(Repository):
 
         wanted = pl.DataFrame({"user_id": user_ids}, schema={"user_id": pl.Int64})
         with self.registered(wanted, "users_to_add") as name:
+            # A member revoked comes back as a new one (a revoke can be followed by re-adding).
+            revived = self.rows(
+                f"""UPDATE batch_users SET {REVIVED}, added_via = $via, added_by = $by,
+                        added_at = current_timestamp
+                    WHERE batch_id = $batch AND status = 'revoked'
+                      AND user_id IN (SELECT user_id FROM {name})
+                    RETURNING user_id""",
+                {"batch": batch_id, "via": via, "by": added_by},
+            )
             inserted = self.rows(
                 f"""INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by)
                     SELECT DISTINCT ?, user_id, 'unpublished', ?, ? FROM {name}
                     ON CONFLICT DO NOTHING RETURNING user_id""",
                 [batch_id, via, added_by],
             )
-        return len(inserted)
+        return len(revived) + len(inserted)
 
     def count(self, batch_id: int) -> int:
         """Return how many users the batch holds (inside a transaction: as it stands now)."""

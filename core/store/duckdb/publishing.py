@@ -6,9 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from core.batches.rules import PENDING_STATUSES
+from core.batches.rules import PENDING_STATUSES, REVOKING
 from core.publishing.unlock_counts import QUARTER_US
-from core.store.duckdb.base import Repository
 from core.store.duckdb.batches_sql import PROGRESS_SQL
 from core.store.duckdb.publishing_sql import (
     BATCH_ORDER,
@@ -17,6 +16,7 @@ from core.store.duckdb.publishing_sql import (
     PENDING,
     USER_FAILURES,
 )
+from core.store.duckdb.revoking import DuckRevoking
 
 if TYPE_CHECKING:
     import threading
@@ -26,18 +26,32 @@ if TYPE_CHECKING:
 _QUEUE = f"""
     SELECT row_number() OVER (ORDER BY {BATCH_ORDER}) AS position,
            b.id, b.name, b.status, b.queued_at, b.n_users AS users,
-           b.n_unpublished + b.n_in_progress AS pending, ({PROGRESS_SQL})::INTEGER AS progress
+           b.n_unpublished + b.n_in_progress AS pending, ({PROGRESS_SQL})::INTEGER AS progress,
+           b.paused_at IS NOT NULL AS paused
     FROM batches b WHERE b.status IN {PENDING}
 """
 
 # Queued batches with nobody left to process (e.g. emptied after queueing): a recount finishes them.
 _SETTLED = f"""
     SELECT b.id FROM batches b
-    WHERE b.status IN {PENDING}
+    WHERE b.status IN {PENDING} AND b.paused_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM batch_users u
                       WHERE u.batch_id = b.id AND u.status IN {PENDING})
     ORDER BY b.id
 """
+
+# Work for the publisher: a batch queued, or one "Revoking" with users left (its counters say
+# so: they are recounted in every write to its users), not paused.
+_HAS_WORK = f"""
+    SELECT 1 FROM batches
+    WHERE (status IN {PENDING} OR status = '{REVOKING}' AND n_revoking > 0)
+      AND paused_at IS NULL
+    LIMIT 1
+"""
+# Every unlock ever made: those held now and those revoked since (unlock_counts are gross; the
+# chart subtracts revoke_counts).
+_EVERY_UNLOCK = """(SELECT batch_id, quest_id, unlocked_at FROM unlocks
+    UNION ALL SELECT batch_id, quest_id, unlocked_at FROM revocations)"""
 
 _COUNT_UNLOCKS = """
     INSERT INTO unlock_counts
@@ -59,8 +73,8 @@ class _EventWaiter:
         return self._wake.wait(timeout)
 
 
-class DuckPublishing(Repository):
-    """The SQL behind `core.store.ports.publishing.PublishingRepository`."""
+class DuckPublishing(DuckRevoking):
+    """The SQL behind `core.store.ports.publishing.PublishingRepository` (revokes: DuckRevoking)."""
 
     # --- the queue ----------------------------------------------------------------------------
 
@@ -73,8 +87,8 @@ class DuckPublishing(Repository):
         return self.scalar(f"SELECT position FROM ({_QUEUE}) WHERE id = ?", [batch_id])
 
     def has_queue(self) -> bool:
-        """Tell whether any batch is queued."""
-        return bool(self.rows(f"SELECT 1 FROM batches WHERE status IN {PENDING} LIMIT 1"))
+        """Tell whether the publisher has work: a batch queued or "Revoking", not paused."""
+        return bool(self.rows(_HAS_WORK))
 
     # --- publishing and retrying one batch ----------------------------------------------------
 
@@ -177,9 +191,10 @@ class DuckPublishing(Repository):
             self.rows(_COUNT_UNLOCKS.format(relation=name), {"quarter": QUARTER_US})
 
     def recount_unlocks(self) -> None:
-        """Count every stored unlock again."""
+        """Count every unlock again (those revoked since too: the counts are gross), and revokes."""
         self.rows("DELETE FROM unlock_counts")
-        self.rows(_COUNT_UNLOCKS.format(relation="unlocks"), {"quarter": QUARTER_US})
+        self.rows(_COUNT_UNLOCKS.format(relation=_EVERY_UNLOCK), {"quarter": QUARTER_US})
+        self.recount_revokes()
 
     # --- waking idle workers --------------------------------------------------------------------
 

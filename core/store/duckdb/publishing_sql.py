@@ -37,7 +37,7 @@ NEXT_CHUNK = f"""
     FROM (
         SELECT u.batch_id, u.user_id, b.quest_id, {QUEUED} AS queued
         FROM batch_users u JOIN batches b ON b.id = u.batch_id
-        WHERE b.status IN {PENDING} AND u.status IN {PENDING}
+        WHERE b.status IN {PENDING} AND b.paused_at IS NULL AND u.status IN {PENDING}
         ORDER BY {USER_ORDER.format(t="")}
         LIMIT $limit
     ) c

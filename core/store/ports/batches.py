@@ -15,7 +15,11 @@ class BatchesRepository(Protocol):
     """What domain code may ask the store about batches."""
 
     def read(self, batch_id: int) -> dict[str, Any] | None:
-        """Return one batch with its badge quest's names and its counters (None if no such id)."""
+        """Return one batch with its badge quest's names and its counters (None if no such id).
+
+        Keys: the batches row's columns (with `paused_at`, `paused_by`, `n_revoking`,
+        `n_revoked`, `revoked_before`), and `badge`, `quest`, `quest_archived`.
+        """
         ...
 
     def quest_id(self, batch_id: int) -> int | None:
@@ -48,6 +52,14 @@ class BatchesRepository(Protocol):
 
     def requeue(self, batch_id: int) -> None:
         """Put a finished batch back in the publisher's queue (unpublished, queued now)."""
+        ...
+
+    def set_paused(self, batch_id: int, by: str | None) -> None:
+        """Pause the batch (paused now, by `by`), or resume it when `by` is None."""
+        ...
+
+    def cancel_to_draft(self, batch_id: int) -> None:
+        """Take a queued batch out of the queue: status draft, `queued_at` NULL."""
         ...
 
     def refresh_counts(self, batch_ids: list[int]) -> None:

@@ -15,9 +15,12 @@ class HistoryRepository(Protocol):
     """What domain code may ask the store about the batch list.
 
     Each read takes the view (filters and sort), the drafts the viewer sees and the viewer's
-    time zone (date filters are local calendar days). Row frames have the columns id, name,
-    badge, badge_id, quest, quest_id, users, created_at, updated_at (UTC), created_by, status,
-    progress (0-100) and n_unpublished, n_in_progress, n_published, n_error.
+    time zone (date filters are local calendar days). The view's status filter may hold the
+    code "paused" (core.history.terms.PAUSED): it matches the running batches that are paused.
+    Row frames have the columns id, name, badge, badge_id, quest, quest_id, users, created_at,
+    updated_at (UTC), created_by, status, progress (0-100, core.batches.rules.progress), paused
+    (Boolean: a running batch the publisher leaves alone) and n_unpublished, n_in_progress,
+    n_published, n_error, n_revoking, n_revoked.
     """
 
     def page(
@@ -31,15 +34,19 @@ class HistoryRepository(Protocol):
         ...
 
     def status_counts(self, view: BatchFilter, scope: DraftScope, tz: str) -> dict[str, int]:
-        """Return how many matching batches have each status (statuses with none left out)."""
+        """Return how many matching batches have each status (statuses with none left out).
+
+        "paused" counts the paused ones, which are also counted under their own status.
+        """
         ...
 
     def weekly_unlocks(
         self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
     ) -> pl.DataFrame:
-        """Return unlocks of the matching batches per week (in tz) and badge name.
+        """Return unlocks and revokes of the matching batches per week (in tz) and badge name.
 
-        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks.
+        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
+        (every unlock made, revoked or not) and revokes (unlocks taken back that week).
         """
         ...
 

@@ -22,7 +22,10 @@ class MatchingRepository(Protocol):
         ...
 
     def match(self, keys: pl.DataFrame, quest_id: int, batch_id: int | None) -> pl.DataFrame:
-        """Return every (row, user_id, field, active, in_batch, unlocked) hit of the keys' rows."""
+        """Return every (row, user_id, field, active, in_batch, unlocked) hit of the keys' rows.
+
+        A member "revoked" is not `in_batch`: adding it again revives it.
+        """
         ...
 
     def usernames(self, user_ids: pl.Series) -> pl.DataFrame:

@@ -12,7 +12,10 @@ class MembersRepository(Protocol):
     """What domain code may ask the store about a batch's users."""
 
     def add(self, batch_id: int, user_ids: list[int], via: str, added_by: str) -> int:
-        """Add users as unpublished, skipping any already in the batch; return how many went in."""
+        """Add users as unpublished, skipping any already in the batch; return how many went in.
+
+        A member "revoked" is added again: unpublished, its revoke fields cleared, counted in.
+        """
         ...
 
     def count(self, batch_id: int) -> int:
@@ -42,6 +45,9 @@ class MembersRepository(Protocol):
         offset: int,
     ) -> pl.DataFrame:
         """Return one page of the batch's users with their platform names, sorted by `sort`.
+
+        Rows: user_id, username, email, status, error_reason, added_via, added_by, added_at,
+        processed_at, revoke_reason, revoked_by, revoked_at, kept_by_batch.
 
         `needle` (normalised search text, "" for all) matches inside the username or email;
         `sort` is one of core.batches.members.SORT_KEYS, ties broken by User ID.

@@ -23,7 +23,10 @@ class PublishingRepository(Protocol):
     """What domain code may ask the store about the queue, its chunks and the unlocks."""
 
     def queue(self) -> pl.DataFrame:
-        """The queued batches in queue order with their place, counts and progress."""
+        """The queued batches in queue order with their place, counts, progress and `paused`.
+
+        Paused batches stay listed in their place (`paused` True); the publisher skips them.
+        """
         ...
 
     def queue_position(self, batch_id: int) -> int | None:
@@ -55,7 +58,10 @@ class PublishingRepository(Protocol):
         ...
 
     def next_chunk(self, limit: int) -> pl.DataFrame:
-        """The next `limit` users of the queue: batch_id, user_id, quest_id, rank, failure."""
+        """The next `limit` users of the queue: batch_id, user_id, quest_id, rank, failure.
+
+        Never a user of a paused batch.
+        """
         ...
 
     def record_chunk(self, chunk: pl.DataFrame) -> pl.DataFrame:
@@ -70,12 +76,63 @@ class PublishingRepository(Protocol):
         """Those of these batches that are finished, by id."""
         ...
 
+    # --- revoking (issue 15) ----------------------------------------------------------------------
+
+    def revoke_categories(self, batch_id: int, user_ids: list[int] | None) -> pl.DataFrame:
+        """Each target user's revoke category: user_id, category, status, other_batch.
+
+        `category` is revoke | kept_from_other_batch | not_unlocked_by_this_batch | not_in_batch
+        (core/publishing/revoking.py words them); `status` the user's status in the batch (null
+        when not a member); `other_batch` the lowest other batch of the quest that keeps the
+        user's unlock (kept ones only). `user_ids` None: every member of the batch.
+        """
+        ...
+
+    def request_revoke(self, batch_id: int, user_ids: list[int], reason: str, by: str) -> int:
+        """Set those of these members that are "published" to "revoking"; return how many.
+
+        Also notes the batch's users revoked so far (`revoked_before`): the progress of this
+        revoke counts only the users it asked for.
+        """
+        ...
+
+    def has_revoke_work(self) -> bool:
+        """Tell whether any batch that is not paused is "Revoking"."""
+        ...
+
+    def next_revoke_chunk(self, limit: int) -> pl.DataFrame:
+        """The next `limit` users to revoke: batch_id, user_id, quest_id, in queue order.
+
+        Users "revoking" of batches "Revoking" and not paused, batch order then User ID.
+        """
+        ...
+
+    def record_revoke_chunk(self, chunk: pl.DataFrame) -> pl.DataFrame:
+        """Revoke the chunk's users; return the unlocks deleted: batch_id, quest_id, revoked_at.
+
+        Each user's category is decided again now: an unlock this batch alone gave is deleted
+        (a `revocations` row kept), one another batch of the quest also gave is kept (handed to
+        that batch if it was this one's); the users become "revoked" (`kept_by_batch` set for
+        the kept ones). A handed-over unlock's unlock_counts move to its keeper in the same
+        step (its quarter hour; the batch's row may stay at 0). The batches' counters and the
+        revoke counts are the caller's (`batches.refresh_counts`, `count_revokes`).
+        """
+        ...
+
+    def count_revokes(self, revokes: pl.DataFrame) -> None:
+        """Add revokes (batch_id, quest_id, revoked_at) to the quarter-hour revoke counts."""
+        ...
+
     def count_unlocks(self, unlocks: pl.DataFrame) -> None:
         """Add unlocks (batch_id, quest_id, unlocked_at) to the quarter-hour counts."""
         ...
 
     def recount_unlocks(self) -> None:
-        """Count every stored unlock again."""
+        """Count every unlock again, and every revoke (the chart's counts, rebuilt).
+
+        unlock_counts are gross: every unlock made, held now or revoked since (its revocations
+        row), under the batch that holds or revoked it; revoke_counts count the revocations.
+        """
         ...
 
     # --- waking idle workers --------------------------------------------------------------------

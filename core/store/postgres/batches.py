@@ -16,13 +16,15 @@ _NAMES = "LEFT JOIN quests q ON q.id = b.quest_id LEFT JOIN badges g ON g.id = q
 _READ_COLUMNS = (
     "id", "name", "quest_id", "badge", "quest", "quest_archived", "status", "created_by",
     "created_at", "updated_at", "queued_at", "n_users", "n_unpublished", "n_in_progress",
-    "n_published", "n_error", "version",
+    "n_published", "n_error", "version", "paused_at", "paused_by", "n_revoking", "n_revoked",
+    "revoked_before",
 )  # fmt: skip
 _READ = f"""
     SELECT b.id, b.name, b.quest_id, g.name AS badge, q.name AS quest,
            coalesce(q.archived OR g.archived, FALSE) AS quest_archived, b.status, b.created_by,
            b.created_at, b.updated_at, b.queued_at, b.n_users, b.n_unpublished,
-           b.n_in_progress, b.n_published, b.n_error, b.version
+           b.n_in_progress, b.n_published, b.n_error, b.version, b.paused_at, b.paused_by,
+           b.n_revoking, b.n_revoked, b.revoked_before
     FROM batches b {_NAMES} WHERE b.id = %s
 """
 
@@ -89,6 +91,20 @@ class PgBatches(Repository):
             "UPDATE batches SET status = 'unpublished', queued_at = current_timestamp "
             "WHERE id = %s",
             [batch_id],
+        )
+
+    def set_paused(self, batch_id: int, by: str | None) -> None:
+        """Pause the batch (`by` the account pausing it), or resume it with `by` None."""
+        self.changed(
+            "UPDATE batches SET paused_at = CASE WHEN %s::VARCHAR IS NULL THEN NULL "
+            "ELSE current_timestamp END, paused_by = %s::VARCHAR WHERE id = %s",
+            [by, by, batch_id],
+        )
+
+    def cancel_to_draft(self, batch_id: int) -> None:
+        """Take a queued batch out of the queue: a draft again, no longer queued."""
+        self.changed(
+            "UPDATE batches SET status = 'draft', queued_at = NULL WHERE id = %s", [batch_id]
         )
 
     def refresh_counts(self, batch_ids: list[int]) -> None:

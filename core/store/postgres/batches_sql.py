@@ -18,6 +18,8 @@ _DERIVED = DERIVED_STATUS_SQL.format(
     n_published="c.n_published",
     n_error="c.n_error",
     n_in_progress="c.n_in_progress",
+    n_revoking="c.n_revoking",
+    n_revoked="c.n_revoked",
 )
 
 # Recount the users of the batches `%(ids)s` and set each non-draft batch's derived status.
@@ -34,13 +36,16 @@ REFRESH_SQL = f"""
                count(*) FILTER (WHERE u.status = 'unpublished')::INTEGER AS n_unpublished,
                count(*) FILTER (WHERE u.status = 'in_progress')::INTEGER AS n_in_progress,
                count(*) FILTER (WHERE u.status = 'published')::INTEGER AS n_published,
-               count(*) FILTER (WHERE u.status = 'error')::INTEGER AS n_error
+               count(*) FILTER (WHERE u.status = 'error')::INTEGER AS n_error,
+               count(*) FILTER (WHERE u.status = 'revoking')::INTEGER AS n_revoking,
+               count(*) FILTER (WHERE u.status = 'revoked')::INTEGER AS n_revoked
         FROM locked l LEFT JOIN batch_users u ON u.batch_id = l.id
         GROUP BY l.id
     )
     UPDATE batches b SET
         n_users = c.n_users, n_unpublished = c.n_unpublished,
         n_in_progress = c.n_in_progress, n_published = c.n_published, n_error = c.n_error,
+        n_revoking = c.n_revoking, n_revoked = c.n_revoked,
         status = CASE WHEN b.status = '{DRAFT}' THEN '{DRAFT}' ELSE {_DERIVED} END,
         updated_at = current_timestamp
     FROM c

@@ -15,10 +15,18 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from core.batches.visibility import DraftScope
+from core.history.terms import PAUSED
 from core.history.view import BatchFilter
 from core.publishing.unlock_counts import QUARTER_US
 from core.store.postgres.base import Repository
-from core.store.postgres.history_sql import COLUMNS, NAMES, order_sql, sort_keys, where_sql
+from core.store.postgres.history_sql import (
+    COLUMNS,
+    NAMES,
+    PAUSED_SQL,
+    order_sql,
+    sort_keys,
+    where_sql,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -157,19 +165,28 @@ class PgHistory(Repository):
         )
 
     def status_counts(self, view: BatchFilter, scope: DraftScope, tz: str) -> dict[str, int]:
-        """Return how many matching batches have each status (statuses with none left out)."""
+        """Return how many matching batches have each status (statuses with none left out).
+
+        "paused" counts the paused ones, which are also counted under their own status.
+        """
         where, params = where_sql(view, scope, tz)
         found = self.rows(
-            f"SELECT b.status, count(*) FROM batches b {where} GROUP BY b.status", params
+            f"SELECT b.status, count(*), count(*) FILTER (WHERE {PAUSED_SQL}) "
+            f"FROM batches b {where} GROUP BY b.status",
+            params,
         )
-        return {status: int(n) for status, n in found}
+        counts = {status: int(n) for status, n, _ in found}
+        if paused := sum(int(p) for _, _, p in found):
+            counts[PAUSED] = paused
+        return counts
 
     def weekly_unlocks(
         self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
     ) -> pl.DataFrame:
-        """Return unlocks of the matching batches per week (in tz) and badge name.
+        """Return unlocks and revokes of the matching batches per week (in tz) and badge name.
 
-        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks.
+        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
+        (every unlock made, revoked or not) and revokes (unlocks taken back that week).
         """
         params: dict[str, object] = {}
         picked = ""
@@ -178,21 +195,30 @@ class PgHistory(Repository):
             # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need
             # to check visibility batch by batch.
             picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
-        # unlock_counts holds a few rows per batch (per UTC quarter hour with unlocks), kept by
-        # the publisher; only those buckets, not the millions of unlocks, become local weeks.
-        # Every UTC offset is a whole number of quarter hours, so a bucket lies in one local
-        # week. One aggregation by (week, badge) straight from the buckets: summing them per
-        # quarter first would group as many rows again for nothing. Sums are cast back to
-        # BIGINT (PostgreSQL sums BIGINT into NUMERIC, which is slower to add).
+        # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
+        # unlocks, or revokes), kept by the publisher; only those buckets, not the millions of
+        # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
+        # a bucket lies in one local week. One aggregation by (week, badge) straight from the
+        # buckets of both tables (the planner reads the UNION ALL as one Append under the same
+        # joins and filter): summing them per quarter first would group as many rows again for
+        # nothing. Sums are
+        # cast back to BIGINT (PostgreSQL sums BIGINT into NUMERIC, which is slower to add).
         return self.frame(
             f"""
             SELECT w.week, to_char(w.week::TIMESTAMP, 'IYYY-"W"IW') AS iso_week,
-                   coalesce(w.badge, %(other)s) AS badge, sum(w.n)::BIGINT AS unlocks
+                   coalesce(w.badge, %(other)s) AS badge, sum(w.n)::BIGINT AS unlocks,
+                   sum(w.r)::BIGINT AS revokes
             FROM (
                 SELECT date_trunc('week', to_timestamp(c.quarter * {_QUARTER_S})
                                           AT TIME ZONE %(tz)s)::DATE AS week,
-                       g.name AS badge, sum(c.unlocks)::BIGINT AS n
-                FROM unlock_counts c LEFT JOIN quests q ON q.id = c.quest_id
+                       g.name AS badge, sum(c.n)::BIGINT AS n, sum(c.r)::BIGINT AS r
+                FROM (
+                    SELECT batch_id, quest_id, quarter, unlocks AS n, 0::BIGINT AS r
+                    FROM unlock_counts
+                    UNION ALL
+                    SELECT batch_id, quest_id, quarter, 0::BIGINT, revokes FROM revoke_counts
+                ) c
+                LEFT JOIN quests q ON q.id = c.quest_id
                 LEFT JOIN badges g ON g.id = q.badge_id
                 {picked}
                 GROUP BY 1, 2

@@ -9,12 +9,18 @@ first page straight off an index instead of sorting every batch.
 from __future__ import annotations
 
 from core.batches.visibility import DraftScope
+from core.history.terms import PAUSED_FROM
 from core.history.view import BatchFilter
 from core.store.postgres.batches_sql import PROGRESS_SQL, visible_sql
-from core.store.sql_rules import NAMES, escape_like
+from core.store.sql_rules import NAMES, escape_like, sql_list
 from core.store.sql_rules import STATUS_RANK as STATUS_RANK_SQL
 
-__all__ = ["COLUMNS", "NAMES", "STATUS_RANK_SQL", "order_sql", "sort_keys", "where_sql"]
+__all__ = [
+    "COLUMNS", "NAMES", "PAUSED_SQL", "STATUS_RANK_SQL", "order_sql", "sort_keys", "where_sql"
+]  # fmt: skip
+
+# A batches row `b` the "Paused" filter matches: running, and the publisher told to leave it.
+PAUSED_SQL = f"(b.paused_at IS NOT NULL AND b.status IN {sql_list(PAUSED_FROM)})"
 
 # Text sorts by code point (COLLATE "C"), as DuckDB's do, whatever the database's collation.
 _SORT_KEYS = {
@@ -33,8 +39,8 @@ _SORT_KEYS = {
 _NULLABLE = {"badge", "quest"}
 COLUMNS = f"""b.id, b.name, g.name AS badge, g.id AS badge_id, q.name AS quest, b.quest_id,
     b.n_users AS users, b.created_at, b.updated_at, b.created_by, b.status,
-    ({PROGRESS_SQL})::INTEGER AS progress,
-    b.n_unpublished, b.n_in_progress, b.n_published, b.n_error"""
+    ({PROGRESS_SQL})::INTEGER AS progress, {PAUSED_SQL} AS paused,
+    b.n_unpublished, b.n_in_progress, b.n_published, b.n_error, b.n_revoking, b.n_revoked"""
 
 
 def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[str, object]]:
@@ -42,8 +48,13 @@ def where_sql(view: BatchFilter, scope: DraftScope, tz: str) -> tuple[str, dict[
     visible, params = visible_sql(scope, "b")
     clauses = [visible]
     if view.statuses:
-        clauses.append("b.status = ANY(%(statuses)s::text[])")
-        params["statuses"] = list(view.statuses)
+        # Statuses match any of them; "Paused" is one more way to match (a paused batch also
+        # keeps matching its own status).
+        either = [PAUSED_SQL] if view.paused else []
+        if view.batch_statuses:
+            either.append("b.status = ANY(%(statuses)s::text[])")
+            params["statuses"] = list(view.batch_statuses)
+        clauses.append("(" + " OR ".join(either) + ")")
     if view.quest_ids or view.badge_ids:
         # One "Badge" filter: a checked badge stands for all its quests, present and future.
         # The checked quests and the badges' quests make one array (a tiny subquery run once),

@@ -16,6 +16,7 @@ import re
 import polars as pl
 
 from core.store.postgres.base import Repository
+from core.store.sql_rules import UNLOCK_BATCH_ROW, UNLOCK_HELD
 
 # What `sync_index` answers: the port's word for "nothing had to be done" (see DuckDB's
 # user_index), true here whether or not a rebuild was asked for.
@@ -26,8 +27,8 @@ FRESH = "fresh"
 # join cannot use any of the indexes and would read every user. The upload is materialised
 # once (it is read three times) and the per-row judgement is done in polars afterwards
 # (core.batches.judging), as on DuckDB.
-_MATCH_SQL = """
-WITH u AS MATERIALIZED (SELECT * FROM {upload}),
+_MATCH_SQL = f"""
+WITH u AS MATERIALIZED (SELECT * FROM {{upload}}),
 hits AS (
     SELECT u.row, p.id AS user_id, 1 AS field, p.active
     FROM u JOIN platform_users p ON p.id = u.id_num
@@ -42,10 +43,15 @@ hits AS (
     WHERE u.email_norm IS NOT NULL
 )
 SELECT h.row, h.user_id, h.field, h.active,
-       bu.user_id IS NOT NULL AS in_batch, x.user_id IS NOT NULL AS unlocked
+       bu.user_id IS NOT NULL AS in_batch, {UNLOCK_HELD} AS unlocked
 FROM hits h
+-- A member revoked is not in the batch any more: adding it again revives it.
 LEFT JOIN batch_users bu ON bu.batch_id = %s AND bu.user_id = h.user_id
+    AND bu.status <> 'revoked'
 LEFT JOIN unlocks x ON x.quest_id = %s AND x.user_id = h.user_id
+-- An unlock a pending revoke is about to delete is not held: the add goes through (its revoke
+-- hands the unlock to this batch if it publishes first, else this batch unlocks it itself).
+{UNLOCK_BATCH_ROW}
 """
 
 # Usernames starting with the text, shortest first, then in byte order (`~<~`, the order of
@@ -126,7 +132,10 @@ class PgMatching(Repository):
         # The four arrays (up to 10,000 values each) as binary parameters (`%b`): half the time
         # of text ones, which psycopg quotes value by value.
         binary = relation.replace("%s", "%b")
-        found = self.frame(_MATCH_SQL.format(upload=binary), [*params, batch_id, quest_id])
+        found = self.frame(
+            _MATCH_SQL.format(upload=binary),
+            [*params, batch_id, quest_id],
+        )
         # The row numbers go back in the keys' own type (DuckDB keeps the registered frame's).
         return found.with_columns(pl.col("row").cast(keys["row"].dtype))
 

@@ -11,18 +11,24 @@ if TYPE_CHECKING:
 
 # The sort keys of core.batches.members, in SQL; constants only, never user text. Text sorts
 # by code point (COLLATE "C"), as DuckDB's do, whatever the database's collation.
+# A user's statuses in the order of their lifecycle (the status sort), then revoked ones.
+_STATUS_ORDER = "'unpublished', 'in_progress', 'published', 'error', 'revoking', 'revoked'"
 ORDER_BY = {
     "user_id": "bu.user_id",
     "username": 'lower(p.username) COLLATE "C"',
     "email": 'lower(p.email) COLLATE "C"',
-    "status": "array_position(ARRAY['unpublished', 'in_progress', 'published', 'error'], "
-    "bu.status)",
+    "status": f"array_position(ARRAY[{_STATUS_ORDER}], bu.status)",
     "added_at": "bu.added_at",
 }
+# A revoked member made a new one: unpublished, nothing of its past run or revoke kept.
+REVIVED = """status = 'unpublished', error_reason = NULL, processed_at = NULL,
+    revoke_reason = NULL, revoked_by = NULL, revoke_requested_at = NULL, revoked_at = NULL,
+    kept_by_batch = NULL"""
 # strpos: a plain "contains" (no LIKE pattern, so the needle's % and _ are literal).
 _SELECT = """
     SELECT bu.user_id, p.username, p.email, bu.status, bu.error_reason, bu.added_via,
-           bu.added_by, bu.added_at, bu.processed_at
+           bu.added_by, bu.added_at, bu.processed_at, bu.revoke_reason, bu.revoked_by,
+           bu.revoked_at, bu.kept_by_batch
     FROM batch_users bu LEFT JOIN platform_users p ON p.id = bu.user_id
     WHERE bu.batch_id = %(batch)s
       AND (%(status)s::text IS NULL OR bu.status = %(status)s::text)
@@ -36,11 +42,17 @@ class PgMembers(Repository):
 
     def add(self, batch_id: int, user_ids: list[int], via: str, added_by: str) -> int:
         """Add users as unpublished, skipping any already in the batch; return how many went in."""
+        # A member revoked comes back as a new one (a revoke can be followed by re-adding);
+        # RETURNING gives the rows inserted and those revived, not the others skipped.
         inserted = self.rows(
-            """INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by)
+            f"""INSERT INTO batch_users (batch_id, user_id, status, added_via, added_by)
                SELECT DISTINCT %(batch)s::bigint, t.user_id, 'unpublished', %(via)s, %(by)s
                FROM unnest(%(ids)s::bigint[]) AS t(user_id)
-               ON CONFLICT DO NOTHING RETURNING user_id""",
+               ON CONFLICT (batch_id, user_id) DO UPDATE SET {REVIVED},
+                   added_via = excluded.added_via, added_by = excluded.added_by,
+                   added_at = current_timestamp
+               WHERE batch_users.status = 'revoked'
+               RETURNING user_id""",
             {"batch": batch_id, "via": via, "by": added_by, "ids": list(user_ids)},
         )
         return len(inserted)

@@ -1,17 +1,22 @@
 """PostgreSQL's publishing repository: the queue, chunks claimed by concurrent workers, unlocks.
 
 Any number of workers (processes, app replicas, threads) publish from one database:
-- A chunk claims whole batches, in queue order, with `SELECT … FOR UPDATE SKIP LOCKED` on their
-  batches rows, and takes only those batches' users: no user is handed to two workers, and two
-  workers take two different batches. The claim is the chunk's transaction itself (no lease
-  column): a worker killed with SIGKILL drops its connection, PostgreSQL rolls the chunk back and
-  releases its locks at once; a hung one holding an idle transaction is ended after
-  `idle_in_transaction_session_timeout` (60 s, set in connection.py), and its batch is taken over.
+- A chunk claims whole batches, in queue order, with a transaction-level advisory lock per batch
+  taken only if free (`pg_try_advisory_xact_lock`, publishing_sql.claim_lock), and takes only
+  those batches' users: no user is handed to two workers, and two workers take two different
+  batches. The claim is the chunk's transaction itself (no lease column): a worker killed with
+  SIGKILL drops its connection, PostgreSQL rolls the chunk back and releases its locks at once; a
+  hung one holding an idle transaction is ended after `idle_in_transaction_session_timeout` (60 s,
+  set in connection.py), and its batch is taken over. The claim locks no row: a pause, cancel or
+  add on the batch row never waits for a chunk (a row lock held for the whole chunk, re-taken by
+  the next chunk at once, kept a pause retrying in vain); the chunk's recount then fails to
+  serialize and the chunk runs again, seeing the change.
 - Unlocks stay exactly-once per (user, quest) by the unlocks primary key: `ON CONFLICT DO
   NOTHING`, and under REPEATABLE READ an unlock committed by another worker after this chunk's
   snapshot fails the chunk with 40001, which core.store.retry runs again (it then sees the unlock).
-- The batch counters are recounted (`batches.refresh_counts`) only for batches the chunk holds
-  locked, so two workers never write one batch's counters at once: no lost update.
+- The batch counters are recounted (`batches.refresh_counts`) only for batches the chunk has
+  claimed, and the recount locks their rows, so two workers never write one batch's counters at
+  once: no lost update.
 - `announce_queued` sends a NOTIFY in the caller's transaction; `listen` waits for it on a
   dedicated connection (core/store/postgres/notices.py).
 """
@@ -26,17 +31,19 @@ import polars as pl
 
 from core.batches.rules import PENDING_STATUSES
 from core.publishing.unlock_counts import QUARTER_US
-from core.store.postgres.base import Repository
 from core.store.postgres.batches_sql import PROGRESS_SQL
+from core.store.postgres.claiming import claim_users
 from core.store.postgres.notices import CHANNEL, NOTIFY_SQL, QueueListener
 from core.store.postgres.publishing_sql import (
     ADD_COUNTS,
     CLAIM_BATCHES,
+    HAS_WORK,
     RECORD_CHUNK,
     RECOUNT,
     SETTLED,
     USER_FAILURES,
 )
+from core.store.postgres.revoking import PgRevoking
 from core.store.sql_rules import BATCH_ORDER, FINISHED, PENDING
 
 if TYPE_CHECKING:
@@ -45,12 +52,11 @@ if TYPE_CHECKING:
 _QUEUE = f"""
     SELECT row_number() OVER (ORDER BY {BATCH_ORDER}) AS position,
            b.id, b.name, b.status, b.queued_at, b.n_users AS users,
-           b.n_unpublished + b.n_in_progress AS pending, ({PROGRESS_SQL})::INTEGER AS progress
+           b.n_unpublished + b.n_in_progress AS pending, ({PROGRESS_SQL})::INTEGER AS progress,
+           b.paused_at IS NOT NULL AS paused
     FROM batches b WHERE b.status IN {PENDING}
 """
 
-# At most this many batches claimed in one statement (a queue of many small batches).
-_MOST_BATCHES = 64
 # The chunk frame's columns as DuckDB's NEXT_CHUNK gives them.
 _CHUNK_SCHEMA = {
     "batch_id": pl.Int64,
@@ -61,7 +67,7 @@ _CHUNK_SCHEMA = {
 }
 
 
-class PgPublishing(Repository):
+class PgPublishing(PgRevoking):
     """The SQL behind `core.store.ports.publishing.PublishingRepository` on PostgreSQL."""
 
     # --- the queue ----------------------------------------------------------------------------
@@ -75,8 +81,8 @@ class PgPublishing(Repository):
         return self.scalar(f"SELECT position FROM ({_QUEUE}) q WHERE id = %s", [batch_id])
 
     def has_queue(self) -> bool:
-        """Tell whether any batch is queued."""
-        return bool(self.rows(f"SELECT 1 FROM batches WHERE status IN {PENDING} LIMIT 1"))
+        """Tell whether the publisher has work: a batch queued or "Revoking", not paused."""
+        return bool(self.rows(HAS_WORK))
 
     # --- publishing and retrying one batch ----------------------------------------------------
 
@@ -132,20 +138,7 @@ class PgPublishing(Repository):
         until the chunk's transaction ends. One batch is claimed first, then 2, 4, 8… more while
         the chunk has room: a chunk spans small batches in a few statements, in queue order.
         """
-        taken: list[int] = []
-        parts: list[pl.DataFrame] = []
-        left, wanted = limit, 1
-        while left > 0:
-            found = self.frame(CLAIM_BATCHES, {"taken": taken, "batches": wanted, "limit": left})
-            claimed = found["batch_id"].unique().to_list()
-            taken.extend(claimed)
-            users = found.filter(pl.col("user_id").is_not_null())
-            parts.append(users)
-            left -= users.height
-            if len(claimed) < wanted:
-                break  # nothing more to claim: the queue is empty, or other workers hold it
-            wanted = min(wanted * 2, _MOST_BATCHES)
-        users = pl.concat(parts) if parts else pl.DataFrame()
+        users = claim_users(self, CLAIM_BATCHES, limit)
         if users.is_empty():
             return pl.DataFrame(schema=_CHUNK_SCHEMA)
         # Claimed in queue order, users in id order: the rank is the row's place.
@@ -201,9 +194,10 @@ class PgPublishing(Repository):
         self.rows(ADD_COUNTS.format(relation=relation), params)
 
     def recount_unlocks(self) -> None:
-        """Count every stored unlock again."""
+        """Count every unlock again (those revoked since too: the counts are gross), and revokes."""
         self.rows("DELETE FROM unlock_counts")
         self.rows(RECOUNT, {"quarter": QUARTER_US})
+        self.recount_revokes()
 
     # --- waking idle workers --------------------------------------------------------------------
 

@@ -1,13 +1,17 @@
 """The publisher's statements in PostgreSQL's SQL: claims, chunks, counts, the failure rule's reads.
 
 The rules themselves (queue order, pending statuses, the failure CASE) are written once for both
-stores in core/store/sql_rules.py. What several workers on one
-database add: a chunk claims its batch rows with `FOR UPDATE SKIP LOCKED`, so no two workers ever
-take one batch's users. Built from constants only.
+stores in core/store/sql_rules.py. What several workers on one database add: a chunk claims its
+batches with a transaction-level advisory lock per batch (`claim_lock`), taken only if free, so
+no two workers ever take one batch's users. It is not a row lock: a person's write to the batch
+row (pause, cancel, add users, revoke) never waits for a chunk; the chunk's recount at its end
+then fails to serialize (40001) and the chunk runs again, seeing the change. Built from constants
+only.
 """
 
 from __future__ import annotations
 
+from core.batches.rules import REVOKING
 from core.store.sql_rules import (
     BATCH_ORDER,
     FAILURE,
@@ -16,20 +20,39 @@ from core.store.sql_rules import (
     failure_joins,
 )
 
+# The advisory lock (two-key form, its own key space) that claims a batch for one worker until
+# its chunk's transaction ends; `{id}` is the batch id expression. Taken only if free.
+CLAIM_NAMESPACE = 1515
+_CLAIM_LOCK = "pg_try_advisory_xact_lock({ns}, mod({id}, 2147483648)::integer)"
+
+
+def claim_lock(batch_id: str) -> str:
+    """The SQL that claims the batch `batch_id` (an id expression): true if this transaction has it."""
+    return _CLAIM_LOCK.format(ns=CLAIM_NAMESPACE, id=batch_id)
+
+
 # Claim the first `batches` queued batches (in queue order) that no other transaction holds and
 # that this chunk has not claimed yet (`taken`), and return their pending users in queue order,
-# `limit` at most, with their failure. The row locks last until the chunk's transaction ends: a
+# `limit` at most, with their failure. The claims last until the chunk's transaction ends: a
 # worker killed with SIGKILL drops its connection and PostgreSQL releases them at once; a hung one
 # is ended by idle_in_transaction_session_timeout (core/store/postgres/connection.py), the
 # claim's lease. A claimed batch without pending users comes back as one row with a NULL user_id.
+# The lock is tried on the candidates in queue order until `batches` are claimed, never on the
+# others: OFFSET 0 keeps the sorted subquery from being merged into the query (its filter would
+# then run on every candidate before the sort), and LIMIT stops the scan.
 CLAIM_BATCHES = f"""
     WITH claimed AS MATERIALIZED (
-        SELECT b.id, b.quest_id, {QUEUED} AS queued
-        FROM batches b
-        WHERE b.status IN {PENDING} AND b.id <> ALL(%(taken)s::bigint[])
-        ORDER BY {BATCH_ORDER}
+        SELECT cand.id, cand.quest_id, cand.queued
+        FROM (
+            SELECT b.id, b.quest_id, {QUEUED} AS queued
+            FROM batches b
+            WHERE b.status IN {PENDING} AND b.paused_at IS NULL
+              AND b.id <> ALL(%(taken)s::bigint[])
+            ORDER BY {BATCH_ORDER}
+            OFFSET 0
+        ) cand
+        WHERE {claim_lock("cand.id")}
         LIMIT %(batches)s
-        FOR UPDATE OF b SKIP LOCKED
     ),
     pending AS (
         SELECT cl.id AS batch_id, c.user_id, cl.quest_id,
@@ -51,14 +74,18 @@ CLAIM_BATCHES = f"""
 """
 
 # Queued batches with nobody left to process (e.g. emptied after queueing): a recount finishes
-# them. Locked like a claim, skipping those another worker holds (it finishes them itself).
+# them. Claimed like a chunk's batches, skipping those another worker holds (it finishes them
+# itself); the claim is tried on the settled ones only (the fenced subquery of CLAIM_BATCHES).
 SETTLED = f"""
-    SELECT b.id FROM batches b
-    WHERE b.status IN {PENDING}
-      AND NOT EXISTS (SELECT 1 FROM batch_users u
-                      WHERE u.batch_id = b.id AND u.status IN {PENDING})
-    ORDER BY b.id
-    FOR UPDATE OF b SKIP LOCKED
+    SELECT s.id FROM (
+        SELECT b.id FROM batches b
+        WHERE b.status IN {PENDING} AND b.paused_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM batch_users u
+                          WHERE u.batch_id = b.id AND u.status IN {PENDING})
+        ORDER BY b.id
+        OFFSET 0
+    ) s
+    WHERE {claim_lock("s.id")}
 """
 
 # Set the chunk's statuses and insert its unlocks in one statement (parameters: the relation's,
@@ -93,13 +120,16 @@ ADD_COUNTS = """
     DO UPDATE SET unlocks = unlock_counts.unlocks + excluded.unlocks
 """
 
-# Every stored unlock counted again (epoch microseconds as DuckDB's epoch_us, then quarters).
+# Every unlock ever made counted again: those held now and those revoked since (the counts are
+# gross; the chart subtracts revoke_counts). Epoch microseconds as DuckDB's epoch_us, then quarters.
 RECOUNT = """
     INSERT INTO unlock_counts (batch_id, quest_id, quarter, unlocks)
     SELECT batch_id, quest_id,
            floor(extract(epoch FROM unlocked_at) * 1000000)::bigint / %(quarter)s AS quarter,
            count(*)
-    FROM unlocks WHERE batch_id IS NOT NULL
+    FROM (SELECT batch_id, quest_id, unlocked_at FROM unlocks
+          UNION ALL SELECT batch_id, quest_id, unlocked_at FROM revocations) every_unlock
+    WHERE batch_id IS NOT NULL
     GROUP BY batch_id, quest_id, 3
 """
 
@@ -109,4 +139,13 @@ USER_FAILURES = f"""
     FROM batch_users u JOIN batches b ON b.id = u.batch_id
     {failure_joins("u.user_id", "b.quest_id")}
     WHERE u.batch_id = %(batch)s AND u.status = ANY(%(statuses)s::text[])
+"""
+
+# Work for the publisher: a batch queued, or one "Revoking" with users left (its counters say
+# so: they are recounted in every write to its users), not paused.
+HAS_WORK = f"""
+    SELECT 1 FROM batches
+    WHERE (status IN {PENDING} OR status = '{REVOKING}' AND n_revoking > 0)
+      AND paused_at IS NULL
+    LIMIT 1
 """
