@@ -16,9 +16,9 @@ from core.batches.read_model import Batch
 from core.batches.suggestions import suggest_usernames
 from core.errors import BatchUnlockError
 from core.store.ports import UnitOfWork
-from core.upload import intake, limits, template
+from core.upload import intake, limits
 from core.upload.user_list import Upload
-from pages.ui import formatting, session
+from pages.ui import formatting, session, widgets
 from pages.ui.state import (
     DRAFT_SHOWN,
     NOT_ADDED,
@@ -100,15 +100,7 @@ def _tools(uow: UnitOfWork, batch: Batch, key: str) -> None:
 @session.dialog(words.UPLOAD, width="large")
 def upload_dialog(uow: UnitOfWork, batch: Batch, key: str) -> None:
     """The upload window: the template, a drop zone, then the preview and its "Upload" button."""
-    st.download_button(
-        words.DOWNLOAD_THE_TEMPLATE,
-        data=template.template_csv(),
-        file_name="batch_unlock_template.csv",
-        mime="text/csv",
-        type="tertiary",
-        icon=":material/description:",
-        help="A semicolon-separated file: if your spreadsheet asks, choose “;” as separator.",
-    )
+    widgets.template_download()
     file = st.file_uploader(
         "Drop a .csv or .xlsx file here, or click to choose one",
         type=["csv", "txt", "xlsx"],

@@ -14,9 +14,9 @@ from core.batches import expected_state
 from core.batches.read_model import Batch
 from core.errors import BatchUnlockError
 from core.publishing import revoking
-from core.upload import intake, limits, template
+from core.upload import intake, limits
 from core.upload.user_list import Upload
-from pages.ui import formatting, session, undo_actions
+from pages.ui import formatting, session, undo_actions, widgets
 from pages.ui.state import Family
 
 ALL, PICKED, ONE, FILE = "all", "picked", "one", "file"
@@ -163,15 +163,7 @@ def _target(
 def _file(batch_id: int, key: str) -> tuple[tuple[str, str], Upload] | None:
     """A file of users in the template's format, read as the upload of New Batch reads one, with
     its (digest, name)."""
-    st.download_button(
-        words.DOWNLOAD_THE_TEMPLATE,
-        data=template.template_csv(),
-        file_name="batch_unlock_template.csv",
-        mime="text/csv",
-        type="tertiary",
-        icon=":material/description:",
-        key=f"{key}_template",
-    )
+    widgets.template_download(key=f"{key}_template")
     file = st.file_uploader(
         "Drop a .csv or .xlsx file here, or click to choose one",
         type=["csv", "txt", "xlsx"],

@@ -1,4 +1,4 @@
-"""Widgets Streamlit lacks, shared by several screens: badge → quest tree pickers."""
+"""Widgets Streamlit lacks, shared by several screens: badge → quest tree pickers, the template."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import words
 from core.catalog.badge_tree import Quest
+from core.upload import template
 from pages.ui import session
 from pages.ui.formatting import literal
 from pages.ui.state import TREE_CHECKED
@@ -145,3 +146,17 @@ def quest_tree_filter(tree: dict[str, list[Quest]], checked: set[int], key: str)
                         args=(q.id, widget),
                     )
     return set(current)
+
+
+def template_download(key: str | None = None) -> None:
+    """The "Download the template" button of every dialog that takes a file of users."""
+    st.download_button(
+        words.DOWNLOAD_THE_TEMPLATE,
+        data=template.template_csv(),
+        file_name="batch_unlock_template.csv",
+        mime="text/csv",
+        type="tertiary",
+        icon=":material/description:",
+        help="A semicolon-separated file: if your spreadsheet asks, choose “;” as separator.",
+        key=key,
+    )

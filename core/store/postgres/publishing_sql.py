@@ -31,22 +31,28 @@ def claim_lock(batch_id: str) -> str:
     return _CLAIM_LOCK.format(ns=CLAIM_NAMESPACE, id=batch_id)
 
 
-# Claim the first `batches` queued batches (in queue order) that no other transaction holds and
-# that this chunk has not claimed yet (`taken`), and return their pending users in queue order,
-# `limit` at most, with their failure. The claims last until the chunk's transaction ends: a
-# worker killed with SIGKILL drops its connection and PostgreSQL releases them at once; a hung one
-# is ended by idle_in_transaction_session_timeout (core/store/postgres/connection.py), the
-# claim's lease. A claimed batch without pending users comes back as one row with a NULL user_id.
-# The lock is tried on the candidates in queue order until `batches` are claimed, never on the
-# others: OFFSET 0 keeps the sorted subquery from being merged into the query (its filter would
-# then run on every candidate before the sort), and LIMIT stops the scan.
-CLAIM_BATCHES = f"""
+def claim_sql(batch_status: str, user_status: str) -> str:
+    """Claim batches whose status matches `batch_status` and return their users matching
+    `user_status` (both SQL conditions built from constants, on `b.status` and `u.status`).
+
+    Claims the first `batches` such batches (in queue order, not paused) that no other
+    transaction holds and that this chunk has not claimed yet (`taken`), and returns their users
+    in queue order, `limit` at most: batch_id, user_id, quest_id, place. The claims last until
+    the chunk's transaction ends: a worker killed with SIGKILL drops its connection and
+    PostgreSQL releases them at once; a hung one is ended by idle_in_transaction_session_timeout
+    (core/store/postgres/connection.py), the claim's lease. A claimed batch without such users
+    comes back as one row with a NULL user_id. The lock is tried on the candidates in queue order
+    until `batches` are claimed, never on the others: OFFSET 0 keeps the sorted subquery from
+    being merged into the query (its filter would then run on every candidate before the sort),
+    and LIMIT stops the scan.
+    """
+    return f"""
     WITH claimed AS MATERIALIZED (
         SELECT cand.id, cand.quest_id, cand.queued
         FROM (
             SELECT b.id, b.quest_id, {QUEUED} AS queued
             FROM batches b
-            WHERE b.status IN {PENDING} AND b.paused_at IS NULL
+            WHERE {batch_status} AND b.paused_at IS NULL
               AND b.id <> ALL(%(taken)s::bigint[])
             ORDER BY {BATCH_ORDER}
             OFFSET 0
@@ -54,22 +60,26 @@ CLAIM_BATCHES = f"""
         WHERE {claim_lock("cand.id")}
         LIMIT %(batches)s
     ),
-    pending AS (
+    waiting AS (
         SELECT cl.id AS batch_id, c.user_id, cl.quest_id,
                count(c.user_id) OVER (ORDER BY cl.queued, cl.id, c.user_id
                                       ROWS UNBOUNDED PRECEDING) AS place
         FROM claimed cl
         LEFT JOIN LATERAL (
             SELECT u.user_id FROM batch_users u
-            WHERE u.batch_id = cl.id AND u.status IN {PENDING}
+            WHERE u.batch_id = cl.id AND {user_status}
             ORDER BY u.user_id
             LIMIT %(limit)s
         ) c ON TRUE
     )
+    SELECT * FROM waiting WHERE user_id IS NULL OR place <= %(limit)s"""
+
+
+# The queued batches' pending users, with their failure, in queue order (see `claim_sql`).
+CLAIM_BATCHES = f"""
     SELECT c.batch_id, c.user_id, c.quest_id, {FAILURE} AS failure
-    FROM pending c
+    FROM ({claim_sql(f"b.status IN {PENDING}", f"u.status IN {PENDING}")}) c
     {failure_joins("c.user_id", "c.quest_id")}
-    WHERE c.user_id IS NULL OR c.place <= %(limit)s
     ORDER BY c.place, c.user_id NULLS FIRST
 """
 

@@ -2,7 +2,7 @@
 
 The category rule itself is core/store/sql_rules.py's (REVOKE_CATEGORY, KEEPER: one text for
 both stores). What several workers on one database add: a revoke chunk claims its batches as a
-publish chunk does (an advisory lock per batch, publishing_sql.claim_lock), and locks its users' rows in the quest's other
+publish chunk does (publishing_sql.claim_sql: an advisory lock per batch), and locks its users' rows in the quest's other
 batches FOR SHARE before it decides (RECORD_REVOKES). Built from constants only.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from core.batches.rules import PUBLISHED, REVOKING, USER_REVOKED, USER_REVOKING
 from core.publishing.unlock_counts import QUARTER_US
-from core.store.postgres.publishing_sql import claim_lock
-from core.store.sql_rules import BATCH_ORDER, HELD_ELSEWHERE, KEEPER, QUEUED, REVOKE_CATEGORY
+from core.store.postgres.publishing_sql import claim_sql
+from core.store.sql_rules import HELD_ELSEWHERE, KEEPER, REVOKE_CATEGORY
 
 # A batch's target users: every member, or the User IDs given.
 MEMBERS = "SELECT user_id FROM batch_users WHERE batch_id = %(batch)s"
@@ -50,38 +50,10 @@ REVOKE_CATEGORIES = f"""
     FROM judged ORDER BY user_id
 """
 
-# Claim the first `batches` batches "Revoking" (not paused, not claimed by another worker nor
-# by this chunk yet: `taken`), in queue order, and return their users "Revoking", `limit` at
-# most, in queue order; as CLAIM_BATCHES claims queued batches. A claimed batch without such
-# users comes back as one row with a NULL user_id.
+# The "Revoking" batches' users still "Revoking", in queue order (publishing_sql.claim_sql).
 CLAIM_REVOKES = f"""
-    WITH claimed AS MATERIALIZED (
-        SELECT cand.id, cand.quest_id, cand.queued
-        FROM (
-            SELECT b.id, b.quest_id, {QUEUED} AS queued
-            FROM batches b
-            WHERE b.status = '{REVOKING}' AND b.paused_at IS NULL
-              AND b.id <> ALL(%(taken)s::bigint[])
-            ORDER BY {BATCH_ORDER}
-            OFFSET 0
-        ) cand
-        WHERE {claim_lock("cand.id")}
-        LIMIT %(batches)s
-    ),
-    waiting AS (
-        SELECT cl.id AS batch_id, c.user_id, cl.quest_id,
-               count(c.user_id) OVER (ORDER BY cl.queued, cl.id, c.user_id
-                                      ROWS UNBOUNDED PRECEDING) AS place
-        FROM claimed cl
-        LEFT JOIN LATERAL (
-            SELECT u.user_id FROM batch_users u
-            WHERE u.batch_id = cl.id AND u.status = '{USER_REVOKING}'
-            ORDER BY u.user_id
-            LIMIT %(limit)s
-        ) c ON TRUE
-    )
-    SELECT batch_id, user_id, quest_id FROM waiting
-    WHERE user_id IS NULL OR place <= %(limit)s
+    SELECT batch_id, user_id, quest_id
+    FROM ({claim_sql(f"b.status = '{REVOKING}'", f"u.status = '{USER_REVOKING}'")}) w
     ORDER BY place, user_id NULLS FIRST
 """
 
