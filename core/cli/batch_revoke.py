@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     actor = command_line_account()
     if args.dry_run:
         preview = revoking.preview_revoke(uow, actor, args.batch_id, target)
-        _print_preview(preview, args.json)
+        _print_preview(preview, args.json, has_reason=args.reason is not None)
         return 0
     if args.reason is None:
         raise InputError("Say why: --reason TEXT is required (it is kept with each revoked user).")
@@ -124,7 +124,7 @@ def _is_user_id(text: str) -> bool:
     return re.fullmatch(ids.ID_PATTERN, text) is not None
 
 
-def _print_preview(preview: revoking.RevokePreview, as_json: bool) -> None:
+def _print_preview(preview: revoking.RevokePreview, as_json: bool, has_reason: bool) -> None:
     """Print the counts, the question and the users who will not be revoked, and why."""
     details = [
         {key: row[key] for key in ("row", "user_id", "username", "category", "message")}
@@ -160,4 +160,7 @@ def _print_preview(preview: revoking.RevokePreview, as_json: bool) -> None:
             [{k: "" if v is None else v for k, v in row.items()} for row in others],
             ["row", "user_id", "username", "message"],
         )
-    print("Nothing was changed (dry run). Without --dry-run, give --reason TEXT to revoke.")
+    then = (
+        "run it again without --dry-run" if has_reason else "give --reason TEXT without --dry-run"
+    )
+    print(f"Nothing was changed (dry run). To revoke, {then}.")

@@ -382,7 +382,16 @@ def test_revoke_dry_run_in_text_says_what_and_why_not(published, capsys):
     assert lines["Keep it (they hold it from another batch)"] == "2"  # batch 1 unlocked 1 and 2
     assert lines["Not unlocked by this batch"] == "1"  # user 10: Error
     assert "Not revoked (or merged), and why:" in out and "user10" in out
-    assert "Nothing was changed (dry run)" in out
+    assert "Nothing was changed (dry run). To revoke, give --reason TEXT without --dry-run." in out
+
+
+def test_a_dry_run_with_a_reason_says_to_run_it_again_without_dry_run(published, capsys):
+    capsys.readouterr()
+    assert cli(published, "batch", "revoke", "1", "--all", "--reason", REASON, "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "Nothing was changed (dry run). To revoke, run it again without --dry-run." in out
+    assert cli(published, "batch", "show", "1", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["Revoking"] == 0
 
 
 def test_revoke_all_then_the_worker_takes_back_only_this_batchs_unlocks(published, capsys):
