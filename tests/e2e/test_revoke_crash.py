@@ -4,48 +4,18 @@ back exactly this batch's unlocks, once, touching no other batch's."""
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
-import time
 
 from core.access.roles import command_line_account
 from core.cli import main
 from core.publishing import actions, worker
 from core.store.ports import UnitOfWork
-from tests.support.publish import ROOT, assert_consistent, cli_env, make_batch, run_cli
+from tests.support.publish import assert_consistent, make_batch, run_cli
 from tests.support.store import open_store
+from tests.support.worker_process import kill_after_first_progress_line, start_worker
 
 USERS = 5_000  # batch "Wrong" holds them all; the revoke takes back 4,000 and hands on 1,000
 SHARED = range(4_001, 5_001)  # also in batch "Right" (same quest): they keep the quest
 REASON = "Awarded by mistake"
-
-
-def start_worker(db) -> subprocess.Popen:
-    """Start `python -m core --db DB worker` unthrottled, in small chunks (many commits to hit)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "core", "--db", str(db), "worker", "--rate", "0", "--chunk", "250"],
-        cwd=ROOT,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def kill_after_first_progress_line(proc: subprocess.Popen, rng: random.Random) -> list[str]:
-    """Wait for the worker to report progress, then SIGKILL it a random moment later."""
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("batch "):
-            break
-    else:
-        raise AssertionError(f"the worker ended before revoking anything: {lines}")
-    time.sleep(rng.uniform(0, 0.05))  # somewhere inside a later chunk's transaction, or between
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
-    return lines
 
 
 def assert_revoked_once(cur: UnitOfWork) -> None:
@@ -112,8 +82,8 @@ def test_a_worker_killed_mid_revoke_resumes_and_revokes_exactly_this_batchs_unlo
     rng = random.Random(15)
     done_after_kills = []
     for _ in range(2):
-        with start_worker(db_path) as proc:
-            kill_after_first_progress_line(proc, rng)
+        with start_worker(db_path, chunk=250) as proc:
+            kill_after_first_progress_line(proc, rng, "revoking")
         done_after_kills.append(revoked_so_far(db_path, wrong))
     assert 0 < done_after_kills[0] < USERS, "the first kill should land mid-revoke"
 

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import random
-import signal
-import subprocess
-import sys
-import time
 
 from core.access.roles import command_line_account
 from core.publishing import actions, batch_report
-from tests.support.publish import ROOT, assert_consistent, cli_env, make_batch, run_cli
+from tests.support.publish import assert_consistent, make_batch, run_cli
 from tests.support.store import open_store
+from tests.support.worker_process import kill_after_first_progress_line, start_worker
 
 USERS = 16_000
 INACTIVE_EVERY = 97  # every 97th platform user was deactivated after being added
-
-
-def start_worker(db) -> subprocess.Popen:
-    """Start `python -m core --db DB worker` unthrottled, in small chunks (many commits to hit)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "core", "--db", str(db), "worker", "--rate", "0", "--chunk", "500"],
-        cwd=ROOT,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def kill_after_first_progress_line(proc: subprocess.Popen, rng: random.Random) -> list[str]:
-    """Wait for the worker to report progress, then SIGKILL it a random moment later."""
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if line.startswith("batch "):
-            break
-    else:
-        raise AssertionError(f"the worker ended before publishing anything: {lines}")
-    time.sleep(rng.uniform(0, 0.05))  # somewhere inside a later chunk's transaction, or between
-    proc.send_signal(signal.SIGKILL)
-    assert proc.wait() == -signal.SIGKILL
-    return lines
 
 
 def processed(db, batch_id: int) -> int:
@@ -75,8 +45,8 @@ def test_a_worker_killed_mid_publish_resumes_and_unlocks_everyone_exactly_once(d
     rng = random.Random(4)
     done_after_kills = []
     for _ in range(2):
-        with start_worker(db_path) as proc:
-            kill_after_first_progress_line(proc, rng)
+        with start_worker(db_path, chunk=500) as proc:
+            kill_after_first_progress_line(proc, rng, "publishing")
         done_after_kills.append(processed(db_path, first))
     assert 0 < done_after_kills[0] < 12_000, "the first kill should land mid-publish"
 
