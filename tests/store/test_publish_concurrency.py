@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -19,26 +18,7 @@ from core.audit import Action
 from core.errors import InputError, StoreError
 from core.publishing import actions, queue, unlocking, worker
 from tests.support.publish import add_platform_users, add_users, assert_consistent, make_batch
-
-
-def together(*jobs: Callable[[], object]) -> list[object]:
-    """Run the jobs in threads released at the same instant; return each result or exception."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        start.wait()
-        try:
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+from tests.support.threads import together
 
 
 def unlocks_of(cur, quest_id: int) -> int:

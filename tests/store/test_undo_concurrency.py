@@ -22,14 +22,16 @@ from core.audit import Action, entries
 from core.errors import InputError, StoreError
 from core.publishing import actions, queue, undo, unlocking, worker
 from core.publishing.revoking import RevokeOutcome, RevokeTarget, revoke
-from tests.store.test_undo_flow import assert_counters_match_the_users, unlock_owners
 from tests.support.publish import (
     add_platform_users,
     add_users,
+    assert_counters_match_the_users,
     batch_status,
     make_batch,
     statuses,
+    unlock_owners,
 )
+from tests.support.threads import together
 
 ADMIN = Account("ada", Role.ADMIN)
 # Platform users 11..700, all active (small_world's user 10 is not).
@@ -37,26 +39,6 @@ FIRST = range(11, 411)  # the batch that is revoked
 SECOND = range(210, 611)  # another batch of the same quest, overlapping users 210..410
 ADDED = range(611, 621)  # added to the first batch during the revoke
 N_WORKERS = 2  # workers racing the pause
-
-
-def together(*jobs: Callable[[], object]) -> list[object]:
-    """Run the jobs in threads released at the same instant; return each result or exception."""
-    start = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], object]) -> None:
-        start.wait()
-        try:
-            results[i] = job()
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def drainer(con, done: threading.Event, chunks: list[unlocking.ChunkReport]) -> Callable[[], None]:

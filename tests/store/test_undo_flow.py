@@ -38,10 +38,11 @@ from core.publishing.revoking import (
 from tests.support.batches import upload
 from tests.support.publish import (
     add_users,
-    assert_consistent,
+    assert_counters_match_the_users,
     batch_status,
     make_batch,
     statuses,
+    unlock_owners,
 )
 
 ADMIN = Account("ada", Role.ADMIN)
@@ -55,57 +56,6 @@ def published_batch(cur, users, quest_id: int = 1, name: str = "Test batch") -> 
     actions.publish(cur, ADMIN, batch)
     worker.run_until_empty(cur)
     return batch
-
-
-def unlock_owners(cur, quest_id: int = 1) -> dict[int, int | None]:
-    """{user id: the batch their unlock of the quest is credited to}."""
-    return dict(
-        cur.execute(
-            "SELECT user_id, batch_id FROM unlocks WHERE quest_id = ? ORDER BY user_id", [quest_id]
-        ).fetchall()
-    )
-
-
-def assert_counters_match_the_users(cur) -> None:
-    """Every batch's counters (revoke ones too) and status are its users', and every user
-    "Published" holds the quest; revoke counts add up to the revocations kept."""
-    wrong = cur.execute(
-        """SELECT b.id FROM batches b LEFT JOIN (
-               SELECT batch_id, count(*) AS n,
-                      count(*) FILTER (WHERE status = 'published') AS pub,
-                      count(*) FILTER (WHERE status = 'error') AS err,
-                      count(*) FILTER (WHERE status = 'in_progress') AS prog,
-                      count(*) FILTER (WHERE status = 'revoking') AS rvk,
-                      count(*) FILTER (WHERE status = 'revoked') AS rvd
-               FROM batch_users GROUP BY batch_id) c ON c.batch_id = b.id
-           WHERE b.n_users <> coalesce(c.n, 0) OR b.n_published <> coalesce(c.pub, 0)
-              OR b.n_error <> coalesce(c.err, 0) OR b.n_revoking <> coalesce(c.rvk, 0)
-              OR b.n_revoked <> coalesce(c.rvd, 0)"""
-    ).fetchall()
-    assert wrong == [], f"counters differ from the users in batches {wrong}"
-    for row in cur.execute(
-        "SELECT id, status, n_users, n_in_progress, n_published, n_error, n_revoking, n_revoked "
-        "FROM batches WHERE status <> 'draft'"
-    ).fetchall():
-        assert row[1] == rules.derive_status(*row[2:]), row
-    missing = cur.execute(
-        """SELECT u.batch_id, u.user_id FROM batch_users u JOIN batches b ON b.id = u.batch_id
-           WHERE u.status = 'published' AND NOT EXISTS (
-               SELECT 1 FROM unlocks x WHERE x.user_id = u.user_id AND x.quest_id = b.quest_id)"""
-    ).fetchall()
-    assert missing == [], f"published users without an unlock: {missing[:5]}"
-    stray = cur.execute(
-        """SELECT count(*) FROM unlocks x WHERE x.batch_id IS NOT NULL AND NOT EXISTS (
-               SELECT 1 FROM batch_users u WHERE u.batch_id = x.batch_id
-               AND u.user_id = x.user_id AND u.status = 'published')"""
-    ).fetchone()[0]
-    assert stray == 0, "an unlock credited to a batch whose user is not Published"
-    counted = cur.execute(
-        """SELECT (SELECT coalesce(sum(revokes), 0) FROM revoke_counts),
-                  (SELECT count(*) FROM revocations)"""
-    ).fetchone()
-    assert counted[0] == counted[1], "the chart's revoke counts differ from the revocations"
-    assert_consistent(cur)  # and the shared checks of every publisher test
 
 
 # --- cancel ------------------------------------------------------------------------------------

@@ -172,6 +172,27 @@ def assert_consistent(cur: UnitOfWork) -> None:
     assert stray == 0, "an unlock credited to a batch whose user is not Published (or Revoking)"
 
 
+def unlock_owners(cur: UnitOfWork, quest_id: int = 1) -> dict[int, int | None]:
+    """{user id: the batch their unlock of the quest is credited to}."""
+    return dict(
+        cur.execute(
+            "SELECT user_id, batch_id FROM unlocks WHERE quest_id = ? ORDER BY user_id", [quest_id]
+        ).fetchall()
+    )
+
+
+def assert_counters_match_the_users(cur: UnitOfWork) -> None:
+    """`assert_consistent` once no revoke waits: then every unlock credited to a batch belongs
+    to a user "Published" in it (none "Revoking" keeps one)."""
+    assert_consistent(cur)
+    stray = cur.execute(
+        """SELECT count(*) FROM unlocks x WHERE x.batch_id IS NOT NULL AND NOT EXISTS (
+               SELECT 1 FROM batch_users u WHERE u.batch_id = x.batch_id
+               AND u.user_id = x.user_id AND u.status = 'published')"""
+    ).fetchone()[0]
+    assert stray == 0, "an unlock credited to a batch whose user is not Published"
+
+
 def run_cli(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run `python -m core --db DB ARGS...` from the repository root and capture its output."""
     return subprocess.run(
