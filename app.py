@@ -15,6 +15,7 @@ from pages.web.base_url import BackendBaseUrl
 from pages.web.guard import LoginGuard, WebsocketOrigin
 from pages.web.lifespan import lifespan
 from pages.web.main_script import ROUTER, check_no_stray_pages
+from pages.web.static_files import StaticAssets
 from pages.web.store_guard import StoreGuard
 
 
@@ -24,12 +25,15 @@ def create_app(settings: Settings) -> st.App:
     runtime.install(settings)
     # `streamlit run app.py` finds the ASGI app by reading this file: an `app = st.App(...)`
     # assignment, and a module-level `app` to import.
-    # StoreGuard is outermost: a data store that cannot be used answers a plain 503 everywhere.
-    # BackendBaseUrl is innermost: it edits only the page the guards let through.
+    # StaticAssets is outermost: Streamlit's scripts answered from memory, before any guard (all
+    # of them let /static/ through) or Streamlit's own middleware. StoreGuard comes next: a data
+    # store that cannot be used answers a plain 503 everywhere else. BackendBaseUrl is
+    # innermost: it edits only the page the guards let through.
     app = st.App(
         ROUTER,
         routes=ROUTES,
         middleware=[
+            Middleware(StaticAssets),
             Middleware(StoreGuard),
             Middleware(WebsocketOrigin),
             Middleware(LoginGuard),

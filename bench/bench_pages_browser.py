@@ -17,11 +17,17 @@ this venv) on a copy of the data file, both servers up at once and the cycles al
 between them, so other work on the machine weighs on both columns alike; otherwise the
 "previous" column holds the figures the issue measured. Exits 1 if a median (or, where the
 issue sets one, a p95) is over its target, or a step failed.
+
+--via direct,nginx,h2 reaches each app also through a throwaway nginx configured from
+deploy/nginx.conf (bench/nginx_front.py; h2: over TLS and HTTP/2), a column each; --steps login
+runs only the three logins; --trace DIR records a Chromium trace of each timed fresh login and
+prints where its time went (bench/trace_summary.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import re
@@ -41,6 +47,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import trace_summary  # noqa: E402
 from bench.bench_list_browser import FINGERPRINT  # noqa: E402
 from bench.big_store import (  # noqa: E402
     ADMIN,
@@ -49,6 +56,7 @@ from bench.big_store import (  # noqa: E402
     make_drafts,
     upload_csv_bytes,
 )
+from bench.nginx_front import nginx_front, spki_hash  # noqa: E402
 from core import words  # noqa: E402
 from tests.support import grid  # noqa: E402
 from tests.support.browser import CHROMIUM, _stop, serve_app  # noqa: E402
@@ -57,6 +65,15 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 TIMEOUT = 30_000  # ms; a step slower than this is a failure, not a figure
 VIEWPORT = {"width": 1400, "height": 1000}
 SETTLE_S = 3.0  # seconds between the servers' start and the first cycle
+# How the browser reaches a server (--via): directly, through deploy/nginx.conf over HTTP/1.1,
+# or through it over TLS with HTTP/2 (bench/nginx_front.py).
+VIAS = ("direct", "nginx", "h2")
+LOGIN_KEYS = ("login", "login_typed", "login_cached")
+# What a Chromium trace of a login records (bench/trace_summary.py reads it).
+TRACE_CATEGORIES = [
+    "devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "v8.execute",
+    "blink.user_timing", "loading", "netlog", "toplevel",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class Results:
     seconds: dict[str, list[float]] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
     load: list[float] = field(default_factory=list)
+    traces: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
     def add(self, key: str, value: float) -> None:
         """Record one timed step."""
@@ -239,9 +257,11 @@ class Cycle:
     the app's returning browser (its HTTP cache kept, its cookies cleared: a new login)."""
 
     def __init__(self, browser: Browser, returning: BrowserContext, url: str, draft_id: int,
-                 csv: bytes, out: Results, record: bool, shots: Path) -> None:  # fmt: skip
+                 csv: bytes, out: Results, record: bool, shots: Path, login_only: bool = False,
+                 trace: Path | None = None) -> None:  # fmt: skip
         self.browser, self.url, self.draft_id, self.csv = browser, url, draft_id, csv
         self.out, self.record, self.shots = out, record, shots
+        self.login_only, self.trace = login_only, trace
         self.cold = not record and not out.seconds  # the first cycle on a fresh server
         returning.clear_cookies()
         self.page = returning.new_page()
@@ -282,6 +302,8 @@ class Cycle:
         steps = (self.fresh_login, self.typed_login, self.login, self.menu, self.list_changes,
                  self.detail,
                  self.new_batch)  # fmt: skip
+        if self.login_only:
+            steps = steps[:3]
         try:
             for step in steps:
                 try:
@@ -339,13 +361,25 @@ class Cycle:
                 page.get_by_role("button", name="Log in").click()
             self.lap(f"{key}:POST answered")
 
-        self.timed(
-            key,
-            post,
-            lambda: (page.wait_for_url(lambda u: "/login" not in u, timeout=TIMEOUT),
-                     self.lap(f"{key}:answered"), badges_shown(page)),
-            page,
-        )  # fmt: skip
+        tracing = self.trace is not None and self.record and key != "login_cached"
+        if tracing:  # a Chromium trace of this login, summarized (bench/trace_summary.py)
+            self.browser.start_tracing(page=page, categories=TRACE_CATEGORIES)
+        try:
+            self.timed(
+                key,
+                post,
+                lambda: (page.wait_for_url(lambda u: "/login" not in u, timeout=TIMEOUT),
+                         self.lap(f"{key}:answered"), badges_shown(page)),
+                page,
+            )  # fmt: skip
+        finally:
+            if tracing and self.trace is not None:
+                data = self.browser.stop_tracing()
+                n = len(self.out.traces.get(key, []))
+                path = self.trace / f"{self.out.label}_{key}_{n + 1}.json"
+                path.write_bytes(data)
+                summary = trace_summary.summarize(trace_summary.load(path))
+                self.out.traces.setdefault(key, []).append(summary)
 
     def menu(self) -> None:
         page = self.page
@@ -480,47 +514,76 @@ class Cycle:
 
 
 def measure(
-    apps: list[tuple[str, Path, Path]], runs: int, warmup: int, shots: Path
+    apps: list[tuple[str, Path, Path]],
+    runs: int,
+    warmup: int,
+    shots: Path,
+    vias: tuple[str, ...] = ("direct",),
+    login_only: bool = False,
+    trace: Path | None = None,
 ) -> list[Results]:
     """Serve each (label, app dir, data file) at once and run their cycles in turn.
 
-    Cycles alternate between the apps (ABBA order), so a load that other work puts on the
-    machine meanwhile weighs on both columns alike.
+    Each app is reached each way in `vias` (a column each: "now", "now+nginx", "now+h2"; nginx
+    is a throwaway from bench/nginx_front.py, stopped at the end). Cycles alternate between the
+    columns (ABBA order), so a load that other work puts on the machine meanwhile weighs on
+    every column alike.
     """
     csv = upload_csv_bytes()
-    results, servers, drafts = [], [], []
-    try:
-        for label, app_dir, db in apps:
-            results.append(Results(label))
-            # Fresh empty drafts to upload into, one per cycle (before the server holds the file).
-            drafts.append(make_drafts(db, f"Bench upload {label}", warmup + runs))
-            servers.append(serve(app_dir, db, shots / f"server_{label}.log"))
-        time.sleep(SETTLE_S)  # what a server does right after its start is not a page's time
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-            # One returning browser profile per app (HTTP cache kept between cycles).
-            returning = [browser.new_context(viewport=VIEWPORT) for _ in apps]
-            for context in returning:
-                context.add_init_script(ROWS_DRAWN)
-            for i in range(warmup + runs):
-                record = i >= warmup
-                order = range(len(apps)) if i % 2 == 0 else reversed(range(len(apps)))
-                for k in order:
-                    out = results[k]
-                    Cycle(browser, returning[k], servers[k][1], drafts[k][i], csv, out, record,
-                          shots).run()  # fmt: skip
-                    if record:
-                        out.load.append(os.getloadavg()[0])
-                print(f"  cycle {i + 1}/{warmup + runs}{'' if record else ' (warm-up)'} done")
-            browser.close()
-    finally:
-        for proc, _url in servers:
-            _stop(proc)
-    return results
+    columns: list[tuple[Results, int, str]] = []  # (results, server index, via)
+    servers, drafts = [], []
+    with contextlib.ExitStack() as stack:
+        try:
+            for a, (label, app_dir, db) in enumerate(apps):
+                for via in vias:
+                    name = label if via == "direct" else f"{label}+{via}"
+                    columns.append((Results(name), a, via))
+                    # Fresh empty drafts to upload into, one per cycle (before the server holds
+                    # the file).
+                    drafts.append(make_drafts(db, f"Bench upload {name}", warmup + runs))
+                servers.append(serve(app_dir, db, shots / f"server_{label}.log"))
+            urls, spki = [], []
+            for _results, a, via in columns:
+                if via == "direct":
+                    urls.append(servers[a][1])
+                    continue
+                port = int(servers[a][1].rsplit(":", 1)[1])
+                url, cert = stack.enter_context(nginx_front(port, tls=via == "h2"))
+                urls.append(url)
+                if cert is not None:
+                    spki.append(spki_hash(cert))
+            time.sleep(SETTLE_S)  # what a server does right after its start is not a page's time
+            args = ["--no-sandbox"]
+            if spki:  # the throwaway certificates count as valid (so the HTTP cache stays on)
+                args.append(f"--ignore-certificate-errors-spki-list={','.join(spki)}")
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+                # One returning browser profile per column (HTTP cache kept between cycles).
+                returning = [browser.new_context(viewport=VIEWPORT) for _ in columns]
+                for context in returning:
+                    context.add_init_script(ROWS_DRAWN)
+                for i in range(warmup + runs):
+                    record = i >= warmup
+                    n = len(columns)
+                    order = range(n) if i % 2 == 0 else reversed(range(n))
+                    for k in order:
+                        out = columns[k][0]
+                        Cycle(browser, returning[k], urls[k], drafts[k][i], csv, out, record,
+                              shots, login_only, trace).run()  # fmt: skip
+                        if record:
+                            out.load.append(os.getloadavg()[0])
+                    print(f"  cycle {i + 1}/{warmup + runs}{'' if record else ' (warm-up)'} done")
+                browser.close()
+        finally:
+            for proc, _url in servers:
+                _stop(proc)
+    return [results for results, _a, _via in columns]
 
 
 def report(rows: list[Row], now: Results, before: Results | None, markdown: bool) -> bool:
     """Print the table (plain or markdown); return whether every target holds."""
+    if before is not None and before.label != "before":  # more columns: report_columns
+        return report_columns(rows, [now, before], markdown)
 
     runs = max((len(v) for v in now.seconds.values()), default=0)
 
@@ -565,6 +628,43 @@ def report(rows: list[Row], now: Results, before: Results | None, markdown: bool
     return ok
 
 
+def report_columns(rows: list[Row], columns: list[Results], markdown: bool) -> bool:
+    """The table with one median / p95 column per app and way in (the rows some column timed);
+    the verdict is the first column's. Return whether its targets hold."""
+    first = columns[0]
+    head = ["what", *(c.label for c in columns), "target", "verdict"]
+    lines, ok = [], not first.failures
+    for row in rows:
+        if not any(c.seconds.get(row.key) for c in columns):
+            continue  # not run (--steps login)
+        cells = []
+        for c in columns:
+            values = c.seconds.get(row.key, [])
+            cells.append(f"{statistics.median(values):.2f} / {p95(values):.2f}" if values else "-")
+        values = first.seconds.get(row.key, [])
+        over = (
+            not values
+            or statistics.median(values) > row.target
+            or (row.target_p95 is not None and p95(values) > row.target_p95)
+        )
+        ok = ok and not over
+        target = f"≤ {row.target:.1f}" + (f" / {row.target_p95:.1f}" if row.target_p95 else "")
+        lines.append([row.what, *cells, target, "OVER" if over else "ok"])
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|---|" + "---:|" * (len(head) - 2) + "---|")
+        for line in lines:
+            print("| " + " | ".join(line) + " |")
+        return ok
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=True)]
+    for i, line in enumerate([head, *lines]):
+        print("  ".join(c.ljust(w) if j == 0 else c.rjust(w)
+                        for j, (c, w) in enumerate(zip(line, widths, strict=True))))  # fmt: skip
+        if i == 0:
+            print("-" * (sum(widths) + 2 * (len(widths) - 1)))
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build or reuse the big store, run the cycles (and the baseline's), print; 1 over target."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -579,12 +679,36 @@ def main(argv: list[str] | None = None) -> int:
         default=str(Path(tempfile.gettempdir()) / "bench_pages_browser"),
         help="where the servers' logs and screenshots of failed steps go",
     )
+    parser.add_argument(
+        "--via",
+        default="direct",
+        help="how the browser reaches each app, comma-separated: direct, nginx (deploy/nginx.conf"
+        " over HTTP/1.1), h2 (the same over TLS and HTTP/2); a column each (default direct)",
+    )
+    parser.add_argument(
+        "--steps",
+        choices=("all", "login"),
+        default="all",
+        help="every step, or only the three logins (default all)",
+    )
+    parser.add_argument(
+        "--trace",
+        metavar="DIR",
+        help="record a Chromium trace of each timed fresh login into DIR and summarize them"
+        " (tracing slows the page: time without it)",
+    )
     parser.add_argument("--batches", type=int, default=100_000)
     parser.add_argument("--batch-users", type=int, default=5_000_000)
     parser.add_argument("--platform-users", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    vias = tuple(v.strip() for v in args.via.split(",") if v.strip())
+    if not vias or any(v not in VIAS for v in vias):
+        parser.error(f"--via takes a comma-separated list of {', '.join(VIAS)}")
+    trace = Path(args.trace) if args.trace else None
+    if trace is not None:
+        trace.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         db = Path(args.keep) if args.keep else tmp / "big.duckdb"
@@ -606,21 +730,22 @@ def main(argv: list[str] | None = None) -> int:
             if Path(f"{db}.wal").exists():  # a server that was killed left its log behind
                 shutil.copyfile(f"{db}.wal", f"{copy}.wal")
             apps.append(("before", Path(args.baseline).resolve(), copy))
-        now, *rest = measure(apps, args.runs, args.warmup, shots)
+        columns = measure(apps, args.runs, args.warmup, shots, vias, args.steps == "login", trace)
+        now, *rest = columns
         before = rest[0] if rest else None
         elapsed = time.perf_counter() - started
     print(
         f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; cycles took {elapsed:.0f} s; "
-        f"load average (1 min) during the timed cycles: now "
-        f"{min(now.load, default=0):.1f}–{max(now.load, default=0):.1f}"
-        + (
-            f", before {min(before.load, default=0):.1f}–{max(before.load, default=0):.1f}"
-            if before
-            else ""
+        "load average (1 min) during the timed cycles: "
+        + ", ".join(
+            f"{c.label} {min(c.load, default=0):.1f}–{max(c.load, default=0):.1f}" for c in columns
         )
         + f" on {os.cpu_count()} cores; seconds, median / p95 (nearest rank) of {args.runs}\n"
     )
-    ok = report(ROWS, now, before, args.markdown)
+    if len(columns) > 2 or vias != ("direct",) or args.steps != "all":
+        ok = report_columns(ROWS, columns, args.markdown)
+    else:
+        ok = report(ROWS, now, before, args.markdown)
     phases = {
         "login:POST answered": "login: the form's POST answered (password checked, session made)",
         "login:answered": "login: ... and the redirected page's HTML and scripts loaded",
@@ -648,11 +773,15 @@ def main(argv: list[str] | None = None) -> int:
         *phases.items(),
         *((f"cold:{r.key}", f"fresh server, first run of: {r.what}") for r in ROWS[:6]),
     ]:
-        cols = [r for r in (now, before) if r and r.seconds.get(key)]
+        cols = [r for r in columns if r.seconds.get(key)]
         figures = ", ".join(f"{r.label} {statistics.median(r.seconds[key]):.2f}" for r in cols)
         print(f"  {what}: {figures or '-'}")
-    for results in (now, before):
-        if results and results.failures:
+    for results in columns:
+        for key, summaries in results.traces.items():
+            figures = trace_summary.line(trace_summary.medians(summaries))
+            print(f"  trace, {results.label} {key} (median of {len(summaries)}): {figures}")
+    for results in columns:
+        if results.failures:
             print(f"failed steps ({results.label}): {results.failures}")
     return 0 if ok else 1
 

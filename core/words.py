@@ -96,7 +96,96 @@ ADDED_VIA_WORDS = {
     "single": "Single",
     "cli": "Command line",
     "demo": "CSV upload",
+    "users": "Users list",
 }
+
+# Users page (issue 16): the spec's "list of users", filtered, exported, added to a batch.
+USERS_PAGE = "Users"
+USER_PAGE = "User"
+USER_TEXT = "Username or email contains"
+USER_IDS = "User IDs"
+ACTIVE = "Active"
+DEACTIVATED = "Deactivated"
+ACTIVE_CHOICE = {None: "Any", True: ACTIVE, False: DEACTIVATED}
+REGISTERED_AT = "Registered"
+LAST_ACTIVE_AT = "Last active"
+HOLDS = "Holds"
+LACKS = "Does not hold"
+IN_BATCH = "In batch"
+NOT_IN_BATCH = "Not in batch"
+IN_BATCH_STATUS = "Status in that batch"
+QUESTS_HELD = "Quests held"
+EXPORT_FOR_UPLOAD = "Export for batch upload"
+EXPORT_ALL_COLUMNS = "Export all columns"
+ADD_TO_BATCH = "Add to batch"
+TO_A_NEW_DRAFT = "A new draft"
+TO_AN_EXISTING_BATCH = "An existing batch"
+SPLIT_INTO_DRAFTS = "Split into {n} drafts"
+HELD_QUESTS = "Badge quests held"
+REVOKED_QUESTS = "Badge quests revoked"
+USER_BATCHES = "Batches"
+UNLOCKED_AT = "Unlocked at"
+REVOKED_AT = "Revoked at"
+# The Users pages' other labels and sentences (issue 16 review).
+ROWS_PER_PAGE = "Rows per page"
+CLEAR_ALL = "Clear all"
+REMOVE_FILTER = "Remove this filter"
+ANY_STATUS = "Any status"
+USER_TEXT_HINT = "Part of a name"
+USER_IDS_HINT = "Paste User IDs: one a line, or separated by commas or spaces"
+BATCH_ID_HINT = "Batch ID, e.g. 48"
+BATCH_ID = "Batch ID"
+OPERATOR_OF = "{label} operator"
+NO_USER_MATCHES = "No user matches these filters. Remove a filter above, or clear them all."
+NO_USER_YET = "No platform user yet. Import them with `python -m core import-users`."
+USERS_COUNTED_UP_TO = (
+    "The list counts up to {n:,} users: sort the other way or narrow the filters to reach "
+    "the others."
+)
+EXPORT_FOR_UPLOAD_HELP = (
+    "ID;Username;Registered email: upload this file to a batch as it is, no re-formatting."
+)
+EXPORT_ALL_HELP = "Every column of the list, times in your time zone, for a spreadsheet."
+ADD_THEM_TO = "Add them to"
+FIND_BATCH = "Batch ID or name"
+FIND_BATCH_HINT = "e.g. 48, or part of the batch name"
+FIND_BATCH_HELP = "A draft or a Published batch you may edit."
+NO_BATCH_NAMED = "No draft or Published batch has that in its name."
+BATCHES_LISTED = "{n:,} batches match; the {shown} updated last are listed."
+NO_USER_TO_ADD = "No user to add. Close this window and change the filters."
+USERS_MATCH = "**{count}** match: {described}."
+NAME_AND_QUEST_FIRST = "Type a name and choose a badge quest, then “{add}”."
+ADD_TO_NEW_DRAFT = "{add} {count} to a new draft"
+ADD_TO_BATCH_N = "{add} {count} to batch {batch_id}"
+NOT_ADDABLE_NOW = (
+    "Users cannot be added to this batch while it is “{status}”. "
+    "Choose a draft or a Published batch."
+)
+SPLIT_HELP = (
+    "{n} new drafts named “{name} (1 of {n})” and so on, users in ID order, at most {limit:,} each."
+)
+SPLIT_INTO_ONE_DRAFT = "Put them in a new draft"
+SPLIT_ONE_HELP = "A new draft named “{name}” for the same quest, holding the matching users."
+SPLIT_NAME = "Name of the new drafts"
+SPLIT_NAME_FIRST = "Type a name for the new drafts (they are made for this batch's quest)."
+DRAFTS_MADE = "{n} drafts made."
+OPEN_NAMED = "Open “{name}”"
+CLOSE = "Close"
+BATCH_N = "Batch {batch_id}"
+BACK_TO = "Back to {page}"
+NO_USER_ID_IN_LINK = "This link has no user ID (…/user?id=42). Open a user from the Users list."
+FIND_THE_USER = "Find the user in “{page}” (filter by username, email or ID)."
+NOT_FROM_A_BATCH = "(not from a batch)"
+BATCH_COLUMN = "Batch"
+REASON = "Reason"
+REVOKED_BY = "Revoked by"
+ADDED_AT = "Added at"
+BATCH_STATUS_COLUMN = "Batch status"
+STATUS_IN_THE_BATCH = "Status in the batch"
+HOLDS_NO_QUEST = "This user holds no badge quest."
+IN_NO_BATCH = "This user is in no batch you can see."
+SORT_WHOLE_LIST_BY = "Click to sort the whole list by {column}"
+NAMED_BATCH = "**{name}** (batch {batch_id})"
 
 # Batch list page.
 FILTERS = "Filters"

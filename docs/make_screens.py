@@ -1,9 +1,9 @@
 """Regenerate docs/screens.png, the README's picture of the main screens.
 
 Run from the repository root with the app NOT running: it creates a demo data file in a
-temporary folder, serves the app on a free port, logs in as the demo admin, photographs four
-screens in Debian's Chromium (the last a published batch with its "Revoke" dialog open) and tiles
-them into one PNG.
+temporary folder, serves the app on a free port, logs in as the demo admin, photographs six
+screens in Debian's Chromium (the fourth a published batch with its "Revoke" dialog open, then the
+Users list filtered and a user's page) and tiles them into one PNG.
 
     .venv/bin/python docs/make_screens.py
 """
@@ -52,6 +52,9 @@ SHOTS: list[tuple[str, str, Callable[[Page], None] | None]] = [
     ("/batch-unlock", "Batch unlock", None),
     ("/batch-unlock?status=partially_published&sort=name", "Filtered", None),
     ("/batch?id={published}", "Batch, revoking", open_revoke),
+    # Issue 16: active users holding one quest but not another, and one user's page.
+    ("/users?active=yes&holds=1&lacks=2", "Users", None),
+    ("/user?id=1", "User", None),
 ]
 
 
@@ -101,10 +104,12 @@ def main() -> None:
         finally:
             _stop(proc)
         w, h = images[0].size
-        sheet = Image.new("RGB", (w * 2, h * 2), "white")
+        cols = 3  # six screens: three by two, at half size each as before
+        rows = -(-len(images) // cols)
+        sheet = Image.new("RGB", (w * cols, h * rows), "white")
         for i, image in enumerate(images):
-            sheet.paste(image, ((i % 2) * w, (i // 2) * h))
-        sheet = sheet.resize((w, h))
+            sheet.paste(image, ((i % cols) * w, (i // cols) * h))
+        sheet = sheet.resize((w * cols // 2, h * rows // 2))
         out = ROOT / "docs" / "screens.png"
         sheet.save(out, optimize=True)
         print(f"wrote {out}")

@@ -54,6 +54,7 @@ COMMAND_MODULES = {
     "init": "cmd_init",
     "preview": "cmd_preview",
     "rate": "cmd_rate",
+    "users": "cmd_users",
     "worker": "cmd_worker",
     "batch create": "batch_create",
     "batch add": "batch_create",
@@ -118,6 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
 
 
+def _asks_for_help(arg: str) -> bool:
+    """Tell whether an argument is -h or an abbreviation of --help (not --holds)."""
+    name = arg.split("=", 1)[0]
+    return name == "-h" or (len(name) > 3 and "--help".startswith(name)) or name == "--h"
+
+
 def parse_quickly(argv: list[str]) -> argparse.Namespace | None:
     """Parse `argv` with only the modules of the commands it names; None if it needs them all.
 
@@ -125,7 +132,7 @@ def parse_quickly(argv: list[str]) -> argparse.Namespace | None:
     every command then answers, in its own words. A parse that works with some of the commands
     gives what it gives with all of them, since argparse picks a command by its exact name.
     """
-    if any(arg.startswith(("-h", "--h")) for arg in argv):  # -h, --help, --hel...: all commands
+    if any(_asks_for_help(arg) for arg in argv):  # -h, --help, --hel...: all commands
         return None
     words = [arg for arg in argv if not arg.startswith("-")]
     named = words + [f"{first} {second}" for first, second in itertools.pairwise(words)]

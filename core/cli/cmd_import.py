@@ -18,7 +18,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "import-users",
         help="add or update platform users from a CSV or Parquet file",
         description="Add or update platform users by id from a CSV (comma-separated) or Parquet "
-        "file with the columns id, username, email and optionally active (true/false). Rows that "
+        "file with the columns id, username, email and optionally active (true/false), "
+        "registered_at and last_active_at (an ISO day YYYY-MM-DD or date-time; a time without "
+        "offset is UTC; an empty cell keeps the stored value). Rows that "
         "break a rule are rejected with their reason; the rest are imported in one go, so a "
         "failure never leaves a half-imported file.",
     )

@@ -91,6 +91,9 @@ BATCH_NAMES = [
     "Partner campus",
     "Summer challenge",
 ]
+# Users registered over the last this many years; active on average this many days ago.
+REGISTERED_YEARS = 3
+ACTIVE_MEAN_DAYS = 21
 # Why a partially published demo batch has errors.
 ERROR_REASON = "The user was deactivated after being added to the batch."
 

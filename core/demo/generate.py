@@ -17,6 +17,8 @@ from core.platform_users.names import normalise
 
 # The user status of a member the publisher could not unlock (batches share the other codes).
 _ERROR = "error"
+_UTC = pl.Datetime("us", "UTC")
+_DAY_US = 86_400 * 1_000_000
 
 
 def _hash(expr: pl.Expr, *keys: int) -> pl.Expr:
@@ -50,6 +52,68 @@ def users(n_users: int, seed: int, first_id: int) -> pl.DataFrame:
         email_norm=normalise(pl.col("email")),
         active=_active(i, seed),
     )
+
+
+def first_added(members: pl.DataFrame) -> pl.DataFrame:
+    """When each member was first added to a batch (id, first_added), from `members()`."""
+    return (
+        members.group_by("user_id")
+        .agg(first_added=pl.col("added_at").min())
+        .rename({"user_id": "id"})
+    )
+
+
+def with_dates(
+    people: pl.DataFrame, seed: int, now: datetime, firsts: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """`people` (from `users()`) with registered_at and last_active_at, seed-derived per user.
+
+    Registrations spread over the last REGISTERED_YEARS, more of them lately (a growing
+    platform), and always a day or more before the user's first batch (`firsts`, from
+    `first_added`). Most users were last active within weeks; some went quiet long ago; a few
+    who are in no batch never were active (null). A user's dates are its own hash, so parts
+    generated apart are the users generated at once.
+    """
+    if firsts is None:
+        firsts = pl.DataFrame(schema={"id": pl.Int64, "first_added": _UTC})
+    i = pl.col("id")
+    now_us = pl.lit(_micros(now), pl.Int64)
+    start = now_us - _DAY_US * 365 * content.REGISTERED_YEARS
+    member = pl.col("first_added").is_not_null()
+    end = pl.when(member).then(pl.col("first_added").dt.epoch("us") - _DAY_US).otherwise(now_us)
+    # sqrt of a uniform number: a density growing linearly from the start to the end.
+    registered = start + ((end - start) * _uniform(i, seed, 10).sqrt()).cast(pl.Int64)
+    # Active again since whichever came last: registering, or being added to a batch.
+    since = pl.max_horizontal(registered, pl.col("first_added").dt.epoch("us").fill_null(0))
+    span = now_us - since
+    quiet = ~pl.col("active") | (_hash(i, seed, 11) % 100 < 15)
+    recent = -(1 - _uniform(i, seed, 12)).log() * _DAY_US * content.ACTIVE_MEAN_DAYS
+    ago = pl.when(quiet).then(span * _uniform(i, seed, 13)).otherwise(recent)
+    ago = pl.when(ago > span).then(span * _uniform(i, seed, 13)).otherwise(ago).cast(pl.Int64)
+    never = ~member & (_hash(i, seed, 14) % 25 == 0)
+    return (
+        people.join(firsts, on="id", how="left", maintain_order="left")
+        .with_columns(
+            registered_at=_moment(registered),
+            last_active_at=pl.when(~never).then(_moment(now_us - ago)),
+        )
+        .drop("first_added")
+    )
+
+
+def _micros(moment: datetime) -> int:
+    """A moment as microseconds since the epoch."""
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
+
+
+def _uniform(expr: pl.Expr, *keys: int) -> pl.Expr:
+    """A seed-derived number in [0, 1) per row, one stream per `keys`."""
+    return (_hash(expr, *keys) % 1_000_000) / 1_000_000
+
+
+def _moment(micros: pl.Expr) -> pl.Expr:
+    """Microseconds since the epoch as a UTC moment, to the second (as a platform stores it)."""
+    return (micros // 1_000_000 * 1_000_000).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def batches(quest_ids: list[int], n_users: int, seed: int, now: datetime) -> pl.DataFrame:

@@ -54,11 +54,11 @@ def fill(
         # With --force on a store that has users, demo ids start after the existing ones.
         first_id = top_id + 1
         members, unlocks, deactivated = generate.members(planned, first_id, n_users, seed)
+        firsts = generate.first_added(members)  # users register before their first batch
         for start in range(0, n_users, USERS_PER_LOAD):
             people = generate.users(min(USERS_PER_LOAD, n_users - start), seed, first_id + start)
-            u.demo.load_users(
-                people.with_columns(active=pl.col("active") & ~pl.col("id").is_in(deactivated))
-            )
+            people = people.with_columns(active=pl.col("active") & ~pl.col("id").is_in(deactivated))
+            u.demo.load_users(generate.with_dates(people, seed, now, firsts))
         u.demo.load_members(members)
         u.demo.load_unlocks(unlocks)
         u.batches.refresh_counts(planned["id"].to_list())

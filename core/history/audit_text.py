@@ -15,6 +15,7 @@ ADDED_VIA_WORDS = {
     "single": "Single",
     "cli": "the command line",
     "demo": "CSV upload",
+    "users": "the Users list",
 }
 FOUND_BY_WORDS = {"id": words.USER_ID, "username": words.USERNAME.lower(), "email": "email"}
 

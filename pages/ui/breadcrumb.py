@@ -19,6 +19,7 @@ LEVEL_PAGES = {
     words.GAMIFICATION: "badges",
     words.BADGES: "badges",
     words.BATCH_UNLOCK: "batch_list",
+    words.USERS_PAGE: "users",
 }
 
 

@@ -19,6 +19,7 @@ SCREENS = UI.parent / "screens"
 ICON = UI / "icon.png"
 STYLE = UI / "app.css"
 DETAIL_PATH = "batch"  # the batch detail page's URL: /batch?id=N
+USER_PATH = "user"  # a platform user's page: /user?id=N
 
 
 def _page(file: str, title: str, url: str, **kwargs: object) -> st.Page:
@@ -42,6 +43,9 @@ def pages_for(account: Account) -> dict[str, st.Page]:
             icon=":material/lock_open:",
         ),
         "batch_detail": _page("batch_detail.py", "Batch", DETAIL_PATH, visibility="hidden"),
+        # Every role: analysts read, filter and export; "Add to batch" is for who edits batches.
+        "users": _page("users.py", words.USERS_PAGE, "users", icon=":material/group:"),
+        "user": _page("user.py", words.USER_PAGE, USER_PATH, visibility="hidden"),
     }
     if account.can(Permission.EDIT_BATCHES):
         pages["new_batch"] = _page(

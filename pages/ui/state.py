@@ -92,3 +92,19 @@ UPLOAD_PREVIEW: Family[tuple[tuple[str, str, int, int], Upload, Preview]] = Fami
 # Shared widgets (pages/ui/widgets.py, pages/ui/users_grid.py).
 TREE_CHECKED: Family[set[int]] = Family("{}_checked")  # the Badge filter's quests, before Search
 USERS_GRID_BUMP: Slot[int] = Slot("users_grid_bump")  # a new users grid after a no-sort click
+
+# The Users page (pages/screens/users.py, pages/ui/user_filters.py, pages/ui/user_actions.py)
+# and the user page (pages/screens/user.py).
+USERS_FILTER_PROBLEM: Slot[str] = Slot("users_filter_problem")  # a filter refused, in words
+USERS_GRID_KEY: Slot[int] = Slot("users_list_grid_bump")  # a new grid after a no-sort click
+# "Add to batch" asked: the filter (as its URL query) the dialog adds, until it is closed.
+USERS_ADD_ASK: Slot[str] = Slot("users_add_ask")
+# How many users the asked filter matched when the dialog opened: (its query, the count), so
+# typing a name or picking a quest does not count them again (core counts again as it adds).
+USERS_ADD_COUNT: Slot[tuple[str, int]] = Slot("users_add_count")
+USERS_ADD_QUEST: Slot[int] = Slot("users_add_quest")  # the new draft's quest, once picked
+# Core's refusal over the limit, kept for the dialog's "Split into N drafts": (message, drafts,
+# whether a split is offered).
+USERS_ADD_REFUSAL: Slot[tuple[str, int, bool]] = Slot("users_add_refusal")
+# What the dialog did: core's report(s), each with the batch it went into (id, name).
+USERS_ADD_DONE: Slot[list[tuple[int, str, str]]] = Slot("users_add_done")

@@ -39,7 +39,10 @@ COLUMNS = (
     UserColumn("reason", "Reason", 120, None),  # widened to its longest reason
     # Who revoked the user's unlock and when (the reason is in Reason); only once revoked.
     UserColumn("revoked", words.REVOKED, 150, None),
+    # The user's own page (/user?id=N), last so the columns above keep their places.
+    UserColumn("open", "", 60, None),
 )
+OPEN_CLICK_KEY = "users_grid_open"
 DEFAULT_SORT = "added_at"
 # The columns of a batch none of whose users was ever revoked.
 NEVER_REVOKED = tuple(c.field for c in COLUMNS if c.field != "revoked")
@@ -65,6 +68,7 @@ def grid_frame(rows: pl.DataFrame) -> pl.DataFrame:
             "status": rows["status"].replace_strict(words.USER_STATUS, default=rows["status"]),
             # An error's reason, or why the unlock was revoked (a user has one or the other).
             "reason": rows["error_reason"].fill_null(rows["revoke_reason"]),
+            "open": [words.VIEW] * rows.height,
             "revoked": [
                 revoked_text(by, at, kept)
                 for by, at, kept in zip(
@@ -137,7 +141,16 @@ def users_grid(
     """
     table = grid_frame(rows)
     sized = widths(table)
-    shown = [c for c in COLUMNS if fields is None or c.field in fields]
+    # Every grid links its users to their page, whichever columns it shows.
+    shown = [c for c in COLUMNS if fields is None or c.field in fields or c.field == "open"]
+    user_ids = rows["user_id"].to_list()
+
+    @session.callback
+    def open_clicked() -> None:
+        # A plain navigation, so Back returns to this batch with its sort and page.
+        row = st.session_state[OPEN_CLICK_KEY]["row"]
+        session.redirect(f"/user?id={int(user_ids[row])}")
+
     # One key per sort (as the list's grid): the grid showing the new order starts with nothing
     # selected, so the next header click is a new selection the browser reports.
     grid_key = f"{key}_{sort}_{int(desc)}_{USERS_GRID_BUMP.get() or 0}"
@@ -146,6 +159,17 @@ def users_grid(
     for c in shown:
         title = c.header + (arrow if c.sorts == sort else "")
         hint = f"Click to sort the whole list by {c.header}" if c.sorts else None
+        if c.field == "open":
+            config[c.field] = st.column_config.ButtonColumn(
+                "",
+                width=c.width,
+                type="tertiary",
+                alignment="right",
+                help="Open this user's page: every quest they hold and every batch they are in",
+                on_click=open_clicked,
+                key=OPEN_CLICK_KEY,
+            )
+            continue
         config[c.field] = st.column_config.TextColumn(title, width=sized[c.field], help=hint)
     picked = st.dataframe(
         table.select([c.field for c in shown]),  # only what is shown goes to the browser

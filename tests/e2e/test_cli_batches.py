@@ -73,7 +73,7 @@ def test_a_refused_file_exits_2_with_one_sentence_on_stderr(cli) -> None:
 
 def test_a_preview_over_the_limit_prints_it_and_exits_2(cli, batch_world) -> None:
     batch_world.execute(
-        "INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
         "'u' || i || '@x.org', TRUE FROM range(13, 5002) r(i)"
     )
     batch_world.execute("UPDATE platform_users SET active = TRUE")

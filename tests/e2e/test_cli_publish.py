@@ -23,7 +23,7 @@ def world(db_path: Path) -> Path:
     cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
     cur.execute(
-        """INSERT INTO platform_users SELECT i, 'user' || i, 'user' || i || '@example.com',
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'user' || i, 'user' || i || '@example.com',
                'user' || i, 'user' || i || '@example.com', i <> 10 FROM range(1, 11) r(i)"""
     )
     make_batch(cur, range(1, 10), name="Spring onboarding")  # 1: all active

@@ -76,7 +76,7 @@ def test_pausing_from_the_cli_beside_a_running_worker_takes_effect_within_a_chun
         uow.execute("INSERT INTO badges (name) VALUES ('Explorer')")
         uow.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
         uow.execute(
-            """INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
+            """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
                    'u' || i || '@x.example', TRUE FROM generate_series(1, ?::bigint) r(i)""",
             [USERS],
         )

@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_revoke_resumes_and_revokes_exactly_this_batchs_unlo
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 100 pages')")
     cur.execute(
-        """INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
                'u' || i || '@x.example', TRUE FROM range(1, 6001) r(i)"""
     )
     wrong = make_batch(cur, range(1, USERS + 1), name="Wrong")

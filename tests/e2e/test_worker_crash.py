@@ -31,7 +31,7 @@ def test_a_worker_killed_mid_publish_resumes_and_unlocks_everyone_exactly_once(d
     cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
     cur.execute(
-        """INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.example', 'u' || i,
                'u' || i || '@x.example', TRUE FROM range(1, ?) r(i)""",
         [USERS + 1],
     )

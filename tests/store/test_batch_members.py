@@ -123,7 +123,9 @@ def test_batch_users_on_the_command_line_lists_statuses_in_spec_words(
     con = open_store(db_path)
     con.execute("INSERT INTO badges (name) VALUES ('B')")
     con.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Q')")
-    con.execute("INSERT INTO platform_users VALUES (1, 'ann', 'a@x.org', 'ann', 'a@x.org', TRUE)")
+    con.execute(
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (1, 'ann', 'a@x.org', 'ann', 'a@x.org', TRUE)"
+    )
     con.execute(
         "INSERT INTO batches (name, quest_id, created_by, status) VALUES ('B', 1, 'x', 'published')"
     )

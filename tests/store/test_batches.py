@@ -215,7 +215,7 @@ def test_an_upload_sees_the_users_already_in_the_batch(batch_world, draft, accou
 @pytest.mark.slow
 def test_an_upload_that_would_overfill_the_batch_adds_nothing(batch_world, draft, accounts) -> None:
     batch_world.execute(
-        "INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
         "'u' || i || '@x.org', TRUE FROM generate_series(13, 5002) r(i)"
     )
     batch_world.execute("UPDATE platform_users SET active = TRUE")

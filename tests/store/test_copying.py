@@ -34,12 +34,18 @@ AWKWARD = [
 SOURCE_ROWS = [
     "INSERT INTO badges (name) VALUES ('Explorer'), ('Mentor ✓')",
     "INSERT INTO quests (badge_id, name, archived) VALUES (1, 'Visit', false), (2, 'Answer', true)",
-    """INSERT INTO platform_users
+    # Users' dates (m007): some never set, one a microsecond after the epoch.
+    """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active,
+                                  registered_at, last_active_at)
        SELECT i, 'user' || i, 'user' || i || '@example.com', 'user' || i,
-              'user' || i || '@example.com', i % 3 <> 0
+              'user' || i || '@example.com', i % 3 <> 0,
+              CASE WHEN i < 6 THEN TIMESTAMPTZ '2024-02-29 23:59:59.999999+00' + INTERVAL 1 DAY * i
+              END,
+              CASE WHEN i % 2 = 0
+                   THEN TIMESTAMPTZ '1970-01-01 00:00:00.000001+00' + INTERVAL 1 HOUR * (i - 2) END
        FROM range(1, 8) r(i)""",
     # Awkward usernames, one per user 11.., found again by their normal form.
-    """INSERT INTO platform_users
+    """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active)
        SELECT 10 + i, t, 'e' || i || '@x', lower(t), 'e' || i || '@x', true
        FROM (SELECT unnest($awkward) AS t, generate_subscripts($awkward, 1) AS i)""",
     """INSERT INTO batches (name, quest_id, status, created_by, created_at, updated_at, queued_at,

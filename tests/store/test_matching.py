@@ -137,7 +137,7 @@ def test_an_id_with_spaces_or_leading_zeros_still_finds_its_user(batch_world) ->
 
 def test_formula_looking_values_are_matched_as_plain_text(batch_world) -> None:
     batch_world.execute(
-        "INSERT INTO platform_users VALUES (13, '=eq', 'x@y.org', '=eq', 'x@y.org', TRUE)"
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (13, '=eq', 'x@y.org', '=eq', 'x@y.org', TRUE)"
     )
     assert statuses(batch_world, "Username\n=eq\n=1+1\n@cmd\n") == [
         (2, "ok", 13),
@@ -206,7 +206,7 @@ def test_filters_show_all_rows_the_good_rows_or_one_kind_of_error(batch_world) -
 @pytest.mark.slow
 def test_the_error_rows_file_can_be_fixed_and_uploaded_again(batch_world) -> None:
     batch_world.execute(
-        "INSERT INTO platform_users VALUES (13, '-dash', 'd@y.org', '-dash', 'd@y.org', TRUE)"
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (13, '-dash', 'd@y.org', '-dash', 'd@y.org', TRUE)"
     )
     result = matching.preview(batch_world, upload("ID;Username\n1;\n99;-dash\n"), VISIT_10)
     written = result.error_rows_csv()
@@ -225,7 +225,7 @@ def test_the_error_rows_file_can_be_fixed_and_uploaded_again(batch_world) -> Non
 @pytest.mark.slow
 def test_a_preview_over_the_limit_says_how_many_and_the_limit(batch_world) -> None:
     batch_world.execute(
-        "INSERT INTO platform_users SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) SELECT i, 'u' || i, 'u' || i || '@x.org', 'u' || i, "
         "'u' || i || '@x.org', TRUE FROM generate_series(13, 5001) r(i)"
     )
     result = matching.preview(batch_world, intake.read_upload_file(DATA / "users_5001.csv"), 2)
@@ -274,7 +274,7 @@ def test_a_preview_changes_nothing(batch_world, draft) -> None:
 def test_users_inserted_after_a_preview_are_found_by_the_next_one(batch_world) -> None:
     assert statuses(batch_world, "Username\nnewbie\n") == [(2, "not_found", None)]
     batch_world.execute(
-        "INSERT INTO platform_users VALUES (50, 'Newbie', 'n@x.org', 'newbie', 'n@x.org', TRUE)"
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (50, 'Newbie', 'n@x.org', 'newbie', 'n@x.org', TRUE)"
     )
     assert statuses(batch_world, "Username\nnewbie\n") == [(2, "ok", 50)]
     assert matching.sync_user_index(batch_world) == "fresh"
@@ -348,7 +348,7 @@ def named(batch_world: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     ]  # fmt: skip
     for i, name in enumerate(names, start=100):
         batch_world.execute(
-            "INSERT INTO platform_users VALUES (?, ?, ?, lower(?), ?, TRUE)",
+            "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (?, ?, ?, lower(?), ?, TRUE)",
             [i, name, f"{i}@x.org", name, f"{i}@x.org"],
         )
     return batch_world

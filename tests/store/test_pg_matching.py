@@ -31,7 +31,7 @@ def wild(batch_world):
     """Usernames holding LIKE's wildcards and its escape character."""
     for i, name in enumerate(["a_b12", "axb12", "zz_b12z", "100%x", "1000x", "back\\slash"], 200):
         batch_world.execute(
-            "INSERT INTO platform_users VALUES (?, ?, ?, ?, ?, TRUE)",
+            "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (?, ?, ?, ?, ?, TRUE)",
             [i, name, f"{i}@x.org", name, f"{i}@x.org"],
         )
     return batch_world

@@ -38,7 +38,7 @@ def test_a_database_from_the_first_schema_upgrades_in_place_without_losing_rows(
     with psycopg.connect(bare_url, autocommit=True) as old:
         migrate(old, up_to=1)
         old.execute(
-            "INSERT INTO platform_users VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
+            "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
         )
         old.execute(
             "INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at) VALUES "

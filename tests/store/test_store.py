@@ -33,7 +33,7 @@ def test_a_file_from_the_first_schema_upgrades_in_place_without_losing_rows(db_p
     old = duckdb.connect(str(db_path))
     migrate(old, up_to=1)
     old.execute(
-        "INSERT INTO platform_users VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (7, 'Ann', 'ann@x.org', 'ann', 'ann@x.org', TRUE)"
     )
     old.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     old.close()

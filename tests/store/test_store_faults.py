@@ -73,7 +73,9 @@ def test_publish_on_a_full_disk_is_refused_with_a_plain_message_and_nothing_queu
     cur = full_con.cursor()
     cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
-    cur.execute("INSERT INTO platform_users VALUES (1, 'u1', 'u1@x.org', 'u1', 'u1@x.org', true)")
+    cur.execute(
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (1, 'u1', 'u1@x.org', 'u1', 'u1@x.org', true)"
+    )
     batch = make_batch(cur, [1])
     fill_the_disk(full_con, db_path)
     with pytest.raises(StoreUnavailable, match="disk full"):
@@ -167,7 +169,9 @@ def test_the_publisher_records_a_stall_on_a_full_disk_and_backs_off(
     cur = full_con.cursor()
     cur.execute("INSERT INTO badges (name) VALUES ('Explorer')")
     cur.execute("INSERT INTO quests (badge_id, name) VALUES (1, 'Visit 10 pages')")
-    cur.execute("INSERT INTO platform_users VALUES (1, 'u1', 'u1@x.org', 'u1', 'u1@x.org', true)")
+    cur.execute(
+        "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES (1, 'u1', 'u1@x.org', 'u1', 'u1@x.org', true)"
+    )
     batch = make_batch(cur, [1])
     actions.publish(cur, accounts["admin"], batch)
     fill_the_disk(full_con, db_path)

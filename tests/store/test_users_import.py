@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -132,3 +133,62 @@ def test_a_missing_or_unreadable_file_is_explained(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet")
     with pytest.raises(InputError, match="cannot be read"):
         read_table_file(broken)
+
+
+def test_registered_and_last_active_are_read_as_iso_days_or_moments_in_utc(
+    cur: duckdb.DuckDBPyConnection,
+) -> None:
+    data = pl.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "username": ["a", "b", "c"],
+            "email": ["a@x.org", "b@x.org", "c@x.org"],
+            " Registered_At ": ["2025-03-04", "2025-03-04T10:30:00+02:00", ""],
+            "last_active_at": ["2026-11-30 23:15", "2026-12-01T08:00:00.5Z", None],
+        }
+    )
+    report = directory.import_users(cur, admin, data)
+    assert (report.added, report.rejected) == (3, [])
+    stored = cur.execute(
+        "SELECT id, registered_at, last_active_at FROM platform_users ORDER BY id"
+    ).fetchall()
+    assert [(i, r and r.astimezone(UTC), a and a.astimezone(UTC)) for i, r, a in stored] == [
+        (1, datetime(2025, 3, 4, tzinfo=UTC), datetime(2026, 11, 30, 23, 15, tzinfo=UTC)),
+        (2, datetime(2025, 3, 4, 8, 30, tzinfo=UTC), datetime(2026, 12, 1, 8, 0, 0, 500000, UTC)),
+        (3, None, None),
+    ]
+
+
+def test_a_bad_date_rejects_its_row_and_a_missing_one_keeps_the_stored_date(
+    small_world: duckdb.DuckDBPyConnection,
+) -> None:
+    small_world.execute(
+        "UPDATE platform_users SET registered_at = TIMESTAMPTZ '2024-01-01 00:00:00+00', "
+        "last_active_at = TIMESTAMPTZ '2024-06-01 00:00:00+00' WHERE id IN (1, 2)"
+    )
+    data = pl.DataFrame(
+        {
+            "id": ["1", "2", "50", "51", "52"],
+            "username": ["user1", "user2", "x", "y", "z"],
+            "email": ["user1@example.com", "user2@example.com", "x@x.org", "y@x.org", "z@x.org"],
+            "registered_at": ["", "2024-02-30", "2024-1-5", "2025-01-01", "2025-01-01"],
+            "last_active_at": ["2024-07-01", "", "", "yesterday", "2024-12-31"],
+        }
+    )
+    report = directory.import_users(small_world, admin, data)
+    assert report.rejected == [
+        {"row": 3, "reason": "registered_at must be a date (YYYY-MM-DD) or an ISO date-time"},
+        {"row": 4, "reason": "registered_at must be a date (YYYY-MM-DD) or an ISO date-time"},
+        {"row": 5, "reason": "last_active_at must be a date (YYYY-MM-DD) or an ISO date-time"},
+        {"row": 6, "reason": "last_active_at is before registered_at"},
+    ]
+    assert (report.added, report.updated) == (0, 1)
+    # Without the columns at all, the stored dates stay too.
+    directory.import_users(small_world, admin, frame([("1", "user1", "user1@example.com")]))
+    stored = small_world.execute(
+        "SELECT registered_at, last_active_at FROM platform_users WHERE id = 1"
+    ).fetchone()
+    assert [moment.astimezone(UTC) for moment in stored] == [
+        datetime(2024, 1, 1, tzinfo=UTC),
+        datetime(2024, 7, 1, tzinfo=UTC),
+    ]

@@ -23,7 +23,7 @@ HOLDS_VISIT_10 = 7  # unlocked quest 1 in an earlier batch (see batch_world)
 def make_batch_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Add to small_world: users 11 "Renée" and 12 "JÜRGEN", and user 7 holding quest 1."""
     cur.execute(
-        """INSERT INTO platform_users VALUES
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES
            (11, 'Renée', 'renee@example.com', 'renée', 'renee@example.com', TRUE),
            (12, 'JÜRGEN', 'Jurgen@Example.com', 'jürgen', 'jurgen@example.com', TRUE)"""
     )

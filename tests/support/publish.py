@@ -72,7 +72,7 @@ def _insert_users(c: UnitOfWork, batch_id: int, user_ids: list[int] | range) -> 
 def add_platform_users(cur: UnitOfWork, first: int, last: int) -> None:
     """Insert active platform users first..last (ids and names derived from the number)."""
     cur.execute(
-        """INSERT INTO platform_users
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active)
            SELECT i, 'p' || i, 'p' || i || '@example.com', 'p' || i, 'p' || i || '@example.com',
                   TRUE
            FROM generate_series(?::BIGINT, ?::BIGINT) r(i)""",

@@ -18,7 +18,7 @@ SMALL_WORLD = (
     "INSERT INTO badges (name) VALUES ('Explorer'), ('Mentor')",
     "INSERT INTO quests (badge_id, name) VALUES "
     "(1, 'Visit 10 pages'), (1, 'Visit 100 pages'), (2, 'Answer a question')",
-    """INSERT INTO platform_users
+    """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active)
        SELECT i, 'user' || i, 'user' || i || '@example.com', 'user' || i,
               'user' || i || '@example.com', i <> 10
        FROM generate_series(1, 10) r(i)""",

@@ -305,3 +305,28 @@ def test_no_page_script_relies_on_streamlit_magic_which_is_off() -> None:
                 if not (docstring or isinstance(value, ast.Call | ast.Await | ast.Yield)):
                     shown.append(f"{script.name}:{stmt.lineno}")
     assert shown == []
+
+
+# Packages a segment of users builds on; none of them may build on segments (no package cycle).
+BELOW_SEGMENTS = (
+    "core.access",
+    "core.audit",
+    "core.batches",
+    "core.catalog",
+    "core.history",
+    "core.platform_users",
+    "core.publishing",
+    "core.upload",
+)
+
+
+def test_no_package_below_segments_imports_it() -> None:
+    offenders = [
+        f"{_rel(path)}:{line} imports {name}"
+        for path in sorted((ROOT / "core").rglob("*.py"))
+        if any(_within(path.relative_to(ROOT).with_suffix("").as_posix().replace("/", "."), p)
+               for p in BELOW_SEGMENTS)
+        for line, name in _imported_modules(path)
+        if _within(name, "core.segments")
+    ]  # fmt: skip
+    assert not offenders, _offenders("imports of core.segments from below it", offenders)

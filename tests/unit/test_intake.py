@@ -211,7 +211,7 @@ def test_an_error_file_whose_reasons_quote_names_with_separators_reads_back_as_w
     batch_world,
 ) -> None:
     batch_world.execute(
-        """INSERT INTO platform_users VALUES
+        """INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) VALUES
            (20, 'a;b"c', 'q@x.org', 'a;b"c', 'q@x.org', TRUE),
            (21, '=sum', 'r@x.org', '=sum', 'r@x.org', TRUE)"""
     )

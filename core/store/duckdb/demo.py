@@ -10,6 +10,13 @@ if TYPE_CHECKING:
     import polars as pl
 
 
+# The columns a demo's users frame has; the two dates are optional (NULL when absent).
+_USER_COLUMNS = (
+    "id", "username", "email", "username_norm", "email_norm", "active", "registered_at",
+    "last_active_at",
+)  # fmt: skip
+
+
 class DuckDemo(Repository):
     """The SQL behind `core.store.ports.demo.DemoRepository`."""
 
@@ -41,12 +48,11 @@ class DuckDemo(Repository):
         return [r[0] for r in self.rows("SELECT id FROM quests WHERE NOT archived ORDER BY id")]
 
     def load_users(self, users: pl.DataFrame) -> None:
-        """Insert platform users (id, username, email, username_norm, email_norm, active)."""
+        """Insert platform users (id, username, email, username_norm, email_norm, active, and
+        registered_at, last_active_at when the frame has them)."""
+        columns = ", ".join(c for c in _USER_COLUMNS if c in users.columns)
         with self.registered(users, "demo_users") as f:
-            self.rows(
-                "INSERT INTO platform_users (id, username, email, username_norm, email_norm, active) "
-                f"SELECT id, username, email, username_norm, email_norm, active FROM {f}"
-            )
+            self.rows(f"INSERT INTO platform_users ({columns}) SELECT {columns} FROM {f}")
 
     def load_batches(self, batches: pl.DataFrame) -> pl.DataFrame:
         """Insert batches (k, name, quest_id, status, created_by, created_at, queued_at) in k order;

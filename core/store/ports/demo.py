@@ -27,7 +27,8 @@ class DemoRepository(Protocol):
         ...
 
     def load_users(self, users: pl.DataFrame) -> None:
-        """Insert platform users (id, username, email, username_norm, email_norm, active)."""
+        """Insert platform users (id, username, email, username_norm, email_norm, active, and
+        registered_at, last_active_at when the frame has them)."""
         ...
 
     def load_batches(self, batches: pl.DataFrame) -> pl.DataFrame:

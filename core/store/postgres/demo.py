@@ -20,6 +20,13 @@ _MEMBER_COLUMNS = [
 ]  # fmt: skip
 
 
+# The columns a demo's users frame has; the two dates are optional (NULL when absent).
+_USER_COLUMNS = (
+    "id", "username", "email", "username_norm", "email_norm", "active", "registered_at",
+    "last_active_at",
+)  # fmt: skip
+
+
 class PgDemo(Repository):
     """The SQL behind `core.store.ports.demo.DemoRepository`."""
 
@@ -59,11 +66,9 @@ class PgDemo(Repository):
         return [r[0] for r in self.rows("SELECT id FROM quests WHERE NOT archived ORDER BY id")]
 
     def load_users(self, users: pl.DataFrame) -> None:
-        """Insert platform users (id, username, email, username_norm, email_norm, active)."""
-        self._copy(
-            "platform_users",
-            users.select("id", "username", "email", "username_norm", "email_norm", "active"),
-        )
+        """Insert platform users (id, username, email, username_norm, email_norm, active, and
+        registered_at, last_active_at when the frame has them)."""
+        self._copy("platform_users", users.select([c for c in _USER_COLUMNS if c in users.columns]))
 
     def load_batches(self, batches: pl.DataFrame) -> pl.DataFrame:
         """Insert batches (k, name, quest_id, status, created_by, created_at, queued_at) in k order;

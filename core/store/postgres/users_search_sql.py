@@ -1,0 +1,213 @@
+"""The Users page's SQL on PostgreSQL: a UserFilter's WHERE clause, its sort keys, the page's columns.
+
+The same rules as core/store/duckdb/users_search_sql.py. The text is made of constant fragments
+only; every value the user typed travels as a named parameter. Each filter is written so one of
+m007's (or older) indexes serves it, without an OR across columns the planner could not split:
+ids by the primary key, dates and the active flag by their (column, id) indexes, holds as a semi
+join over unlocks (quest_id, user_id), lacks and "not in batch" as anti joins over the primary
+keys of unlocks and batch_users, text by the two trigram indexes (a BitmapOr). Sort keys are
+written as the indexes are, so the first page is read in order and stops after a page of rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core.store.sql_rules import escape_like
+
+if TYPE_CHECKING:
+    from core.segments.user_filter import UserFilter
+
+
+# How many quests each user `p` holds now, for the sort by it (every matching user).
+_HELD_ALL = """LEFT JOIN (SELECT user_id, count(*) AS n FROM unlocks GROUP BY user_id) h
+    ON h.user_id = p.id"""
+
+# Sort keys over a platform_users row `p`, and the ordering operators (ascending, descending)
+# that read them in byte order, as DuckDB sorts text: usernames and emails by their normal form
+# through m002's / m007's text_pattern_ops indexes. Dates never set sort as the oldest
+# (NULLS FIRST ascending, LAST descending): m007's indexes hold them in that order.
+_SORT_KEYS = {
+    "id": None,
+    "username": ("p.username_norm", "USING ~<~", "USING ~>~"),
+    "email": ("p.email_norm", "USING ~<~", "USING ~>~"),
+    "registered_at": ("p.registered_at", "ASC NULLS FIRST", "DESC NULLS LAST"),
+    "last_active_at": ("p.last_active_at", "ASC NULLS FIRST", "DESC NULLS LAST"),
+    "quests_held": ("coalesce(h.n, 0)", "ASC", "DESC"),
+}
+
+# Users read in id order by the page's "window" plan before it gives up on that order.
+PAGE_WINDOW = 20_000
+
+_USER_COLUMNS = "p.id, p.username, p.email, p.active, p.registered_at, p.last_active_at"
+
+
+def where_sql(f: UserFilter, tz: str) -> tuple[str, dict[str, object]]:
+    """Return the WHERE clause (constant text, over platform_users `p`) and its parameters."""
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    if f.ids:
+        clauses.append("p.id = ANY(%(ids)s::bigint[])")
+        params["ids"] = list(f.ids)
+    if f.active is not None:
+        clauses.append("p.active = %(active)s")
+        params["active"] = f.active
+    for column, condition in (("registered_at", f.registered), ("last_active_at", f.last_active)):
+        if condition is None:
+            continue
+        start, end = condition.bounds(tz)
+        # Instants from the viewer's local midnights, computed in Python: no per-row conversion.
+        # NULL (never set) fails both comparisons, so it matches no date condition.
+        if start is not None:
+            clauses.append(f"p.{column} >= %({column}_from)s")
+            params[f"{column}_from"] = start
+        if end is not None:
+            clauses.append(f"p.{column} < %({column}_to)s")
+            params[f"{column}_to"] = end
+    if f.holds:
+        clauses.append(
+            "p.id IN (SELECT x.user_id FROM unlocks x WHERE x.quest_id = ANY(%(holds)s::int[]))"
+        )
+        params["holds"] = list(f.holds)
+    if f.lacks:
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM unlocks x "
+            "WHERE x.user_id = p.id AND x.quest_id = ANY(%(lacks)s::int[]))"
+        )
+        params["lacks"] = list(f.lacks)
+    if f.in_batch is not None:
+        status = ""
+        if f.in_batch_status is not None:
+            status = " AND m.status = %(in_status)s"
+            params["in_status"] = f.in_batch_status
+        clauses.append(
+            f"p.id IN (SELECT m.user_id FROM batch_users m WHERE m.batch_id = %(in_batch)s{status})"
+        )
+        params["in_batch"] = f.in_batch
+    if f.not_in_batch is not None:
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM batch_users n "
+            "WHERE n.batch_id = %(not_in_batch)s AND n.user_id = p.id)"
+        )
+        params["not_in_batch"] = f.not_in_batch
+    if f.text:
+        # Last, so the cheaper conditions pass fewer rows to it. LIKE escapes with a backslash by
+        # default; each column's trigram index serves its side of the OR (a BitmapOr).
+        clauses.append("(p.username_norm LIKE %(text)s OR p.email_norm LIKE %(text)s)")
+        params["text"] = f"%{escape_like(f.text_norm)}%"
+    return ("WHERE " + "\n  AND ".join(clauses)) if clauses else "", params
+
+
+def _order(f: UserFilter, alias: str, fenced: bool = False) -> tuple[str, str]:
+    """The sort key as a column (`, … AS _k`, or empty) and the ORDER BY list over `alias`."""
+    direction = "DESC" if f.desc else "ASC"
+    key = _SORT_KEYS[f.sort]
+    if key is None:
+        return "", f"{alias}.id {direction}"
+    expression, up, down = key
+    # Inside the query that names `_k` the key is written out (an index matches the expression);
+    # outside (or over the fenced matches), it is the column `_k` of `alias`.
+    sort_key = expression if alias == "p" and not fenced else f"{alias}._k"
+    return f", {expression} AS _k", f"{sort_key} {down if f.desc else up}, {alias}.id {direction}"
+
+
+def page_sql(
+    f: UserFilter,
+    tz: str,
+    *,
+    with_count: bool,
+    with_batch: bool,
+    few: bool = False,
+    plan: str = "walk",
+) -> tuple[str, dict[str, object]]:
+    """The matching users from `%(offset)s`, `%(limit)s` of them, sorted, with the page's columns.
+
+    With `with_count`, the column `total` holds how many match (a subquery of the same statement,
+    planned on its own) and a page with no row still comes back as one row of nulls. Quests held
+    are counted for the page's users only (an index lookup each), unless the sort needs them.
+    In id order, `plan` "window" pages the first PAGE_WINDOW users only (the answer when the
+    page comes back full) and "scan" takes the matching ids off the filters' indexes.
+    """
+    where, params = where_sql(f, tz)
+    key, order = _order(f, "p")
+    _, outer_order = _order(f, "g")
+    held_all = _HELD_ALL if f.sort == "quests_held" else ""
+    batch_columns = "NULL::text AS batch_status, NULL::text AS batch_error"
+    batch_join = ""
+    if with_batch:
+        batch_columns = "m.status AS batch_status, m.error_reason AS batch_error"
+        batch_join = "LEFT JOIN batch_users m ON m.batch_id = %(page_batch)s AND m.user_id = g.id"
+        params["page_batch"] = f.in_batch
+    page = f"""(
+            SELECT {_USER_COLUMNS}{key} FROM platform_users p {held_all}
+            {where}
+            ORDER BY {order}
+            LIMIT %(limit)s OFFSET %(offset)s
+        ) g"""
+    if few:
+        # Few matches (the caller counted them): the filters' own indexes find them and a
+        # sort orders them. Left to itself the planner may walk the sort's index instead,
+        # expecting a match every so often; when the matches sit together elsewhere (dates
+        # rise with the User ID) it reads millions of entries. The fence keeps them apart.
+        _, fenced_order = _order(f, "p", fenced=True)
+        page = f"""(
+            WITH matching AS MATERIALIZED (
+                SELECT {_USER_COLUMNS}{key} FROM platform_users p {held_all}
+                {where}
+            )
+            SELECT * FROM matching p ORDER BY {fenced_order} LIMIT %(limit)s OFFSET %(offset)s
+        ) g"""
+    direction = "DESC" if f.desc else "ASC"
+    if plan == "window" and f.sort == "id":
+        # The page from the first `%(window)s` users in id order only (their rows read off the
+        # primary key, then filtered): the whole answer when it comes back full.
+        page = f"""(
+            SELECT * FROM (
+                SELECT * FROM platform_users p ORDER BY p.id {direction} LIMIT %(window)s
+            ) p
+            {where}
+            ORDER BY {order}
+            LIMIT %(limit)s OFFSET %(offset)s
+        ) g"""
+        params["window"] = PAGE_WINDOW
+    elif plan == "scan" and f.sort == "id":
+        # Many matches far from the first ids: the filters' indexes give the matching ids
+        # (index only), the smallest (or largest) are kept, then their rows are read. `+ 0`
+        # keeps the planner off the primary key's order, which would read the non-matching
+        # users before them.
+        page = f"""(
+            SELECT {_USER_COLUMNS} FROM platform_users p JOIN (
+                SELECT p.id FROM platform_users p
+                {where}
+                ORDER BY p.id + 0 {direction}
+                LIMIT %(limit)s OFFSET %(offset)s
+            ) t ON t.id = p.id
+        ) g"""
+    source = f"(SELECT count(*) AS total FROM platform_users p {where}) c LEFT JOIN {page} ON TRUE"
+    if not with_count:
+        source = page
+    total = "c.total, " if with_count else ""
+    sql = f"""
+        SELECT {total}g.id, g.username, g.email, g.active, g.registered_at, g.last_active_at,
+               coalesce(h.n, 0)::bigint AS quests_held, {batch_columns}
+        FROM {source}
+        LEFT JOIN LATERAL (SELECT count(*) AS n FROM unlocks x WHERE x.user_id = g.id) h ON TRUE
+        {batch_join}
+        ORDER BY {outer_order}
+    """
+    return sql, params
+
+
+def count_sql(f: UserFilter, tz: str, up_to: int | None = None) -> tuple[str, dict[str, object]]:
+    """How many users match; with `up_to`, counted up to `up_to + 1` only (bounded work)."""
+    where, params = where_sql(f, tz)
+    if up_to is None:
+        return f"SELECT count(*) FROM platform_users p {where}", params
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM platform_users p {where} LIMIT %(cap)s) t"
+    return sql, {**params, "cap": up_to + 1}
+
+
+def ids_sql(f: UserFilter, tz: str) -> tuple[str, dict[str, object]]:
+    """The first `%(limit)s` matching User IDs in id order."""
+    where, params = where_sql(f, tz)
+    return f"SELECT p.id FROM platform_users p {where} ORDER BY p.id LIMIT %(limit)s", params
