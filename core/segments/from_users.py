@@ -8,7 +8,6 @@ again in the transaction, refusals counted and reported, version check, audit, a
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,77 +17,25 @@ from core.batches import guard, matching, membership, rules
 from core.batches.add_file import AddResult, add_in
 from core.batches.drafts import insert_draft, usable_quest
 from core.batches.errors import BatchFull, NotEditable
-from core.batches.names import MAX_NAME_LENGTH, clean_name
+from core.batches.names import clean_name
 from core.batches.rules import MAX_USERS_PER_BATCH
 from core.errors import InputError
 from core.segments.segment import MAX_EXPORT_ROWS, check_filter
+from core.segments.split_rules import (  # noqa: F401 - TooManyUsers & co. are read from here too
+    MAX_SPLIT_DRAFTS,
+    NO_USERS,
+    PENDING_REVOKE_OVERFILL,
+    TooManyUsers,
+    count_said,
+    drafts_needed,
+    split_names,
+)
 from core.segments.user_chips import describe
 from core.segments.user_filter import UserFilter
 from core.store.ports import UnitOfWork
 from core.upload.user_list import Upload, from_values
 
-MAX_SPLIT_DRAFTS = 20
 VIA = "users"  # added_via: words.ADDED_VIA_WORDS["users"] is "Users list"
-NO_USERS = "No users match the filters, so there is no one to add. Change the filters."
-
-
-def _many(count: int) -> str:
-    # MAX_EXPORT_ROWS + 1 is where the reads stop: all that is known then is "more than".
-    return f"More than {MAX_EXPORT_ROWS:,}" if count > MAX_EXPORT_ROWS else f"{count:,}"
-
-
-class TooManyUsers(BatchFull):
-    """More users would be added than a batch holds (with `batch_id`: than it has room for).
-
-    `count` (MAX_EXPORT_ROWS + 1: more), `limit`, `drafts` (NEW drafts a split makes), `batch_id`,
-    `in_batch` (users it holds), `room` (left); `can_split`: whether the split is on offer."""
-
-    def __init__(
-        self, count: int, drafts: int | None = None, batch_id: int | None = None, in_batch: int = 0
-    ) -> None:
-        self.count, self.limit = count, MAX_USERS_PER_BATCH
-        self.batch_id, self.in_batch = batch_id, in_batch
-        self.room = max(self.limit - in_batch, 0)
-        self.drafts = drafts_needed(count) if drafts is None else drafts
-        if batch_id is None:
-            said = f"{_many(count)} of the matching users can be added; a batch holds at most "
-            said += f"{self.limit:,}."
-            split = f" Split them into {self.drafts} drafts of at most {self.limit:,} each, or "
-            split += "narrow the filters."
-            other = f" That is more than {MAX_SPLIT_DRAFTS} drafts hold: narrow the filters."
-        else:  # no file here, so not the upload's "remove users from the file"
-            holds = f" (it holds {in_batch:,} of {self.limit:,})" if in_batch else ""
-            said = f"{_many(count)} of the matching users can be added, but batch {batch_id} "
-            said += f"has room for {self.room:,} more{holds}."
-            split = " Narrow the filters, or split them into new drafts."
-            other = " Narrow the filters."
-        super().__init__(said + (split if self.can_split else other))
-
-    @property
-    def more_than(self) -> bool:
-        """Tell whether `count` is only a floor: more than MAX_EXPORT_ROWS could be added."""
-        return self.count > MAX_EXPORT_ROWS
-
-    @property
-    def can_split(self) -> bool:
-        """Tell whether splitting into new drafts is on offer (at most MAX_SPLIT_DRAFTS)."""
-        return self.drafts <= MAX_SPLIT_DRAFTS and not self.more_than
-
-
-def drafts_needed(count: int, limit: int = MAX_USERS_PER_BATCH) -> int:
-    """Return the fewest drafts of at most `limit` users that hold `count` users."""
-    return math.ceil(max(count, 0) / limit)
-
-
-def split_names(name: str, n: int) -> list[str]:
-    """Return "name (1 of n)" … for n drafts, the name shortened so each fits the name rule."""
-    base = clean_name(name)
-    if n == 1:
-        return [base]  # one draft holds them all: no "(1 of 1)"
-    suffix_length = len(f" ({n} of {n})")
-    if len(base) + suffix_length > MAX_NAME_LENGTH:
-        base = base[: MAX_NAME_LENGTH - suffix_length].rstrip()
-    return [clean_name(f"{base} ({i} of {n})") for i in range(1, n + 1)]
 
 
 def _upload(user_ids: Sequence[int], f: UserFilter, part: str = "") -> Upload:
@@ -101,9 +48,11 @@ def _addable(
 ) -> tuple[list[int], list[int]]:
     """The users the rules would add, id order, MAX_EXPORT_ROWS + 1 at most: (to a new draft,
     to `batch_id`)."""
-    if f.active is False or quest_id in f.holds:
+    if f.active is False or set(f.holds) == {quest_id}:
         return [], []  # deactivated users only, or holders only: nobody can be added
-    narrowed = replace(f, active=True, lacks=(*f.lacks, quest_id))
+    # "Holds any of" with the batch's quest: only those holding another of them can be added.
+    holds = tuple(q for q in f.holds if q != quest_id)
+    narrowed = replace(f, active=True, holds=holds, lacks=(*f.lacks, quest_id))
     fresh = u.users.matching_ids(narrowed, tz, MAX_EXPORT_ROWS + 1)
     if batch_id is None or not fresh or len(fresh) > MAX_EXPORT_ROWS:
         return fresh, fresh
@@ -128,7 +77,7 @@ def _report_rows(
         # A new draft of nobody is refused; an existing batch reports its rows when it can.
         batch = ", is in the batch already" if in_a_batch else ""
         raise InputError(
-            f"None of the users the filters match ({_many(len(matches)).lower()}) can be added: "
+            f"None of the users the filters match ({count_said(len(matches)).lower()}) can be added: "
             f"each one is deactivated{batch} or holds the batch's quest already. Change the filters."
         )
     return matches if len(matches) <= MAX_EXPORT_ROWS else addable
@@ -144,13 +93,14 @@ def _add(
     expected: int | None = None,
 ) -> AddResult:
     """Add (addable, report rows) with add_in; the rows' report counts those not added."""
-    addable, rows = parts
+    _, rows = parts
     try:
         return add_in(u, actor, batch_id, _upload(rows, f, part), VIA, expected)
     except BatchFull:
-        # A quest whose revoke is pending is held for the filter, not for the rules: then the rows
-        # add more than counted, and only the counted go in (add_in raised before writing).
-        return add_in(u, actor, batch_id, _upload(addable, f, part), VIA)
+        # The upload's rules are the authority: a user whose unlock's revoke is still pending
+        # holds the quest for the filter but not for them, so more can go in than were counted.
+        # Refused whole, as the same users uploaded would be (add_in raised before writing).
+        raise BatchFull(PENDING_REVOKE_OVERFILL) from None
 
 
 def add_matching(

@@ -50,9 +50,14 @@ class UserPage:
     @property
     def count_text(self) -> str:
         """The count as the page says it: "1,234 matching users", or "More than 100,000 …"."""
-        if self.more_than:
-            return f"More than {MAX_EXPORT_ROWS:,} matching users"
-        return words.count(self.total, "matching user")
+        return users_said(self.total, "matching user")
+
+
+def users_said(n: int, noun: str = "user") -> str:
+    """Say a count made up to MAX_EXPORT_ROWS: "1,234 users", or "More than 100,000 users"."""
+    if n > MAX_EXPORT_ROWS:
+        return f"More than {MAX_EXPORT_ROWS:,} {noun}s"
+    return words.count(n, noun)
 
 
 class PlatformUser(NamedTuple):
@@ -120,10 +125,9 @@ def find_users(uow: UnitOfWork, actor: Account, f: UserFilter, tz: str) -> UserP
     # Every action on a segment is bounded by MAX_EXPORT_ROWS, so the page counts no further:
     # an exact count of millions costs more than the page itself (PostgreSQL: ~35 ms a million).
     rows, total = uow.users.search(f, tz, f.page_size, f.offset, count_up_to=MAX_EXPORT_ROWS)
-    if rows.is_empty() and f.page > 1:
-        # A link to a page that no longer exists shows the last one, not an empty table.
-        exact = total if total <= MAX_EXPORT_ROWS else uow.users.count(f, tz)
-        f = f.with_page(max(1, math.ceil(exact / f.page_size)))
+    if f.page > (last := UserPage(rows, total, f).pages):  # the pages the pager offers
+        # A link past the last page (or past the counted ones) shows the last, not an empty table.
+        f = f.with_page(last)
         rows, total = uow.users.search(f, tz, f.page_size, f.offset, count_up_to=MAX_EXPORT_ROWS)
     return UserPage(_local(rows, tz, _TIME_COLUMNS), total, f)
 

@@ -124,7 +124,7 @@ def _dialog(query: str, tz: str, tree: dict[str, list[Quest]]) -> None:
             return
         names = user_filters.quest_names(tree)
         described = formatting.literal(user_chips.describe(f, names))
-        st.markdown(words.USERS_MATCH.format(count=words.count(n, "user"), described=described))
+        st.markdown(words.USERS_MATCH.format(count=segment.users_said(n), described=described))
         if n == 0:
             st.info(words.NO_USER_TO_ADD)
             return
@@ -150,7 +150,9 @@ def _count(query: str, f: UserFilter, tz: str) -> int | None:
     if kept is not None and kept[0] == query:
         return kept[1]
     viewer, c = session.account(), session.unit_of_work()
-    n = session.attempt(lambda: segment.count_users(c, viewer, f, tz))
+    n = session.attempt(
+        lambda: segment.count_users(c, viewer, f, tz, up_to=segment.MAX_EXPORT_ROWS)
+    )
     if n is not None:
         USERS_ADD_COUNT.set((query, n))
     return n
@@ -171,7 +173,7 @@ def _to_new_draft(f: UserFilter, n: int, tz: str, tree: dict[str, list[Quest]]) 
     if not ready:
         st.caption(words.NAME_AND_QUEST_FIRST.format(add=words.ADD))
     if st.button(
-        words.ADD_TO_NEW_DRAFT.format(add=words.ADD, count=words.count(n, "user")),
+        words.ADD_TO_NEW_DRAFT.format(add=words.ADD, count=segment.users_said(n)),
         type="primary",
         key="users_add_new",
         disabled=not ready,
@@ -258,7 +260,7 @@ def _to_existing(f: UserFilter, n: int, tz: str) -> None:
         st.warning(words.NOT_ADDABLE_NOW.format(status=batch.status_label))
         return
     if st.button(
-        words.ADD_TO_BATCH_N.format(add=words.ADD, count=words.count(n, "user"), batch_id=batch.id),
+        words.ADD_TO_BATCH_N.format(add=words.ADD, count=segment.users_said(n), batch_id=batch.id),
         type="primary",
         key="users_add_existing",
     ):
@@ -277,7 +279,10 @@ def _to_existing(f: UserFilter, n: int, tz: str) -> None:
             return
     refusal = USERS_ADD_REFUSAL.get()
     if refusal is not None:
-        _split_offer(refusal, f, tz, None, batch.quest_id)  # new drafts for the batch's quest
+        # New drafts for the batch's quest, without the users this batch already holds.
+        keep = f.not_in_batch is not None or f.in_batch == batch.id
+        rest = f if keep else f.changed(not_in_batch=batch.id)
+        _split_offer(refusal, rest, tz, None, batch.quest_id)
 
 
 def _find_batch(typed: str | None, tz: str) -> read_model.Batch | None:

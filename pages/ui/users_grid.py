@@ -29,10 +29,11 @@ class UserColumn:
 
 
 COLUMNS = (
-    # Narrow enough that a whole reason of ~60 characters still fits beside them at 1280 px.
+    # Narrow enough that a whole reason of ~60 characters and the View button still fit beside
+    # them at 1280 px (a long email is cut; the whole one is in the export and on its page).
     UserColumn("user_id", words.USER_ID, 80, "user_id"),
     UserColumn("username", words.USERNAME, 140, "username"),
-    UserColumn("email", "Email", 190, "email"),
+    UserColumn("email", "Email", 160, "email"),
     UserColumn("added_via", words.ADDED_VIA, 90, None),
     UserColumn("added_at", "Added at", 130, "added_at"),
     UserColumn("status", words.STATUS, 100, "status"),
@@ -40,7 +41,7 @@ COLUMNS = (
     # Who revoked the user's unlock and when (the reason is in Reason); only once revoked.
     UserColumn("revoked", words.REVOKED, 150, None),
     # The user's own page (/user?id=N), last so the columns above keep their places.
-    UserColumn("open", "", 60, None),
+    UserColumn("open", "", 52, None),
 )
 OPEN_CLICK_KEY = "users_grid_open"
 DEFAULT_SORT = "added_at"

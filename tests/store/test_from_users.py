@@ -15,7 +15,7 @@ from core.batches.expected_state import Stale
 from core.batches.names import MAX_NAME_LENGTH
 from core.batches.row_status import ALREADY_IN_BATCH, ALREADY_UNLOCKED, INACTIVE, OK
 from core.errors import InputError, PermissionDenied
-from core.segments import from_users
+from core.segments import from_users, split_rules
 from core.segments.from_users import (
     MAX_SPLIT_DRAFTS,
     NO_USERS,
@@ -274,7 +274,7 @@ def test_a_split_of_users_a_batch_holds_is_one_draft_with_the_name_as_typed(batc
 
 def test_a_split_over_the_most_drafts_is_refused_and_creates_none(batch_world, monkeypatch) -> None:
     add_bulk(batch_world, 12001)
-    monkeypatch.setattr(from_users, "MAX_SPLIT_DRAFTS", 2)
+    monkeypatch.setattr(split_rules, "MAX_SPLIT_DRAFTS", 2)
     before = n_batches(batch_world)
     with pytest.raises(TooManyUsers) as caught:
         split_into_drafts(batch_world, dev, "Spring promo", VISIT_10, BULK, UTC)
@@ -389,7 +389,7 @@ def test_an_unpublished_batch_is_refused_for_its_status_before_any_count(batch_w
     assert not isinstance(caught.value, TooManyUsers)
 
 
-def test_a_pending_revoke_the_filter_counts_as_held_never_overfills_a_draft(batch_world) -> None:
+def test_a_pending_revoke_that_would_overfill_a_draft_refuses_it_whole(batch_world) -> None:
     add_bulk(batch_world, 5000)  # ids 1001 … 6000: 5,000 to add
     # User 7 matches too, and holds the quest from batch 1 whose revoke is pending: the filter
     # counts it as held, the upload's rules as not held, so the rows would add 5,001.
@@ -397,6 +397,32 @@ def test_a_pending_revoke_the_filter_counts_as_held_never_overfills_a_draft(batc
         "UPDATE platform_users SET username = 'bulk7', username_norm = 'bulk7' WHERE id = 7"
     )
     batch_world.execute("UPDATE batch_users SET status = 'revoking' WHERE batch_id = 1")
-    result = create_from_users(batch_world, dev, "Full", VISIT_10, BULK, UTC)
-    assert result.added == 5000
-    assert members(batch_world, result.batch_id) == (5000, 1001, 6000)
+    before = n_batches(batch_world)
+    with pytest.raises(BatchFull) as caught:
+        create_from_users(batch_world, dev, "Full", VISIT_10, BULK, UTC)
+    assert str(caught.value) == from_users.PENDING_REVOKE_OVERFILL
+    assert n_batches(batch_world) == before  # as the same users uploaded: nothing added
+
+
+def test_holding_any_of_quests_with_the_batchs_own_adds_those_holding_only_another(
+    batch_world,
+) -> None:
+    add_bulk(batch_world, 6)  # bulk1001 … bulk1006
+    hold(batch_world, 1001, 1004, VISIT_100)  # hold the other quest: can be added
+    hold(batch_world, 1003, 1006, VISIT_10)  # hold the batch's quest: cannot
+    either = UserFilter(text="bulk", holds=(VISIT_10, VISIT_100))
+    result = create_from_users(batch_world, dev, "Either", VISIT_10, either, UTC)
+    assert (result.added, members(batch_world, result.batch_id)) == (2, (2, 1001, 1002))
+    assert result.preview.counts[ALREADY_UNLOCKED] == 4
+
+
+def test_more_than_a_batch_holding_any_of_quests_with_its_own_is_refused_with_the_addable_count(
+    batch_world,
+) -> None:
+    add_bulk(batch_world, 5002)
+    hold(batch_world, 1001, 6002, VISIT_100)
+    hold(batch_world, 6002, 6002, VISIT_10)  # the one who holds both: not addable
+    either = UserFilter(text="bulk", holds=(VISIT_10, VISIT_100))
+    with pytest.raises(TooManyUsers) as caught:
+        create_from_users(batch_world, dev, "Either", VISIT_10, either, UTC)
+    assert (caught.value.count, caught.value.drafts) == (5001, 2)
