@@ -28,7 +28,7 @@ class GridColumn:
     field: str
     header: str
     width: int
-    sorts: str | None  # the BatchFilter sort column a click on the header applies
+    sorts: str | None  # the view's sort column a click on the header applies (the Users grid too)
 
 
 COLUMNS = (

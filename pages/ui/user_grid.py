@@ -4,7 +4,6 @@ pages/ui/batch_grid.py), with an "Open" button on every row that leads to the us
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
@@ -12,18 +11,8 @@ import streamlit as st
 from core import words
 from core.segments.user_filter import USER_SORT_LABELS, UserFilter
 from pages.ui import session
+from pages.ui.batch_grid import GridColumn
 from pages.ui.state import USERS_GRID_KEY
-
-
-@dataclass(frozen=True)
-class GridColumn:
-    """A column of the grid: its field in the frame, header, width (px) and what it sorts."""
-
-    field: str
-    header: str
-    width: int
-    sorts: str | None  # the UserFilter sort column a click on the header applies
-
 
 COLUMNS = (
     GridColumn("id", words.USER_ID, 90, "id"),
