@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from core.config import Settings
 from pages.web import runtime
+from pages.web.api import API_ROUTES
 from pages.web.auth import ROUTES
 from pages.web.base_url import BackendBaseUrl
 from pages.web.guard import LoginGuard, WebsocketOrigin
@@ -28,10 +29,11 @@ def create_app(settings: Settings) -> st.App:
     # StaticAssets is outermost: Streamlit's scripts answered from memory, before any guard (all
     # of them let /static/ through) or Streamlit's own middleware. StoreGuard comes next: a data
     # store that cannot be used answers a plain 503 everywhere else. BackendBaseUrl is
-    # innermost: it edits only the page the guards let through.
+    # innermost: it edits only the page the guards let through. The API (/api/v1, issue 17)
+    # sits beside the login routes and checks its own bearer tokens: the guards let it through.
     app = st.App(
         ROUTER,
-        routes=ROUTES,
+        routes=ROUTES + API_ROUTES,
         middleware=[
             Middleware(StaticAssets),
             Middleware(StoreGuard),

@@ -6,7 +6,8 @@
     # options: --users N (default 10,000,000), --unlocks N (default users / 2), --runs N
     # (default 11), --naive-runs N (default 3), --count-runs N (exact count, default 3),
     # --naive-seconds S (budget of the per-user loop, default 5), --tz ZONE (default
-    # Europe/Paris), --keep PATH (build once, reuse), --only-list
+    # Europe/Paris), --keep PATH (build once, reuse), --only-list, --only TEXT (the list cases
+    # whose title has TEXT, e.g. --only "quests held"; implies --only-list)
 
 The data is bench/users_data.py's (set-based SQL in a DuckDB file; with postgres, the same rows
 copied into a throwaway PostgreSQL server the way bench/store_data.py copies them). Then, on each
@@ -440,6 +441,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tz", default="Europe/Paris", help="the viewer's time zone")
     parser.add_argument("--keep", metavar="PATH", help="build the data in this folder, keep it")
     parser.add_argument("--only-list", action="store_true", help="only count + first page")
+    parser.add_argument(
+        "--only", metavar="TEXT", help="only the count + first page cases whose title has TEXT"
+    )
     args = parser.parse_args(argv)
     args.unlocks = args.unlocks or args.users // 2
     with_pg = "postgres" in args.stores.split(",")
@@ -495,6 +499,8 @@ def run(args, stores: dict, notes: list[str], started_all: float) -> int:
     # 1. Count + first page.
     rows = []
     for title, f in cases(duck, facts["users"]):
+        if args.only and args.only.lower() not in title.lower():
+            continue
         target = TEXT_MS if f.uses_text else LIST_MS
         results, timings, exact = {}, {}, {}
         for name, uow in stores.items():
@@ -521,7 +527,7 @@ def run(args, stores: dict, notes: list[str], started_all: float) -> int:
         cells = "  ".join(f"{timings[n]:>9.1f} {exact[n]:>8.1f}" for n in names)
         print(f"  {title[:60]:60} {naive[1]:>11,} {cells} {naive_ms:>9.0f}", flush=True)
 
-    if args.only_list:
+    if args.only_list or args.only:
         print(f"\nload average {load.stop()}; whole run {time.perf_counter() - started_all:.0f} s")
         for line in failures:
             print(line)

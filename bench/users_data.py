@@ -13,6 +13,7 @@ Built in a DuckDB file with set-based SQL (`INSERT … SELECT … FROM range(n)`
   deactivated user are that batch's "Error" users instead (no unlock), so "Error in batch B"
   finds someone;
 - DRAFTS draft batches of DRAFT_SIZE users each ("Unpublished" in them);
+- each user's stored count of quests held (`quests_held`, m008) from the unlocks;
 - the batches' counters by the product's own `refresh_counts`, the weekly chart's counts by
   `unlock_counts.rebuild`, and the matching index (`user_lookup`) by `sync_user_index`, as the
   first upload would build it.
@@ -50,6 +51,7 @@ def build(cur, n_users: int, n_unlocks: int) -> dict[str, float]:
     step("catalog", lambda: _catalog(cur))
     step("platform users", lambda: _users(cur, n_users))
     step("unlocks and batches", lambda: _unlocks(cur, n_users, n_unlocks))
+    step("quests held", lambda: _held(cur))
     step("drafts", lambda: _drafts(cur, n_users))
     step("counters", lambda: _counters(cur))
     cur.execute("CHECKPOINT")
@@ -207,6 +209,14 @@ def _unlocks(cur, n_users: int, n_unlocks: int) -> None:
     cur.execute("DROP TABLE kept")
     cur.execute("DROP TABLE bkey")
     cur.execute("SELECT setval('batch_id_seq', $n)", {"n": n_batches})
+
+
+def _held(cur) -> None:
+    # The unlocks went in by SQL, past the product's writes that keep the count: counted once,
+    # by m008's own backfill statement.
+    from core.store.duckdb.migrations import m008_quests_held
+
+    cur.execute(m008_quests_held.STATEMENTS[1])
 
 
 def _drafts(cur, n_users: int) -> None:

@@ -43,6 +43,10 @@ class Action(StrEnum):
     USERS_IMPORTED = "users imported"
     FIRST_ADMIN_CREATED = "first admin created"
     ACCOUNT_EMAIL_CLEARED = "account email cleared"
+    TOKEN_CREATED = "API token created"  # noqa: S105 - an action's name, not a token
+    TOKEN_REVOKED = "API token revoked"  # noqa: S105 - an action's name, not a token
+    WEBHOOK_ADDED = "webhook added"
+    WEBHOOK_REMOVED = "webhook removed"
 
 
 # The actions that change one batch (they carry its id and bump its version).
@@ -69,10 +73,13 @@ def record(
     batch_id: int | None = None,
     detail: str = "",
 ) -> None:
-    """Append one entry; call inside the transaction of the change it describes."""
-    uow.audit.append(actor.username, Action(action), batch_id, detail)
+    """Append one entry; call inside the transaction of the change it describes.
+
+    An account acting through an API token (issue 17) leaves the token's name in `via`.
+    """
+    uow.audit.append(actor.username, Action(action), batch_id, detail, actor.via_token)
 
 
 def entries(uow: UnitOfWork, batch_id: int | None = None, limit: int = 500) -> pl.DataFrame:
-    """Return the newest entries first, for one batch or all."""
+    """Return the newest entries first, for one batch or all (`via`: the API token, or null)."""
     return uow.audit.entries(batch_id, limit)

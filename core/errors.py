@@ -45,3 +45,15 @@ class StoreUnavailable(StoreError):
 
 class DuplicateKey(StoreError):
     """A write broke a unique key (e.g. two accounts with one email created at the same moment)."""
+
+
+class NotAuthenticated(BatchUnlockError):
+    """No credentials, or credentials that no longer work (an API token unknown, expired or revoked)."""
+
+
+class TooManyRequests(BatchUnlockError):
+    """Too many requests in a short time; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

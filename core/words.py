@@ -97,6 +97,7 @@ ADDED_VIA_WORDS = {
     "cli": "Command line",
     "demo": "CSV upload",
     "users": "Users list",
+    "api": "API",
 }
 
 # Users page (issue 16): the spec's "list of users", filtered, exported, added to a batch.
@@ -205,7 +206,7 @@ DATE_OPERATORS = {">": OP_AFTER, "<": OP_BEFORE, "=": OP_EQUAL}
 
 # Login.
 LOGIN_USERNAME = "Username"
-LOGIN_PASSWORD = "Password"  # noqa: S105 - a field label, not a secret
+LOGIN_PASSWORD = "Password"
 LOG_IN = "Log in"
 LOG_OUT = "Log out"
 LOG_OUT_EVERYWHERE = "Log out everywhere"
@@ -219,3 +220,30 @@ LOGIN_LOCKED = (
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """Say how many, in words that agree: "1 user", "2 users", "5,000 users"."""
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+# E (webhooks, issue 17): the Webhooks screen and the deliveries' statuses.
+WEBHOOKS_PAGE = "Webhooks"
+ADD_WEBHOOK = "Add webhook"
+REMOVE_WEBHOOK = "Remove webhook"
+SEND_TEST_EVENT = "Send test event"
+WEBHOOK_URL = "URL"
+WEBHOOK_EVENTS = "Events"
+RECENT_DELIVERIES = "Recent deliveries"
+DELIVERY_PENDING = "Pending"
+DELIVERY_DELIVERED = "Delivered"
+DELIVERY_FAILED = "Failed"
+DELIVERY_CANCELLED = "Cancelled"
+DELIVERY_STATUS = {"pending": DELIVERY_PENDING, "delivered": DELIVERY_DELIVERED}
+DELIVERY_STATUS |= {"failed": DELIVERY_FAILED, "cancelled": DELIVERY_CANCELLED}
+# A secret (a webhook's signing secret, an API token) is shown once, when it is made.
+SECRET_SHOWN_ONCE = "Copy it now: it is not shown again."
+
+# C (tokens, issue 17): personal API tokens in the Account menu.
+API_TOKENS = "API tokens"
+CREATE_TOKEN = "Create token"
+REVOKE_TOKEN = "Revoke token"
+TOKEN_NAME = "Name"
+TOKEN_READ_ONLY = "Read-only"
+TOKEN_EXPIRES = "Expires"
+TOKEN_STATES = {"active": "Active", "expired": "Expired", "revoked": "Revoked"}

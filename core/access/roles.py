@@ -28,6 +28,7 @@ class Permission(StrEnum):
     SET_PUBLISH_RATE = "change the publishing rate"
     SEE_SERVER_METRICS = "see the server's metrics"
     PAUSE_PUBLISHER = "pause or resume the publisher"
+    MANAGE_WEBHOOKS = "register and remove webhooks"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
@@ -43,9 +44,15 @@ class Account:
 
     username: str
     role: Role
+    # Set when the account acts through an API token (issue 17): the token's name, for the audit
+    # log, and whether the token was created read-only (then only VIEW is granted).
+    via_token: str | None = None
+    read_only: bool = False
 
     def can(self, permission: Permission) -> bool:
-        """Tell whether this account's role grants `permission`."""
+        """Tell whether this account's role (narrowed by a read-only token) grants `permission`."""
+        if self.read_only and permission is not Permission.VIEW:
+            return False
         return permission in GRANTS[self.role]
 
 
@@ -53,6 +60,11 @@ def require(account: Account | None, permission: Permission) -> Account:
     """Return the account if its role grants `permission`; raise PermissionDenied otherwise."""
     if account is None:
         raise PermissionDenied("You are not logged in. Log in, then try again.")
+    if account.read_only and permission in GRANTS[account.role] and not account.can(permission):
+        raise PermissionDenied(
+            f"The API token “{account.via_token}” is read-only: it may not {permission.value}. "
+            "Use a token made without --read-only for that."
+        )
     if not account.can(permission):
         raise PermissionDenied(
             f"Your role ({account.role.value}) may not {permission.value}. "

@@ -19,7 +19,7 @@ from core.batches.read_model import Batch
 from core.errors import NotFound
 from core.store.ports import UnitOfWork
 
-ADDED_VIA = ("csv", "single", "cli", "users")
+ADDED_VIA = ("csv", "single", "cli", "users", "api")
 
 
 def open_for_adding(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:

@@ -39,8 +39,11 @@ Only one process may use it at a time: stop the app before running commands on i
 On PostgreSQL commands work beside running apps and workers: `batch pause`, `batch resume`,
 `worker pause` and `worker resume` take effect within a chunk. On a DuckDB file, pause and resume
 in the app while it runs.
-Exit codes: 0 success, 2 bad input or a refusal (one sentence on stderr), 1 a data file that
-cannot be used (one sentence on stderr) or anything unexpected."""
+With --url http://HOST:PORT and an API token in BATCH_UNLOCK_TOKEN, the commands quests, batch
+list|show|users|create|add|publish|retry|cancel|pause|resume|revoke and users list|count run
+through a running app's API instead (any store, beside the app), with the same output.
+Exit codes: 0 success, 2 bad input or a refusal (one sentence on stderr), 1 a data file (or an
+app at --url) that cannot be used (one sentence on stderr) or anything unexpected."""
 
 
 # The module that registers each command (a `batch` subcommand as "batch NAME"). A command left
@@ -55,6 +58,7 @@ COMMAND_MODULES = {
     "preview": "cmd_preview",
     "rate": "cmd_rate",
     "users": "cmd_users",
+    "webhook": "cmd_webhook",
     "worker": "cmd_worker",
     "batch create": "batch_create",
     "batch add": "batch_create",
@@ -88,6 +92,12 @@ def build_parser(
         "else data/batch_unlock.duckdb)",
         default=str(database_path()),
     )
+    parser.add_argument(
+        "--url",
+        metavar="URL",
+        help="run the command through the API of the app running at URL (e.g. "
+        "http://localhost:8501), with the API token in $BATCH_UNLOCK_TOKEN; --db is then unused",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     batch = commands.add_parser(
         "batch",
@@ -115,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
         except SystemExit as exc:  # argparse already printed usage and the problem.
             return int(exc.code or 0)
+    if args.url is not None:  # the running app's API does the work: no store is opened here
+        from core.cli import remote_commands
+
+        return remote_commands.run(args)
     with _store_log_quiet():
         return _run(args)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from core.access.roles import command_line_account
@@ -33,6 +34,29 @@ _FROM_USERS = (
     "holding the quest or deactivated are counted, not added. More matching users than a batch "
     f"holds ({MAX_USERS_PER_BATCH:,}) refuse the whole command"
 )
+
+
+# Refusals and lines that `--url` mode (core/cli/remote_writes.py) gives in the same words.
+SPLIT_NEEDS_FROM_USERS = "--split splits the users of --from-users: add --from-users and filters."
+SAY_WHAT_TO_ADD = (
+    "Say what to add: give at least one --csv FILE or --user ID, or --from-users with filters."
+)
+FILTERS_NEED_FROM_USERS = "User filters choose users only with --from-users: add it."
+
+
+def added_line(n: int, batch_id: int) -> str:
+    """How many users went into the batch."""
+    return f"{n:,} user{'s' if n != 1 else ''} added to batch {batch_id}."
+
+
+def file_line(filename: str, added: int, skipped: Iterable[tuple[str, list[int]]]) -> str:
+    """A file's report: how many were added, then the rows not added, grouped by status."""
+    line = f"{filename}: {added:,} added"
+    parts = []
+    for status, rows in skipped:
+        shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
+        parts.append(f"{status} (row{'s' if len(rows) > 1 else ''} {shown})")
+    return line + ("; not added: " + "; ".join(parts) if parts else "")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -120,7 +144,7 @@ def run_create(args: argparse.Namespace, uow: UnitOfWork) -> int:
     if _from_users(args):
         return users_into_batch.create(args, uow)
     if args.split:
-        raise InputError("--split splits the users of --from-users: add --from-users and filters.")
+        raise InputError(SPLIT_NEEDS_FROM_USERS)
     from core.batches import cli_fill
     from core.upload.intake import read_upload_file
 
@@ -141,10 +165,7 @@ def run_add(args: argparse.Namespace, uow: UnitOfWork) -> int:
     if _from_users(args):
         return users_into_batch.add(args, uow)
     if not args.csv and not args.user:
-        raise InputError(
-            "Say what to add: give at least one --csv FILE or --user ID, or --from-users with "
-            "filters."
-        )
+        raise InputError(SAY_WHAT_TO_ADD)
     from core.batches import cli_fill
     from core.upload.intake import read_upload_file
 
@@ -165,10 +186,7 @@ def run_add(args: argparse.Namespace, uow: UnitOfWork) -> int:
             }
         )
     else:
-        print(
-            f"{result.added:,} user{'s' if result.added != 1 else ''} added to batch "
-            f"{result.batch_id}."
-        )
+        print(added_line(result.added, result.batch_id))
         _report(result, sys.stdout)
     return 0
 
@@ -177,16 +195,8 @@ def _report(result: cli_fill.FillResult, out: TextIO | None = None) -> None:
     """Say per file what was skipped (on stderr for `create`, whose stdout is only the id)."""
     out = out or sys.stderr
     for f in result.files:
-        skipped = f.preview.error_rows()
-        line = f"{f.preview.filename}: {f.added:,} added"
-        if skipped.height:
-            groups = skipped.group_by("status", maintain_order=True).agg("row")
-            parts = []
-            for status, rows in groups.iter_rows():
-                shown = ", ".join(map(str, rows[:10])) + (", …" if len(rows) > 10 else "")
-                parts.append(f"{status} (row{'s' if len(rows) > 1 else ''} {shown})")
-            line += "; not added: " + "; ".join(parts)
-        print(line, file=out)
+        skipped = f.preview.error_rows().group_by("status", maintain_order=True).agg("row")
+        print(file_line(f.preview.filename, f.added, skipped.iter_rows()), file=out)
     for u in result.users:
         print(u.message, file=out)
 
@@ -195,7 +205,7 @@ def _from_users(args: argparse.Namespace) -> bool:
     """Tell whether the users come from the filters; refuse filters mixed up with other sources."""
     if not args.from_users:
         if any_filter_given(args):
-            raise InputError("User filters choose users only with --from-users: add it.")
+            raise InputError(FILTERS_NEED_FROM_USERS)
         return False
     if args.csv or args.user:
         raise InputError("Give either --from-users with filters, or --csv and --user: not both.")

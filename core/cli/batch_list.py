@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
+from core.api import shapes
 from core.batches import rules
 from core.cli.output import print_json, print_table
 from core.history.dates import DateFilter
@@ -23,6 +24,14 @@ EPILOG = """examples:
 
 Dates are calendar days in --tz (default UTC): '= 2026-10-01' is that whole day, '>' after it
 ends, '<' before it starts. Without --sort the newest batches come first."""
+
+
+NO_MATCH = "No batch matches these filters."  # `--url` mode (remote_reads.py) says it too
+
+
+def count_line(n: int) -> str:
+    """The line under the table: how many batches it lists."""
+    return f"\n{n:,} batch{'es' if n != 1 else ''}"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -83,41 +92,18 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     check_tz(args.tz)
     rows = all_batches(uow, command_line_account(), flt, args.tz).to_dicts()
     if args.json:
-        print_json([_as_json(r) for r in rows])
+        print_json([shapes.batch_row(r) for r in rows])
         return 0
     if not rows:
-        print("No batch matches these filters.")
+        print(NO_MATCH)
         return 0
-    print_table([_as_text(r) for r in rows], list(_as_text(rows[0])))
-    print(f"\n{len(rows):,} batch{'es' if len(rows) != 1 else ''}")
+    print_table([as_text(r) for r in rows], list(as_text(rows[0])))
+    print(count_line(len(rows)))
     return 0
 
 
-def _as_json(row: dict) -> dict:
-    # The status without its percentage: scripts read `progress` for that.
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "badge": row["badge"],
-        "quest": row["quest"],
-        "status": row["status_label"],
-        "progress": row["progress"],
-        "paused": row["paused"],
-        "users": row["users"],
-        "counts": {
-            words.UNPUBLISHED: row["n_unpublished"],
-            words.IN_PROGRESS: row["n_in_progress"],
-            words.PUBLISHED: row["n_published"],
-            words.ERROR: row["n_error"],
-            words.REVOKING: row["n_revoking"],
-            words.REVOKED: row["n_revoked"],
-        },
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }
-
-
-def _as_text(row: dict) -> dict:
+def as_text(row: dict) -> dict:
+    """A row of the store's list as the table shows it, under the page's column names."""
     return {
         "ID": row["id"],
         words.TITLE: row["name"],

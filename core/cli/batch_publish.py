@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
+from datetime import datetime
 
 from core import words
 from core.access.roles import command_line_account
 from core.batches import rules
-from core.batches.read_model import Batch, read
+from core.batches.read_model import read
 from core.cli import worker_pause
 from core.cli.output import print_json, print_table, utc_text
 from core.cli.summary import batch_summary, print_summary_json
 from core.publishing import actions, batch_report, queue, retry
 from core.store.ports import UnitOfWork
+
+# Lines that `--url` mode (core/cli/remote_writes.py) prints in the same words.
+WORKER_NOW = "Run `python -m core worker --once` to {what} now (stop the app first)."
+PUBLISH_IT_NOW = WORKER_NOW.format(what="publish it")
+PUBLISH_THEM_NOW = WORKER_NOW.format(what="publish them")
+USE_ALL = "Use `--all` to queue them again anyway (they fail again unless fixed first)."
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,7 +79,7 @@ def cmd_publish(args: argparse.Namespace, uow: UnitOfWork) -> int:
     else:
         print(outcome.message)
         if outcome.position:
-            print("Run `python -m core worker --once` to publish it now (stop the app first).")
+            print(PUBLISH_IT_NOW)
     return 0
 
 
@@ -82,48 +90,70 @@ def cmd_show(args: argparse.Namespace, uow: UnitOfWork) -> int:
         print_json(summary)
         return 0
     batch = read(uow, args.batch_id)
-    status = batch.status_label  # the status word, with its % while running and "· Paused"
     position = queue.position(uow, args.batch_id)
-    if position:
-        status += f", {queue.ordinal(position)} in the queue"
+    print_show(
+        summary,
+        # the status word, with its % while running and "· Paused"
+        batch.status_label + in_queue(position),
+        paused_line(batch.paused_by, batch.paused_at, batch.id) if batch.is_paused else None,
+        worker_pause.paused_line(uow) if position else None,
+        batch_report.error_reasons(uow, args.batch_id),
+    )
+    return 0
+
+
+def in_queue(position: int | None) -> str:
+    """The batch's place in the queue, after its status word ("" when not queued)."""
+    return f", {queue.ordinal(position)} in the queue" if position else ""
+
+
+def paused_line(by: str | None, at: datetime | None, batch_id: int) -> str:
+    """Say who paused the batch and when, and how to resume it."""
+    when = f" at {utc_text(at)}" if at is not None else ""
+    return (
+        f"{words.PAUSED} by {by or 'someone'}{when}. Resume: "
+        f"`python -m core batch resume {batch_id}`."
+    )
+
+
+def print_show(
+    summary: dict,
+    status: str,
+    paused: str | None,
+    publisher_paused: str | None,
+    reasons: Iterable[tuple[str, int]],
+) -> None:
+    """Print `batch show`'s text: the summary, its pauses and the error reasons with counts."""
     print(f"Batch {summary['id']}: {summary['name']}")
     print(f"  {words.BADGE}: {summary['badge']}")
     print(f"  {words.QUEST}: {summary['quest']}")
     print(f"  {words.STATUS}: {status}")
-    if batch.is_paused:
-        print(f"  {_paused_since(batch)} Resume: `python -m core batch resume {batch.id}`.")
-    publisher_paused = worker_pause.paused_line(uow) if position else None
+    if paused:
+        print(f"  {paused}")
     if publisher_paused:  # a queued batch waits for it as much as for its own pause
         print(f"  {publisher_paused}")
     print(f"  Users: {summary['users']:,}")
     width = max(len(k) for k in summary["counts"])
     for word, n in summary["counts"].items():
         print(f"    {word.ljust(width)}  {n:>7,}")
-    reasons = batch_report.error_reasons(uow, args.batch_id)
+    reasons = list(reasons)
     if reasons:
         print("  Errors:")
         for reason, n in reasons:
             print(f"    {n:>7,}  {reason}")
-    return 0
-
-
-def _paused_since(batch: Batch) -> str:
-    """Say who paused the batch and when."""
-    when = f" at {utc_text(batch.paused_at)}" if batch.paused_at is not None else ""
-    return f"{words.PAUSED} by {batch.paused_by or 'someone'}{when}."
 
 
 def cmd_retry(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Requeue a batch's users in Error: only those who can succeed now, unless --all."""
     plan = retry.retry_plan(uow, args.batch_id)
     n = retry.retry_errors(uow, command_line_account(), args.batch_id, only_retryable=not args.all)
-    print(f"{words.count(n, 'user')} in “{words.ERROR}” were queued again.")
+    print(retry.queued_again(n))
     if plan.failing and not args.all:
         # The page's words: how many would fail again, why, and what to do about it.
         print(plan.message)
-        print("Use `--all` to queue them again anyway (they fail again unless fixed first).")
+        print(USE_ALL)
     if n:
-        print("Run `python -m core worker --once` to publish them now (stop the app first).")
+        print(PUBLISH_THEM_NOW)
     return 0
 
 

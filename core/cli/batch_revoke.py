@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
+from core.cli.batch_publish import WORKER_NOW
 from core.cli.output import print_json, print_table
 from core.errors import InputError
 from core.platform_users import ids
@@ -25,6 +26,9 @@ CATEGORIES = {
     "not_unlocked_by_this_batch": "Not unlocked by this batch",
     "not_in_batch": "Not in the batch",
 }
+# Words that `--url` mode (core/cli/remote_writes.py) gives too.
+REASON_REQUIRED = "Say why: --reason TEXT is required (it is kept with each revoked user)."
+REVOKE_THEM_NOW = WORKER_NOW.format(what="revoke them")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,15 +75,15 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Preview the revoke, or request it, and print the outcome."""
     from core.publishing import revoking
 
-    target = _target(args)
+    whom = target(args)
     actor = command_line_account()
     if args.dry_run:
-        preview = revoking.preview_revoke(uow, actor, args.batch_id, target)
-        _print_preview(preview, args.json, has_reason=args.reason is not None)
+        preview = revoking.preview_revoke(uow, actor, args.batch_id, whom)
+        print_preview(preview, args.json, has_reason=args.reason is not None)
         return 0
     if args.reason is None:
-        raise InputError("Say why: --reason TEXT is required (it is kept with each revoked user).")
-    outcome = revoking.revoke(uow, actor, args.batch_id, target, args.reason)
+        raise InputError(REASON_REQUIRED)
+    outcome = revoking.revoke(uow, actor, args.batch_id, whom, args.reason)
     if args.json:
         print_json(
             {
@@ -93,11 +97,11 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
         )
     else:
         print(outcome.message)
-        print("Run `python -m core worker --once` to revoke them now (stop the app first).")
+        print(REVOKE_THEM_NOW)
     return 0
 
 
-def _target(args: argparse.Namespace) -> revoking.RevokeTarget:
+def target(args: argparse.Namespace) -> revoking.RevokeTarget:
     """Whom to revoke, from --all, --csv or --user (argparse allows exactly one of them)."""
     from core.publishing.revoking import RevokeTarget
 
@@ -124,7 +128,7 @@ def _is_user_id(text: str) -> bool:
     return re.fullmatch(ids.ID_PATTERN, text) is not None
 
 
-def _print_preview(preview: revoking.RevokePreview, as_json: bool, has_reason: bool) -> None:
+def print_preview(preview: revoking.RevokePreview, as_json: bool, has_reason: bool) -> None:
     """Print the counts, the question and the users who will not be revoked, and why."""
     details = [
         {key: row[key] for key in ("row", "user_id", "username", "category", "message")}

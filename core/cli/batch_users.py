@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from core import words
 from core.access.roles import command_line_account
+from core.api import shapes
 from core.cli.output import print_json, print_table, utc_text
 
 if TYPE_CHECKING:
@@ -36,35 +36,26 @@ def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     from core.batches import members
 
     rows = members.all_members(uow, command_line_account(), args.batch_id, args.status)
-    out = [
-        {
-            "user_id": r["user_id"],
-            "username": r["username"],
-            "email": r["email"],
-            "status": words.USER_STATUS.get(r["status"], r["status"]),
-            "error_reason": r["error_reason"],
-            "added_via": r["added_via"],
-            "added_at": r["added_at"],
-            # Issue 15: why, by whom and when the unlock was revoked (null when it was not).
-            **{key: r[key] for key in REVOKE_COLUMNS},
-        }
-        for r in rows.iter_rows(named=True)
-    ]
+    out = [shapes.member_row(r) for r in rows.iter_rows(named=True)]
     if args.json:
         print_json(out)
         return 0
-    columns = ["user_id", "username", "email", "status", "error_reason"]
-    if any(row["revoke_reason"] is not None for row in out):
-        columns += list(REVOKE_COLUMNS)
-    print_table([_readable(row) for row in out], columns)
+    print_table([readable(row) for row in out], columns(out))
     return 0
 
 
 # The members' revoke columns, as the store's page gives them.
-REVOKE_COLUMNS = ("revoke_reason", "revoked_by", "revoked_at", "kept_by_batch")
+REVOKE_COLUMNS = shapes.REVOKE_KEYS
+COLUMNS = ("user_id", "username", "email", "status", "error_reason")
 
 
-def _readable(row: dict) -> dict:
+def columns(rows: list[dict]) -> list[str]:
+    """The table's columns: the revoke columns too when a user was revoked."""
+    revoked = any(row.get("revoke_reason") is not None for row in rows)
+    return [*COLUMNS, *(REVOKE_COLUMNS if revoked else ())]
+
+
+def readable(row: dict) -> dict:
     """The row as a table shows it: empty cells for nothing, moments in UTC to the minute."""
     shown = {key: "" if value is None else value for key, value in row.items()}
     if isinstance(row["revoked_at"], datetime):

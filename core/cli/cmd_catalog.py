@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from core.api import shapes
 from core.catalog import badge_tree
 from core.cli.output import print_json, print_table
 
@@ -26,8 +27,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the quests."""
-    columns = ["id", "badge", "quest", "archived", "unlocks"]
-    rows = [{c: row[c] for c in columns} for row in badge_tree.quest_rows(uow)]  # no polars
+    columns = list(shapes.QUEST_KEYS)
+    rows = [shapes.quest_row(row) for row in badge_tree.quest_rows(uow)]  # no polars
     if args.json:
         print_json(rows)
     else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
+from core.api import shapes
 from core.cli.output import print_json, print_table
 from core.cli.user_filter_args import SORTS, add_filter_args, filter_from_args
 
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100_000  # core.segments.segment.MAX_EXPORT_ROWS, named here without polars
-JSON_KEYS = (
-    "id", "username", "email", "active", "registered_at", "last_active_at", "quests_held",
-)  # fmt: skip
+JSON_KEYS = shapes.USER_KEYS
+
+NO_MATCH = "No user matches these filters."  # `--url` mode (remote_reads.py) says it too
 
 LIST_EPILOG = """examples:
   python -m core users list --holds 3 --lacks 5 --active yes
@@ -84,14 +85,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Print the matching users as a table, as JSON, or as the upload template."""
-    from core.history.terms import parse_positive
     from core.segments import segment
-    from core.segments.user_filter import parse_user_sort
 
-    sort = dict(zip(("sort", "desc"), parse_user_sort(args.sort), strict=True)) if args.sort else {}
-    flt = filter_from_args(args, **sort)
+    flt = filter_from_args(args, **sort_from_args(args))
     actor = command_line_account()
-    limit = None if args.limit is None else parse_positive(args.limit, "limit", MAX_LIMIT)
+    limit = limit_from_args(args)
     if args.csv:
         # Every match, as the page exports it (refused over MAX_LIMIT), or the first --limit.
         data = segment.export_template(uow, actor, flt, args.tz, limit=limit)
@@ -102,15 +100,14 @@ def run_list(args: argparse.Namespace, uow: UnitOfWork) -> int:
     page = segment.list_users(uow, actor, flt, args.tz, limit or DEFAULT_LIMIT)
     rows = page.rows.to_dicts()
     if args.json:
-        print_json([{key: row[key] for key in JSON_KEYS} for row in rows])
+        print_json([shapes.user_row(row) for row in rows])
         return 0
     if not rows:
-        print("No user matches these filters.")
+        print(NO_MATCH)
         return 0
-    table = [_as_text(row, args.tz) for row in rows]
+    table = [as_text(row, args.tz) for row in rows]
     print_table(table, list(table[0]))
-    shown = f"{len(rows):,} of " if len(rows) < page.total else ""
-    print(f"\n{shown}{words.count(page.total, 'user')}")
+    print(total_line(len(rows), page.total))
     return 0
 
 
@@ -126,7 +123,28 @@ def run_count(args: argparse.Namespace, uow: UnitOfWork) -> int:
     return 0
 
 
-def _as_text(row: dict, tz: str) -> dict:
+def sort_from_args(args: argparse.Namespace) -> dict:
+    """--sort as the filter's sort and direction (raises InputError), or {} without it."""
+    from core.segments.user_filter import parse_user_sort
+
+    return dict(zip(("sort", "desc"), parse_user_sort(args.sort), strict=True)) if args.sort else {}
+
+
+def limit_from_args(args: argparse.Namespace) -> int | None:
+    """--limit, checked (raises InputError), or None without it."""
+    from core.history.terms import parse_positive
+
+    return None if args.limit is None else parse_positive(args.limit, "limit", MAX_LIMIT)
+
+
+def total_line(shown: int, total: int) -> str:
+    """The line under the table: how many users match, and how many of them it shows."""
+    of = f"{shown:,} of " if shown < total else ""
+    return f"\n{of}{words.count(total, 'user')}"
+
+
+def as_text(row: dict, tz: str) -> dict:
+    """A user row as the table shows it, under the Users page's column names."""
     return {
         words.COL_ID: row["id"],
         words.COL_USERNAME: row["username"],

@@ -1,4 +1,5 @@
-"""`worker`: run the publisher in this process (when the app, which runs its own, is stopped)."""
+"""`worker`: run the publisher in this process (when the app, which runs its own, is stopped), and
+post the webhooks' deliveries beside it."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "publishes by itself). Without --once, a store that fails (a database restarting) "
             "is tried again, waiting longer each time. Revokes asked for with `batch revoke` "
             "go first, in the same crash-safe chunks. `worker pause` and `worker resume` "
-            "stop and restart every worker at once (admins)."
+            "stop and restart every worker at once (admins). It posts the webhooks' "
+            "deliveries too (with --once: those due when the queue is empty)."
         ),
     )
     p.add_argument("--once", action="store_true", help="stop when the queue is empty (exit 0)")
@@ -112,6 +114,7 @@ def cmd_resume(args: argparse.Namespace, uow: UnitOfWork) -> int:
 def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
     """Run the publisher until stopped (or until the queue is empty with --once)."""
     from core.publishing import worker
+    from core.webhooks.dispatcher import Dispatcher
 
     if args.chunk is not None and args.chunk < 1:
         raise InputError("--chunk must be at least 1.")
@@ -165,6 +168,8 @@ def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
             on_idle=watch.idle,
         )
 
+    webhooks = Dispatcher(uow)  # the webhooks' deliveries go out beside, as in the app
+    webhooks.start()
     try:
         report = publish() if args.once else _with_store_retries(publish, stop)
     except KeyboardInterrupt:
@@ -172,7 +177,10 @@ def cmd_worker(args: argparse.Namespace, uow: UnitOfWork) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        webhooks.stop()
     worker_pause.print_ended(uow, report, drained=args.once and not stop.is_set())
+    if args.once and (said := webhooks.drain(uow)):
+        print(said, flush=True)
     return 0
 
 

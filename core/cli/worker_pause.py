@@ -7,7 +7,6 @@ import time
 from typing import TYPE_CHECKING
 
 from core import words
-from core.cli.output import utc_text
 
 if TYPE_CHECKING:
     from core.publishing.worker import RunReport
@@ -16,15 +15,9 @@ if TYPE_CHECKING:
 
 def paused_line(uow: UnitOfWork) -> str | None:
     """Say that the publisher is paused, by whom and since when; None when it is not."""
-    from core.publishing import publisher_pause
+    from core.publishing import publisher_pause  # on demand: the CLI's import budget
 
-    pause = publisher_pause.publisher_pause(uow)
-    if pause is None:
-        return None
-    return (
-        f"The publisher is paused (by {pause.by} at {utc_text(pause.at)}): nothing is published "
-        "or revoked until `python -m core worker resume`."
-    )
+    return publisher_pause.paused_line(uow)
 
 
 def print_ended(uow: UnitOfWork, report: RunReport, drained: bool) -> None:

@@ -5,7 +5,8 @@ module reads both back as a sentence for the batch history ("3 users added from 
 CSV upload; 3 not found, 1 user not found, 1 merged."). It parses the details the app writes
 now and has written before (they are kept in old data files); a detail it cannot read is shown
 after the action's words, with any status code in it replaced by its words. Times are the
-page's business (the viewer's time zone and format), not this module's.
+page's business (the viewer's time zone and format), not this module's. `who` names the
+writer: the account, "via API token “ci-bot”" when it acted through one (issue 17).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from collections.abc import Callable
 
 from core import words
 from core.audit import Action
-from core.history import audit_admin_events, audit_batch_events
+from core.history import (
+    audit_admin_events,
+    audit_batch_events,
+    audit_token_events,
+    audit_webhook_events,
+)
 from core.history.audit_text import codes_in_words
 
 
@@ -65,8 +71,15 @@ _UNDO_BUILDERS: dict[str, Callable[[str], str | None]] = {
 _BUILDERS: dict[str, Callable[[str], str | None]] = {
     **audit_batch_events.BUILDERS,
     **audit_admin_events.BUILDERS,
+    **audit_token_events.BUILDERS,
+    **audit_webhook_events.BUILDERS,
     **_UNDO_BUILDERS,
 }
+
+
+def who(actor: str, via: str | None = None) -> str:
+    """Who wrote an entry: the account, and the API token it acted through if any (issue 17)."""
+    return audit_token_events.who(actor, via)
 
 
 def sentence(action: str, detail: str | None) -> str:

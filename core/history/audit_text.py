@@ -16,6 +16,7 @@ ADDED_VIA_WORDS = {
     "cli": "the command line",
     "demo": "CSV upload",
     "users": "the Users list",
+    "api": "the API",
 }
 FOUND_BY_WORDS = {"id": words.USER_ID, "username": words.USERNAME.lower(), "email": "email"}
 

@@ -14,6 +14,9 @@ from core.platform_users import ids
 _DAY = re.compile(rf"{ids.DIGITS}{{4}}-{ids.DIGITS}{{2}}-{ids.DIGITS}{{2}}")
 
 
+FIRST_DAY, LAST_DAY = date(1000, 1, 1), date(9998, 12, 31)
+
+
 @dataclass(frozen=True)
 class DateFilter:
     """A date condition: '>' after the day ends, '<' before it starts, '=' during it."""
@@ -26,6 +29,13 @@ class DateFilter:
             raise InputError(f"{self.op!r} is not a date operator; use one of > < =.")
         if isinstance(self.day, datetime) or not isinstance(self.day, date):
             raise TypeError("DateFilter.day must be a date (a calendar day), not a datetime")
+        # A day's bounds are its local midnights and the next day's: the calendar's very first
+        # and last days have none (an overflow, not an answer).
+        if not FIRST_DAY <= self.day <= LAST_DAY:
+            raise InputError(
+                f"{self.day.isoformat()} is too far away to filter by; use a day between "
+                f"{FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}."
+            )
 
     @classmethod
     def parse(cls, text: str, op: str | None = None) -> DateFilter:
@@ -35,7 +45,10 @@ class DateFilter:
             op, text = text[:1], text[1:].strip()
         op = op.strip()
         if op not in DATE_OPS:
-            raise InputError(f"{op!r} is not a date operator; use > (after), < (before) or = (on).")
+            raise InputError(
+                f"{op!r} is not a date operator; use > (after), < (before) or = (on) before the "
+                "day, e.g. >2026-10-01."
+            )
         if not _DAY.fullmatch(text):
             raise InputError(f"{text!r} is not a day; write it as YYYY-MM-DD.")
         try:

@@ -18,6 +18,7 @@ from core.batches.visibility import draft_scope
 from core.errors import InputError, PermissionDenied
 from core.publishing import queue
 from core.store.ports import UnitOfWork
+from core.webhooks import events
 
 
 @dataclass(frozen=True)
@@ -118,4 +119,8 @@ def _publish(
         uow.publishing.announce_queued(batch_id)
     detail = f"{after.n_users} user(s) queued" if after.n_users else "no users: published at once"
     record(uow, actor, Action.BATCH_PUBLISHED, batch_id, detail)
+    # Webhooks are told in this transaction (the outbox commits with the publish or not at all).
+    events.enqueue(uow, events.PUBLISHED, batch_id)
+    if after.status in rules.FINISHED_STATUSES:  # no users: "Published" at once
+        events.enqueue(uow, events.FINISHED, batch_id)
     return PublishOutcome(batch_id, name, after.status, after.n_users, True, None)

@@ -94,3 +94,15 @@ def resume_publisher(uow: UnitOfWork, actor: Account) -> str:
         )
 
     return uow.transaction(write)
+
+
+def paused_line(uow: UnitOfWork) -> str | None:
+    """Say that the publisher is paused, by whom and since when (the CLI's and the API's words)."""
+    pause = publisher_pause(uow)
+    if pause is None:
+        return None
+    at = pause.at.astimezone(UTC) if pause.at.tzinfo is not None else pause.at
+    return (
+        f"The publisher is paused (by {pause.by} at {at:%Y-%m-%d %H:%M} UTC): nothing is "
+        "published or revoked until `python -m core worker resume`."
+    )

@@ -56,6 +56,12 @@ class RetryPlan:
         return text
 
 
+def queued_again(n: int) -> str:
+    """Say how many users in Error a retry queued again (the CLI and the API say it alike)."""
+    verb = "was" if n == 1 else "were"
+    return f"{words.count(n, 'user')} in “{words.ERROR}” {verb} queued again."
+
+
 def retry_plan(uow: UnitOfWork, batch_id: int) -> RetryPlan:
     """Tell which users in "Error" a retry would queue, and why the others would fail again.
 

@@ -21,6 +21,7 @@ from core.errors import DuplicateKey
 from core.publishing import failure_rule, publisher_pause, unlock_counts
 from core.publishing.throttle import DEFAULT_CHUNK
 from core.store.ports import UnitOfWork
+from core.webhooks import events
 
 # One chunk at a time per process: a second thread would only conflict and retry.
 _PROCESS_LOCK = threading.Lock()
@@ -89,12 +90,14 @@ def _revoke(uow: UnitOfWork, limit: int) -> ChunkReport:
         uow.publishing.count_revokes(deleted)
     batch_ids = chunk["batch_id"].unique().sort().to_list()
     uow.batches.refresh_counts(batch_ids)
+    finished = uow.publishing.finished_among(batch_ids)
+    _tell(uow, events.REVOKED, finished)
     return ChunkReport(
         processed=chunk.height,
         revoked=deleted.height,
         kept=chunk.height - deleted.height,
         batch_ids=tuple(batch_ids),
-        finished=uow.publishing.finished_among(batch_ids),
+        finished=finished,
     )
 
 
@@ -120,11 +123,20 @@ def _publish(uow: UnitOfWork, limit: int) -> ChunkReport:
     touched = sorted(set(batch_ids) | set(settled))
     uow.batches.refresh_counts(touched)
     published = chunk.height - errors
+    finished = uow.publishing.finished_among(touched) if touched else ()
+    _tell(uow, events.FINISHED, finished)
     return ChunkReport(
         processed=chunk.height,
         published=published,
         errors=errors,
         already_held=published - inserted,
         batch_ids=tuple(batch_ids),
-        finished=uow.publishing.finished_among(touched) if touched else (),
+        finished=finished,
     )
+
+
+def _tell(uow: UnitOfWork, event: str, batch_ids: tuple[int, ...]) -> None:
+    """Put the event of each batch this chunk finished in the webhooks' outbox, in the chunk's
+    transaction: a rolled-back chunk tells nothing, a committed one cannot lose it."""
+    for batch_id in batch_ids:
+        events.enqueue(uow, event, batch_id)

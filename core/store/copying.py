@@ -10,37 +10,38 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from core.errors import InputError, StoreUnavailable
 
 if TYPE_CHECKING:
-    import polars as pl
-
+    from core.store.copy_tables import TableStore
     from core.store.ports import UnitOfWork
 
-# Every table that holds data, in copying order (no foreign keys: any order works).
+# Every table that holds data, in copying order (no foreign keys: any order works); SEQUENCES
+# maps each sequence to the table whose `id` it hands out.
 TABLES = ("platform_users", "badges", "quests", "batches", "batch_users", "unlocks",
           "unlock_counts", "revocations", "revoke_counts", "accounts", "sessions",
-          "login_failures", "settings", "audit_log")  # fmt: skip
+          "login_failures", "settings", "audit_log", "api_tokens", "api_idempotency",
+          "webhooks", "webhook_deliveries", "webhook_attempts")  # fmt: skip
 SCHEMA_TABLE = "schema_version"  # not copied: opening each store brings it to the latest version
-SEQUENCES = {"badge_id_seq": "badges", "quest_id_seq": "quests", "batch_id_seq": "batches"}
-SEQUENCES |= {"audit_id_seq": "audit_log"}  # sequence → the table whose `id` it hands out
+SEQUENCES = {"badge_id_seq": "badges", "quest_id_seq": "quests", "batch_id_seq": "batches",
+             "audit_id_seq": "audit_log", "api_token_id_seq": "api_tokens",
+             "webhook_id_seq": "webhooks", "webhook_delivery_id_seq": "webhook_deliveries"}  # fmt: skip
 # Columns whose rows are also counted per value (a status moved to another would keep the totals).
 COUNTED_PER_VALUE = {"batches": "status", "batch_users": "status", "accounts": "role"}
 CHUNK_ROWS = 50_000
 
 # Column kinds the adapters map their SQL types onto, and the totals checked for each kind.
 INT, TEXT, BOOL, TIME = "int", "text", "bool", "time"
-CHECKS_BY_KIND = {INT: ("filled", "sum", "max"), TEXT: ("filled", "length")}
-CHECKS_BY_KIND |= {BOOL: ("filled", "true"), TIME: ("filled", "min", "max")}
+CHECKS_BY_KIND = {INT: ("filled", "sum", "max"), TEXT: ("filled", "length"),
+                  BOOL: ("filled", "true"), TIME: ("filled", "min", "max")}  # fmt: skip
 # What each check is, in the words of a mismatch message.
-CHECK_WORDS = {"rows": "row count", "filled": "number of values (not NULL)", "sum": "sum"}
-CHECK_WORDS |= {"max": "highest value", "min": "lowest value", "length": "total length"}
-CHECK_WORDS |= {"true": "number of true values"}
+CHECK_WORDS = {"rows": "row count", "filled": "number of values (not NULL)", "sum": "sum",
+               "max": "highest value", "min": "lowest value", "length": "total length",
+               "true": "number of true values"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,45 +62,6 @@ class CopyFailed(StoreUnavailable):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "the copy of the store failed")
-
-
-class TableStore(Protocol):
-    """What an adapter's `tables` module offers for copying (in its unit of work's transaction)."""
-
-    derived: frozenset[str]  # tables rebuilt from the others by `finish`, never copied
-
-    def begin(self, reading: bool) -> None:
-        """Prepare the open transaction for a long copy (reading: the source, else the target)."""
-
-    def table_names(self) -> set[str]:
-        """The names of the store's tables."""
-
-    def columns(self, table: str) -> list[tuple[str, str]]:
-        """A table's (column, kind) in the table's order; kind is INT, TEXT, BOOL or TIME."""
-
-    def row_counts(self, tables: tuple[str, ...]) -> dict[str, int]:
-        """How many rows each table holds (one statement)."""
-
-    def chunks(self, table: str, columns: list[str], size: int) -> Iterator[pl.DataFrame]:
-        """The table's rows, `size` at a time, as frames of `columns`."""
-
-    def load(self, table: str, frame: pl.DataFrame) -> None:
-        """Insert a frame's rows into the table (its columns by name)."""
-
-    def totals(self, table: str, checks: list[Check]) -> list[object]:
-        """Each check's value over the table, in order (one statement)."""
-
-    def value_counts(self, table: str, column: str) -> dict[object, int]:
-        """How many rows hold each value of a column."""
-
-    def sequence_positions(self) -> dict[str, int]:
-        """The last value each sequence handed out (0 for one never used)."""
-
-    def advance_sequences(self, positions: dict[str, int]) -> None:
-        """Make each sequence's next value greater than the position given."""
-
-    def finish(self) -> None:
-        """Rebuild derived data after loading (and whatever else the store wants then)."""
 
 
 def tables_of(uow: UnitOfWork) -> TableStore:

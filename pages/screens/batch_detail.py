@@ -238,7 +238,11 @@ st.dataframe(
         {
             # The viewer's time zone and format, like the rest of the page.
             "When": [formatting.when(formatting.local(t)) for t in log["happened_at"]],
-            "Who": log["actor"],  # the person; how users came in is "Added via"
+            # the person (and the API token an API write came through); how users came in is
+            # "Added via"
+            "Who": [
+                audit_sentences.who(a, v) for a, v in zip(log["actor"], log["via"], strict=True)
+            ],
             "What happened": said,
         },
         schema={"When": pl.String, "Who": pl.String, "What happened": pl.String},

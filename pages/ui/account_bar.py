@@ -1,4 +1,5 @@
-"""The account bar in the menu: who is logged in, "Log out" and "Log out everywhere"."""
+"""The account bar in the menu: who is logged in, "Log out", and the account's menu: "Log out
+everywhere" and "API tokens" (issue 17)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from core import words
 from core.access import sessions
 from core.access.roles import Account
 from core.store.ports import UnitOfWork
-from pages.ui import formatting, session
+from pages.ui import account_tokens, formatting, session
 from pages.web.auth import COOKIE
 
 
@@ -30,19 +31,44 @@ def _leave(end: Callable[[UnitOfWork], object]) -> NoReturn:
     raise AssertionError("st.stop() returned")  # pragma: no cover - st.stop always raises
 
 
+ACCOUNT_MENU = "account_menu"
+
+
+def _open_tokens() -> None:
+    """Close the account menu and open the API tokens dialog."""
+    st.session_state[ACCOUNT_MENU] = False
+    account_tokens.ask()
+
+
 def account_bar(acct: Account) -> None:
-    """Show who is logged in, "Log out" (this session) and "Log out everywhere" (every session)."""
+    """Show who is logged in, "Log out" (this session), "Log out everywhere" and "API tokens"."""
     _space, who, out, more = st.columns([8, 2, 1, 1], vertical_alignment="center")
     who.markdown(f"**{formatting.md(acct.username)}** · {acct.role.value}", text_alignment="right")
     if out.button(words.LOG_OUT, key="log_out", type="tertiary"):
         token = st.context.cookies.get(COOKIE)
         _leave(lambda uow: sessions.end_session(uow, token if isinstance(token, str) else None))
-    with more.popover(words.SESSIONS, type="tertiary", icon=":material/devices:"):
+    # Keyed and tracked, so that "API tokens" can close it: it would cover the dialog.
+    with more.popover(
+        words.SESSIONS,
+        type="tertiary",
+        icon=":material/devices:",
+        key=ACCOUNT_MENU,
+        on_change="rerun",
+    ):
         if st.button(
             words.LOG_OUT_EVERYWHERE,
             key="log_out_everywhere",
-            help="End every session of your account: other tabs, browsers and devices.",
+            help="End every session of your account: other tabs, browsers and devices. "
+            "API tokens keep working: revoke them under API tokens.",
         ):
             # The account as it is now: the cookie may have ended since the run started.
             username = session.account(fresh=True).username
             _leave(lambda uow: sessions.end_all_sessions(uow, username))
+        st.button(
+            words.API_TOKENS,
+            key="api_tokens",
+            icon=":material/key:",
+            help="Tokens that let your scripts use the app's API as you.",
+            on_click=session.callback(_open_tokens),
+        )
+    account_tokens.open_if_asked()

@@ -47,6 +47,17 @@ def pages_for(account: Account) -> dict[str, st.Page]:
         "users": _page("users.py", words.USERS_PAGE, "users", icon=":material/group:"),
         "user": _page("user.py", words.USER_PAGE, USER_PATH, visibility="hidden"),
     }
+    if account.can(Permission.MANAGE_WEBHOOKS):
+        pages["webhooks"] = _page(
+            "webhooks.py", words.WEBHOOKS_PAGE, "webhooks", icon=":material/webhook:"
+        )
+    else:  # its URL says why, instead of "Page not found"
+        pages["webhooks_refused"] = st.Page(
+            role_refusal.refusal_page("manage webhooks", words.WEBHOOKS_PAGE),
+            title=words.WEBHOOKS_PAGE,
+            url_path="webhooks",
+            visibility="hidden",
+        )
     if account.can(Permission.EDIT_BATCHES):
         pages["new_batch"] = _page(
             "new_batch.py", words.NEW_BATCH, "new-batch", visibility="hidden"

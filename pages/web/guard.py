@@ -24,8 +24,12 @@ from pages.web import runtime
 from pages.web.auth import COOKIE
 
 # Paths that must work without a session: the login pages and Streamlit's own assets/endpoints
-# (the health check included: a load balancer asks it without logging in).
-OPEN_PREFIXES = ("/login", "/logout", "/setup", "/_stcore", "/static", "/favicon", "/component")
+# (the health check included: a load balancer asks it without logging in), and the HTTP API,
+# which authenticates every request by its bearer token and never by the session cookie.
+API_PREFIX = "/api/v1/"
+OPEN_PREFIXES = (
+    "/login", "/logout", "/setup", "/_stcore", "/static", "/favicon", "/component", API_PREFIX,
+)  # fmt: skip
 # Streamlit endpoints that carry a user's data: file uploads (into a session's memory) and
 # media (deferred downloads, exports). They need a live login, whatever the method.
 SESSION_PREFIXES = ("/_stcore/upload_file/", "/media/")

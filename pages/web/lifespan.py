@@ -1,4 +1,5 @@
-"""Start-up and shutdown of the app process: the data file, then the publisher (if it runs here)."""
+"""Start-up and shutdown of the app process: the data file, then the publisher and the webhook
+dispatcher (if they run here)."""
 
 from __future__ import annotations
 
@@ -65,9 +66,11 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
         # Not fatal: the first preview tries again and reports a problem in plain words.
         log.exception("Could not bring the matching index up to date at start")
     # The publisher runs on the server, so closing every tab never stops a batch; a deployment
-    # that runs `python -m core worker` elsewhere sets BATCH_UNLOCK_WORKER=0.
+    # that runs `python -m core worker` elsewhere sets BATCH_UNLOCK_WORKER=0 (that worker then
+    # posts the webhooks' deliveries too, so the dispatcher goes with the publisher).
     if store_ok and rt.settings.run_worker:
         rt.start_worker()
+        rt.start_dispatcher()
     warming = warmup.start(lambda: _first_reads(rt)) if store_ok else None
     try:
         yield

@@ -1,4 +1,5 @@
-"""What one app process holds: its data store and its publisher, made from its `Settings`.
+"""What one app process holds: its data store, its publisher and its webhook dispatcher, made from
+its `Settings`.
 
 The composition root of the web app (`app.py` `create_app`) installs one `Runtime`; the login
 routes, the guards and the page scripts all reach it through `current()`. This is the only module
@@ -18,6 +19,7 @@ from core.errors import StoreUnavailable
 from core.publishing.worker_thread import Worker
 from core.store import connect, unavailable
 from core.store.ports import UnitOfWork
+from core.webhooks.dispatcher import Dispatcher
 
 log = logging.getLogger("batch_unlock")
 
@@ -30,6 +32,7 @@ class Runtime:
         self._lock = threading.RLock()  # start_worker() opens the store while holding it
         self._store: UnitOfWork | None = None
         self._worker: Worker | None = None
+        self._dispatcher: Dispatcher | None = None
         self._threads = threading.local()  # each thread's own unit of work (thread_unit_of_work)
 
     def store(self) -> UnitOfWork:
@@ -86,12 +89,28 @@ class Runtime:
         """The running publisher, if this process started one."""
         return self._worker
 
+    def start_dispatcher(self) -> Dispatcher:
+        """Start this process's webhook dispatcher (once), beside the publisher."""
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = Dispatcher(self.store())
+            self._dispatcher.start()
+            return self._dispatcher
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        """The running webhook dispatcher, if this process started one."""
+        return self._dispatcher
+
     def close(self) -> None:
-        """Stop the publisher and close the store."""
+        """Stop the publisher and the dispatcher, then close the store."""
         with self._lock:
             if self._worker is not None:
                 self._worker.stop()
                 self._worker = None
+            if self._dispatcher is not None:
+                self._dispatcher.stop()
+                self._dispatcher = None
             if self._store is not None:
                 self._store.close()
                 self._store = None

@@ -1,4 +1,5 @@
-"""The outermost guard: a data store that cannot be used answers plain 503s, never a bare 500.
+"""The outermost guard: a data store that cannot be used answers plain 503s, never a bare 500
+(under /api/ a problem+json 503, as the API answers its own failures).
 
 It answers Streamlit's health check itself when the data file cannot be opened or read (a load
 balancer or an operator then sees why), and turns a store failure raised by anything behind it
@@ -24,6 +25,9 @@ from pages.web import runtime
 log = logging.getLogger("batch_unlock")
 
 HEALTH_PATH = "/_stcore/health"
+# The HTTP API answers its own failures as problem+json (pages/web/api/problems.py) and opens
+# the store per request, so no page-load probe runs for it.
+API_PREFIX = "/api/v1/"
 # Streamlit's own endpoints and files, fetched by a page already loaded: not page loads.
 ASSET_PREFIXES = ("/_stcore", "/static", "/media", "/component", "/favicon", "/app/static")
 UNAVAILABLE_TITLE = "Batch Unlock cannot reach its data store right now"
@@ -60,6 +64,14 @@ def unavailable_page() -> HTMLResponse:
     return HTMLResponse(_PAGE, status_code=503, headers=_HEADERS)
 
 
+def unavailable_problem(exc: StoreError) -> Response:
+    """The API's answer to a store failure that reached this guard: a 503 problem."""
+    # Imported here: the API's problems read this module's words (no import cycle at start).
+    from pages.web.api.problems import from_exception
+
+    return from_exception(exc)
+
+
 class StoreGuard(BaseHTTPMiddleware):
     """Answer the health check and page loads from the store's state; store failures become 503s."""
 
@@ -67,7 +79,9 @@ class StoreGuard(BaseHTTPMiddleware):
         """Check the store on health checks and page loads; catch store failures of the rest."""
         path = request.url.path
         health = path == HEALTH_PATH
-        if request.method in ("GET", "HEAD") and (health or not path.startswith(ASSET_PREFIXES)):
+        api = path.startswith(API_PREFIX)
+        page_load = not path.startswith(ASSET_PREFIXES) and not api
+        if request.method in ("GET", "HEAD") and (health or page_load):
             # A page load (the login form included) costs four tiny reads more: a damaged file
             # then gets this page at once, not a login form whose every use fails.
             problem = await run_in_threadpool(store_problem)
@@ -82,4 +96,4 @@ class StoreGuard(BaseHTTPMiddleware):
         except StoreError as exc:
             # Already logged with the store's own words where it was translated (core/store/).
             log.error("Answered %s %s with 503: %s", request.method, path, exc)
-            return unavailable_page()
+            return unavailable_problem(exc) if api else unavailable_page()

@@ -147,7 +147,7 @@ def test_batch_retry_requeues_the_users_in_error(world, capsys):
     capsys.readouterr()
 
     assert cli(world, "batch", "retry", "2") == 0
-    assert "1 user in “Error” were queued again." in capsys.readouterr().out
+    assert "1 user in “Error” was queued again." in capsys.readouterr().out
     cli(world, "worker", "--once")
     assert show_json(world, 2, capsys)["status"] == "Published"
 
@@ -165,7 +165,7 @@ def test_batch_retry_leaves_a_still_deactivated_user_in_error_and_says_why(world
     assert show_json(world, 2, capsys)["status"] == "Partially published"
 
     assert cli(world, "batch", "retry", "2", "--all") == 0
-    assert "1 user in “Error” were queued again." in capsys.readouterr().out
+    assert "1 user in “Error” was queued again." in capsys.readouterr().out
     assert show_json(world, 2, capsys)["counts"]["Unpublished"] == 1
 
 

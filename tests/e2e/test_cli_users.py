@@ -25,6 +25,9 @@ def cli(batch_world, db_path: Path, capsysbinary: pytest.CaptureFixture):
     never active.
     """
     batch_world.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (3, 2)")
+    batch_world.execute(  # the stored quests held (m008), as the product's writes keep it
+        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
+    )
     batch_world.execute(
         "UPDATE platform_users SET "
         "registered_at = TIMESTAMPTZ '2026-01-01 12:00:00+00' + (id - 1) * INTERVAL 1 DAY, "

@@ -39,7 +39,7 @@ def test_a_version_6_database_upgrades_keeping_its_users_without_dates(bare_url:
         )
     con = open_pg_store(bare_url)
     try:
-        assert con.schema_version() == 7
+        assert con.schema_version() >= 7
         assert con.users.profile(7) == (7, "Ann", "ann@x.org", True, None, None)
         rows, total = con.users.search(UserFilter(sort="email"), "UTC", 10, 0)
         assert (rows["id"].to_list(), total) == ([7, 8], 2)

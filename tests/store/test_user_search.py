@@ -82,6 +82,10 @@ def people(small_world):
             [user_id, quest, batch],
         )
     cur.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (2, 1)")
+    # The stored quests held (m008), as the product's writes keep it.
+    cur.execute(
+        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
+    )
     cur.people = {"spring": spring, "other": other}
     return cur
 

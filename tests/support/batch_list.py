@@ -64,3 +64,6 @@ def add_unlocks(
             [first_user + offset, quest_id, batch_id, at],
         )
     unlock_counts.rebuild(cur)  # what the publisher keeps in step when it inserts unlocks
+    cur.execute(  # and the stored quests held (m008)
+        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
+    )

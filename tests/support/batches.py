@@ -36,6 +36,10 @@ def make_batch_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnectio
         "VALUES (1, 7, 'published', 'csv', 'ada')"
     )
     cur.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (7, 1, 1)")
+    # The stored quests held (m008) as the product's writes keep it: the unlock went in by SQL.
+    cur.execute(
+        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
+    )
     cur.execute("UPDATE batches SET n_users = 1, n_published = 1 WHERE id = 1")
     return cur
 

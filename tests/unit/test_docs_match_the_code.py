@@ -126,7 +126,7 @@ def test_every_command_and_option_in_the_readme_table_exists() -> None:
     for span in _readme_commands():
         words = span.split()
         path = next(
-            (tuple(words[:n]) for n in (2, 1) if tuple(words[:n]) in parsers and words[:n]), None
+            (tuple(words[:n]) for n in (3, 2, 1) if tuple(words[:n]) in parsers and words[:n]), None
         )
         if path is None:
             wrong.append(span)

@@ -149,7 +149,9 @@ class _Matching(_Repo):
 
 
 class _Audit(_Repo):
-    def append(self, actor: str, action: str, batch_id: int | None, detail: str) -> None:
+    def append(
+        self, actor: str, action: str, batch_id: int | None, detail: str, via: str | None = None
+    ) -> None:
         self.s.log.append((datetime.now(UTC), actor, str(action), batch_id, detail))
 
     def entries(self, batch_id: int | None, limit: int) -> pl.DataFrame:
@@ -158,7 +160,7 @@ class _Audit(_Repo):
             rows,
             schema=["happened_at", "actor", "action", "batch_id", "detail"],
             orient="row",
-        )
+        ).with_columns(via=pl.lit(None, pl.String))
 
 
 class _Settings(_Repo):
@@ -226,6 +228,13 @@ class FakeStore:
         return [e[2] for e in self.log]
 
 
+class _NoWebhooks:
+    """No webhook is registered: publishing and revoking tell nobody."""
+
+    def subscribed(self, event: str) -> bool:
+        return False
+
+
 class _View:
     """The store as a UnitOfWork: repositories under the port's names."""
 
@@ -235,6 +244,7 @@ class _View:
         self.audit = store.audit
         self.settings = store.settings_repo
         self.matching = _Matching(store)
+        self.webhooks = _NoWebhooks()
         self._store = store
 
     @property

@@ -13,17 +13,19 @@ if TYPE_CHECKING:
 class DuckAudit(Repository):
     """The SQL behind `core.store.ports.audit.AuditRepository`."""
 
-    def append(self, actor: str, action: str, batch_id: int | None, detail: str) -> None:
-        """Append one entry (inside the caller's transaction)."""
+    def append(
+        self, actor: str, action: str, batch_id: int | None, detail: str, via: str | None = None
+    ) -> None:
+        """Append one entry (inside the caller's transaction); `via`: the API token's name."""
         self.rows(
-            "INSERT INTO audit_log (actor, action, batch_id, detail) VALUES (?, ?, ?, ?)",
-            [actor, str(action), batch_id, detail],
+            "INSERT INTO audit_log (actor, action, batch_id, detail, via) VALUES (?, ?, ?, ?, ?)",
+            [actor, str(action), batch_id, detail, via],
         )
 
     def entries(self, batch_id: int | None, limit: int) -> pl.DataFrame:
-        """The newest entries first (happened_at, actor, action, batch_id, detail)."""
+        """The newest entries first (happened_at, actor, action, batch_id, detail, via)."""
         return self.frame(
-            "SELECT happened_at, actor, action, batch_id, detail FROM audit_log "
+            "SELECT happened_at, actor, action, batch_id, detail, via FROM audit_log "
             "WHERE $batch IS NULL OR batch_id = $batch ORDER BY id DESC LIMIT $limit",
             {"batch": batch_id, "limit": limit},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.store.duckdb.base import Repository
+from core.store.duckdb.publishing_sql import ADD_HELD
 
 if TYPE_CHECKING:
     import polars as pl
@@ -80,12 +81,13 @@ class DuckDemo(Repository):
             )
 
     def load_unlocks(self, unlocks: pl.DataFrame) -> None:
-        """Insert unlocks (user_id, quest_id, batch_id, unlocked_at)."""
+        """Insert unlocks (user_id, quest_id, batch_id, unlocked_at), counted in quests_held."""
         with self.registered(unlocks, "demo_unlocks") as f:
             self.rows(
                 "INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at) "
                 f"SELECT user_id, quest_id, batch_id, unlocked_at FROM {f}"
             )
+            self.rows(ADD_HELD.format(relation=f), {"sign": 1})
 
     def set_updated(self, stamps: pl.DataFrame) -> None:
         """Set batches' updated_at (id, updated_at): a history keeps its own dates."""

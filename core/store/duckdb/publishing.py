@@ -146,7 +146,7 @@ class DuckPublishing(DuckRevoking):
 
         Returns the unlocks inserted (batch_id, quest_id, unlocked_at): a user who holds the
         quest already keeps the old unlock, and one user in two batches of the chunk is credited
-        to the earlier batch (lowest `rank`).
+        to the earlier batch (lowest `rank`). Each new unlock counts in its user's quests_held.
         """
         with self.registered(chunk, "chunk") as name:
             # Statuses first: a concurrent writer of these rows conflicts here, before any unlock.
@@ -160,15 +160,17 @@ class DuckPublishing(DuckRevoking):
                       AND u.status IN {PENDING}"""
             )
             # INSERT … RETURNING through a relation: it runs once, its rows read as a frame.
-            return self.frame(
+            inserted = self.frame(
                 f"""INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
                     SELECT DISTINCT ON (user_id, quest_id)
                            user_id, quest_id, batch_id, current_timestamp
                     FROM {name} WHERE error_reason IS NULL
                     ORDER BY user_id, quest_id, rank
                     ON CONFLICT DO NOTHING
-                    RETURNING batch_id, quest_id, unlocked_at"""
+                    RETURNING user_id, batch_id, quest_id, unlocked_at"""
             )
+        self.add_held(inserted, 1)
+        return inserted.drop("user_id")
 
     def settled_batches(self) -> list[int]:
         """Queued batches with no user left to unlock."""

@@ -51,3 +51,12 @@ USER_FAILURES = f"""
     {failure_joins("u.user_id", "b.quest_id")}
     WHERE u.batch_id = $batch AND list_contains($statuses, u.status)
 """
+
+# Unlocks added to (`$sign` 1) or taken off (-1) their users' stored count of quests held (m008),
+# in the transaction that inserts or deletes them: one UPDATE per set, `{relation}` holding one
+# row per unlock (a `user_id` column; a user may have several, of two batches' quests).
+ADD_HELD = """
+    UPDATE platform_users p SET quests_held = p.quests_held + $sign * h.n
+    FROM (SELECT user_id, count(*)::INTEGER AS n FROM {relation} GROUP BY user_id) h
+    WHERE p.id = h.user_id
+"""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from core.batches.rules import PUBLISHED, REVOKING, USER_REVOKED, USER_REVOKING
 from core.publishing.unlock_counts import QUARTER_US
 from core.store.duckdb.base import Repository
+from core.store.duckdb.publishing_sql import ADD_HELD
 from core.store.duckdb.revoking_sql import (
     GIVEN,
     MEMBERS,
@@ -90,7 +91,8 @@ class DuckRevoking(Repository):
         """Revoke the chunk's users; return the unlocks deleted: batch_id, quest_id, revoked_at.
 
         One statement per step over the whole chunk: decide each user again now, keep a record
-        of the unlocks to delete, delete them, hand the kept ones over, mark the users revoked.
+        of the unlocks to delete, delete them (and take them off their users' quests_held), hand
+        the kept ones over, mark the users revoked.
         """
         with self.registered(chunk.select("batch_id", "user_id", "quest_id"), "revoke") as name:
             decided = self.frame(REVOKE_DECISIONS.format(chunk=name))
@@ -106,8 +108,10 @@ class DuckRevoking(Repository):
                 f"""DELETE FROM unlocks x USING {name} d
                     WHERE d.action = 'delete' AND x.user_id = d.user_id
                       AND x.quest_id = d.quest_id AND x.batch_id = d.batch_id
-                    RETURNING x.batch_id, x.quest_id, current_timestamp AS revoked_at"""
+                    RETURNING x.user_id, x.batch_id, x.quest_id, current_timestamp AS revoked_at"""
             )
+            # A handed-over unlock stays held (by another batch): only deletions count.
+            self.add_held(gone, -1)
             if (decided["action"] == "hand").any():
                 self.rows(
                     f"""UPDATE unlocks x SET batch_id = d.keeper FROM {name} d
@@ -125,7 +129,14 @@ class DuckRevoking(Repository):
                     WHERE u.batch_id = d.batch_id AND u.user_id = d.user_id
                       AND u.status = '{USER_REVOKING}'"""
             )
-        return gone
+        return gone.drop("user_id")
+
+    def add_held(self, unlocks: pl.DataFrame, sign: int) -> None:
+        """Add (sign 1) or take off (-1) unlocks (a `user_id` column) from their users' quests_held."""
+        if unlocks.is_empty():
+            return
+        with self.registered(unlocks.select("user_id"), "held") as name:
+            self.rows(ADD_HELD.format(relation=name), {"sign": sign})
 
     def recount_revokes(self) -> None:
         """Count every revoke again, from the revocations (part of `recount_unlocks`)."""

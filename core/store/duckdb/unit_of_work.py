@@ -17,11 +17,14 @@ from core.store.duckdb.catalog import DuckCatalog
 from core.store.duckdb.demo import DuckDemo
 from core.store.duckdb.errors import is_conflict, is_constraint, raise_unavailable
 from core.store.duckdb.history import DuckHistory
+from core.store.duckdb.idempotency import DuckIdempotency
 from core.store.duckdb.matching import DuckMatching
 from core.store.duckdb.members import DuckMembers
 from core.store.duckdb.publishing import DuckPublishing
 from core.store.duckdb.settings import DuckSettings
+from core.store.duckdb.tokens import DuckTokens
 from core.store.duckdb.users import DuckUsers
+from core.store.duckdb.webhooks import DuckWebhooks
 from core.store.retry import ATTEMPTS, ConflictError, with_retries
 
 T = TypeVar("T")
@@ -55,6 +58,9 @@ class DuckUnitOfWork:
         self.settings = DuckSettings(self)
         self.audit = DuckAudit(self)
         self.demo = DuckDemo(self)
+        self.tokens = DuckTokens(self)
+        self.idempotency = DuckIdempotency(self)
+        self.webhooks = DuckWebhooks(self)
 
     @property
     def in_transaction(self) -> bool:

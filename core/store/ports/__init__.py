@@ -16,11 +16,14 @@ from core.store.ports.batches import BatchesRepository
 from core.store.ports.catalog import CatalogRepository
 from core.store.ports.demo import DemoRepository
 from core.store.ports.history import HistoryRepository
+from core.store.ports.idempotency import IdempotencyRepository
 from core.store.ports.matching import MatchingRepository
 from core.store.ports.members import MembersRepository
 from core.store.ports.publishing import PublishingRepository
 from core.store.ports.settings import SettingsRepository
+from core.store.ports.tokens import TokensRepository
 from core.store.ports.users import UsersRepository
+from core.store.ports.webhooks import WebhooksRepository
 
 T = TypeVar("T")
 
@@ -39,6 +42,9 @@ class UnitOfWork(Protocol):
     settings: SettingsRepository
     audit: AuditRepository
     demo: DemoRepository
+    tokens: TokensRepository
+    idempotency: IdempotencyRepository
+    webhooks: WebhooksRepository
 
     @property
     def in_transaction(self) -> bool:

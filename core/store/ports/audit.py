@@ -11,10 +11,12 @@ if TYPE_CHECKING:
 class AuditRepository(Protocol):
     """What domain code may ask the store about the audit log."""
 
-    def append(self, actor: str, action: str, batch_id: int | None, detail: str) -> None:
-        """Append one entry (inside the caller's transaction)."""
+    def append(
+        self, actor: str, action: str, batch_id: int | None, detail: str, via: str | None = None
+    ) -> None:
+        """Append one entry (inside the caller's transaction); `via`: the API token's name."""
         ...
 
     def entries(self, batch_id: int | None, limit: int) -> pl.DataFrame:
-        """The newest entries first (happened_at, actor, action, batch_id, detail)."""
+        """The newest entries first (happened_at, actor, action, batch_id, detail, via)."""
         ...

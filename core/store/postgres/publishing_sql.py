@@ -98,10 +98,29 @@ SETTLED = f"""
     WHERE {claim_lock("s.id")}
 """
 
+# Unlocks added to (`{sign}` +) or taken off (-) their users' stored count of quests held (m008),
+# in the statement that inserts or deletes them: two CTEs over `{relation}`, one row per unlock
+# (a `user_id` column; a user may have several, of two batches' quests), grouped so each user's
+# row is updated once. The rows are locked in id order first: two workers' chunks sharing users
+# then wait for each other instead of deadlocking (each would hold a row the other updates
+# next); under REPEATABLE READ the later one fails to serialize (40001) and core.store.retry
+# runs it again.
+HELD_CTES = """
+    held_locked AS (
+        SELECT id FROM platform_users WHERE id IN (SELECT user_id FROM {relation})
+        ORDER BY id FOR UPDATE
+    ),
+    held AS (
+        UPDATE platform_users p SET quests_held = p.quests_held {sign} h.n
+        FROM (SELECT user_id, count(*)::integer AS n FROM {relation} GROUP BY user_id) h
+        WHERE p.id = h.user_id AND p.id IN (SELECT id FROM held_locked)
+    )"""
+
 # Set the chunk's statuses and insert its unlocks in one statement (parameters: the relation's,
 # then the chunk's batch ids). Both parts read the chunk and one snapshot; they write different
 # tables. A user who holds the quest keeps the old unlock; one user in two batches of the chunk
-# is credited to the earlier batch (lowest rank).
+# is credited to the earlier batch (lowest rank). Each new unlock counts in its user's
+# quests_held (m008), in the same statement (HELD_CTES).
 RECORD_CHUNK = f"""
     WITH chunk AS (SELECT * FROM {{relation}}),
     marked AS (
@@ -113,13 +132,17 @@ RECORD_CHUNK = f"""
         WHERE u.batch_id = c.batch_id AND u.user_id = c.user_id AND u.status IN {PENDING}
           -- Only the chunk's batches' rows: a join on all pending users would read the queue.
           AND u.batch_id = ANY(%s::bigint[])
-    )
-    INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
-    SELECT DISTINCT ON (user_id, quest_id) user_id, quest_id, batch_id, current_timestamp
-    FROM chunk WHERE error_reason IS NULL
-    ORDER BY user_id, quest_id, rank
-    ON CONFLICT DO NOTHING
-    RETURNING batch_id, quest_id, unlocked_at
+    ),
+    inserted AS (
+        INSERT INTO unlocks (user_id, quest_id, batch_id, unlocked_at)
+        SELECT DISTINCT ON (user_id, quest_id) user_id, quest_id, batch_id, current_timestamp
+        FROM chunk WHERE error_reason IS NULL
+        ORDER BY user_id, quest_id, rank
+        ON CONFLICT DO NOTHING
+        RETURNING user_id, batch_id, quest_id, unlocked_at
+    ),
+    {HELD_CTES.format(sign="+", relation="inserted")}
+    SELECT batch_id, quest_id, unlocked_at FROM inserted
 """
 
 # Unlocks per batch, quest and quarter hour added to the chart's counts (`relation` holds them).

@@ -21,6 +21,9 @@ REPOSITORIES = {
     "settings": ("settings", "PgSettings"),
     "audit": ("audit", "PgAudit"),
     "demo": ("demo", "PgDemo"),
+    "tokens": ("tokens", "PgTokens"),
+    "idempotency": ("idempotency", "PgIdempotency"),
+    "webhooks": ("webhooks", "PgWebhooks"),
 }
 
 

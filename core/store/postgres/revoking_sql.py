@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from core.batches.rules import PUBLISHED, REVOKING, USER_REVOKED, USER_REVOKING
 from core.publishing.unlock_counts import QUARTER_US
-from core.store.postgres.publishing_sql import claim_sql
+from core.store.postgres.publishing_sql import HELD_CTES, claim_sql
 from core.store.sql_rules import HELD_ELSEWHERE, KEEPER, REVOKE_CATEGORY
 
 # A batch's target users: every member, or the User IDs given.
@@ -63,8 +63,9 @@ CLAIM_REVOKES = f"""
 # wait for its lock) fails this statement with 40001, and the retry's snapshot sees it; one that
 # comes later waits for this commit, then finds the unlock gone and inserts its own. Then each
 # user still "Revoking" is decided on that snapshot: the unlock this batch alone gave is deleted
-# (its record kept in revocations), one another batch also gave is handed to that batch (lowest
-# id), and the user is "Revoked" (`kept_by_batch`: the batch that keeps it). A user whose unlock
+# (its record kept in revocations, and taken off the user's quests_held), one another batch also
+# gave is handed to that batch (lowest id), and the user is "Revoked" (`kept_by_batch`: the batch
+# that keeps it). A user whose unlock
 # belongs to another batch revoking it is not kept by it: that batch's revoke takes the unlock.
 RECORD_REVOKES = f"""
     WITH chunk AS (SELECT * FROM {{relation}}),
@@ -144,7 +145,9 @@ RECORD_REVOKES = f"""
         SELECT user_id, quest_id, batch_id, unlocked_at, current_timestamp, revoked_by,
                revoke_reason
         FROM gone
-    )
+    ),
+    -- A deleted unlock is no longer held (a handed-over one still is, by its keeper).
+    {HELD_CTES.format(sign="-", relation="gone")}
     SELECT batch_id, quest_id, current_timestamp AS revoked_at FROM gone
 """
 

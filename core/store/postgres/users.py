@@ -20,6 +20,7 @@ from core.store.postgres import users_profile_sql as profile_sql
 from core.store.postgres import users_search_sql as search_sql
 from core.store.postgres.base import Repository
 from core.store.postgres.errors import raise_unavailable
+from core.store.postgres.users_count import UserCounter
 
 if TYPE_CHECKING:
     from core.batches.visibility import DraftScope
@@ -32,13 +33,6 @@ DATE_COLUMNS = ("registered_at", "last_active_at")
 _UTC = pl.Datetime("us", "UTC")
 # Up to this many matching users, a page is sorted from the matches rather than read in order.
 _FEW = 50_000
-# Planner settings for a bounded count that should stop at its bound (the last one alone for
-# every bounded count: see PgUsers.count).
-_STREAMED = ("enable_hashjoin = off", "max_parallel_workers_per_gather = 0", "jit = off")
-# A bounded count with hash joins: room for a quest's holders (a million ids) in one batch. A
-# hash join split into batches reads its whole outer side before it returns the rows of its
-# later batches, so the LIMIT cannot stop the scan early (all at once at 10M: 1.9 -> 1.2 s).
-_HASHED = ("jit = off", "work_mem = '64MB'")
 # Rows written to COPY per chunk: bounds the CSV text held in memory at once.
 _COPY_CHUNK = 200_000
 
@@ -188,33 +182,7 @@ class PgUsers(Repository):
 
     def count(self, f: UserFilter, tz: str, *, count_up_to: int | None = None) -> int:
         """How many users match the filter (up to `count_up_to + 1` when given)."""
-        sql, params = search_sql.count_sql(f, tz, count_up_to)
-        if count_up_to is None:
-            return int(self.scalar(sql, params))
-        # Bounded, with "holds none of": the planner hashes the unlocks and probes all 10M
-        # users with them (2-4 s), not knowing the count stops at the bound. Merge joins in id
-        # order stop there (~0.4 s for a semi and an anti join over half a million users).
-        # Not with a date filter: its matches may sit at the far end of the id order, which the
-        # merge would walk to (a few thousand recent users: 0.1 s hashed, 0.4 s merged).
-        # Any bounded count: compiling it (JIT, 25-50 ms) costs more than it saves. Otherwise
-        # the hash joins get the memory to stay in one batch, so they too stop at the bound;
-        # not with text: the memory makes an exact trigram bitmap look cheap, and the planner
-        # then reads every candidate of a common text (smith + holds 40: 0.4 -> 1.7 s).
-        dated = bool(f.registered or f.last_active)
-        streamed = bool(f.lacks) and not f.text and not dated
-        settings = _STREAMED if streamed else _HASHED if not f.text else _STREAMED[-1:]
-        return self._uow.transaction(lambda _: self._with_settings(settings, sql, params))
-
-    def _with_settings(self, settings: tuple[str, ...], sql: str, params: dict) -> int:
-        """Run a count under planner settings (constant SET LOCAL text), then undo them."""
-        for setting in settings:
-            self.rows(f"SET LOCAL {setting}")
-        try:
-            return int(self.scalar(sql, params))
-        finally:
-            # SET LOCAL lasts to the end of the transaction, which may be the caller's.
-            for setting in settings:
-                self.rows(f"SET LOCAL {setting.split(' = ')[0]} TO DEFAULT")
+        return UserCounter(self._uow).count(f, tz, count_up_to)
 
     def matching_ids(self, f: UserFilter, tz: str, limit: int) -> list[int]:
         """The first `limit` matching User IDs in id order."""
