@@ -116,6 +116,12 @@ def build_parser(
     return parser
 
 
+URL_AND_DB = (
+    "--url and --db name two places to act on: give --url to go through a running app's API, "
+    "or --db to open a store here, not both."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:  # argparse already printed usage and the problem.
             return int(exc.code or 0)
     if args.url is not None:  # the running app's API does the work: no store is opened here
+        if any(arg == "--db" or arg.startswith("--db=") for arg in argv):
+            return fail(URL_AND_DB)
         from core.cli import remote_commands
 
         return remote_commands.run(args)

@@ -66,7 +66,8 @@ def base_url(given: str) -> str:
             "is not one.",
             0,
         )
-    return url
+    # The API's own prefix given too ("http://host:8501/api/v1"): the app's address is before it.
+    return url.removesuffix(API_PREFIX)
 
 
 class Client:

@@ -15,6 +15,7 @@ import pytest
 from core import audit, words
 from core.access import api_tokens
 from core.access.roles import command_line_account
+from core.batches.rules import MAX_USERS_PER_BATCH
 from core.catalog import badge_tree, editing
 from core.publishing import unlocking
 from core.upload import limits
@@ -619,6 +620,19 @@ def test_a_draft_has_nothing_to_revoke(
         f"/batches/{batch['id']}/revoke", {"all": True, "reason": "x"}, token=tokens["dev"]
     )
     assert "it has unlocked nothing" in problem_of(refused, 409)["detail"]
+
+
+def test_a_revoke_naming_more_users_than_a_batch_holds_is_refused(
+    server: ApiServer,
+    tokens: dict[str, str],
+    quest: int,
+) -> None:
+    batch = create(server, tokens["dev"], quest)
+    too_many = list(range(1, MAX_USERS_PER_BATCH + 2))
+    refused = server.post(
+        f"/batches/{batch['id']}/revoke?dry_run=true", {"user_ids": too_many}, token=tokens["dev"]
+    )
+    assert refused.status == 422, refused.text
 
 
 WRITES = ("users", "publish", "retry", "cancel", "pause", "resume", "revoke")

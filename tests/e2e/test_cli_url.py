@@ -88,6 +88,20 @@ def test_an_address_that_is_not_http_exits_2(token, capsys) -> None:
     assert "--url takes the running app's address" in err
 
 
+def test_url_and_db_together_are_refused_before_any_request(token, capsys) -> None:
+    code, out, err = run(capsys, "--url", "http://127.0.0.1:9", "--db", "x.duckdb", "quests")
+    assert (code, out) == (2, "")
+    assert "--url and --db name two places" in err
+
+
+def test_the_api_prefix_given_with_the_address_is_the_app_s_address(
+    token, scripted, capsys
+) -> None:
+    scripted.steps = [answer(200, SUMMARY)]
+    assert run(capsys, "--url", scripted.url + "/api/v1/", "batch", "show", "4", "--json")[0] == 0
+    assert scripted.seen[0].path.startswith("/api/v1/batches/4")
+
+
 def test_options_are_checked_as_locally_before_any_request(token, capsys) -> None:
     # Nothing listens on port 9: an answer about the date shows no request was tried.
     code, _, err = run(

@@ -29,6 +29,7 @@ from core.api import write_adds, write_lists, writes
 from core.api.write_checks import PreconditionFailed
 from core.batches.names import MAX_NAME_LENGTH
 from core.batches.read_model import read
+from core.batches.rules import MAX_USERS_PER_BATCH
 from core.errors import InputError, NotFound
 from core.publishing import undo
 from core.publishing.revoking import MAX_REASON_LENGTH
@@ -137,9 +138,18 @@ class RevokeBody(Body):
         None, max_length=TEXT, description=f"why (1-{MAX_REASON_LENGTH}; not needed on a dry run)"
     )
     all_users: bool = Field(False, alias="all", description="every user of the batch")
-    user_ids: list[Id] = Field(default_factory=list, description="chosen User IDs")
+    # A batch holds at most MAX_USERS_PER_BATCH users: more can name no one more.
+    user_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=MAX_USERS_PER_BATCH,
+        description=f"chosen User IDs (at most {MAX_USERS_PER_BATCH:,}, a batch's most)",
+    )
     lookup: str | None = Field(None, max_length=TEXT, description="one User ID or Username")
-    users: list[Row] | None = Field(None, description="rows, matched as an upload is")
+    users: list[Row] | None = Field(
+        None,
+        max_length=MAX_USERS_PER_BATCH,
+        description=f"rows, matched as an upload is (at most {MAX_USERS_PER_BATCH:,})",
+    )
 
 
 class ListQuery(BaseModel):
