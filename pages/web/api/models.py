@@ -8,15 +8,14 @@ Values pass to core as given: core's parsers refuse what they cannot use, in the
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core import words
 from core.batches.rules import MAX_USERS_PER_BATCH
 from core.history import paging
-from core.history.dates import DateFilter
 from core.history.terms import FILTER_CODES, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SORT_COLUMNS
 from core.segments.user_filter import ACTIVE_WORDS, MAX_USER_PAGE_SIZE, USER_SORTS
 
@@ -32,7 +31,8 @@ DAY_FILTER = (
 )
 
 
-_YEAR = "(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+# Years 1000-9998: core/history/dates.py FIRST_DAY and LAST_DAY.
+_YEAR = "(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 _LEAP = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
 _MONTH_DAY = "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
 # A day filter as the document states it: an operator and a day of the calendar.
@@ -40,24 +40,9 @@ DAY_PATTERN = {"pattern": f"^[<>=]({_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)$"}
 ID_LIST_PATTERN = {"pattern": "^(|[0-9]{1,18}(,[0-9]{1,18})*)$"}
 
 
-LAST_DAY = (
-    "{text!r} names the last day of the calendar, whose end cannot be written as a time: "
-    "a day filter takes days up to 9999-12-30."
-)
-
-
-def _not_the_last_day(text: str) -> str:
-    """Refuse 9999-12-31 (its end overflows every date type), leave the rest to core's parser."""
-    try:
-        day = DateFilter.parse(text).day
-    except Exception:  # core refuses it in its own words when the filter is built
-        return text
-    if day == date.max:
-        raise ValueError(LAST_DAY.format(text=text))
-    return text
-
-
-DayText = Annotated[str, AfterValidator(_not_the_last_day)]
+# core/history/dates.py refuses the days it cannot count from (the calendar's first and last
+# centuries) in its own words.
+DayText = str
 
 
 def sort_pattern(columns: tuple[str, ...]) -> dict[str, str]:
