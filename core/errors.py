@@ -11,6 +11,10 @@ class InputError(BatchUnlockError):
     """The user's input cannot be used; the message says how to fix it."""
 
 
+class OverLimit(InputError):
+    """An upload passes one of the bounds every list is read within (size, rows, columns, cells)."""
+
+
 class PermissionDenied(BatchUnlockError):
     """The account's role does not allow this action."""
 

@@ -16,7 +16,7 @@ from core.access.roles import Account
 from core.api import shapes
 from core.batches.expected_state import CHANGED_BY, Stale
 from core.batches.read_model import get_batch, read
-from core.errors import BatchUnlockError, InputError, NotFound
+from core.errors import BatchUnlockError, NotFound, OverLimit
 from core.store.ports import UnitOfWork
 
 
@@ -41,8 +41,8 @@ class PreconditionFailed(BatchUnlockError):
         self.headers: dict[str, str] = {}
 
 
-class TooLarge(InputError):
-    """The body is over one of the bounds every upload is read within (HTTP 413)."""
+class TooLarge(OverLimit):
+    """The body is over one of the bounds every upload is read within (HTTP 413, as OverLimit)."""
 
     http_status = 413
 
@@ -72,7 +72,7 @@ def state_as_conflict(*kinds: type[BatchUnlockError]) -> Iterator[None]:
     except Stale:
         raise
     except kinds as exc:
-        if isinstance(exc, Conflict | TooLarge | PreconditionFailed):
+        if isinstance(exc, Conflict | OverLimit | PreconditionFailed):
             raise
         raise Conflict(str(exc)) from exc
 

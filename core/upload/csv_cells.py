@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from core.errors import InputError
+from core.errors import OverLimit
 from core.upload import limits
 from core.upload.refusals import empty_file
 
@@ -30,7 +30,7 @@ def read_cells(text: str, name: str) -> tuple[pl.DataFrame, str, int]:
     # Anchored at line starts, so each line is scanned once (unanchored it is quadratic).
     long_line = re.search(rf"(?m)^[^\n]{{{limits.MAX_LINE_CHARS + 1}}}", text)
     if long_line is not None:
-        raise InputError(limits.too_long_line(name, text.count("\n", 0, long_line.start()) + 1))
+        raise OverLimit(limits.too_long_line(name, text.count("\n", 0, long_line.start()) + 1))
     lead = re.match(r"(?:[^\S\n]*\n)*", text)  # blank lines above the header
     blank_above, body = lead.group(0).count("\n"), text[lead.end() :]
     if not body.strip():
@@ -39,7 +39,7 @@ def read_cells(text: str, name: str) -> tuple[pl.DataFrame, str, int]:
     _check_width(name, body, separator)
     cells = _parse_csv(_first_rows(name, body, separator), separator)
     if cells.width > limits.MAX_COLUMNS:  # a header record spanning lines, counted by polars
-        raise InputError(limits.too_many_columns(name, f"{cells.width:,} columns"))
+        raise OverLimit(limits.too_many_columns(name, f"{cells.width:,} columns"))
     return cells, separator, blank_above + 1
 
 
@@ -58,7 +58,7 @@ def _first_rows(name: str, body: str, separator: str) -> str:
     rows = _parse_csv(head, separator)
     seen = rows.height - 1 - rows.filter(pl.all_horizontal(pl.all().is_null())).height
     if seen > limits.MAX_ROWS:
-        raise InputError(limits.too_many_rows(name, seen))
+        raise OverLimit(limits.too_many_rows(name, seen))
     return body  # quoted fields over several lines: the whole file is needed
 
 
@@ -75,7 +75,7 @@ def _check_width(name: str, body: str, separator: str) -> None:
         record += "\n" + line
     fields = max(lines[0].count(separator), re.sub(r'"[^"]*"', "", record).count(separator))
     if fields + 1 > limits.MAX_COLUMNS:
-        raise InputError(limits.too_many_columns(name, f"{fields + 1:,} columns in its header"))
+        raise OverLimit(limits.too_many_columns(name, f"{fields + 1:,} columns in its header"))
 
 
 def _detect_separator(header_line: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.errors import InputError
+from core.errors import InputError, OverLimit
 from core.upload import limits
 from core.upload.csv_reader import read_csv
 from core.upload.refusals import old_excel
@@ -29,7 +29,7 @@ def read_upload(data: bytes, filename: str = "upload.csv") -> Upload:
     """Read an uploaded file's bytes; raise InputError saying what is wrong and how to fix it."""
     name = Path(filename or "upload.csv").name
     if len(data) > limits.MAX_FILE_BYTES:
-        raise InputError(limits.too_big_file(name, len(data)))
+        raise OverLimit(limits.too_big_file(name, len(data)))
     if data.startswith(_ZIP_MAGIC):
         return read_xlsx(data, name)
     if data.startswith(_OLE_MAGIC):
@@ -44,5 +44,5 @@ def read_upload_file(path: str | Path) -> Upload:
         raise InputError(f"There is no file at {path}. Check the path and try again.")
     if path.stat().st_size > limits.MAX_FILE_BYTES:
         # Checked before reading, so a huge file is refused without loading it.
-        raise InputError(limits.too_big_on_disk(path.name, path.stat().st_size))
+        raise OverLimit(limits.too_big_on_disk(path.name, path.stat().st_size))
     return read_upload(path.read_bytes(), path.name)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.csv_safe import unneutralise
-from core.errors import InputError
+from core.errors import OverLimit
 from core.upload import limits
 from core.upload.columns import EMAIL, FIELDS, ID, USERNAME
 from core.upload.refusals import no_users
@@ -53,7 +53,7 @@ def make_upload(
     if rows.height == 0:
         raise no_users(name)
     if rows.height > limits.MAX_ROWS:
-        raise InputError(limits.too_many_rows(name, rows.height))
+        raise OverLimit(limits.too_many_rows(name, rows.height))
     return Upload(
         filename=name,
         rows=rows,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from core.errors import InputError
+from core.errors import OverLimit
 from core.upload import limits
 from core.upload.xlsx_xml import NS, SP, WS, B, text_of
 
@@ -32,7 +32,7 @@ def cells(text: str, state: State, name: str) -> pl.DataFrame:
     items = pl.Series([text]).str.extract_all(_ITEM).explode().drop_nulls()
     state.items += items.len()
     if state.items > 2 * limits.MAX_SHEET_CELLS:  # cells and rows; cells were counted before
-        raise InputError(limits.too_many_cells(name))
+        raise OverLimit(limits.too_many_cells(name))
     # One regex per column, without capture groups where possible: captures and Unicode
     # classes push Rust's regex off its fast engine (measured 5x slower).
     frame = pl.DataFrame({"item": items}).with_columns(
@@ -95,7 +95,7 @@ def _check_bounds(found: pl.DataFrame, state: State, name: str) -> None:
     too_far = found.filter(pl.col("col") > limits.MAX_COLUMNS)
     if too_far.height:
         row, col = too_far.row(0)[:2]
-        raise InputError(
+        raise OverLimit(
             limits.too_many_columns(name, f"a value in cell {_letters(col)}{row} (column {col:,})")
         )
     filled_rows = found["row"].unique()
@@ -103,7 +103,7 @@ def _check_bounds(found: pl.DataFrame, state: State, name: str) -> None:
     if filled_rows.len():
         state.last_filled_row = int(filled_rows.max())
     if state.rows_seen > limits.MAX_ROWS + 1:  # + 1: the header
-        raise InputError(limits.too_many_rows(name, state.rows_seen - 1))
+        raise OverLimit(limits.too_many_rows(name, state.rows_seen - 1))
 
 
 def _positions(frame: pl.DataFrame, state: State) -> tuple[pl.Series, pl.Series]:

@@ -17,7 +17,7 @@ import zipfile
 
 import polars as pl
 
-from core.errors import InputError
+from core.errors import OverLimit
 from core.upload import limits, xlsx_zip
 from core.upload.refusals import not_a_workbook
 from core.upload.xlsx_cells import State, cells
@@ -52,7 +52,7 @@ def _count_cells(book: zipfile.ZipFile, path: str, name: str) -> None:
     for text in xlsx_zip.xml_chunks(book, path):
         seen += text.count("<c ") + text.count("<c>") + text.count(":c ") + text.count(":c>")
         if seen > limits.MAX_SHEET_CELLS:
-            raise InputError(limits.too_many_cells(name))
+            raise OverLimit(limits.too_many_cells(name))
 
 
 def _read_sheet(book: zipfile.ZipFile, path: str, name: str) -> pl.DataFrame:
@@ -77,7 +77,7 @@ def _read_sheet(book: zipfile.ZipFile, path: str, name: str) -> pl.DataFrame:
             break
         cut = _last_item_start(buffer)
         if cut == 0 and len(buffer) > limits.MAX_CELL_XML:
-            raise InputError(limits.cell_too_long(name))
+            raise OverLimit(limits.cell_too_long(name))
         if cut:
             pieces.append(cells(buffer[:cut], state, name))
             buffer = buffer[cut:]

@@ -10,7 +10,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 
-from core.errors import InputError
+from core.errors import OverLimit
 from core.upload import limits
 from core.upload.refusals import not_a_workbook
 from core.upload.xlsx_xml import NS, attr
@@ -26,7 +26,7 @@ def check_entry_count(data: bytes, name: str) -> None:
         raise not_a_workbook(name)
     (entries,) = struct.unpack_from("<H", data, end + 10)
     if entries > limits.MAX_ZIP_MEMBERS and entries != 0xFFFF:
-        raise InputError(limits.too_many_parts(name, entries))
+        raise OverLimit(limits.too_many_parts(name, entries))
 
 
 def check_members(book: zipfile.ZipFile, name: str) -> None:
@@ -41,7 +41,7 @@ def check_members(book: zipfile.ZipFile, name: str) -> None:
             raise not_a_workbook(name)
         total += member.file_size
         if total > limits.MAX_UNPACKED_BYTES:
-            raise InputError(limits.too_big_unpacked(name, total))
+            raise OverLimit(limits.too_big_unpacked(name, total))
 
 
 def _read_small(book: zipfile.ZipFile, path: str) -> str:

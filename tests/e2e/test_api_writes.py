@@ -361,6 +361,49 @@ def test_a_body_over_the_upload_bounds_is_too_large(
     )
 
 
+def test_a_csv_body_with_more_rows_than_an_upload_may_hold_is_too_large(
+    server: ApiServer,
+    tokens: dict[str, str],
+    quest: int,
+) -> None:
+    batch = create(server, tokens["dev"], quest)
+    lines = [";".join(words.TEMPLATE_COLUMNS)] + [f"{n};;" for n in range(1, limits.MAX_ROWS + 2)]
+    body = ("\n".join(lines) + "\n").encode()
+    assert len(body) < limits.MAX_FILE_BYTES
+    answer = server.post(
+        f"/batches/{batch['id']}/users",
+        raw=body,
+        headers={"Content-Type": "text/csv"},
+        token=tokens["dev"],
+    )
+    assert "holds more than 10,000 users" in problem_of(answer, 413)["detail"]
+
+
+def test_a_body_streamed_without_a_length_past_the_bound_gets_its_413(
+    server: ApiServer,
+    tokens: dict[str, str],
+    quest: int,
+) -> None:
+    batch = create(server, tokens["dev"], quest)
+    host, port = server.root.removeprefix("http://").split(":")
+    chunk = b"x" * (1024 * 1024)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request(
+            "POST",
+            f"/api/v1/batches/{batch['id']}/users",
+            body=(chunk for _ in range(limits.MAX_FILE_BYTES // len(chunk) + 2)),
+            headers={"Authorization": f"Bearer {tokens['dev']}", "Content-Type": "text/csv"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        answer = Answer(response.status, dict(response.getheaders()), response.read())
+    finally:
+        connection.close()
+    answer.headers = {k.lower(): v for k, v in answer.headers.items()}
+    problem_of(answer, 413)
+
+
 def test_a_body_of_another_type_is_unsupported(
     server: ApiServer,
     tokens: dict[str, str],

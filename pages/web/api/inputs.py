@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -319,15 +319,34 @@ def has_body(headers: Headers) -> bool:
     return (length.isdigit() and int(length) > 0) or "transfer-encoding" in headers
 
 
+# How much of an over-long body without a Content-Length is read (and dropped) so that its
+# sender sees the 413; beyond it, the connection is closed after the answer.
+DRAIN_BYTES = 4 * MAX_FILE_BYTES
+
+
 async def read_body(request: Request) -> bytes:
     """The body, refused (413) as soon as it is longer than an upload may be."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FILE_BYTES:
         raise ApiProblem(413, TOO_LARGE)
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    chunks, size, stream = [], 0, request.stream()
+    async for chunk in stream:
         size += len(chunk)
         if size > MAX_FILE_BYTES:
+            await _drain(stream, size)
             raise ApiProblem(413, TOO_LARGE)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _drain(stream: AsyncIterator[bytes], size: int) -> None:
+    """Read and drop the rest of an over-long body sent without a length, up to DRAIN_BYTES.
+
+    A client writes its whole body before it reads the answer: a server that stops reading and
+    answers at once leaves it writing into a closed connection, so it never sees the 413. Past
+    DRAIN_BYTES (a client streaming without end) the connection is closed after the answer.
+    """
+    async for chunk in stream:
+        size += len(chunk)
+        if size > DRAIN_BYTES:
+            return

@@ -23,6 +23,7 @@ from core.errors import (
     InputError,
     NotAuthenticated,
     NotFound,
+    OverLimit,
     PermissionDenied,
     StoreError,
     TooManyRequests,
@@ -152,6 +153,7 @@ def status_of(exc: BaseException) -> int:
         (KeyReused, 422),
         (DuplicateKey, 409),
         (StoreError, 503),
+        (OverLimit, 413),  # before InputError: a file over a bound is too large, not wrong
         (InputError, 422),
         (BatchUnlockError, 422),
     ):
