@@ -210,7 +210,7 @@ LOGIN_PASSWORD = "Password"
 LOG_IN = "Log in"
 LOG_OUT = "Log out"
 LOG_OUT_EVERYWHERE = "Log out everywhere"
-SESSIONS = "Sessions"
+ACCOUNT = "Account"  # the account menu: log out everywhere, API tokens
 LOGIN_FAILED = "Wrong username or password. Check both and try again."
 LOGIN_LOCKED = (
     "Too many failed attempts for this account. Wait {minutes} minute(s), then try again."

@@ -49,9 +49,9 @@ def account_bar(acct: Account) -> None:
         _leave(lambda uow: sessions.end_session(uow, token if isinstance(token, str) else None))
     # Keyed and tracked, so that "API tokens" can close it: it would cover the dialog.
     with more.popover(
-        words.SESSIONS,
+        words.ACCOUNT,
         type="tertiary",
-        icon=":material/devices:",
+        icon=":material/account_circle:",
         key=ACCOUNT_MENU,
         on_change="rerun",
     ):

@@ -49,7 +49,7 @@ def get_quests(server: Server, token: str) -> tuple[int, str, bytes]:
 
 def open_tokens(page: Page) -> Locator:
     """Account menu › "API tokens": the dialog, once it shows."""
-    page.get_by_role("button", name=words.SESSIONS).click()
+    page.get_by_role("button", name=words.ACCOUNT).click()
     page.get_by_role("button", name=words.API_TOKENS).click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog.get_by_role("button", name=words.CREATE_TOKEN)).to_be_visible()

@@ -95,7 +95,7 @@ def test_log_out_everywhere_ends_the_session_of_another_browser(
     log_in(other, batch_url, "dev", PASSWORDS["dev"])
     choose_single(other)
 
-    page.get_by_role("button", name=words.SESSIONS).click()
+    page.get_by_role("button", name=words.ACCOUNT).click()
     page.get_by_role("button", name=words.LOG_OUT_EVERYWHERE).click()
     expect(page).to_have_url(re.compile(r"/login"))
 
