@@ -18,6 +18,7 @@ from _pytest.mark.expression import Expression
 from argon2 import PasswordHasher
 
 from core.access.roles import Account
+from core.webhooks.targets import ALLOW_PRIVATE_ENV
 from tests.support.batches import make_batch_world, make_draft
 from tests.support.store import (
     STORE_KINDS,
@@ -80,6 +81,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.pg)
         (browser if mark == "browser" else others).append(item)
     items[:] = others + browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def webhooks_may_post_to_loopback() -> Iterator[None]:
+    """The suite's webhook receivers listen on 127.0.0.1, which a server refuses by default: allow
+    private targets for the whole session, set before any server process starts so each inherits
+    it. The tests of that refusal unset it (tests/unit/test_webhook_targets.py,
+    tests/store/test_webhook_ssrf.py)."""
+    before = os.environ.get(ALLOW_PRIVATE_ENV)
+    os.environ[ALLOW_PRIVATE_ENV] = "1"
+    yield
+    if before is None:
+        os.environ.pop(ALLOW_PRIVATE_ENV, None)
+    else:
+        os.environ[ALLOW_PRIVATE_ENV] = before
 
 
 @pytest.fixture(autouse=True)

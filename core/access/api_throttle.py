@@ -6,10 +6,13 @@ in this process's memory, not in the store: each replica of the app counts apart
 replicas a token may make up to N times the limit (the store is not written once per request
 for this). A refused request is not counted, so a script that waits `retry_after` gets through.
 
-Requests whose token fails (401) are counted apart, per client address: at most
-`MAX_FAILED_AUTH` in any `WINDOW_SECONDS`, then the address is answered 429 before its token is
-even looked up, so guessing tokens (or a script stuck on a revoked one) costs one store read at most
-that often.
+Requests without a valid token (401) are counted apart, per client address: at most
+`MAX_FAILED_AUTH` in any `WINDOW_SECONDS`, then the address's requests without a valid token are
+answered 429 (`TOO_MANY_FAILED`) instead of 401, and are not counted. A valid token is served
+from that address all the same (its own throttle applies): the address's count is a brake on
+guessing, not a ban on the people behind a shared address. Each guess costs one lookup of a
+hashed token (a malformed header none), and a guess over the limit learns nothing more than that
+its token is not valid: tokens are 256-bit random, so guessing one is hopeless at any rate.
 """
 
 from __future__ import annotations
@@ -106,6 +109,13 @@ _throttle = Throttle()
 _failures = Throttle(MAX_FAILED_AUTH, sentence=TOO_MANY_FAILED)
 
 
+def forget_all() -> None:
+    """Forget every count, as an app process starts with none (a test server starts one)."""
+    for throttle in (_throttle, _failures):
+        with throttle._lock:
+            throttle._seen.clear()
+
+
 def check(token_key: str) -> None:
     """Count one API request of a token (key: e.g. "username/token name"); raise TooManyRequests."""
     _throttle.check(token_key)
@@ -117,5 +127,6 @@ def check_address(address: str) -> None:
 
 
 def failed_authentication(address: str) -> None:
-    """Count one request from `address` whose token was refused (401)."""
-    _failures.count(address)
+    """Count one request from `address` that had no valid token (a 401), or refuse it
+    (TooManyRequests, not counted) if the address is over its failures already."""
+    _failures.check(address)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from core import audit
+from core.access.names import unprintable
 from core.access.roles import Account, Permission, Role, require
 from core.access.sessions import token_hash
 from core.audit import Action
@@ -100,7 +100,7 @@ def clean_name(name: str) -> str:
             f"A token name may have at most {MAX_NAME_LENGTH} characters; this one has "
             f"{len(name)}. Choose a shorter name."
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    if unprintable(name):
         raise InputError(
             "A token name may not contain line breaks, tabs or other control characters."
         )

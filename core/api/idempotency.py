@@ -1,11 +1,14 @@
 """Idempotent API writes: a write sent again with the same `Idempotency-Key` is answered, not redone.
 
-The key's row (scoped to the account and the token's name) is claimed in the same transaction as
-the write and holds its answer, so the write and its record commit together or not at all. A
-retry finds the row and gets the first answer; a duplicate sent at the same moment loses the claim
-(PostgreSQL makes it wait on the key until the first commits; DuckDB refuses it at COMMIT, its
-write undone), waits a little, and replays the winner's answer. A write that fails stores
-nothing: sending it again runs it again. Keys are kept for `KEEP`, then purged.
+The key's row (scoped to the account and the token's name) is claimed first in the same
+transaction as the write and holds its answer, so the write and its record commit together or not
+at all. A retry finds the row and gets the first answer. A duplicate sent at the same moment loses
+the claim: PostgreSQL makes its claim wait on the key until the first ends; DuckDB refuses its
+claim at once (KeyTaken, also while the winner's COMMIT is not yet visible to a read) or, if both
+were open, its COMMIT, its write undone. Either way it waits for the winner's row with a short
+backoff (up to `DUPLICATE_WAIT_S`) and replays the winner's answer; if the winner rolled back, the
+key is free and the duplicate does the write itself. A write that fails stores nothing: sending it
+again runs it again. Keys are kept for `KEEP`, then purged.
 """
 
 from __future__ import annotations
@@ -23,11 +26,14 @@ from core.access.roles import Account
 from core.api.shapes import to_json
 from core.errors import DuplicateKey, InputError, StoreError
 from core.store.ports import UnitOfWork
+from core.store.ports.idempotency import KeyTaken
 
 KEEP = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 PURGE_EVERY_S = 3600.0  # per process: a purge is one DELETE, not worth running on every write
-DUPLICATE_WAIT_S = 30.0  # how long a duplicate waits for the first request's answer
+DUPLICATE_WAIT_S = 5.0  # how long a duplicate polls for the first request's answer to show
+FIRST_BACKOFF_S = 0.01  # its first pause; each next one doubles, up to MAX_BACKOFF_S
+MAX_BACKOFF_S = 0.25
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotency-Replayed"
@@ -86,16 +92,31 @@ def run_once(
     scope = (account.username, account.via_token or "")
     _purge_now_and_then(uow)
     deadline = time.monotonic() + DUPLICATE_WAIT_S
+    pause = FIRST_BACKOFF_S
     while True:
         try:
             return uow.transaction(lambda u: _attempt(u, scope, key, fingerprint, work))
+        except KeyTaken:
+            pass  # another copy holds the key: the next attempt replays it once it shows
         except DuplicateKey:
-            # Only a lost claim is waited for: a broken key of the work itself is its own refusal.
-            if uow.idempotency.find(*scope, key) is None:
+            # A claim lost at COMMIT (DuckDB) finds the winner's row; without one, the broken
+            # key is the work's own: its own refusal.
+            if not _shows(uow, scope, key):
                 raise
-            if time.monotonic() > deadline:
-                raise StoreError(STILL_RUNNING) from None
-            time.sleep(random.uniform(0.02, 0.1))
+        if time.monotonic() > deadline:
+            raise StoreError(STILL_RUNNING) from None
+        time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: the copies do not wake as one
+        pause = min(pause * 2, MAX_BACKOFF_S)
+
+
+def _shows(uow: UnitOfWork, scope: tuple[str, str], key: str) -> bool:
+    """Tell whether the key's row can be read, looking again twice within ~50 ms (a COMMIT that
+    refused ours has just ended: its row is visible at once or very nearly)."""
+    for pause in (0.0, 0.015, 0.035):
+        time.sleep(pause)
+        if uow.idempotency.find(*scope, key) is not None:
+            return True
+    return False
 
 
 def _attempt(
@@ -105,7 +126,10 @@ def _attempt(
     fingerprint: str,
     work: Callable[[UnitOfWork], tuple[int, Any]],
 ) -> tuple[int, Any, bool]:
-    """One try in one transaction: replay a kept answer, or claim the key, work and keep its answer."""
+    """One try in one transaction: replay a kept answer, or claim the key, work and keep its answer.
+
+    The claim comes before the work, so a duplicate stops (or, on PostgreSQL, waits) there.
+    """
     found = uow.idempotency.find(*scope, key)
     if found is not None:
         kept_fingerprint, status, answer, created_at = found

@@ -2,8 +2,8 @@
 and the batch it answers.
 
 A refusal's class tells the frame its HTTP status (`http_status`): `Conflict` (the batch's state
-refuses the action, 409), `PreconditionFailed` (If-Match names another version, 412), `TooLarge`
-(over an upload bound, 413); the other refusals keep the core's classes (and statuses).
+refuses the action, 409), `PreconditionFailed` (If-Match names another version, 412); the other refusals keep the core's classes (and statuses:
+`core.errors.OverLimit`, any upload bound, is 413).
 """
 
 from __future__ import annotations
@@ -39,12 +39,6 @@ class PreconditionFailed(BatchUnlockError):
         self.version = version
         self.extensions: dict[str, Any] = {"changed": changed}
         self.headers: dict[str, str] = {}
-
-
-class TooLarge(OverLimit):
-    """The body is over one of the bounds every upload is read within (HTTP 413, as OverLimit)."""
-
-    http_status = 413
 
 
 def visible(uow: UnitOfWork, actor: Account, batch_id: int) -> None:

@@ -11,8 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from core.api.write_checks import TooLarge
-from core.errors import InputError
+from core.errors import InputError, OverLimit
 from core.upload import limits
 from core.upload.intake import read_upload
 from core.upload.user_list import Upload, from_values
@@ -30,7 +29,7 @@ def rows_upload(rows: Sequence[Mapping[str, Any]], filename: str = ROWS_NAME) ->
     if not rows:
         raise InputError('The list of users is empty: give at least one {"id": …} row.')
     if len(rows) > limits.MAX_ROWS:
-        raise TooLarge(limits.too_many_rows(filename, len(rows)))
+        raise OverLimit(limits.too_many_rows(filename, len(rows)))
     columns: dict[str, list[str | None]] = {key: [] for key in ROW_KEYS}
     for number, row in enumerate(rows, start=1):
         for key, value in _row_values(number, row).items():
@@ -76,7 +75,7 @@ def csv_upload(data: bytes, filename: str | None = None) -> Upload:
     """Read a CSV (or .xlsx) body as the upload dialog reads a file, within the same bounds."""
     name = filename or CSV_NAME
     if len(data) > limits.MAX_FILE_BYTES:
-        raise TooLarge(limits.too_big_file(name, len(data)))
+        raise OverLimit(limits.too_big_file(name, len(data)))
     return read_upload(data, name)
 
 

@@ -1,5 +1,9 @@
 """Adding an upload's good rows to a batch: matched again inside the transaction, so what is
-added is what holds now; a file that would overfill the batch adds nothing."""
+added is what holds now; a file that would overfill the batch adds nothing.
+
+An add that adds nobody (every row already in the batch, holding the quest, or not found) changes
+nothing: no new version, no new place in the publisher's queue, no audit entry. It still answers
+with its report, and a stale `expected` still refuses it."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from dataclasses import dataclass
 from core import audit
 from core.access.roles import Account, Permission, require
 from core.audit import Action
-from core.batches import matching, membership
-from core.batches.errors import BatchFull
+from core.batches import expected_state, guard, matching, membership, rules
+from core.batches.errors import BatchFull, NotEditable
 from core.batches.preview import Preview
+from core.batches.read_model import Batch
 from core.batches.row_status import DUPLICATE, OK
 from core.store.ports import UnitOfWork
 from core.upload.user_list import Upload
@@ -23,6 +28,11 @@ class AddResult:
     batch_id: int
     added: int
     preview: Preview
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the add changed the batch (one new version): False when it added nobody."""
+        return self.added > 0
 
     @property
     def message(self) -> str:
@@ -67,11 +77,17 @@ def add_in(
     expected: int | None = None,
 ) -> AddResult:
     """Add an upload inside the caller's transaction (see add_upload)."""
-    batch = membership.open_for_adding(uow, actor, batch_id, expected)
+    batch = open_to_add(uow, actor, batch_id, expected)
     result = matching.classify(uow, upload, batch.quest_id, batch.id)
     if result.over_limit:
         raise BatchFull(result.limit_message)
-    added = membership.insert(uow, actor, batch, result.user_ids_to_add(), via)
+    to_add = result.user_ids_to_add()
+    if not to_add:
+        return AddResult(batch.id, 0, result)  # nobody new: the batch is left as it was
+    # Marked changed before the users' rows go in: a concurrent add of the same users conflicts
+    # here on the batch's row (run again, it finds them there) rather than on their keys.
+    expected_state.bump(uow, batch.id)
+    added = membership.insert(uow, actor, batch, to_add, via)
     counts = ", ".join(f"{n} {s}" for s, n in result.counts.items() if n and s != OK)
     audit.record(
         uow,
@@ -82,3 +98,14 @@ def add_in(
         + (f"; not added: {counts}" if counts else ""),
     )
     return AddResult(batch.id, added, result)
+
+
+def open_to_add(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:
+    """The batch to add users to, checked as `membership.open_for_adding` checks it (who may, the
+    expected version, a status that takes users) but not yet marked changed: the caller bumps
+    its version once it knows someone will go in (`expected_state.bump`), so an add of nobody
+    writes nothing."""
+    batch = guard.current(uow, actor, batch_id, "add users to", expected)
+    if batch.status not in rules.ADDABLE_STATUSES:
+        raise NotEditable(membership.add_refusal())
+    return batch

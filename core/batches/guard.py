@@ -50,7 +50,11 @@ def claim(
     uow: UnitOfWork, actor: Account, batch_id: int, doing: str, expected: int | None
 ) -> Batch:
     """Read and check the batch for a change, then mark it changed (its row first, so concurrent
-    changes conflict early); returns the batch as it was before."""
+    changes conflict early); returns the batch as it was before.
+
+    Only for a change that always changes the batch once it passes these checks: one that may
+    turn out to change nothing (an add of users who are all there already) takes `current`
+    and bumps the version itself once it knows (core/batches/add_file.py `add_in`)."""
     batch = current(uow, actor, batch_id, doing, expected)
     expected_state.bump(uow, batch_id)
     return batch

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.batches import judging, mismatch_detail
+from core.batches import judging, mismatch_detail, read_model
 from core.batches.preview import Preview
 from core.catalog.badge_tree import quest as get_quest
 from core.errors import InputError, NotFound
@@ -38,7 +38,7 @@ def preview(uow: UnitOfWork, upload: Upload, quest_id: int, batch_id: int | None
     if batch_id is not None:
         batch_quest = uow.batches.quest_id(batch_id)
         if batch_quest is None:
-            raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+            raise NotFound(read_model.missing_text(batch_id))
         if batch_quest != quest_id:
             raise InputError(
                 f"Batch {batch_id} unlocks badge quest {batch_quest}, not {quest_id}. "

@@ -81,18 +81,23 @@ def read(uow: UnitOfWork, batch_id: int) -> Batch:
     """Return one batch whoever created it, or raise NotFound."""
     row = uow.batches.read(batch_id)
     if row is None:
-        raise NotFound(f"There is no batch with id {batch_id}. Check the id in the batch list.")
+        raise NotFound(missing_text(batch_id))
     return Batch(**row)
 
 
-def not_visible(batch_id: int, doing: str = "open") -> BatchNotVisible:
-    """Return the refusal for a batch the actor may not see, worded as for a batch that is not
-    there: it names no batch, no owner, and does not tell a hidden draft from a missing id."""
+def missing_text(batch_id: int, doing: str = "open") -> str:
+    """The one sentence for a batch id that leads nowhere, whoever asks and from where (page,
+    CLI, API): it names no batch, no owner, and does not tell a hidden draft from a missing id."""
     cannot = "" if doing == "open" else f", so you cannot {doing} it"
-    return BatchNotVisible(
+    return (
         f"No batch {batch_id} is visible to you{cannot}. Check the link, or find the batch in "
         f"the “{words.BATCH_UNLOCK}” list."
     )
+
+
+def not_visible(batch_id: int, doing: str = "open") -> BatchNotVisible:
+    """Return the refusal for a batch the actor may not see, worded as for a missing one."""
+    return BatchNotVisible(missing_text(batch_id, doing))
 
 
 def check_visible(actor: Account, batch: Batch, doing: str) -> None:

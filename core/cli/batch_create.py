@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from core.access.roles import command_line_account
 from core.batches.rules import MAX_USERS_PER_BATCH
-from core.cli import users_into_batch
+from core.cli import arg_types, users_into_batch
 from core.cli.output import print_json
 from core.cli.user_filter_args import add_filter_args, any_filter_given
 from core.errors import InputError
@@ -106,7 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "  python -m core batch add 12 --from-users --in-batch 9 --in-batch-status Error",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    add.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
     _user_options(add)
     add.add_argument("--json", action="store_true", help="print what was added as JSON")
     add.set_defaults(handler=run_add)

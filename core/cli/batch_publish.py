@@ -10,14 +10,19 @@ from core import words
 from core.access.roles import command_line_account
 from core.batches import rules
 from core.batches.read_model import read
-from core.cli import worker_pause
+from core.cli import arg_types, worker_pause
 from core.cli.output import print_json, print_table, utc_text
 from core.cli.summary import batch_summary, print_summary_json
 from core.publishing import actions, batch_report, queue, retry
 from core.store.ports import UnitOfWork
 
 # Lines that `--url` mode (core/cli/remote_writes.py) prints in the same words.
-WORKER_NOW = "Run `python -m core worker --once` to {what} now (stop the app first)."
+# True in both modes: through `--url` the app's publisher does the work; locally it may be the
+# app (PostgreSQL, or DuckDB once this command has closed the file) or the worker, if no app runs.
+WORKER_NOW = (
+    "If the app is running, its publisher does this by itself; otherwise run "
+    "`python -m core worker --once` to {what} now."
+)
 PUBLISH_IT_NOW = WORKER_NOW.format(what="publish it")
 PUBLISH_THEM_NOW = WORKER_NOW.format(what="publish them")
 USE_ALL = "Use `--all` to queue them again anyway (they fail again unless fixed first)."
@@ -30,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="queue a draft (or an edited batch) for publishing",
         description="Queue a batch; `python -m core worker` (or the running app) unlocks it.",
     )
-    p.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    p.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
     p.add_argument("--json", action="store_true", help="print the batch as JSON afterwards")
     p.set_defaults(handler=cmd_publish)
 
@@ -40,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Show a batch: status (the spec's words, and “· Paused” while paused), "
         "progress 0-100 and users by status (also Revoking and Revoked).",
     )
-    s.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    s.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
     s.add_argument("--json", action="store_true", help="print JSON for scripts")
     s.set_defaults(handler=cmd_show)
 
@@ -54,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "and why is printed."
         ),
     )
-    r.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    r.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
     r.add_argument(
         "--all",
         action="store_true",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core import words
 from core.access.roles import command_line_account
+from core.cli import arg_types
 from core.cli.batch_publish import WORKER_NOW
 from core.cli.output import print_json, print_table
 from core.errors import InputError
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog="Example: python -m core batch revoke 12 --csv wrong.csv "
         "--reason 'Awarded by mistake' --dry-run",
     )
-    p.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+    p.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
     p.add_argument(
         "--reason", metavar="TEXT", help="why (required, 1-500 characters; kept with each user)"
     )

@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from core.access.roles import command_line_account
+from core.cli import arg_types
 from core.cli.summary import print_summary_json
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add cancel, pause and resume to `batch`."""
     for name, (help_text, description) in _COMMANDS.items():
         p = subparsers.add_parser(name, help=help_text, description=description)
-        p.add_argument("batch_id", type=int, metavar="BID", help="the batch's id")
+        p.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch's id")
         p.add_argument("--json", action="store_true", help="print the batch as JSON afterwards")
         p.set_defaults(handler=run, undo_action=name, when_locked=WHEN_LOCKED)
 

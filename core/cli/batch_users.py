@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core.access.roles import command_line_account
 from core.api import shapes
+from core.cli import arg_types
 from core.cli.output import print_json, print_table, utc_text
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "Published, Error, Revoking, Revoked) and, for Error, the reason; for Revoking and "
         "Revoked, the reason of the revoke, who asked for it and when it was done.",
     )
-    parser.add_argument("batch_id", type=int, metavar="BID", help="the batch id")
+    parser.add_argument("batch_id", type=arg_types.batch_id, metavar="BID", help="the batch id")
     parser.add_argument(
         "--status", metavar="S", help="only users in this status (e.g. Error, Revoked)"
     )

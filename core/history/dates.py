@@ -17,6 +17,26 @@ _DAY = re.compile(rf"{ids.DIGITS}{{4}}-{ids.DIGITS}{{2}}-{ids.DIGITS}{{2}}")
 FIRST_DAY, LAST_DAY = date(1000, 1, 1), date(9998, 12, 31)
 
 
+OPERATOR_WORDS = "> after, < before or = on"
+EXAMPLE_DAY = "2026-10-01"
+
+
+def not_an_operator(op: str, day: str) -> InputError:
+    """The refusal of a date condition whose operator is none of > < = (the day as written)."""
+    example = day if _DAY.fullmatch(day) else EXAMPLE_DAY
+    if not op and not day:
+        return InputError(
+            f"The day condition is empty: give {OPERATOR_WORDS} and a day, e.g. “>{example}”."
+        )
+    if ids.is_digits(op[:1]):  # a bare day: its first digit was taken for the operator
+        return InputError(
+            f"“{op}{day}” needs an operator first: {OPERATOR_WORDS}, e.g. “>{example}”."
+        )
+    return InputError(
+        f"“{op}” is not a date operator: put {OPERATOR_WORDS} before the day, e.g. “>{example}”."
+    )
+
+
 @dataclass(frozen=True)
 class DateFilter:
     """A date condition: '>' after the day ends, '<' before it starts, '=' during it."""
@@ -26,7 +46,7 @@ class DateFilter:
 
     def __post_init__(self) -> None:
         if self.op not in DATE_OPS:
-            raise InputError(f"{self.op!r} is not a date operator; use one of > < =.")
+            raise not_an_operator(str(self.op), self.day.isoformat())
         if isinstance(self.day, datetime) or not isinstance(self.day, date):
             raise TypeError("DateFilter.day must be a date (a calendar day), not a datetime")
         # A day's bounds are its local midnights and the next day's: the calendar's very first
@@ -45,10 +65,7 @@ class DateFilter:
             op, text = text[:1], text[1:].strip()
         op = op.strip()
         if op not in DATE_OPS:
-            raise InputError(
-                f"{op!r} is not a date operator; use > (after), < (before) or = (on) before the "
-                "day, e.g. >2026-10-01."
-            )
+            raise not_an_operator(op, text)
         if not _DAY.fullmatch(text):
             raise InputError(f"{text!r} is not a day; write it as YYYY-MM-DD.")
         try:

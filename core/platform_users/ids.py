@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 DIGITS = "[0-9]"  # ASCII only, unlike \\d
+MAX_ID = 2**63 - 1  # every id (batch, quest, user) is a BIGINT in both stores
 # 18 digits always fit a BIGINT.
 ID_PATTERN = rf"^{DIGITS}{{1,18}}$"
 # fullmatch, not a `$` pattern: in Python `$` also matches before a final newline ("12\\n").

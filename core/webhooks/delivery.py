@@ -7,31 +7,24 @@ doubles each time (`Backoff`), and given up ("failed") after `Backoff.attempts` 
 attempt is kept with its time, status code or error. Delivery is at least once: a dispatcher
 that dies after the receiver answered but before recording it posts the delivery again when the
 lease ends, so receivers drop repeats by the `Batch-Unlock-Delivery` header (the outbox id).
+A post to a host that resolves to a private or local address is refused (`posting`): it fails.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
-import io
 import logging
-import socket
 import time
-import urllib.error
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from core.store.ports import UnitOfWork
 from core.webhooks import signing
+from core.webhooks.posting import TIMEOUT_S, post
 from core.webhooks.registry import safe_url
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_S = 10.0  # for the receiver to answer one post
 CLAIM_SIZE = 5  # deliveries leased per claim, posted one after the other
 
 
@@ -42,7 +35,6 @@ def lease_for(limit: int, timeout: float) -> timedelta:
 
 
 LEASE = lease_for(CLAIM_SIZE, TIMEOUT_S)  # with the defaults: 80 s
-MAX_ERROR_LENGTH = 300
 USER_AGENT = "Batch-Unlock-Webhooks/1"
 
 
@@ -74,123 +66,6 @@ class Attempt:
     status_code: int | None
     error: str | None
     status: str  # the delivery's status after it: delivered, pending (again later) or failed
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A webhook posts to the URL registered, never where an answer points (a 3xx fails)."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-class _DeadlineSocket:
-    """A connected socket whose every send and read may take only the time left to the post's
-    deadline: a socket's own timeout is per operation, so a receiver trickling a byte at a time
-    would hold a post (and the claim's lease) for ever."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-
-    def _left(self) -> float:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the post's deadline has passed")
-        self._sock.settimeout(left)
-        return left
-
-    def sendall(self, data: Any) -> None:
-        self._left()
-        self._sock.sendall(data)  # since Python 3.5 its timeout bounds the whole call
-
-    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
-        self._left()
-        return self._sock.recv_into(buffer, nbytes)
-
-    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
-        # http.client reads the answer through this file: each of its reads comes back here.
-        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._sock, name)
-
-
-def _bounded(base: type[http.client.HTTPConnection], deadline: float) -> type:
-    class Bounded(base):  # type: ignore[misc, valid-type]
-        def connect(self) -> None:
-            self.timeout = max(0.001, deadline - time.monotonic())  # connecting, TLS included
-            super().connect()
-            self.sock = _DeadlineSocket(self.sock, deadline)
-
-    return Bounded
-
-
-class _HTTP(urllib.request.HTTPHandler):
-    def __init__(self, deadline: float) -> None:
-        super().__init__()
-        self._deadline = deadline
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_bounded(http.client.HTTPConnection, self._deadline), req)
-
-
-class _HTTPS(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: float) -> None:
-        super().__init__()
-        self._deadline = deadline
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(
-            _bounded(http.client.HTTPSConnection, self._deadline), req, context=self._context
-        )
-
-
-def _without_userinfo(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """A user and password in the URL become HTTP Basic authentication (urllib would take them
-    for part of the host, and its error would show the password)."""
-    parts = urlsplit(url)
-    if parts.username is None:
-        return url, headers
-    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-    auth = "Basic " + base64.b64encode(pair).decode()
-    bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-    return bare, headers | {"Authorization": auth}
-
-
-def post(
-    url: str, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_S
-) -> tuple[int | None, str | None]:
-    """POST the body, all of it (connecting, sending, the answer's status and headers) within
-    `timeout` seconds; return (status code, None) for any HTTP answer, else (None, what went
-    wrong)."""
-    deadline = time.monotonic() + timeout
-    # Proxies from the environment (HTTPS_PROXY, NO_PROXY) apply, as for any outgoing request.
-    opener = urllib.request.build_opener(_NoRedirects, _HTTP(deadline), _HTTPS(deadline))
-    target, sent = _without_userinfo(url, headers)
-    # The scheme was checked when the webhook was added (core.webhooks.registry.clean_url).
-    request = urllib.request.Request(target, data=body, headers=sent, method="POST")  # noqa: S310
-    late = f"no answer within {timeout:g} s"
-    try:
-        # Only the status is read: the answer's body, however long, is never waited for.
-        with opener.open(request) as answer:
-            return answer.status, None
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return exc.code, None
-    except TimeoutError:
-        return None, late
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, TimeoutError):
-            return None, late
-        return None, _in_words(exc.reason)
-    except (OSError, http.client.HTTPException) as exc:
-        return None, late if time.monotonic() >= deadline else _in_words(exc)
-
-
-def _in_words(reason: object) -> str:
-    """A network failure as one short phrase ("Connection refused", not "[Errno 111] …")."""
-    text = reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
-    return (text or type(reason).__name__)[:MAX_ERROR_LENGTH]
 
 
 def headers_for(secret: str, body: bytes, event: str, delivery_id: int) -> dict[str, str]:

@@ -13,7 +13,7 @@ from core.access.roles import Account, Permission, require
 from core.audit import Action, record
 from core.errors import DuplicateKey, InputError, NotFound
 from core.store.ports import UnitOfWork
-from core.webhooks import events
+from core.webhooks import events, targets
 
 MAX_URL_LENGTH = 2000
 MAX_WEBHOOKS = 50  # active at once: each event is one delivery per webhook
@@ -83,7 +83,8 @@ def shown_url(url: str) -> str:
 
 
 def clean_url(url: str) -> str:
-    """Return the URL trimmed; refuse one that is not an http(s) URL with a host, in words."""
+    """Return the URL trimmed; refuse one that is not an http(s) URL with a host, or whose host
+    is a private or local address (`core.webhooks.targets`), in words."""
     text = (url or "").strip()
     if not text:
         raise InputError("Give the webhook's URL, e.g. https://platform.example/hooks/badges.")
@@ -104,7 +105,33 @@ def clean_url(url: str) -> str:
             f"“{shown_url(text)}” is not an http:// or https:// URL with a host name; a webhook posts to "
             "one, e.g. https://platform.example/hooks/badges."
         )
+    address = targets.literal(parts.hostname)
+    if address is not None and not targets.allowed(address):
+        raise _private_target(text, str(address))
     return text
+
+
+def _private_target(url: str, where: str) -> InputError:
+    return InputError(
+        f"“{shown_url(url)}” points at a private or local address ({where}); webhooks post only "
+        "to public addresses. Give a public URL, or set "
+        f"{targets.ALLOW_PRIVATE_ENV}=1 on the server to allow internal receivers."
+    )
+
+
+def check_target(url: str) -> None:
+    """Refuse a (clean) URL whose host name resolves to a private or local address now. A name
+    that does not resolve yet is taken: every delivery checks its addresses again."""
+    host = urlsplit(url).hostname or ""
+    if targets.private_allowed() or targets.literal(host) is not None:
+        return  # an address is checked by clean_url; with the switch on, anything goes
+    try:
+        infos = targets.resolve(host)
+    except (OSError, UnicodeError):  # no address now (or a name DNS cannot carry)
+        return
+    refused = targets.first_refused(infos)
+    if refused is not None:
+        raise _private_target(url, f"{host} resolves to {refused}")
 
 
 def parse_events(names: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -127,6 +154,7 @@ def add_webhook(
     require(actor, Permission.MANAGE_WEBHOOKS)
     clean = clean_url(url)
     chosen = parse_events(event_names)
+    check_target(clean)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     for _ in range(ADD_ATTEMPTS):
         try:

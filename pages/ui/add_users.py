@@ -132,7 +132,8 @@ def upload_dialog(uow: UnitOfWork, batch: Batch, key: str) -> None:
             UPLOAD_PREVIEW[key].pop()
             session.flash(closing_message(result, key))
             session.wake_publisher()  # a published batch was queued again
-            note_own_write(batch)
+            if result.changed:  # an upload that added nobody left the version as it was
+                note_own_write(batch)
             st.rerun()
     show_preview(preview, key)
     if preview.over_limit:

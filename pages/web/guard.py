@@ -26,7 +26,8 @@ from pages.web.auth import COOKIE
 # Paths that must work without a session: the login pages and Streamlit's own assets/endpoints
 # (the health check included: a load balancer asks it without logging in), and the HTTP API,
 # which authenticates every request by its bearer token and never by the session cookie.
-API_PREFIX = "/api/v1/"
+API_ROOT = "/api/v1"  # answered by the API itself (a 404 naming its reference), as below it
+API_PREFIX = API_ROOT + "/"
 OPEN_PREFIXES = (
     "/login", "/logout", "/setup", "/_stcore", "/static", "/favicon", "/component", API_PREFIX,
 )  # fmt: skip
@@ -105,7 +106,7 @@ class LoginGuard(BaseHTTPMiddleware):
                 if refusal is not None:
                     return PlainTextResponse(refusal, status_code=403)
             return await call_next(request)
-        if request.method != "GET" or path.startswith(OPEN_PREFIXES):
+        if request.method != "GET" or path == API_ROOT or path.startswith(OPEN_PREFIXES):
             return await call_next(request)
         token = request.cookies.get(COOKIE)
         account = await run_in_threadpool(

@@ -220,7 +220,7 @@ def test_a_token_over_its_throttle_is_refused_429_with_when_to_come_back(
     [
         ("/batches?per_page=501", "per_page"),
         ("/batches?status=Finished", "'Finished' is not a batch status"),
-        ("/batches?created=2026-10-01", "date operator"),
+        ("/batches?created=2026-10-01", "“2026-10-01” needs an operator first"),
         ("/batches?page=2001&per_page=500", "past the first 999,999 batches"),
         ("/batches?colour=red", "colour"),
         ("/batches/1/users?status=Lost", "'Lost' is not a user status"),

@@ -159,7 +159,7 @@ def test_no_match_says_so_plainly(db, capsys) -> None:
     ("args", "message"),
     [
         (["--status", "Done"], "'Done' is not a batch status"),
-        (["--created", "~", "2026-03-01"], "'~' is not a date operator"),
+        (["--created", "~", "2026-03-01"], "“~” is not a date operator"),
         (["--created", ">", "01/03/2026"], "is not a day; write it as YYYY-MM-DD"),
         (["--updated", "=", "2026-02-30"], "is not a day of the calendar"),
         (["--sort", "colour"], "'colour' is not a sort"),

@@ -172,8 +172,8 @@ def test_batch_retry_leaves_a_still_deactivated_user_in_error_and_says_why(world
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["batch", "publish", "99"], "There is no batch with id 99."),
-        (["batch", "show", "99"], "There is no batch with id 99."),
+        (["batch", "publish", "99"], "No batch 99 is visible to you"),
+        (["batch", "show", "99"], "No batch 99 is visible to you"),
         (
             ["batch", "retry", "1"],
             "only a finished batch with users in “Error” has errors to retry.",

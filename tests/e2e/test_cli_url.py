@@ -115,6 +115,17 @@ def test_options_are_checked_as_locally_before_any_request(token, capsys) -> Non
     )
 
 
+@pytest.mark.parametrize("bid", ["0", "-1", "99999999999999999999", "12a"])
+def test_a_batch_id_out_of_range_is_refused_alike_in_both_modes_before_any_request(
+    token, capsys, tmp_path: Path, bid: str
+) -> None:
+    there = run(capsys, "--url", "http://127.0.0.1:9", "batch", "show", "--", bid)
+    here = run(capsys, "--db", str(tmp_path / "none.duckdb"), "batch", "show", "--", bid)
+    assert there == here and there[0] == 2
+    assert f"“{bid}” is not a batch id: give a whole number from 1 to" in there[2]
+    assert not (tmp_path / "none.duckdb").exists()  # refused before the store is opened
+
+
 def test_a_server_that_cannot_be_reached_exits_1(token, capsys) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -559,6 +570,30 @@ def _compare(capsys: pytest.CaptureFixture, line: str, local: str, served: str, 
     if line.startswith("~"):
         here, there = _shape_of_moments(here), _shape_of_moments(there)
     assert there == here, f"{line}\n--- url:\n{there[1]}{there[2]}--- local:\n{here[1]}{here[2]}"
+
+
+def test_after_a_queued_write_both_modes_say_who_does_the_work_in_one_sentence(
+    twins, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local, _served, server = twins
+    monkeypatch.setenv("BATCH_UNLOCK_TOKEN", server.token)
+    there = run(capsys, "--url", server.url, "batch", "publish", "1")
+    here = run(capsys, "--db", local, "batch", "publish", "1")
+    line = "If the app is running, its publisher does this by itself; otherwise run"
+    assert there == here and there[0] == 0 and line in there[1]
+    assert "stop the app" not in there[1]
+
+
+def test_a_missing_batch_is_the_same_sentence_locally_and_through_the_api(
+    twins, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local, _served, server = twins
+    monkeypatch.setenv("BATCH_UNLOCK_TOKEN", server.token)
+    here = run(capsys, "--db", local, "batch", "show", "9999")
+    there = run(capsys, "--url", server.url, "batch", "show", "9999")
+    sentence = "No batch 9999 is visible to you. Check the link, or find the batch in the"
+    assert here[0] == there[0] == 2
+    assert sentence in here[2] and here[2] == there[2]
 
 
 # The same on PostgreSQL, from batch_world (users 1-12, user 10 inactive, user 7 holding quest 1).

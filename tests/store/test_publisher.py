@@ -401,7 +401,7 @@ def test_a_draft_for_an_archived_quest_cannot_be_published(small_world, accounts
 
 
 def test_publishing_or_showing_an_unknown_batch_raises_not_found(small_world, accounts):
-    with pytest.raises(NotFound, match="no batch with id 99"):
+    with pytest.raises(NotFound, match="No batch 99 is visible to you"):
         actions.publish(small_world, accounts["admin"], 99)
     with pytest.raises(NotFound):
         batch_report.batch_summary(small_world, 99)

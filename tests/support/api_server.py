@@ -41,7 +41,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from core.access import api_tokens
+from core.access import api_throttle, api_tokens
 from core.access.roles import command_line_account
 from core.config import Settings
 from core.demo import data_file, loader
@@ -184,6 +184,9 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def serving(location: Path | str) -> Iterator[ApiServer]:
     """Serve the API over loopback on the store at `location` until the block ends."""
     runtime.install(Settings(database=location, demo=False, run_worker=False))
+    # In-process, as a new app process would: no counts left by an earlier module's server
+    # (token names and the loopback address repeat from one module to the next).
+    api_throttle.forget_all()
     config = uvicorn.Config(
         api_app(), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
     )

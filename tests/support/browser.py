@@ -5,6 +5,7 @@ The fixtures that use them are in tests/browser/conftest.py; bench/ uses them to
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -151,11 +152,32 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
-def wait_idle(page: Page) -> None:
-    """Wait until the app's script has finished its current run."""
-    page.wait_for_selector(
-        "[data-testid=stApp][data-test-script-state=notRunning]", state="attached", timeout=30_000
-    )
+# How long the app must stay idle for a run to count as finished. A click reaches the server
+# and comes back as "running" some milliseconds later: on a loaded machine (CI runs the suite in
+# two processes) "not running" right after a click is often the state from before it, and a test
+# that acts then types into a field the coming run is about to clear.
+QUIET_MS = 300
+
+_QUIET_JS = """([quiet, token]) => {
+  const app = document.querySelector("[data-testid=stApp]");
+  const now = performance.now();
+  if (window.__batchUnlockWait !== token) {  // this wait's first look (or a new document)
+    window.__batchUnlockWait = token;
+    window.__batchUnlockIdleFrom = now;
+  }
+  if (!app || app.dataset.testScriptState !== "notRunning") {
+    window.__batchUnlockIdleFrom = now;
+    return false;
+  }
+  return now - window.__batchUnlockIdleFrom >= quiet;
+}"""
+_waits = itertools.count()
+
+
+def wait_idle(page: Page, quiet_ms: int = QUIET_MS) -> None:
+    """Wait until the app's script has finished its current run and stayed idle `quiet_ms`."""
+    token = next(_waits)
+    page.wait_for_function(_QUIET_JS, arg=[quiet_ms, token], polling=50, timeout=30_000)
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:

@@ -122,3 +122,23 @@ def test_the_reference_page_shows_the_documents_text_literally():
     page = render(doc)
 
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_problem_answers_document_the_headers_they_carry():
+    responses = document()["paths"]["/batches"]["get"]["responses"]
+
+    assert "WWW-Authenticate" in responses["401"]["headers"]
+    assert "Retry-After" in responses["429"]["headers"]
+    assert "Retry-After" in responses["503"]["headers"]
+
+
+def test_every_operation_documents_a_refused_body_type_and_size():
+    for ops in document()["paths"].values():
+        for op in ops.values():
+            assert {"413", "415", "422"} <= set(op["responses"]), op["operationId"]
+
+
+def test_a_batch_name_is_documented_as_not_empty():
+    name = document()["components"]["schemas"]["CreateBody"]["properties"]["name"]
+
+    assert name["minLength"] == 1 and name["maxLength"] == 2_000

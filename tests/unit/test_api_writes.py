@@ -10,10 +10,10 @@ import pytest
 from core import words
 from core.access.roles import Account
 from core.api import write_adds, write_checks, write_lists, writes
-from core.api.write_checks import Conflict, PreconditionFailed, TooLarge
+from core.api.write_checks import Conflict, PreconditionFailed
 from core.batches.errors import BatchFull, BatchNotVisible
 from core.batches.row_status import ALREADY_UNLOCKED, INACTIVE, MISMATCH, NOT_FOUND, OK
-from core.errors import InputError, PermissionDenied
+from core.errors import InputError, OverLimit, PermissionDenied
 from core.publishing import undo, unlocking
 from core.upload import limits
 from tests.support.batches import HOLDS_VISIT_10, INACTIVE_USER, VISIT_10, members_of
@@ -70,12 +70,12 @@ def test_rows_that_name_nobody_or_carry_unknown_fields_are_refused(rows: list, s
 
 
 def test_more_rows_than_an_upload_may_hold_are_too_large() -> None:
-    with pytest.raises(TooLarge, match="holds more than 10,000 users"):
+    with pytest.raises(OverLimit, match="holds more than 10,000 users"):
         write_lists.rows_upload(ids_rows(*range(1, limits.MAX_ROWS + 2)))
 
 
 def test_a_csv_body_over_the_upload_size_is_too_large_before_it_is_read() -> None:
-    with pytest.raises(TooLarge, match="the limit is 10 MB"):
+    with pytest.raises(OverLimit, match="the limit is 10 MB"):
         write_lists.csv_upload(b"ID\n" + b"1\n" * (limits.MAX_FILE_BYTES // 2 + 1), "big.csv")
 
 

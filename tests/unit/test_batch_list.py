@@ -35,7 +35,7 @@ def test_an_unknown_status_is_refused_with_the_statuses_to_use() -> None:
 
 
 def test_a_date_filter_without_an_operator_or_with_a_bad_day_is_refused() -> None:
-    with pytest.raises(InputError, match="not a date operator"):
+    with pytest.raises(InputError, match="“2026-03-01” needs an operator first: > after"):
         DateFilter.parse("2026-03-01")
     with pytest.raises(InputError, match="not a day of the calendar"):
         DateFilter.parse(">2026-02-30")

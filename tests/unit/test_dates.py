@@ -23,5 +23,14 @@ def test_the_last_countable_day_has_bounds_in_any_zone() -> None:
 
 
 def test_a_missing_operator_is_refused_with_an_example() -> None:
-    with pytest.raises(InputError, match=r"e\.g\. >2026-10-01"):
+    with pytest.raises(InputError, match=r"e\.g\. “>2026-10-01”"):
         DateFilter.parse("tomorrow")
+
+
+def test_a_bare_day_is_refused_as_needing_an_operator_not_as_a_strange_one() -> None:
+    with pytest.raises(InputError) as refused:
+        DateFilter.parse("2026-10-01")
+
+    assert str(refused.value) == (
+        "“2026-10-01” needs an operator first: > after, < before or = on, e.g. “>2026-10-01”."
+    )

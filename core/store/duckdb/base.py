@@ -25,6 +25,11 @@ class Repository:
     def __init__(self, uow: DuckUnitOfWork) -> None:
         self._uow = uow
 
+    @staticmethod
+    def sql(text: str) -> str:
+        """Store-neutral SQL (core/store/shared/) in DuckDB's form: already it (`?` parameters)."""
+        return text
+
     @property
     def cur(self) -> duckdb.DuckDBPyConnection:
         """The unit of work's cursor (one per thread)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
+
 from core.store.duckdb.base import Repository
+from core.store.ports.idempotency import KeyTaken
 
 _KEY = "username = ? AND token_name = ? AND idem_key = ?"
 
@@ -21,12 +24,20 @@ class DuckIdempotency(Repository):
         return found[0] if found else None
 
     def claim(self, username: str, token: str, key: str, fingerprint: str) -> None:
-        """Insert the key's row, in the caller's transaction (a second claim breaks the key)."""
-        self.rows(
-            "INSERT INTO api_idempotency (username, token_name, idem_key, fingerprint) "
-            "VALUES (?, ?, ?, ?)",
-            [username, token, key, fingerprint],
-        )
+        """Insert the key's row, in the caller's transaction; raise KeyTaken if another holds it.
+
+        DuckDB refuses the insert at once when the other claim is committed, or is committing
+        and not yet visible to a read; a claim racing one still open passes here, and the later
+        of the two COMMITs fails on the key (the unit of work's DuplicateKey).
+        """
+        try:
+            self.rows(
+                "INSERT INTO api_idempotency (username, token_name, idem_key, fingerprint) "
+                "VALUES (?, ?, ?, ?)",
+                [username, token, key, fingerprint],
+            )
+        except duckdb.ConstraintException as exc:
+            raise KeyTaken(str(exc)) from exc
 
     def answer(self, username: str, token: str, key: str, status: int, answer: str) -> None:
         """Store the answer of the request that claimed the key (its status and JSON text)."""

@@ -6,6 +6,14 @@ from datetime import datetime
 from typing import Protocol
 
 
+class KeyTaken(Exception):
+    """Another request holds the key: committed, or committing and not yet visible to a read.
+
+    Raised by `claim` in place of the driver's unique-key error; the caller's transaction is
+    spoilt by then and must end (core.api.idempotency rolls it back, waits and tries again).
+    """
+
+
 class IdempotencyRepository(Protocol):
     """What domain code may ask the store about Idempotency keys of API writes (issue 17).
 
@@ -18,7 +26,11 @@ class IdempotencyRepository(Protocol):
         ...
 
     def claim(self, username: str, token: str, key: str, fingerprint: str) -> None:
-        """Insert the key's row, in the caller's transaction (a second claim breaks the key)."""
+        """Insert the key's row, in the caller's transaction; raise KeyTaken if another holds it.
+
+        A claim racing one that is not yet committed may pass (DuckDB: the later COMMIT then fails
+        on the key) or wait for it to end (PostgreSQL: then it claims, or raises KeyTaken).
+        """
         ...
 
     def answer(self, username: str, token: str, key: str, status: int, answer: str) -> None:

@@ -8,6 +8,7 @@ the temporary table's session to outlive the statement).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -64,11 +65,28 @@ def frame_of(description: Any, rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     return pl.DataFrame(data) if data else pl.DataFrame()
 
 
+@functools.lru_cache(maxsize=256)
+def postgres_sql(text: str) -> str:
+    """Store-neutral SQL (`?` parameters) in psycopg's form (`%s`).
+
+    Refuses text with a `%` (psycopg would read it as a parameter: a literal one must be `%%`)
+    or a `?` inside a quoted literal (there it is no parameter), rather than change its meaning.
+    """
+    if "%" in text or any("?" in part for part in text.split("'")[1::2]):
+        raise ValueError(f"not store-neutral SQL (a % or a quoted ?): {text!r}")
+    return text.replace("?", "%s")
+
+
 class Repository:
     """Base of the PostgreSQL repositories: SQL runs on the unit of work's connection."""
 
     def __init__(self, uow: PgUnitOfWork) -> None:
         self._uow = uow
+
+    @staticmethod
+    def sql(text: str) -> str:
+        """Store-neutral SQL (core/store/shared/) in PostgreSQL's form: `?` → `%s`."""
+        return postgres_sql(text)
 
     def rows(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
         """Run a statement and return all its rows (none for a statement without a result)."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from psycopg import errors as pg_errors
+
+from core.store.ports.idempotency import KeyTaken
 from core.store.postgres.base import Repository
 
 _KEY = "username = %s AND token_name = %s AND idem_key = %s"
@@ -21,16 +24,20 @@ class PgIdempotency(Repository):
         return tuple(found[0]) if found else None
 
     def claim(self, username: str, token: str, key: str, fingerprint: str) -> None:
-        """Insert the key's row, in the caller's transaction (a second claim breaks the key).
+        """Insert the key's row, in the caller's transaction; raise KeyTaken if another holds it.
 
-        A concurrent claim of the same key waits here for the first transaction to end, then
-        fails on the primary key: the caller replays the first answer instead of working twice.
+        A concurrent claim of the same key waits here for the first transaction to end: if it
+        committed, this one raises KeyTaken (the caller replays the first answer instead of
+        working twice); if it rolled back, this one claims the key.
         """
-        self.rows(
-            "INSERT INTO api_idempotency (username, token_name, idem_key, fingerprint) "
-            "VALUES (%s, %s, %s, %s)",
-            [username, token, key, fingerprint],
-        )
+        try:
+            self.rows(
+                "INSERT INTO api_idempotency (username, token_name, idem_key, fingerprint) "
+                "VALUES (%s, %s, %s, %s)",
+                [username, token, key, fingerprint],
+            )
+        except pg_errors.UniqueViolation as exc:
+            raise KeyTaken(str(exc)) from exc
 
     def answer(self, username: str, token: str, key: str, status: int, answer: str) -> None:
         """Store the answer of the request that claimed the key (its status and JSON text)."""

@@ -7,10 +7,10 @@ are written from the same declarations.
 
 from __future__ import annotations
 
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 
 from pages.web.api import openapi, reference
-from pages.web.api.framework import PREFIX, Endpoint, routes
+from pages.web.api.framework import PREFIX, Endpoint, NotFoundEndpoint, routes
 from pages.web.api.read_routes import READ_ENDPOINTS
 from pages.web.api.write_routes import WRITE_ENDPOINTS
 
@@ -21,7 +21,8 @@ ENDPOINTS: list[Endpoint] = [
     openapi.endpoint(_document),
     reference.endpoint(_document),
 ]
-API_ROUTES = [Mount(PREFIX, routes=routes(ENDPOINTS))]
+# /api/v1 itself (no slash: the Mount matches only below it) answers as /api/v1/ does.
+API_ROUTES = [Route(PREFIX, NotFoundEndpoint()), Mount(PREFIX, routes=routes(ENDPOINTS))]
 
 
 def document() -> dict:

@@ -4,7 +4,8 @@ An `Endpoint` names its method, path, permission, models and handler; `routes` t
 them into Starlette routes under /api/v1, and pages/web/api/openapi.py turns the same list into the
 OpenAPI document, so the document cannot drift from what is served. Every call, in this order:
 `Authorization: Bearer` through `api_tokens.authenticate_token` (401; cookies never count, and
-an address with too many 401s is answered 429 first), the token's throttle (429) and the
+once an address has too many 401s its requests without a valid token are answered 429 instead,
+while a valid token from it is still served), the token's throttle (429) and the
 endpoint's permission (403), all before a body is read; the body within MAX_FILE_BYTES (413);
 path, query and body checked against their models (422); the handler, on a unit of work of its
 own opened and closed in the threadpool, and for a write with an `Idempotency-Key` inside
@@ -126,9 +127,10 @@ def token_key(account: Account) -> str:
 def _admit(uow: UnitOfWork, endpoint: Endpoint, headers: Headers, address: str) -> Account:
     """The token's account, counted by its throttle and allowed the endpoint's permission.
 
-    An address whose tokens failed too often is refused (429) before its token is looked up.
+    A valid token is served whatever its address did (its own throttle applies). A request
+    without one costs at most one lookup of the token's hash (a malformed header none) and
+    counts against its address: once the address is over its failures, 429 instead of 401.
     """
-    api_throttle.check_address(address)
     try:
         account = api_tokens.authenticate_token(uow, headers.get("authorization"))
     except NotAuthenticated:
@@ -178,6 +180,9 @@ def _serve(
             url_path=url_path,
             origin=origin,
         )
+        # A malformed If-Match is refused before a kept answer could be replayed for its key,
+        # so the document's pattern holds for every request.
+        inputs.if_match(headers.get("if-match"))
         key = headers.get(idempotency.HEADER)
         replayed = False
         if endpoint.write and key is not None and account is not None:

@@ -2,7 +2,9 @@
 the path's ids, the query string and a JSON body against their models, and If-Match.
 
 Each refusal is an `ApiProblem` naming the parameter or field and why (422, `errors`), 413 for a
-body too large, 415 for a Content-Type the endpoint does not take.
+body too large, 415 for a Content-Type the endpoint does not take. Pydantic's and the JSON
+parser's errors are said in our words (`why`), never theirs; what a refusal echoes of the request
+is cut short (problems.ECHO_CHARS, ECHO_ITEMS). A JSON body may start with a UTF-8 byte-order mark.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import re
 import types
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import Headers, QueryParams
@@ -19,18 +21,41 @@ from starlette.requests import Request
 
 from core.upload.limits import MAX_FILE_BYTES
 from pages.web.api.models import MAX_ID
-from pages.web.api.problems import ApiProblem
+from pages.web.api.problems import ECHO_ITEMS, ApiProblem, shorten
 
 JSON = "application/json"
 # "*" or one or more ETags as GET answers them (a weak "W/" prefix is compared as strong).
-IF_MATCH_PATTERN = r'^(\*|(W/)?"[0-9]{1,18}"(, ?(W/)?"[0-9]{1,18}")*)$'
+# An empty header asks for nothing (some clients send one rather than none).
+IF_MATCH_PATTERN = r'^(|\*|(W/)?"[0-9]{1,18}"(, ?(W/)?"[0-9]{1,18}")*)$'
 IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 TOO_LARGE = (
     f"The request body is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the most an upload "
     "may be. Split the list, then send the parts one by one."
 )
-BAD_JSON = "The request body is not valid JSON: {why}. Send a JSON body (UTF-8)."
+BAD_JSON = (
+    "The request body is not valid JSON (line {line}, column {column}): {why}. Fix it, then send "
+    "the body again as JSON in UTF-8."
+)
+NOT_UTF8 = (
+    "The request body is not UTF-8 text (byte {at:,} cannot be read). Send the JSON encoded as "
+    "UTF-8."
+)
+# What json.loads says, in the body's terms (its message up to the first colon is the key).
+_JSON_WHY = {
+    "Expecting value": "a value (text, number, list or object) is expected here",
+    "Expecting property name enclosed in double quotes": "a field name in double quotes is "
+    "expected here",
+    "Expecting ',' delimiter": "a comma is expected here",
+    "Expecting ':' delimiter": "a colon is expected here, after the field name",
+    "Unterminated string starting at": "a text is not closed: its closing double quote is missing",
+    "Invalid control character at": "a text holds a line break, tab or other control character: "
+    "write it as \\n, \\t or \\u0009",
+    "Invalid \\escape": "a backslash starts no escape JSON knows (write \\\\ for a backslash)",
+    "Invalid \\uXXXX escape": "a \\u escape needs four hex digits",
+    "Extra data": "more follows the end of the JSON: send one object or one list",
+}
+JSON_WHY_ELSE = "it cannot be read from there on"
 # Deeper nesting than any body of this API needs; json.loads would recurse once per level.
 MAX_JSON_DEPTH = 32
 TOO_DEEP = (
@@ -38,7 +63,10 @@ TOO_DEEP = (
     "this API needs that. Send rows as a flat list of objects."
 )
 WRONG_TYPE = "Send the body as {types} (the Content-Type header says which); {given} is not taken."
-BAD_PARAMS = "Some parameters cannot be used: {fields}. Fix them, then send the request again."
+BAD_PARAMS = (
+    "Some parameters cannot be used: {fields}. Fix them, then send the request again (the "
+    "parameters of each endpoint are listed at /api/v1/docs)."
+)
 BAD_BODY = "The request body cannot be used: {why}. Fix it, then send the request again."
 BAD_ID = "The {name} in the path must be a whole number from 1 to {max:,}."
 NUL_TEXT = (
@@ -50,6 +78,15 @@ SURROGATE_TEXT = (
     "\\udfff without its pair) is no character, so no name, filter or row can contain it. Send the "
     "character itself or its escaped pair, then send the request again."
 )
+EMPTY_CSV = (
+    "The CSV body is empty: send the template's header line (ID;Username;Registered email) and "
+    "one row per user."
+)
+EMPTY_XLSX = (
+    "The workbook body is empty: send the .xlsx file's bytes (the template's columns: ID, "
+    "Username, Registered email)."
+)
+CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAD_IF_MATCH = 'The If-Match header must be "*" or an ETag as GET answers it, e.g. "7".'
 
 # NUL (PostgreSQL's text cannot hold it) and lone surrogates (no UTF-8 can encode them).
@@ -86,26 +123,173 @@ def media_type(headers: Headers) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def field_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
-    """Pydantic's errors as `errors` items: where (query/body/path and field) and why."""
-    return [
-        {"loc": [where, *(str(p) if not isinstance(p, int) else p for p in e["loc"])],
-         "msg": e["msg"]}
-        for e in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]  # fmt: skip
+def _loc(loc: tuple | list) -> list[Any]:
+    """A location as `errors` gives it: names cut to ECHO_CHARS, places as numbers."""
+    return [p if isinstance(p, int) else shorten(str(p)) for p in loc]
 
 
-# Pydantic's words for a value of the wrong JSON type, in the body's terms.
+def _given(value: Any, texts: bool = True) -> str:
+    """What was sent in a place, as a sentence names it (“true”, the text “25”, a list)."""
+    if isinstance(value, bool) or value is None:
+        return f"“{json.dumps(value)}”"
+    if isinstance(value, str):
+        return f"the text “{shorten(value)}”" if texts else f"“{shorten(value)}”"
+    if isinstance(value, int | float):
+        return f"“{shorten(repr(value))}”"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "that"
+
+
+def _unwrap(annotation: Any) -> tuple[list[Any], list[Any]]:
+    """An annotation's types (a union's members, Annotated stripped) and the constraints on it."""
+    if get_origin(annotation) is Annotated:
+        kinds, found = _unwrap(get_args(annotation)[0])
+        for extra in get_args(annotation)[1:]:
+            found += list(getattr(extra, "metadata", [extra]))
+        return kinds, found
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds, found = [], []
+        for member in get_args(annotation):
+            more, constraints = _unwrap(member)
+            kinds += more
+            found += constraints
+        return kinds, found
+    return [annotation], []
+
+
+def _at(model: Any, loc: tuple) -> tuple[list[Any], list[Any]]:
+    """The types the value at `loc` in `model` may be, and its constraints (annotated-types:
+    Ge, Le, MaxLen…); ([], []) for a place the model does not name."""
+    kinds, found = _unwrap(model)
+    for part in loc:
+        if isinstance(part, int):
+            lists = [k for k in kinds if get_origin(k) is list]
+            if not lists:
+                return [], []
+            kinds, found = _unwrap(get_args(lists[0])[0] if get_args(lists[0]) else Any)
+            continue
+        fields = [
+            f for k in _models(kinds) for n, f in k.model_fields.items() if part in (n, f.alias)
+        ]
+        if not fields:
+            return [], []
+        kinds, found = _unwrap(fields[0].annotation)
+        found += list(fields[0].metadata)
+    return kinds, found
+
+
+def _models(kinds: list[Any]) -> list[type[BaseModel]]:
+    return [k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)]
+
+
+def _constraints(model: Any, loc: tuple) -> list[Any]:
+    """The constraints on the value at `loc` in `model`."""
+    return _at(model, loc)[1]
+
+
+def _field_names(model: Any, loc: tuple) -> list[str]:
+    """The fields the object at `loc` in `model` takes, as JSON names them."""
+    names = [f.alias or n for k in _models(_at(model, loc)[0]) for n, f in k.model_fields.items()]
+    return list(dict.fromkeys(names))
+
+
+def _and(names: list[str]) -> str:
+    return (
+        ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + (names[-1] if names else "")
+    )
+
+
+def _bounds(model: Any, loc: tuple) -> tuple[int | None, int | None]:
+    """The smallest and largest whole number the place at `loc` takes (None: no bound)."""
+    low = high = None
+    for c in _constraints(model, loc):
+        if getattr(c, "ge", None) is not None:
+            low = c.ge
+        if getattr(c, "gt", None) is not None:
+            low = c.gt + 1
+        if getattr(c, "le", None) is not None:
+            high = c.le
+        if getattr(c, "lt", None) is not None:
+            high = c.lt - 1
+    return low, high
+
+
+def _number_range(place: str, low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"{place} must be a whole number from {low:,} to {high:,}"
+    if low is not None:
+        return f"{place} must be a whole number of at least {low:,}"
+    return f"{place} must be a whole number of at most {high:,}"
+
+
+# Pydantic's error types, by what they say of a value: of the wrong type (the kind it must be).
 _KINDS = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
+    "string_type": "text (in double quotes)",
+    "int_type": "a whole number (e.g. 12)",
+    "int_parsing": "a whole number (e.g. 12)",
+    "int_from_float": "a whole number (e.g. 12)",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "list_type": "a JSON list",
     "model_type": "a JSON object",
+    "model_attributes_type": "a JSON object",
     "dict_type": "a JSON object",
 }
+_RANGE = ("greater_than_equal", "greater_than", "less_than_equal", "less_than")
+
+
+def why(e: Mapping[str, Any], place: str, model: Any, texts: bool = True) -> str:
+    """One pydantic error as our clause naming its place and what to do ("name is longer …").
+
+    `texts`: the place's value came as JSON (a string is not a number); a query's are all text.
+    """
+    kind, ctx, given = e["type"], e.get("ctx") or {}, e.get("input")
+    if kind == "missing":
+        return f"{place} is required: add it"
+    if kind in _KINDS:
+        return f"{place} must be {_KINDS[kind]}, not {_given(given, texts)}"
+    if kind in _RANGE or kind == "int_parsing_size":  # the last: more digits than any id
+        low, high = _bounds(model, tuple(e["loc"]))
+        if low is None and high is None:
+            bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
+            if bound is None:
+                return f"{place} must be a whole number, not {_given(given, texts)}"
+            low, high = (bound, None) if kind.startswith("greater") else (None, bound)
+        return _number_range(place, low, high)
+    if kind == "string_too_long":
+        return f"{place} is longer than {ctx.get('max_length', 0):,} characters: shorten it"
+    if kind == "string_too_short":
+        if ctx.get("min_length") == 1:
+            return f"{place} is empty: give it a value"
+        return f"{place} is shorter than {ctx.get('min_length', 0):,} characters: lengthen it"
+    if kind == "too_long":
+        return f"{place} lists more than {ctx.get('max_length', 0):,}: send at most that many"
+    if kind == "too_short":
+        return f"{place} lists fewer than {ctx.get('min_length', 0):,}: send at least that many"
+    if kind == "value_error":  # our own validators: core's sentence
+        return f"{place}: {e['msg'].removeprefix('Value error, ')}"
+    return f"{place} cannot be used as sent: its description at /api/v1/docs says what it takes"
+
+
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return exc.errors(include_url=False, include_context=True, include_input=True)
+
+
+def field_errors(exc: ValidationError, where: str, model: Any = None) -> list[dict[str, Any]]:
+    """Pydantic's errors about a query string as `errors` items: where, and why in our words."""
+    out = []
+    for e in _errors(exc):
+        names = [str(p) for p in e["loc"] if not isinstance(p, int)]
+        place = shorten(".".join(names)) if names else where
+        if e["type"] == "extra_forbidden":
+            msg = f"“{place}” is not a parameter here: remove it"
+        else:
+            msg = why(e, place, model, texts=False)
+        out.append({"loc": [where, *_loc(e["loc"])], "msg": msg})
+    return out
 
 
 def _members(model: Any) -> tuple[Any, ...]:
@@ -151,15 +335,15 @@ def _pick(model: Any, data: Any) -> Any:
 
 
 def _where(loc: list[Any], listed: bool) -> str:
-    """A field's place in the body's terms: row 6 (from 1), “users” row 2 “id”."""
+    """A field's place in the body's terms: row 6 (from 1), users row 2: id."""
     parts = []
     for i, part in enumerate(loc):
         if isinstance(part, int):
             rows = (listed and i == 0) or (i > 0 and loc[i - 1] == "users")
-            more = ":" if i < len(loc) - 1 else ""  # row 2: “id” must be …
+            more = ":" if i < len(loc) - 1 else ""  # row 2: id must be …
             parts.append(f"{'row' if rows else 'item'} {part + 1}{more}")
         else:
-            parts.append(f"“{part}”")
+            parts.append(shorten(str(part)))
     return " ".join(parts)
 
 
@@ -173,44 +357,57 @@ def _is_tag(part: Any) -> bool:
 def body_errors(exc: ValidationError, model: Any, listed: bool) -> list[dict[str, Any]]:
     """Pydantic's errors about a body as `errors` items worded in the body's terms, one per place."""
     by_place: dict[tuple, list[dict[str, Any]]] = {}
-    for e in exc.errors(include_url=False, include_context=False, include_input=False):
+    for e in _errors(exc):
         loc = tuple(p for p in e["loc"] if not _is_tag(p))
-        by_place.setdefault(loc, []).append(e)
+        by_place.setdefault(loc, []).append({**e, "loc": loc})
     out = []
     for loc, found in by_place.items():
         kinds = [_KINDS[e["type"]] for e in found if e["type"] in _KINDS]
         first = found[0]
+        place = _where(list(loc), listed)
         if not loc and kinds:
             msg = f"the body must be {describe(model)}"
         elif first["type"] == "extra_forbidden":
             parent = _where(list(loc[:-1]), listed)
-            msg = f"{parent + ': ' if parent else ''}unknown field “{loc[-1]}”"
-        elif first["type"] == "missing":
-            parent = _where(list(loc[:-1]), listed)
-            msg = f"{parent + ': ' if parent else ''}“{loc[-1]}” is missing"
-        elif len(kinds) == len(found):
-            msg = f"{_where(list(loc), listed)} must be {' or '.join(dict.fromkeys(kinds))}"
+            msg = f"{parent + ': ' if parent else ''}unknown field “{shorten(str(loc[-1]))}”"
+            if known := _field_names(model, loc[:-1]):
+                msg += f" (the fields are {_and(known)})"
+        elif len(kinds) == len(found) > 1:  # a union: each member's kind
+            joined = " or ".join(dict.fromkeys(kinds))
+            msg = f"{place} must be {joined}, not {_given(first.get('input'))}"
         else:
-            why = first["msg"].removeprefix("Value error, ")
-            msg = f"{_where(list(loc), listed)}: {why}" if loc else why
-        out.append({"loc": ["body", *loc], "msg": msg})
+            msg = why(first, place, model)
+        out.append({"loc": ["body", *_loc(loc)], "msg": msg})
     return out
 
 
+def _listed(said: list[str], noun: str) -> str:
+    """At most ECHO_ITEMS clauses, "; "-joined, then how many more were left off."""
+    shown = "; ".join(said[:ECHO_ITEMS])
+    if len(said) > ECHO_ITEMS:
+        shown += f"; and {len(said) - ECHO_ITEMS:,} more {noun}"
+    return shown
+
+
 def invalid(errors: list[dict[str, Any]]) -> ApiProblem:
-    """A 422 naming each refused parameter or field, and why."""
-    said = []
-    for e in errors:
-        where = ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0]
-        said.append(f"{where} ({e['msg'].removeprefix('Value error, ')})")
-    return ApiProblem(422, BAD_PARAMS.format(fields="; ".join(said)), errors=errors)
+    """A 422 naming each refused parameter (at most ECHO_ITEMS of them), and why."""
+    fields = _listed([e["msg"] for e in errors], "parameters")
+    return ApiProblem(422, BAD_PARAMS.format(fields=fields), errors=errors[:ECHO_ITEMS])
 
 
 def query(model: type[BaseModel] | None, params: QueryParams) -> Any:
     """The query string as the endpoint's model (lists from repeated parameters)."""
     if model is None:
         if params:
-            raise invalid([{"loc": ["query", k], "msg": "not a parameter"} for k in params])
+            raise invalid(
+                [
+                    {
+                        "loc": ["query", shorten(k)],
+                        "msg": f"“{shorten(k)}” is not a parameter here: this endpoint takes none",
+                    }
+                    for k in params
+                ]
+            )
         return None
     refuse_bad_text([text for item in params.multi_items() for text in item])
     values: dict[str, Any] = {}
@@ -221,7 +418,7 @@ def query(model: type[BaseModel] | None, params: QueryParams) -> Any:
     try:
         return model.model_validate(values)
     except ValidationError as exc:
-        raise invalid(field_errors(exc, "query")) from None
+        raise invalid(field_errors(exc, "query", model)) from None
 
 
 def _texts(data: Any) -> list[str]:
@@ -286,16 +483,10 @@ def body(model: Any, types: tuple[str, ...], raw: bytes, media: str) -> Any:
             raise ApiProblem(415, WRONG_TYPE.format(types=" or ".join(types), given=given))
         if media != JSON:
             return None
-        try:
-            text = raw.decode("utf-8")
-            if too_deep(text):
-                raise ApiProblem(422, TOO_DEEP)
-            data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiProblem(422, BAD_JSON.format(why=str(exc).split(":")[0])) from None
-        except RecursionError:  # the scan's limit is far below the parser's: never expected
-            raise ApiProblem(422, TOO_DEEP) from None
+        data = parse_json(raw)
         refuse_bad_text(_texts(data))
+    elif media in (CSV, XLSX) and media in types:  # a file body without its file
+        raise ApiProblem(422, EMPTY_CSV if media == CSV else EMPTY_XLSX)
     elif model is None:
         return None
     else:
@@ -309,8 +500,27 @@ def body(model: Any, types: tuple[str, ...], raw: bytes, media: str) -> Any:
         return _adapters[id(meant)][1].validate_python(data)
     except ValidationError as exc:
         errors = body_errors(exc, model, isinstance(data, list))
-        why = "; ".join(e["msg"].rstrip(".") for e in errors)
-        raise ApiProblem(422, BAD_BODY.format(why=why), errors=errors) from None
+        said = _listed([e["msg"].rstrip(".") for e in errors], "places")
+        raise ApiProblem(422, BAD_BODY.format(why=said), errors=errors[:ECHO_ITEMS]) from None
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body's value (a UTF-8 byte-order mark is skipped); refused (422) in our words."""
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ApiProblem(422, NOT_UTF8.format(at=exc.start + 1)) from None
+    if too_deep(text):
+        raise ApiProblem(422, TOO_DEEP)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        said = _JSON_WHY.get(exc.msg.split(":")[0], JSON_WHY_ELSE)
+        raise ApiProblem(
+            422, BAD_JSON.format(line=exc.lineno, column=exc.colno, why=said)
+        ) from None
+    except RecursionError:  # the scan's limit is far below the parser's: never expected
+        raise ApiProblem(422, TOO_DEEP) from None
 
 
 def has_body(headers: Headers) -> bool:

@@ -8,19 +8,24 @@ Values pass to core as given: core's parsers refuse what they cannot use, in the
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core import words
 from core.batches.rules import MAX_USERS_PER_BATCH
 from core.history import paging
 from core.history.terms import FILTER_CODES, MAX_PAGE_SIZE, MAX_SEARCH_LENGTH, SORT_COLUMNS
+from core.platform_users import ids
 from core.segments.user_filter import ACTIVE_WORDS, MAX_USER_PAGE_SIZE, USER_SORTS
+from pages.web.api.problems import shorten
 
-MAX_ID = 2**63 - 1  # ids are BIGINT in both stores
+MAX_ID = ids.MAX_ID  # ids are BIGINT in both stores (the command line's bound too)
 MAX_PAGE = 1_000_000
+# An id. A query string's are text, parsed as today; a JSON body's models are strict
+# (write_routes.Body), so there only a JSON whole number is one (not true, "25" or 25.0).
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PAGE_TEXT = (
     "the page, from 1; a page past the end answers no `items` (with the true `total`), so a "
@@ -38,6 +43,14 @@ _MONTH_DAY = "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(
 # A day filter as the document states it: an operator and a day of the calendar.
 DAY_PATTERN = {"pattern": f"^[<>=]({_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)$"}
 ID_LIST_PATTERN = {"pattern": "^(|[0-9]{1,18}(,[0-9]{1,18})*)$"}
+# The words of a list parameter of choices (a status): none is longer, so a longer one is
+# refused here, before core's sentence would echo all of it.
+WORD = Annotated[str, Field(max_length=40)]
+# One User ID of an `id` list as core splits it (core/segments/user_filter.py), and its most
+# digits: a longer one is refused here, its echo cut short.
+_ID_TOKEN = re.compile(r"[^\s,;]+")
+MAX_ID_DIGITS = 18
+NOT_A_USER_ID = "“{token}” is not a User ID: write each as 1 to 18 digits"
 
 
 # core/history/dates.py refuses the days it cannot count from (the calendar's first and last
@@ -74,9 +87,11 @@ class BatchListQuery(Paged):
     """`GET /batches`: the list's filters and sort, as `batch list` takes them."""
 
     per_page: int = Field(25, ge=1, le=MAX_PAGE_SIZE, description="batches per page")
-    status: list[str] = Field(
+    status: list[WORD] = Field(
         default_factory=list,
-        json_schema_extra={"items": {"type": "string", **choices(list(FILTER_CODES))}},
+        json_schema_extra={
+            "items": {"type": "string", "maxLength": 40, **choices(list(FILTER_CODES))}
+        },
         description="a status as the page words it or as a code (Published, In Progress, "
         "in_progress, Draft, Paused…); repeat for several",
     )
@@ -150,6 +165,15 @@ class UserFilterQuery(Query):
     )
     not_in_batch: Id | None = Field(None, description="is not in this batch")
     tz: str = Field("UTC", max_length=64, description="the time zone of the days and times")
+
+    @field_validator("id")
+    @classmethod
+    def _no_overlong_id(cls, value: list[str]) -> list[str]:
+        for item in value:
+            for token in _ID_TOKEN.findall(item):
+                if len(token) > MAX_ID_DIGITS:
+                    raise ValueError(NOT_A_USER_ID.format(token=shorten(token)))
+        return value
 
 
 class UserListQuery(UserFilterQuery):

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from core.access.api_throttle import MAX_REQUESTS, WINDOW_SECONDS
+from core.access.api_throttle import MAX_FAILED_AUTH, MAX_REQUESTS, WINDOW_SECONDS
 from core.api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
-from pages.web.api import models
+from pages.web.api import inputs, models
 from pages.web.api.framework import JSON, PREFIX, Endpoint, Reply
 from pages.web.api.problems import ERROR_WORDS, MEDIA_TYPE, TITLES
 
@@ -30,7 +30,10 @@ token create USERNAME --name NAME`) in the header `Authorization: Bearer <token>
 its account's current role (a read-only token only reads). Cookies never authenticate the API.
 
 **Throttle**: at most {MAX_REQUESTS} requests per {WINDOW_SECONDS:g} seconds per token, counted by
-each app process apart; over it the answer is 429 with `Retry-After`.
+each app process apart; over it the answer is 429 with `Retry-After`. An address that sent more
+than {MAX_FAILED_AUTH} requests without a valid token in {WINDOW_SECONDS:g} seconds is answered
+429 instead of 401 for further such requests until it waits; requests with a valid token from it
+are still served.
 
 **Errors** are `{MEDIA_TYPE}` (RFC 9457): `detail` is the sentence the app shows, saying what to
 do; 422 adds `errors` (each parameter or field refused), 429 `retry_after`.
@@ -40,6 +43,31 @@ UUID): sent again with the same key within 24 hours, the request is answered wit
 answer (and `{REPLAYED_HEADER}: true`) and done only once. Optional `If-Match` with a batch's
 `ETag` refuses a write to a batch that changed since (412)."""
 COMMON_ERRORS = (401, 403, 429, 500, 503)
+# Any request may carry a body and parameters: every endpoint refuses a body too large (413), of
+# a type it does not take (415) or JSON that cannot be read, and parameters it has none of (422).
+BODY_ERRORS = (413, 415, 422)
+_SECONDS = {"type": "string", "pattern": "^[0-9]+$"}
+# The headers a problem of this status carries (problems.py sets them).
+PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "Bearer: send `Authorization: Bearer <token>`",
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "seconds to wait before sending again (also `retry_after`)",
+            "schema": _SECONDS,
+        }
+    },
+    503: {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": _SECONDS,
+        }
+    },
+}
 
 
 class _Schemas:
@@ -117,8 +145,8 @@ def _header_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
                 "required": False,
                 "description": 'the batch\'s ETag as GET answers it, e.g. "7" (several: '
                 "comma-separated), or *: refuse the write if the batch changed since",
-                # No pattern: an empty header is sent as none at all by some clients.
-                "schema": {"type": "string"},
+                # The frame refuses a value off this pattern before anything else (a replay too).
+                "schema": {"type": "string", "pattern": inputs.IF_MATCH_PATTERN},
             }
         )
     return found
@@ -148,10 +176,13 @@ def _request_body(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any] | Non
 
 
 def _problem_response(status: int) -> dict[str, Any]:
-    return {
+    answer: dict[str, Any] = {
         "description": ERROR_WORDS.get(status, TITLES.get(status, "Error")),
         "content": {MEDIA_TYPE: {"schema": {"$ref": REF.format(model="Problem")}}},
     }
+    if status in PROBLEM_HEADERS:
+        answer["headers"] = PROBLEM_HEADERS[status]
+    return answer
 
 
 def _responses(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
@@ -170,15 +201,13 @@ def _responses(endpoint: Endpoint, schemas: _Schemas) -> dict[str, Any]:
         }
     if headers:
         success["headers"] = headers
-    statuses = set(endpoint.errors) | {500, 503}
+    statuses = set(endpoint.errors) | {500, 503} | set(BODY_ERRORS)
     if not endpoint.public:
         statuses |= set(COMMON_ERRORS)
     if endpoint.query_model or endpoint.path_params or endpoint.body_model or endpoint.write:
         statuses.add(422)
     if endpoint.path_params:
         statuses.add(404)
-    if endpoint.body_types != (JSON,) or endpoint.body_model is not None or endpoint.write:
-        statuses |= {413, 415}
     out = {str(endpoint.status): success}
     out.update({str(s): _problem_response(s) for s in sorted(statuses)})
     return out

@@ -60,7 +60,10 @@ ERROR_WORDS = {
     413: "The body is larger than an upload may be.",
     415: "The body's Content-Type is not one this endpoint takes.",
     422: "A parameter, the body or a header cannot be used; `errors` says which.",
-    429: "Too many requests with this token; wait `Retry-After` seconds.",
+    429: (
+        "Too many requests with this token, or too many requests without a valid token from this "
+        "address (a valid token is still served); wait `Retry-After` seconds."
+    ),
     500: "Something went wrong on the server (logged); the same request may fail again.",
     503: "The data store cannot be used right now; try again later.",
 }
@@ -73,6 +76,10 @@ SAME_MOMENT = (
     "Send the request again."
 )
 RETRY_AFTER_503 = 60
+# What a refusal echoes of what was sent: each name or value cut to ECHO_CHARS, at most
+# ECHO_ITEMS places (then "and N more"), so a huge or many-fold request gets a short answer.
+ECHO_CHARS = 80
+ECHO_ITEMS = 10
 # Sent with every API answer: never cached by a proxy, never sniffed into another type.
 API_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
@@ -94,6 +101,11 @@ class ApiProblem(Exception):
         self.title = title
         self.headers = headers or {}
         self.extensions = extensions
+
+
+def shorten(text: str, limit: int = ECHO_CHARS) -> str:
+    """Text as a refusal echoes it: at most `limit` characters, cut with "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def problem_type(status: int) -> str:

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from core.access.names import unprintable
 from core.access.roles import Permission
 from core.api import write_adds, write_lists, writes
 from core.api.write_checks import PreconditionFailed
@@ -36,10 +37,9 @@ from core.publishing.revoking import MAX_REASON_LENGTH
 from core.segments.user_filter import MAX_FILTER_IDS, parse_user_id
 from core.upload.user_list import Upload
 from pages.web.api.framework import JSON, Call, Endpoint, Reply, etag, if_match
+from pages.web.api.inputs import CSV, XLSX
 from pages.web.api.models import BatchDetail, Id
 
-CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_TYPES = (JSON, CSV, XLSX)  # a user list: JSON rows, or a file as the upload dialog takes it
 # User IDs one object may list: each is added on its own, so more go in a CSV body (one add).
 MAX_FILL_IDS = MAX_FILTER_IDS
@@ -47,6 +47,13 @@ TOO_MANY_IDS = (
     "user_ids lists {n:,} User IDs; it takes at most {limit:,}. Upload a CSV instead: POST the "
     "list to /api/v1/batches/{{batch_id}}/users as a text/csv body (or a JSON list of rows)."
 )
+BAD_FILE_NAME = (
+    "a file name may not contain line breaks, tabs, other control characters or marks that "
+    "reverse the text around them: rename the file"
+)
+FILE_NAME_TEXT = "its name, used in messages and the log (no control or bidi characters)"
+# What a file body is called without ?filename=, by its Content-Type.
+BODY_NAMES = {CSV: write_lists.CSV_NAME, XLSX: "upload.xlsx"}
 TEXT = 2_000  # longest free text a field takes before core's own rule says what is wrong
 BATCH = "/batches/{batch_id}"
 IF_MATCH_TEXT = (
@@ -61,9 +68,10 @@ WRITE_ERRORS = (404, 409, 412, 422)
 
 
 class Body(BaseModel):
-    """A JSON body: only the fields named here."""
+    """A JSON body: only the fields named here, each of its JSON type (strict: true is no id,
+    "25" and 25.0 are no whole numbers, "yes" is no boolean)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 class Row(Body):
@@ -74,10 +82,20 @@ class Row(Body):
     email: Annotated[StrictStr, Field(max_length=TEXT)] | None = None
 
 
+def _file_name(value: str | None) -> str | None:
+    """A file name as sent, refused if it holds a control character or a bidi override."""
+    if value is not None and unprintable(value):
+        raise ValueError(BAD_FILE_NAME)
+    return value
+
+
+FileName = Annotated[str, AfterValidator(_file_name)]
+
+
 class FileIn(Body):
     """A user list file (CSV or .xlsx in the template format), base64-encoded."""
 
-    filename: str = Field(max_length=255, description="its name, used in messages and the log")
+    filename: FileName = Field(max_length=255, description=FILE_NAME_TEXT)
     content_base64: str = Field(description="the file's bytes, base64-encoded")
 
 
@@ -117,7 +135,12 @@ class FillBody(Body):
 class CreateBody(FillBody):
     """A new draft for a badge quest, optionally with its users."""
 
-    name: str = Field(max_length=TEXT, description=f"the batch's name (1-{MAX_NAME_LENGTH})")
+    # minLength documents core's rule; core refuses an empty (or blank) name in its own words.
+    name: str = Field(
+        max_length=TEXT,
+        json_schema_extra={"minLength": 1},
+        description=f"the batch's name (1-{MAX_NAME_LENGTH})",
+    )
     quest_id: Id = Field(description="the badge quest it unlocks")
 
 
@@ -158,7 +181,9 @@ class ListQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dry_run: bool = Field(False, description="answer the preview only: nothing is added")
-    filename: str | None = Field(None, max_length=255, description="a file body's name")
+    filename: FileName | None = Field(
+        None, max_length=255, description=f"a file body's name: {FILE_NAME_TEXT}"
+    )
 
 
 class RevokeQuery(ListQuery):
@@ -358,7 +383,12 @@ def _list_upload(call: Call, query: ListQuery) -> Upload:
     """The user list of a JSON-array or file body."""
     if call.content_type == JSON:
         return write_lists.rows_upload(_rows(call.body), query.filename or write_lists.ROWS_NAME)
-    return write_lists.csv_upload(call.body_bytes, query.filename)
+    return write_lists.csv_upload(call.body_bytes, body_name(call, query))
+
+
+def body_name(call: Call, query: ListQuery) -> str:
+    """A file body's name: ?filename=, else upload.csv or upload.xlsx by its Content-Type."""
+    return query.filename or BODY_NAMES.get(call.content_type, write_lists.CSV_NAME)
 
 
 def create_batch(call: Call) -> Reply:
@@ -446,7 +476,7 @@ def revoke(call: Call) -> Any:
     else:
         reason = query.reason
         target = writes.revoke_target(
-            upload=write_lists.csv_upload(call.body_bytes, query.filename)
+            upload=write_lists.csv_upload(call.body_bytes, body_name(call, query))
         )
     answer = writes.revoke(
         call.uow, call.account, batch_id, target, reason, dry_run=query.dry_run, expected=expected
