@@ -27,6 +27,10 @@ class StoreError(BatchUnlockError):
     """The data file cannot be opened or used."""
 
 
+class GaveUp(StoreError):
+    """A write met a conflict on its last attempt too (core.store.retry): wait and try again."""
+
+
 class DatabaseLocked(StoreError):
     """Another process holds the data file."""
 

@@ -61,15 +61,10 @@ class Throttle:
             times = self._refuse_if_full(key)
             times.append(self._clock())
 
-    def refuse_if_full(self, key: str) -> None:
-        """Raise TooManyRequests if `key`'s window is full, counting nothing."""
+    def clear(self) -> None:
+        """Forget every key's count."""
         with self._lock:
-            self._refuse_if_full(key)
-
-    def count(self, key: str) -> None:
-        """Count one event of `key` without refusing it (the next `refuse_if_full` may)."""
-        with self._lock:
-            self._times(key).append(self._clock())
+            self._seen.clear()
 
     def _times(self, key: str) -> deque[float]:
         """`key`'s times within the window (the lock held)."""
@@ -111,19 +106,13 @@ _failures = Throttle(MAX_FAILED_AUTH, sentence=TOO_MANY_FAILED)
 
 def forget_all() -> None:
     """Forget every count, as an app process starts with none (a test server starts one)."""
-    for throttle in (_throttle, _failures):
-        with throttle._lock:
-            throttle._seen.clear()
+    _throttle.clear()
+    _failures.clear()
 
 
 def check(token_key: str) -> None:
     """Count one API request of a token (key: e.g. "username/token name"); raise TooManyRequests."""
     _throttle.check(token_key)
-
-
-def check_address(address: str) -> None:
-    """Refuse (TooManyRequests) an address whose requests failed authentication too often."""
-    _failures.refuse_if_full(address)
 
 
 def failed_authentication(address: str) -> None:

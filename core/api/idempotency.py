@@ -24,9 +24,10 @@ from typing import Any
 
 from core.access.roles import Account
 from core.api.shapes import to_json
-from core.errors import DuplicateKey, InputError, StoreError
+from core.errors import BatchUnlockError, DuplicateKey, GaveUp, InputError, StoreError
 from core.store.ports import UnitOfWork
 from core.store.ports.idempotency import KeyTaken
+from core.store.retry import ATTEMPTS, GAVE_UP
 
 KEEP = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
@@ -53,6 +54,16 @@ STILL_RUNNING = (
 
 _purge_lock = threading.Lock()
 _last_purge = 0.0
+
+
+class StillRunning(BatchUnlockError):
+    """A copy of this keyed request is still being answered (HTTP 409, retry in a second)."""
+
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(STILL_RUNNING)
+        self.headers = {"Retry-After": "1"}
 
 
 class KeyReused(InputError):
@@ -93,18 +104,26 @@ def run_once(
     _purge_now_and_then(uow)
     deadline = time.monotonic() + DUPLICATE_WAIT_S
     pause = FIRST_BACKOFF_S
+    conflicts = 0
     while True:
         try:
-            return uow.transaction(lambda u: _attempt(u, scope, key, fingerprint, work))
+            # One try per pass: a conflict may be a copy of this request still open (on DuckDB
+            # its claim shows only at COMMIT, and its work may touch the same batch row), so it
+            # is waited for here, where the next pass replays the copy's answer once it shows.
+            return uow.transaction(lambda u: _attempt(u, scope, key, fingerprint, work), 1)
         except KeyTaken:
             pass  # another copy holds the key: the next attempt replays it once it shows
+        except GaveUp:
+            conflicts += 1
+            if conflicts >= ATTEMPTS and not _shows(uow, scope, key):
+                raise StoreError(GAVE_UP) from None  # another writer, not a copy: as any write
         except DuplicateKey:
             # A claim lost at COMMIT (DuckDB) finds the winner's row; without one, the broken
             # key is the work's own: its own refusal.
             if not _shows(uow, scope, key):
                 raise
         if time.monotonic() > deadline:
-            raise StoreError(STILL_RUNNING) from None
+            raise StillRunning() from None
         time.sleep(pause * random.uniform(0.5, 1.5))  # jitter: the copies do not wake as one
         pause = min(pause * 2, MAX_BACKOFF_S)
 

@@ -75,7 +75,6 @@ def _fill(
 ) -> FillResult:
     # Each step sees the ones before it: a user in two files is "already in batch" the second time.
     files = tuple(add_file.add_in(uow, actor, batch_id, upload, via) for upload in uploads)
-    users = tuple(
-        add_one.add_in(uow, actor, batch_id, add_one.BY_ID, value, via) for value in user_ids
-    )
+    # The User IDs as `add_one.add_in` one by one would take them, in one set-based step.
+    users = add_one.add_ids_in(uow, actor, batch_id, user_ids, via)
     return FillResult(batch_id, files, users)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from core.errors import StoreError
+from core.errors import GaveUp, StoreError
 
 T = TypeVar("T")
 
@@ -27,14 +27,14 @@ class ConflictError(StoreError):
 def with_retries(attempt: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     """Run `attempt()`; on `ConflictError` wait a jittered, growing moment and run it again.
 
-    After the last attempt the conflict becomes a `StoreError` whose message says what to do.
+    After the last attempt the conflict becomes `GaveUp`, a StoreError whose message says what to do.
     """
     for n in range(attempts):
         try:
             return attempt()
         except ConflictError:
             if n == attempts - 1:
-                raise StoreError(GAVE_UP) from None
+                raise GaveUp(GAVE_UP) from None
             # Jitter, so writers that collided do not collide again in step.
             time.sleep(random.uniform(0.005, 0.02) * (2**n))
     raise AssertionError("unreachable")

@@ -144,12 +144,19 @@ def _opener(url: str, deadline: float) -> urllib.request.OpenerDirector:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    infos = targets.checked(host, port)
     if _proxied(url):
+        # The proxy resolves the name (here it may not resolve at all): refused here only what
+        # is or resolves to a private address; the proxy's own rules do the rest.
+        try:
+            targets.checked(host, port)
+        except targets.Refused:
+            raise
+        except OSError:
+            pass
         return urllib.request.build_opener(
             _NoRedirects, _HTTP(deadline, None), _HTTPS(deadline, None)
         )
-    pinned = _Pinned(host, infos)
+    pinned = _Pinned(host, targets.checked(host, port))
     no_proxy = urllib.request.ProxyHandler({})
     return urllib.request.build_opener(
         no_proxy, _NoRedirects, _HTTP(deadline, pinned), _HTTPS(deadline, pinned)

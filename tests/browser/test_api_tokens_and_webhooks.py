@@ -53,6 +53,7 @@ def open_tokens(page: Page) -> Locator:
     page.get_by_role("button", name=words.API_TOKENS).click()
     dialog = page.get_by_test_id("stDialog")
     expect(dialog.get_by_role("button", name=words.CREATE_TOKEN)).to_be_visible()
+    wait_idle(page)  # a click while the dialog's run is still drawing it may go unseen
     return dialog
 
 

@@ -204,3 +204,23 @@ def test_keys_are_the_tokens_own(
     assert "idempotency-replayed" not in theirs.headers
     assert mine.json()["id"] != theirs.json()["id"]
     assert len(batches_named(server, dev_token, name)) == 2
+
+
+def test_a_keyed_dry_run_is_answered_afresh_and_keeps_nothing_under_its_key(
+    server: ApiServer, dev_token: str, quest: int, user_ids: list[int]
+) -> None:
+    draft = server.post("/batches", {"name": f"Dry {uuid.uuid4().hex[:8]}", "quest_id": quest},
+                        token=dev_token).json()["id"]  # fmt: skip
+    key = str(uuid.uuid4())
+    path = f"/batches/{draft}/users?dry_run=true"
+    first = server.post(path, [{"id": user_ids[0]}], token=dev_token, headers=keyed(key))
+    second = server.post(path, [{"id": user_ids[0]}], token=dev_token, headers=keyed(key))
+    assert first.status == second.status == 200
+    assert "idempotency-replayed" not in second.headers  # worked out again: nothing was kept
+    # Had the dry run been kept, the same key with another query would be refused (422).
+    added = server.post(f"/batches/{draft}/users", [{"id": user_ids[0]}], token=dev_token,
+                        headers=keyed(key))  # fmt: skip
+    again = server.post(f"/batches/{draft}/users", [{"id": user_ids[0]}], token=dev_token,
+                        headers=keyed(key))  # fmt: skip
+    assert added.status == again.status == 200 and added.json()["added"] == 1
+    assert again.headers.get("idempotency-replayed") == "true"

@@ -41,14 +41,16 @@ def quest(server: ApiServer) -> int:
         uow.close()
 
 
-def burst(server: ApiServer, token: str, body: dict, key: str) -> list[Answer]:
-    """Send COPIES of one keyed `POST /batches` at the same moment; their answers."""
+def burst(
+    server: ApiServer, token: str, body: dict | list | None, key: str, path: str = "/batches"
+) -> list[Answer]:
+    """Send COPIES of one keyed POST (`POST /batches` unless told) at the same moment."""
     answers: list[Answer] = []
     start = threading.Barrier(COPIES)
 
     def send() -> None:
         start.wait()
-        answer = server.post("/batches", body, token=token, headers={"Idempotency-Key": key})
+        answer = server.post(path, body, token=token, headers={"Idempotency-Key": key})
         answers.append(answer)
 
     threads = [threading.Thread(target=send) for _ in range(COPIES)]
@@ -80,3 +82,26 @@ def test_a_burst_of_one_keyed_post_makes_one_batch_and_answers_every_copy_201(
     assert len({a.body for a in answers}) == 1  # the replays are the first answer, byte for byte
     assert sum(a.headers.get("idempotency-replayed") != "true" for a in answers) == 1
     assert named(server, dev_token, name) == [answers[0].json()["id"]]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_burst_of_one_keyed_add_then_publish_changes_the_batch_once_and_answers_alike(
+    server: ApiServer, dev_token: str, quest: int, round_: int
+) -> None:
+    # These writes change the batch's own row: a copy still open when another runs collides on
+    # it (DuckDB refuses the second update at once), and must then be answered with the replay.
+    draft = server.post("/batches", {"name": f"Adds {round_}", "quest_id": quest}, token=dev_token)
+    assert draft.status == 201, draft.text
+    bid, version = draft.json()["id"], draft.json()["version"]
+    rows = [{"id": n} for n in range(1, 2001)]  # long enough for the copies to overlap
+    adds = burst(server, dev_token, rows, str(uuid.uuid4()), f"/batches/{bid}/users")
+    assert {a.status for a in adds} == {200}, [a.text for a in adds if a.status != 200]
+    assert len({a.body for a in adds}) == 1
+    shown = server.get(f"/batches/{bid}", token=dev_token).json()
+    assert shown["version"] == version + 1  # added once, not once per copy
+    assert sum(shown["counts"].values()) == adds[0].json()["added"] > 0
+
+    publishes = burst(server, dev_token, None, str(uuid.uuid4()), f"/batches/{bid}/publish")
+    assert {a.status for a in publishes} == {200}, [a.text for a in publishes if a.status != 200]
+    assert len({a.body for a in publishes}) == 1
+    assert server.get(f"/batches/{bid}", token=dev_token).json()["version"] == version + 2

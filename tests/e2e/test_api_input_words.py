@@ -52,7 +52,7 @@ def _detail(answer: served.Answer, status: int = 422) -> str:
     [
         (True, "quest_id must be a whole number (e.g. 12), not “true”"),
         ("25", "quest_id must be a whole number (e.g. 12), not the text “25”"),
-        (25.0, "quest_id must be a whole number (e.g. 12), not “25.0”"),
+        (25.5, "quest_id must be a whole number (e.g. 12), not “25.5”"),
     ],
 )
 def test_a_quest_id_that_is_no_json_whole_number_makes_no_batch(
@@ -276,3 +276,44 @@ def test_the_api_root_without_a_slash_answers_as_with_one_not_the_login_page(
     assert (bare.status, bare.headers["content-type"]) == (404, PROBLEM)
     assert bare.json()["detail"] == slashed.json()["detail"]
     assert "/api/v1/docs" in bare.json()["detail"]
+
+
+# -- numbers JSON can write but no field takes --------------------------------------------------
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_whole_number(
+    api_server: ApiServer, dev_token: str, quest_id: int
+) -> None:
+    # Java's Double and pandas write 25 as 25.0; OpenAPI's "integer" takes it too.
+    raw = json.dumps({"name": f"Whole-{uuid.uuid4().hex[:8]}", "quest_id": float(quest_id)})
+    answer = api_server.post(
+        "/batches", raw=raw.encode(), headers={"Content-Type": "application/json"}, token=dev_token
+    )
+    assert answer.status == 201, answer.text
+    assert answer.json()["quest_id"] == quest_id
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ('{"name": "x", "quest_id": ' + "9" * 5000 + "}", "holds a number of 5,000 digits"),
+        ('{"name": "x", "quest_id": 1e400}', "holds “1e400”, which JSON has no number for"),
+        ('{"name": "x", "quest_id": NaN}', "holds “NaN”, which JSON has no number for"),
+        ('{"name": "x", "quest_id": -Infinity}', "holds “-Infinity”, which JSON has no number"),
+        ('{"name": "A", "name": "B", "quest_id": 1}', "gives the field “name” twice"),
+    ],
+)
+def test_a_number_no_field_takes_or_a_field_given_twice_is_refused_in_words(
+    api_server: ApiServer, dev_token: str, raw: str, said: str
+) -> None:
+    answer = api_server.post(
+        "/batches", raw=raw.encode(), headers={"Content-Type": "application/json"}, token=dev_token
+    )
+    assert said in _detail(answer)
+
+
+def test_a_path_id_of_thousands_of_digits_is_refused_not_a_server_error(
+    api_server: ApiServer, dev_token: str
+) -> None:
+    answer = api_server.get("/batches/" + "9" * 4301, token=dev_token)
+    assert "must be a whole number from 1 to" in _detail(answer)

@@ -157,19 +157,23 @@ def _stop(proc: subprocess.Popen) -> None:
 # two processes) "not running" right after a click is often the state from before it, and a test
 # that acts then types into a field the coming run is about to clear.
 QUIET_MS = 300
+SETTLE_MS = 3000
 
-_QUIET_JS = """([quiet, token]) => {
+_QUIET_JS = """([quiet, settle, token]) => {
   const app = document.querySelector("[data-testid=stApp]");
   const now = performance.now();
   if (window.__batchUnlockWait !== token) {  // this wait's first look (or a new document)
     window.__batchUnlockWait = token;
+    window.__batchUnlockWaitFrom = now;
     window.__batchUnlockIdleFrom = now;
   }
   if (!app || app.dataset.testScriptState !== "notRunning") {
     window.__batchUnlockIdleFrom = now;
     return false;
   }
-  return now - window.__batchUnlockIdleFrom >= quiet;
+  // Quiet for `quiet` ms; or, on a page whose fragments poll every second and may never leave
+  // that long a gap, idle now once `settle` ms have passed since the wait began.
+  return now - window.__batchUnlockIdleFrom >= quiet || now - window.__batchUnlockWaitFrom >= settle;
 }"""
 _waits = itertools.count()
 
@@ -177,7 +181,7 @@ _waits = itertools.count()
 def wait_idle(page: Page, quiet_ms: int = QUIET_MS) -> None:
     """Wait until the app's script has finished its current run and stayed idle `quiet_ms`."""
     token = next(_waits)
-    page.wait_for_function(_QUIET_JS, arg=[quiet_ms, token], polling=50, timeout=30_000)
+    page.wait_for_function(_QUIET_JS, arg=[quiet_ms, SETTLE_MS, token], polling=50, timeout=30_000)
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:

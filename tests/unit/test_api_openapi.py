@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from core import words
 from core.api import shapes
+from core.batches.names import MAX_NAME_LENGTH
 from pages.web.api import ENDPOINTS, document, models
 from pages.web.api.reference import render
 
@@ -141,4 +142,4 @@ def test_every_operation_documents_a_refused_body_type_and_size():
 def test_a_batch_name_is_documented_as_not_empty():
     name = document()["components"]["schemas"]["CreateBody"]["properties"]["name"]
 
-    assert name["minLength"] == 1 and name["maxLength"] == 2_000
+    assert name["minLength"] == 1 and name["maxLength"] == MAX_NAME_LENGTH  # core's rule

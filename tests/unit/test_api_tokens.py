@@ -96,14 +96,13 @@ def test_failed_authentications_are_counted_per_address_and_refused_once_the_win
     clock = Clock()
     failures = Throttle(limit=2, window=60, clock=clock, sentence=api_throttle.TOO_MANY_FAILED)
     for _ in range(2):
-        failures.refuse_if_full("10.0.0.1")  # looking does not count
-        failures.count("10.0.0.1")
-    failures.refuse_if_full("10.0.0.2")  # another address has its own window
+        failures.check("10.0.0.1")
+    failures.check("10.0.0.2")  # another address has its own window
     with pytest.raises(TooManyRequests, match="had no valid API token") as refused:
-        failures.refuse_if_full("10.0.0.1")
+        failures.check("10.0.0.1")
     assert refused.value.retry_after == 60
     clock.now += 60
-    failures.refuse_if_full("10.0.0.1")
+    failures.check("10.0.0.1")  # the window has moved on
 
 
 def test_the_process_wide_failure_throttle_uses_the_named_limit() -> None:
@@ -111,7 +110,6 @@ def test_the_process_wide_failure_throttle_uses_the_named_limit() -> None:
         api_throttle.MAX_FAILED_AUTH,
         api_throttle.WINDOW_SECONDS,
     )
-    api_throttle.check_address("unit-test-address")
     api_throttle.failed_authentication("unit-test-address")  # one failure of a fresh address
 
 

@@ -188,6 +188,17 @@ def test_a_proxy_from_the_environment_does_not_skip_the_check(switch_off, receiv
     assert receiver.received == []  # the proxy was not asked either
 
 
+def test_through_a_proxy_a_name_only_the_proxy_can_resolve_is_posted(
+    switch_off, receiver, fake_dns
+) -> None:
+    # Where only the proxy resolves outside names, the post goes to it; the proxy resolves.
+    fake_dns("outside.example", [])
+    switch_off.setenv("HTTP_PROXY", receiver.url.rsplit("/hooks", 1)[0])
+    code, error = delivery.post("http://outside.example/hooks", b"{}", {})
+    assert error is None and code is not None
+    assert len(receiver.received) == 1  # the proxy (here the receiver) was asked
+
+
 def test_a_post_to_a_name_that_turned_private_is_refused(switch_off, receiver, fake_dns) -> None:
     fake_dns("hooks.example", ["127.0.0.1"])
     url = receiver.url.replace("127.0.0.1", "hooks.example")

@@ -27,6 +27,17 @@ class DuckUsers(Repository):
         found = self.rows("SELECT id, username, email FROM platform_users WHERE id = ?", [user_id])
         return found[0] if found else None
 
+    def get_many(self, user_ids: list[int]) -> pl.DataFrame:
+        """Return (user_id, username, email) of those of the given users who exist, in one read."""
+        import polars as pl  # here, not at the top: commands that add no user skip its import
+
+        wanted = pl.DataFrame({"user_id": user_ids}, schema={"user_id": pl.Int64}).unique()
+        with self.registered(wanted, "users") as name:
+            return self.frame(
+                "SELECT p.id AS user_id, p.username, p.email FROM platform_users p "
+                f"SEMI JOIN {name} w ON w.user_id = p.id"
+            )
+
     def with_email(self, email_norm: str, limit: int) -> list[tuple[int, str]]:
         """Return up to `limit` (User ID, username) with this normalised email, by User ID."""
         return self.rows(

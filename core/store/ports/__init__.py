@@ -51,8 +51,9 @@ class UnitOfWork(Protocol):
         """Tell whether a transaction is open."""
         ...
 
-    def transaction(self, work: Callable[[UnitOfWork], T]) -> T:
-        """Run `work(self)` in one transaction, retried on a conflict; an inner call joins it."""
+    def transaction(self, work: Callable[[UnitOfWork], T], attempts: int = ...) -> T:
+        """Run `work(self)` in one transaction, tried up to `attempts` times on a conflict (then
+        `core.store.retry.GaveUp`); an inner call joins it."""
         ...
 
     def cursor(self) -> UnitOfWork:

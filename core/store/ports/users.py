@@ -18,6 +18,10 @@ class UsersRepository(Protocol):
         """Return a platform user's (User ID, username, email), or None."""
         ...
 
+    def get_many(self, user_ids: list[int]) -> pl.DataFrame:
+        """Return (user_id, username, email) of those of the given users who exist, in one read."""
+        ...
+
     def with_email(self, email_norm: str, limit: int) -> list[tuple[int, str]]:
         """Return up to `limit` (User ID, username) with this normalised email, by User ID."""
         ...

@@ -69,11 +69,14 @@ def frame_of(description: Any, rows: list[tuple[Any, ...]]) -> pl.DataFrame:
 def postgres_sql(text: str) -> str:
     """Store-neutral SQL (`?` parameters) in psycopg's form (`%s`).
 
-    Refuses text with a `%` (psycopg would read it as a parameter: a literal one must be `%%`)
-    or a `?` inside a quoted literal (there it is no parameter), rather than change its meaning.
+    Refuses text with a `%` (psycopg would read it as a parameter: a literal one must be `%%`),
+    a `?` inside a quoted literal (there it is no parameter), or anything where a `?` may be
+    no parameter (a comment, a quoted name, a $$ string, jsonb's `?|` and `?&`), rather than
+    change its meaning.
     """
-    if "%" in text or any("?" in part for part in text.split("'")[1::2]):
-        raise ValueError(f"not store-neutral SQL (a % or a quoted ?): {text!r}")
+    unsure = ("%", "--", "/*", '"', "$$", "?|", "?&")
+    if any(mark in text for mark in unsure) or any("?" in part for part in text.split("'")[1::2]):
+        raise ValueError(f"not store-neutral SQL (a %, comment, quoted ? or jsonb ?): {text!r}")
     return text.replace("?", "%s")
 
 

@@ -79,6 +79,13 @@ class PgUsers(Repository):
         found = self.rows("SELECT id, username, email FROM platform_users WHERE id = %s", [user_id])
         return found[0] if found else None
 
+    def get_many(self, user_ids: list[int]) -> pl.DataFrame:
+        """Return (user_id, username, email) of those of the given users who exist, in one read."""
+        return self.frame(
+            "SELECT id AS user_id, username, email FROM platform_users WHERE id = ANY(%s::bigint[])",
+            [sorted(set(user_ids))],
+        )
+
     def with_email(self, email_norm: str, limit: int) -> list[tuple[int, str]]:
         """Return up to `limit` (User ID, username) with this normalised email, by User ID."""
         return self.rows(

@@ -185,7 +185,10 @@ def _serve(
         inputs.if_match(headers.get("if-match"))
         key = headers.get(idempotency.HEADER)
         replayed = False
-        if endpoint.write and key is not None and account is not None:
+        # A dry run changes nothing: there is nothing to do twice, so its answer (up to a
+        # megabyte for 10,000 rows) is not kept for 24 hours under its key.
+        dry_run = getattr(call.query, "dry_run", False) is True
+        if endpoint.write and key is not None and account is not None and not dry_run:
             # A JSON body counts by its meaning: a retry re-serialised differently is the same.
             sent = idempotency.canonical(json.loads(raw)) if raw and media_type == JSON else raw
             fingerprint = idempotency.fingerprint(endpoint.method, url_path, str(query), sent)

@@ -10,6 +10,7 @@ is cut short (problems.ECHO_CHARS, ECHO_ITEMS). A JSON body may start with a UTF
 from __future__ import annotations
 
 import json
+import math
 import re
 import types
 from collections.abc import AsyncIterator, Mapping
@@ -19,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 
+from core.platform_users import ids
 from core.upload.limits import MAX_FILE_BYTES
 from pages.web.api.models import MAX_ID
 from pages.web.api.problems import ECHO_ITEMS, ApiProblem, shorten
@@ -56,6 +58,19 @@ _JSON_WHY = {
     "Extra data": "more follows the end of the JSON: send one object or one list",
 }
 JSON_WHY_ELSE = "it cannot be read from there on"
+# No number of this API needs more digits (ids are below 2**63: 19 digits); Python refuses to
+# read over 4,300 at all (a ValueError the parser does not word).
+MAX_NUMBER_DIGITS = 40
+LONG_NUMBER = (
+    "The request body holds a number of {n:,} digits; no field of this API takes one over "
+    f"{MAX_NUMBER_DIGITS}. Send ids as whole numbers such as 12."
+)
+NOT_A_NUMBER = (
+    "The request body holds {text}, which JSON has no number for; send a whole number such as 12."
+)
+DUPLICATE_FIELD = (
+    "The request body gives the field “{name}” twice in one object; send each field once."
+)
 # Deeper nesting than any body of this API needs; json.loads would recurse once per level.
 MAX_JSON_DEPTH = 32
 TOO_DEEP = (
@@ -464,7 +479,7 @@ def path_ids(names: list[str], params: Mapping[str, str]) -> dict[str, int]:
     out = {}
     for name in names:
         text = params.get(name, "")
-        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        if not ids.is_digits(text) or len(text) > MAX_NUMBER_DIGITS or not 1 <= int(text) <= MAX_ID:
             raise ApiProblem(
                 422,
                 BAD_ID.format(name=name, max=MAX_ID),
@@ -513,7 +528,13 @@ def parse_json(raw: bytes) -> Any:
     if too_deep(text):
         raise ApiProblem(422, TOO_DEEP)
     try:
-        return json.loads(text)
+        return json.loads(
+            text,
+            parse_int=_whole,
+            parse_float=_fraction,
+            parse_constant=_no_constant,
+            object_pairs_hook=_fields_once,
+        )
     except json.JSONDecodeError as exc:
         said = _JSON_WHY.get(exc.msg.split(":")[0], JSON_WHY_ELSE)
         raise ApiProblem(
@@ -521,6 +542,36 @@ def parse_json(raw: bytes) -> Any:
         ) from None
     except RecursionError:  # the scan's limit is far below the parser's: never expected
         raise ApiProblem(422, TOO_DEEP) from None
+
+
+def _whole(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ApiProblem(422, LONG_NUMBER.format(n=len(text.lstrip("-"))))
+    return int(text)
+
+
+def _fraction(text: str) -> float | int:
+    # A whole number written with a fraction or exponent (25.0, 2.5e1, as Java's Double or a
+    # pandas column sends it) is that whole number: OpenAPI's "integer" takes it too.
+    if len(text) > MAX_NUMBER_DIGITS + 10:
+        raise ApiProblem(422, LONG_NUMBER.format(n=sum(c.isdigit() for c in text)))
+    value = float(text)
+    if not math.isfinite(value):
+        raise ApiProblem(422, NOT_A_NUMBER.format(text=f"“{text}”"))
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
+def _no_constant(text: str) -> Any:
+    raise ApiProblem(422, NOT_A_NUMBER.format(text=f"“{text}”"))
+
+
+def _fields_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in out:
+            raise ApiProblem(422, DUPLICATE_FIELD.format(name=shorten(name)))
+        out[name] = value
+    return out
 
 
 def has_body(headers: Headers) -> bool:

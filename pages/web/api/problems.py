@@ -20,6 +20,7 @@ from core.batches.expected_state import Stale
 from core.errors import (
     BatchUnlockError,
     DuplicateKey,
+    GaveUp,
     InputError,
     NotAuthenticated,
     NotFound,
@@ -196,7 +197,7 @@ def _from_exception(exc: BaseException) -> Response:
         detail = SAME_MOMENT  # the driver's words name tables and values
     elif status == 503:
         log.error("API request answered 503: %s", exc)
-        if type(exc) is not StoreError:  # a plain StoreError's words say to retry; keep them
+        if type(exc) not in (StoreError, GaveUp):  # their words say to retry: keep them
             detail = UNAVAILABLE_TEXT
         headers.setdefault("Retry-After", str(RETRY_AFTER_503))
     elif status == 401:

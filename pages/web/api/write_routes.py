@@ -135,10 +135,11 @@ class FillBody(Body):
 class CreateBody(FillBody):
     """A new draft for a badge quest, optionally with its users."""
 
-    # minLength documents core's rule; core refuses an empty (or blank) name in its own words.
+    # The document states core's rule (1 to MAX_NAME_LENGTH); the model only stops text past
+    # TEXT, so core refuses an empty, blank or too long name in its own words.
     name: str = Field(
         max_length=TEXT,
-        json_schema_extra={"minLength": 1},
+        json_schema_extra={"minLength": 1, "maxLength": MAX_NAME_LENGTH},
         description=f"the batch's name (1-{MAX_NAME_LENGTH})",
     )
     quest_id: Id = Field(description="the badge quest it unlocks")
