@@ -14,7 +14,7 @@ from core.api.write_checks import (
     state_as_conflict,
     visible,
 )
-from core.batches import add_file, cli_fill, guard, matching, membership, rules
+from core.batches import add_file, cli_fill, guard, matching, membership
 from core.batches.errors import NotEditable
 from core.batches.preview import Preview
 from core.errors import InputError, NotFound
@@ -119,10 +119,10 @@ def _dry_run_add(
     uow: UnitOfWork, actor: Account, batch_id: int, upload: Upload, expected: int | None
 ) -> dict:
     """The preview the upload dialog shows before "Upload": nothing is written but the index."""
-    batch = guard.current(uow, actor, batch_id, "add users to", expected)
-    # membership.open_for_adding's rule, without its claim (a write): a dry run writes nothing.
-    if batch.status not in rules.ADDABLE_STATUSES:
-        raise Conflict(membership.add_refusal())
+    try:
+        batch = membership.open_to_add(uow, actor, batch_id, expected)  # checks, writes nothing
+    except NotEditable as exc:
+        raise Conflict(str(exc)) from None
     preview = matching.preview(uow, upload, batch.quest_id, batch.id)
     answer = _preview_answer(preview, dry_run=True, added=0)
     return {"id": batch_id, **answer, "message": _dry_run_message(preview)}

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from core import audit
 from core.access.roles import Account, Permission, require
 from core.audit import Action
-from core.batches import expected_state, guard, matching, membership, rules
-from core.batches.errors import BatchFull, NotEditable
+from core.batches import expected_state, matching, membership
+from core.batches.errors import BatchFull
 from core.batches.preview import Preview
-from core.batches.read_model import Batch
 from core.batches.row_status import DUPLICATE, OK
 from core.store.ports import UnitOfWork
 from core.upload.user_list import Upload
@@ -77,7 +76,7 @@ def add_in(
     expected: int | None = None,
 ) -> AddResult:
     """Add an upload inside the caller's transaction (see add_upload)."""
-    batch = open_to_add(uow, actor, batch_id, expected)
+    batch = membership.open_to_add(uow, actor, batch_id, expected)
     result = matching.classify(uow, upload, batch.quest_id, batch.id)
     if result.over_limit:
         raise BatchFull(result.limit_message)
@@ -98,14 +97,3 @@ def add_in(
         + (f"; not added: {counts}" if counts else ""),
     )
     return AddResult(batch.id, added, result)
-
-
-def open_to_add(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:
-    """The batch to add users to, checked as `membership.open_for_adding` checks it (who may, the
-    expected version, a status that takes users) but not yet marked changed: the caller bumps
-    its version once it knows someone will go in (`expected_state.bump`), so an add of nobody
-    writes nothing."""
-    batch = guard.current(uow, actor, batch_id, "add users to", expected)
-    if batch.status not in rules.ADDABLE_STATUSES:
-        raise NotEditable(membership.add_refusal())
-    return batch

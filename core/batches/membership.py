@@ -26,6 +26,19 @@ def open_for_adding(uow: UnitOfWork, actor: Account, batch_id: int, expected: in
     """Claim the batch for adding users: a draft, or a finished batch in
     rules.ADDABLE_STATUSES (it is queued again; revoked users may come back)."""
     batch = guard.claim(uow, actor, batch_id, "add users to", expected)
+    takes_users(batch)
+    return batch
+
+
+def open_to_add(uow: UnitOfWork, actor: Account, batch_id: int, expected: int | None) -> Batch:
+    """The batch to add users to, checked as `open_for_adding` checks it (who may, the expected
+    version, a status that takes users) but not claimed: nothing is written, so an add that
+    finds nobody to add (or a dry run) changes nothing; a write bumps the version itself."""
+    return takes_users(guard.current(uow, actor, batch_id, "add users to", expected))
+
+
+def takes_users(batch: Batch) -> Batch:
+    """The batch, if its status takes users (rules.ADDABLE_STATUSES); else NotEditable."""
     if batch.status not in rules.ADDABLE_STATUSES:
         raise NotEditable(add_refusal())
     return batch

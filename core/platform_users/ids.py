@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 
 DIGITS = "[0-9]"  # ASCII only, unlike \\d
 MAX_ID = 2**63 - 1  # every id (batch, quest, user) is a BIGINT in both stores
-# 18 digits always fit a BIGINT.
-ID_PATTERN = rf"^{DIGITS}{{1,18}}$"
+MAX_DIGITS = 18  # 18 digits always fit a BIGINT
+ID_PATTERN = rf"^{DIGITS}{{1,{MAX_DIGITS}}}$"
+NOT_AN_ID = f"“{{text}}” is not a User ID. Write it as 1 to {MAX_DIGITS} digits."
 # fullmatch, not a `$` pattern: in Python `$` also matches before a final newline ("12\\n").
 _DIGITS = re.compile(rf"{DIGITS}+")
 

@@ -45,8 +45,9 @@ _ID_SEPARATORS = re.compile(r"[\s,;]+")
 def parse_user_id(text: str | int) -> int:
     """Return a User ID (1 to 18 ASCII digits), or raise InputError saying how to write one."""
     value = str(text).strip()
-    if isinstance(text, bool) or not ids.is_digits(value) or len(value) > 18:
-        raise InputError(f"User ID {text!r} is not a User ID. Write it as 1 to 18 digits.")
+    if isinstance(text, bool) or not ids.is_digits(value) or len(value) > ids.MAX_DIGITS:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise InputError(ids.NOT_AN_ID.format(text=shown))
     return int(value)
 
 

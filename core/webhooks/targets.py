@@ -90,7 +90,10 @@ class Refused(OSError):
         self.host = host
         self.address = address
         shown = "" if str(address) == host.strip("[]") else f" ({address})"
-        super().__init__(f"refused: {host} resolves to a private or local address{shown}")
+        super().__init__(
+            f"refused: {host} resolves to a private or local address{shown}; give a public URL, "
+            f"or start the server with {ALLOW_PRIVATE_ENV}=1 to post to internal receivers"
+        )
 
 
 def checked(host: str, port: int | None) -> list[AddrInfo]:

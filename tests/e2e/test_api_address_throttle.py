@@ -4,12 +4,15 @@ most, while a valid token from the same address is still served, within its own 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.access import api_throttle
+from core.access import api_throttle, api_tokens
 from core.access.api_throttle import MAX_FAILED_AUTH, TOO_MANY_FAILED, Throttle
+from core.access.roles import command_line_account
 from tests.support.api_server import Answer, ApiServer, api_server, pg_api_server  # noqa: F401
 
 
@@ -80,9 +83,30 @@ def test_requests_without_a_valid_token_over_the_limit_are_refused_429_in_words(
 
     for answer in (unknown, no_token, not_bearer):
         assert answer.status == 429, answer.text
-        assert answer.json()["detail"] == failed_sentence(answer.json()["retry_after"])
+        # The address's sentence, then why this request's token failed: what to fix.
+        sentence, _, this_one = answer.json()["detail"].partition(" This one: ")
+        assert sentence == failed_sentence(answer.json()["retry_after"])
+        assert this_one and "token" in this_one.lower()
         assert int(answer.headers["retry-after"]) == answer.json()["retry_after"] >= 1
     assert still_valid.status == 200
+
+
+def test_an_expired_token_over_the_address_limit_is_still_told_it_expired(
+    server: ApiServer,
+) -> None:
+    uow = server.uow()
+    try:
+        secret, _ = api_tokens.create_token(
+            uow, command_line_account(), "dev", "short-lived",
+            expires_at=(datetime.now(UTC) + timedelta(seconds=1)),
+        )  # fmt: skip
+    finally:
+        uow.close()
+    guesses(server, MAX_FAILED_AUTH)
+    time.sleep(1.2)  # the token has expired meanwhile
+    answer = server.get("/quests", token=secret)
+    assert answer.status == 429, answer.text
+    assert "This one: " in answer.json()["detail"] and "expired" in answer.json()["detail"]
 
 
 def test_an_unknown_token_over_the_limit_costs_one_lookup_and_a_malformed_one_none(

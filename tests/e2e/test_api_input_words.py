@@ -195,7 +195,7 @@ def test_thousands_of_unknown_parameters_list_ten_and_count_the_rest(
     ("path", "said"),
     [
         ("/batches?status=" + "x" * 60_000, "status is longer than 40 characters: shorten it"),
-        ("/users?id=" + "x" * 60_000, "is not a User ID: write each as 1 to 18 digits"),
+        ("/users?id=" + "x" * 60_000, "is not a User ID. Write it as 1 to 18 digits."),
         ("/batches?quest=" + "9" * 60_000, "quest must be a whole number from 1 to "),
     ],
 )

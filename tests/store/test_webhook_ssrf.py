@@ -18,6 +18,12 @@ from tests.support.webhook_receiver import Receiver, listening
 
 ADMIN = Account("ada", Role.ADMIN)
 
+REFUSED_HINT = (
+    "; give a public URL, or start the server with BATCH_UNLOCK_WEBHOOKS_ALLOW_PRIVATE=1 to "
+    "post to internal receivers"
+)
+REFUSED_127 = f"refused: 127.0.0.1 resolves to a private or local address{REFUSED_HINT}"
+
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
@@ -71,8 +77,11 @@ def test_with_the_switch_on_private_addresses_and_names_are_added(cur, monkeypat
 @pytest.mark.parametrize(
     ("host", "said"),
     [
-        ("127.0.0.1", "refused: 127.0.0.1 resolves to a private or local address"),
-        ("localhost", "refused: localhost resolves to a private or local address (127.0.0.1)"),
+        ("127.0.0.1", REFUSED_127),
+        (
+            "localhost",
+            f"refused: localhost resolves to a private or local address (127.0.0.1){REFUSED_HINT}",
+        ),
     ],
 )
 def test_a_delivery_to_a_host_private_when_posted_is_a_failed_attempt_and_never_connects(

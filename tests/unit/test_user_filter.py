@@ -68,7 +68,7 @@ def test_more_ids_than_a_filter_takes_are_refused_with_the_bound() -> None:
 def test_a_pasted_id_list_splits_on_commas_semicolons_and_whitespace() -> None:
     assert parse_id_list("12, 15;18\n12\t3 ") == (3, 12, 15, 18)
     assert parse_id_list("") == ()
-    with pytest.raises(InputError, match="'x1'"):
+    with pytest.raises(InputError, match="“x1”"):
         parse_id_list("1, x1")
 
 

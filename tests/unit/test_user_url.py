@@ -111,7 +111,7 @@ def test_each_bad_value_is_left_out_with_a_note_and_the_good_ones_kept() -> None
     )
     assert f == UserFilter(ids=[1], holds=[3])
     assert len(notes) == 13
-    assert "The link's ids=x was left out: User ID 'x' is not a User ID." in notes[1]
+    assert "The link's ids=x was left out: “x” is not a User ID." in notes[1]
     assert any(n.startswith("The link's active=maybe was left out: ") for n in notes)
     assert any("registered=>2026-13-01" in n and "not a day of the calendar" in n for n in notes)
     assert any(n.startswith("The link's size=9999 was left out: ") for n in notes)

@@ -51,6 +51,12 @@ REFUSED = [
 ]
 PUBLIC = ["93.184.215.14", "8.8.8.8", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "::ffff:8.8.8.8"]
 
+REFUSED_HINT = (
+    "; give a public URL, or start the server with BATCH_UNLOCK_WEBHOOKS_ALLOW_PRIVATE=1 to "
+    "post to internal receivers"
+)
+REFUSED_127 = f"refused: 127.0.0.1 resolves to a private or local address{REFUSED_HINT}"
+
 
 @pytest.fixture
 def switch_off(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
@@ -177,14 +183,20 @@ def receiver() -> Iterator[Receiver]:
 
 def test_a_post_to_a_private_address_is_refused_before_connecting(switch_off, receiver) -> None:
     code, error = delivery.post(receiver.url, b"{}", {})
-    assert (code, error) == (None, "refused: 127.0.0.1 resolves to a private or local address")
+    assert (code, error) == (
+        None,
+        REFUSED_127,
+    )
     assert receiver.received == []
 
 
 def test_a_proxy_from_the_environment_does_not_skip_the_check(switch_off, receiver) -> None:
     switch_off.setenv("HTTP_PROXY", receiver.url.rsplit("/hooks", 1)[0])
     code, error = delivery.post("http://10.0.0.5/hooks", b"{}", {})
-    assert (code, error) == (None, "refused: 10.0.0.5 resolves to a private or local address")
+    assert (code, error) == (
+        None,
+        f"refused: 10.0.0.5 resolves to a private or local address{REFUSED_HINT}",
+    )
     assert receiver.received == []  # the proxy was not asked either
 
 
@@ -203,7 +215,9 @@ def test_a_post_to_a_name_that_turned_private_is_refused(switch_off, receiver, f
     fake_dns("hooks.example", ["127.0.0.1"])
     url = receiver.url.replace("127.0.0.1", "hooks.example")
     code, error = delivery.post(url, b"{}", {})
-    expected = "refused: hooks.example resolves to a private or local address (127.0.0.1)"
+    expected = (
+        f"refused: hooks.example resolves to a private or local address (127.0.0.1){REFUSED_HINT}"
+    )
     assert (code, error) == (None, expected)
     assert receiver.received == []
 

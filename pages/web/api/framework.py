@@ -33,7 +33,7 @@ from core.access import api_throttle, api_tokens
 from core.access.roles import Account, Permission, require
 from core.api import idempotency
 from core.batches import matching
-from core.errors import NotAuthenticated
+from core.errors import NotAuthenticated, TooManyRequests
 from core.store.ports import UnitOfWork
 from pages.web import runtime
 from pages.web.api import inputs
@@ -133,8 +133,13 @@ def _admit(uow: UnitOfWork, endpoint: Endpoint, headers: Headers, address: str) 
     """
     try:
         account = api_tokens.authenticate_token(uow, headers.get("authorization"))
-    except NotAuthenticated:
-        api_throttle.failed_authentication(address)
+    except NotAuthenticated as exc:
+        try:
+            api_throttle.failed_authentication(address)
+        except TooManyRequests as over:
+            # Say why this token failed too (expired, revoked…): a client behind a shared
+            # address must learn what to fix, not only that it must wait.
+            raise TooManyRequests(f"{over} This one: {exc}", over.retry_after) from None
         raise
     api_throttle.check(token_key(account))
     return require(account, endpoint.permission)

@@ -42,15 +42,14 @@ _LEAP = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26]
 _MONTH_DAY = "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)"
 # A day filter as the document states it: an operator and a day of the calendar.
 DAY_PATTERN = {"pattern": f"^[<>=]({_YEAR}-{_MONTH_DAY}|{_LEAP}-02-29)$"}
-ID_LIST_PATTERN = {"pattern": "^(|[0-9]{1,18}(,[0-9]{1,18})*)$"}
+_ONE_ID = f"[0-9]{{1,{ids.MAX_DIGITS}}}"
+ID_LIST_PATTERN = {"pattern": f"^(|{_ONE_ID}(,{_ONE_ID})*)$"}
 # The words of a list parameter of choices (a status): none is longer, so a longer one is
 # refused here, before core's sentence would echo all of it.
 WORD = Annotated[str, Field(max_length=40)]
 # One User ID of an `id` list as core splits it (core/segments/user_filter.py), and its most
 # digits: a longer one is refused here, its echo cut short.
 _ID_TOKEN = re.compile(r"[^\s,;]+")
-MAX_ID_DIGITS = 18
-NOT_A_USER_ID = "“{token}” is not a User ID: write each as 1 to 18 digits"
 
 
 # core/history/dates.py refuses the days it cannot count from (the calendar's first and last
@@ -171,8 +170,8 @@ class UserFilterQuery(Query):
     def _no_overlong_id(cls, value: list[str]) -> list[str]:
         for item in value:
             for token in _ID_TOKEN.findall(item):
-                if len(token) > MAX_ID_DIGITS:
-                    raise ValueError(NOT_A_USER_ID.format(token=shorten(token)))
+                if len(token) > ids.MAX_DIGITS:
+                    raise ValueError(ids.NOT_AN_ID.format(text=shorten(token)))
         return value
 
 
