@@ -7,15 +7,13 @@ from __future__ import annotations
 import pytest
 
 from core import audit
-from core.access.roles import command_line_account
-from core.catalog import badge_tree, editing
-from tests.support.api_server import ApiServer, api_server, pg_api_server  # noqa: F401
-
-
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.pg)])
-def server(request: pytest.FixtureRequest) -> ApiServer:
-    """The API on each store, one after the other."""
-    return request.getfixturevalue("api_server" if request.param == "duckdb" else "pg_api_server")
+from tests.support.api_server import (  # noqa: F401
+    ApiServer,
+    api_server,
+    new_quest,
+    pg_api_server,
+    server_on_each_store,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +25,7 @@ def dev_token(server: ApiServer) -> str:
 @pytest.fixture(scope="module")
 def quest(server: ApiServer) -> int:
     """A badge quest of this module's own, which nobody holds yet."""
-    uow = server.uow()
-    try:
-        badge_id = editing.add_badge(uow, command_line_account(), "Adds of nobody", ["None new"])
-        quests = badge_tree.quests(uow)
-        return int(quests.filter(quests["badge_id"] == badge_id)["id"][0])
-    finally:
-        uow.close()
+    return new_quest(server, "Adds of nobody", "None new")
 
 
 @pytest.fixture(scope="module")

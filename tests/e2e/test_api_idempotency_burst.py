@@ -9,18 +9,17 @@ from urllib.parse import quote
 
 import pytest
 
-from core.access.roles import command_line_account
-from core.catalog import badge_tree, editing
-from tests.support.api_server import Answer, ApiServer, api_server, pg_api_server  # noqa: F401
+from tests.support.api_server import (  # noqa: F401
+    Answer,
+    ApiServer,
+    api_server,
+    new_quest,
+    pg_api_server,
+    server_on_each_store,
+)
 
 COPIES = 16
 BURSTS = 10
-
-
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.pg)])
-def server(request: pytest.FixtureRequest) -> ApiServer:
-    """The API on each store (their transactions and locks differ), one after the other."""
-    return request.getfixturevalue("api_server" if request.param == "duckdb" else "pg_api_server")
 
 
 @pytest.fixture
@@ -32,13 +31,7 @@ def dev_token(server: ApiServer) -> str:
 @pytest.fixture(scope="module")
 def quest(server: ApiServer) -> int:
     """A badge quest of this module's own."""
-    uow = server.uow()
-    try:
-        badge_id = editing.add_badge(uow, command_line_account(), "Bursts", ["Together"])
-        quests = badge_tree.quests(uow)
-        return int(quests.filter(quests["badge_id"] == badge_id)["id"][0])
-    finally:
-        uow.close()
+    return new_quest(server, "Bursts", "Together")
 
 
 def burst(

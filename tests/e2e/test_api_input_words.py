@@ -32,10 +32,7 @@ def quest_id(api_server: ApiServer, dev_token: str) -> int:
 @pytest.fixture
 def draft(api_server: ApiServer, dev_token: str, quest_id: int) -> int:
     """A new empty draft of the dev."""
-    name = f"Words {uuid.uuid4().hex[:8]}"
-    answer = api_server.post("/batches", {"name": name, "quest_id": quest_id}, token=dev_token)
-    assert answer.status == 201, answer.text
-    return answer.json()["id"]
+    return served.new_draft(api_server, dev_token, quest_id, "Words")
 
 
 def _detail(answer: served.Answer, status: int = 422) -> str:

@@ -35,10 +35,7 @@ def quest_id(api_server: ApiServer, dev_token: str) -> int:
 @pytest.fixture
 def draft(api_server: ApiServer, dev_token: str, quest_id: int) -> int:
     """A new draft of the dev, with no users."""
-    name = f"Review {uuid.uuid4().hex[:8]}"
-    answer = api_server.post("/batches", {"name": name, "quest_id": quest_id}, token=dev_token)
-    assert answer.status == 201, answer.text
-    return answer.json()["id"]
+    return served.new_draft(api_server, dev_token, quest_id, "Review")
 
 
 def _post_raw(server: ApiServer, path: str, raw: bytes, token: str, **headers: str) -> Answer:

@@ -230,3 +230,37 @@ def pg_api_server(pg_stores: PgStores) -> Iterator[ApiServer]:
             yield server
     finally:
         drop_database(pg_stores.server.url, url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(
+    scope="module",
+    params=["duckdb", pytest.param("postgres", marks=pytest.mark.pg)],
+    name="server",
+)
+def server_on_each_store(request: pytest.FixtureRequest) -> ApiServer:
+    """`server`: the API on each store (their transactions and locks differ), one after the
+    other; a module that imports this also imports `api_server` and `pg_api_server`."""
+    return request.getfixturevalue("api_server" if request.param == "duckdb" else "pg_api_server")
+
+
+def new_quest(server: ApiServer, badge: str, quest: str) -> int:
+    """A new badge with one quest, which nobody holds yet; the quest's id."""
+    from core.catalog import badge_tree, editing
+
+    uow = server.uow()
+    try:
+        badge_id = editing.add_badge(uow, command_line_account(), badge, [quest])
+        quests = badge_tree.quests(uow)
+        return int(quests.filter(quests["badge_id"] == badge_id)["id"][0])
+    finally:
+        uow.close()
+
+
+def new_draft(server: ApiServer, token: str, quest_id: int, prefix: str) -> int:
+    """A new empty draft (named PREFIX and a random tail) made through the API; its id."""
+    import uuid
+
+    name = f"{prefix} {uuid.uuid4().hex[:8]}"
+    answer = server.post("/batches", {"name": name, "quest_id": quest_id}, token=token)
+    assert answer.status == 201, answer.text
+    return answer.json()["id"]
