@@ -314,3 +314,13 @@ def test_a_path_id_of_thousands_of_digits_is_refused_not_a_server_error(
 ) -> None:
     answer = api_server.get("/batches/" + "9" * 4301, token=dev_token)
     assert "must be a whole number from 1 to" in _detail(answer)
+
+
+@pytest.mark.parametrize("page", ["1_000", "+1", "1.0", " 2"])
+def test_a_number_in_the_query_string_is_written_with_digits_only(
+    api_server: ApiServer, dev_token: str, page: str
+) -> None:
+    from urllib.parse import quote
+
+    answer = api_server.get(f"/batches?page={quote(page)}", token=dev_token)
+    assert f"page must be a whole number (e.g. 12), not “{page}”" in _detail(answer)

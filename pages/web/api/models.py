@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from core import words
 from core.batches.rules import MAX_USERS_PER_BATCH
@@ -74,6 +82,27 @@ class Query(BaseModel):
     """A query string: only the parameters named here."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _digits_only(cls, value: Any, info: ValidationInfo) -> Any:
+        # A number in a link is written with digits only: Python would also read "1_000",
+        # "+1" and " 2 ", and pydantic "1.0", none of which a link should mean.
+        field = cls.model_fields.get(info.field_name or "")
+        texts = value if isinstance(value, list) else [value]
+        if field is not None and _takes_int(field.annotation):
+            for text in texts:
+                if isinstance(text, str) and not ids.is_digits(text):
+                    # Worded as any other text that is no whole number (inputs.field_errors).
+                    raise PydanticCustomError("int_parsing", "not digits only")
+        return value
+
+
+def _takes_int(annotation: Any) -> bool:
+    """Whether a field takes whole numbers: int, or one or none, or a list of them."""
+    if get_origin(annotation) is Annotated:
+        return _takes_int(get_args(annotation)[0])
+    return annotation is int or any(_takes_int(a) for a in get_args(annotation))
 
 
 class Paged(Query):
