@@ -33,6 +33,15 @@ DRIVEN = [
     UserFilter(holds=[4, 5], text="USER"),
     UserFilter(holds=[5], text="odd.org", not_in_batch=1),
     UserFilter(holds=[4, 5], text="_"),  # LIKE's wildcard, literal: nobody has it here
+    # Everything the holders carry at once (the bench's "all at once"), several quests.
+    UserFilter(
+        holds=[4, 5],
+        lacks=[VISIT_10],
+        not_in_batch=1,
+        active=True,
+        registered=DateFilter(">", date(2025, 1, 2)),
+        last_active=DateFilter(">", date(2026, 2, 4)),
+    ),
 ]
 
 

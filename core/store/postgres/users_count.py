@@ -27,11 +27,16 @@ _STREAMED = ("enable_hashjoin = off", "max_parallel_workers_per_gather = 0", "ji
 _HASHED = ("jit = off", "work_mem = '64MB'")
 # The count read from the holders: for up to this many "holds" quests (a branch each), with no
 # hash join (it would read every holder before the first match), one process (a parallel plan
-# starts reading everywhere at once), and beside a date or text filter nested loops alone (a
-# merge join would read the users in id order again: the very scan the drive avoids).
+# starts reading everywhere at once), and beside text nested loops alone (a merge join would
+# read the users in id order again: the very scan the drive avoids).
 _DRIVEN_QUESTS = 8
 _DRIVEN = _STREAMED
 _PROBED = (*_DRIVEN, "enable_mergejoin = off", "enable_bitmapscan = off")
+# Beside a date filter (no text), the holders are filtered first, then looked up: no bitmap and
+# no memo of the lookups (each holder's user is one index lookup, never asked twice), and room
+# to sort the holders of a "does not hold" quest newest first in memory (246,000 at 10M: the
+# planner reads that index forwards, then sorts; on disk 40 ms, in memory under 20).
+_FILTERED = (*_DRIVEN, "enable_bitmapscan = off", "enable_memoize = off", "work_mem = '64MB'")
 
 # The holders of each quest, estimated without reading them: the quest's share of the unlocks in
 # the planner's statistics (ANALYZE keeps up to 100 most common quests; one missing from them is
@@ -94,8 +99,12 @@ class UserCounter(Repository):
         quests = sorted(f.holds, key=lambda q: (-holders.get(q, 0), q))
         # Users get their ids at sign-up, so those registered after a day are the newest ones.
         newest_first = f.registered is not None and f.registered.op == ">"
-        sql, params = driven_sql(f, tz, up_to, quests, newest_first)
-        return self._with_settings(_PROBED if dated or f.text else _DRIVEN, sql, params)
+        if dated and not f.text:
+            sql, params = filtered_holders_sql(f, tz, up_to, quests, newest_first)
+        else:
+            sql, params = driven_sql(f, tz, up_to, quests, newest_first)
+        settings = _FILTERED if dated and not f.text else _PROBED if f.text else _DRIVEN
+        return self._with_settings(settings, sql, params)
 
     def holder_estimates(self, quests: Sequence[int]) -> dict[int, int]:
         """Each quest's holders as the planner's statistics estimate them (missing: none)."""
@@ -174,6 +183,48 @@ def driven_sql(
                 ORDER BY x.user_id {direction}
             ) h JOIN platform_users p ON p.id = h.user_id
             {condition}"""
+        )
+    union = "\nUNION ALL\n".join(branches)
+    return f"SELECT count(*) FROM ({union}\nLIMIT %(cap)s) t", {**params, "cap": up_to + 1}
+
+
+def filtered_holders_sql(
+    f: UserFilter, tz: str, up_to: int, quests: list[int], newest_first: bool
+) -> tuple[str, dict[str, object]]:
+    """driven_sql's count beside a date filter (no text): the same disjoint branches in the same
+    order, but the conditions on other tables ("does not hold", batches, the earlier quests) are
+    put on the holders themselves, so each is an anti join of two lists in user_id order (a
+    merge, no probe per holder); only the holders left are looked up among the users, one at a
+    time (a LATERAL subquery with OFFSET 0 is never turned into a join that would read the users
+    in id order), by m012's index by User ID, which carries the dates and the active flag: the
+    index alone, no table page per holder (all at once at 10M: 336 -> 161 ms at load 1).
+    """
+    own, params = search_sql.conditions(f, tz, joins=False)
+    direction = "DESC" if newest_first else "ASC"
+    users = "\n    AND ".join(["p.id = h.user_id", *own])
+    branches = []
+    for i, quest in enumerate(quests):
+        where = [f"x.quest_id = %(drive_{i})s::int"]
+        # The holders of each quest before this one, left out: an equality each, so each anti
+        # join reads that quest's holders in user_id order (`= ANY` would sort them first).
+        where += [
+            "NOT EXISTS (SELECT 1 FROM unlocks y "
+            f"WHERE y.user_id = x.user_id AND y.quest_id = %(drive_{j})s::int)"
+            for j in range(i)
+        ]
+        where += search_sql.join_conditions(f, "x.user_id", params)
+        params[f"drive_{i}"] = quest
+        condition = "\n      AND ".join(where)
+        branches.append(
+            f"""SELECT 1 FROM (
+                SELECT x.user_id FROM unlocks x
+                WHERE {condition}
+                ORDER BY x.user_id {direction}
+            ) h CROSS JOIN LATERAL (
+                SELECT 1 FROM platform_users p
+                WHERE {users}
+                OFFSET 0
+            ) u"""
         )
     union = "\nUNION ALL\n".join(branches)
     return f"SELECT count(*) FROM ({union}\nLIMIT %(cap)s) t", {**params, "cap": up_to + 1}

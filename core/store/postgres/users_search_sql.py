@@ -82,44 +82,54 @@ def conditions(
             "p.id IN (SELECT x.user_id FROM unlocks x WHERE x.quest_id = ANY(%(holds)s::int[]))"
         )
         params["holds"] = list(f.holds)
-    if 0 < len(f.lacks) <= EACH_LACKS and joins:
-        # One anti join per quest, each an equality: it reads that quest's holders in user_id
-        # order (unlocks (quest_id, user_id)), where `= ANY` could only filter the whole primary
-        # key (all unlocks) or sort the holders first (holds 3 or 7, lacks 1 at 10M: the count's
-        # scans of 1M unlocks each, 0.4 s).
-        for i, quest in enumerate(f.lacks):
-            clauses.append(
-                "NOT EXISTS (SELECT 1 FROM unlocks x "
-                f"WHERE x.user_id = p.id AND x.quest_id = %(lacks_{i})s::int)"
-            )
-            params[f"lacks_{i}"] = quest
-    elif f.lacks and joins:
-        clauses.append(
-            "NOT EXISTS (SELECT 1 FROM unlocks x "
-            "WHERE x.user_id = p.id AND x.quest_id = ANY(%(lacks)s::int[]))"
-        )
-        params["lacks"] = list(f.lacks)
-    if f.in_batch is not None and joins:
-        status = ""
-        if f.in_batch_status is not None:
-            status = " AND m.status = %(in_status)s"
-            params["in_status"] = f.in_batch_status
-        clauses.append(
-            f"p.id IN (SELECT m.user_id FROM batch_users m WHERE m.batch_id = %(in_batch)s{status})"
-        )
-        params["in_batch"] = f.in_batch
-    if f.not_in_batch is not None and joins:
-        clauses.append(
-            "NOT EXISTS (SELECT 1 FROM batch_users n "
-            "WHERE n.batch_id = %(not_in_batch)s AND n.user_id = p.id)"
-        )
-        params["not_in_batch"] = f.not_in_batch
+    if joins:
+        clauses += join_conditions(f, "p.id", params)
     if f.text:
         # Last, so the cheaper conditions pass fewer rows to it. LIKE escapes with a backslash by
         # default; each column's trigram index serves its side of the OR (a BitmapOr).
         clauses.append(text_clause())
         params["text"] = text_pattern(f)
     return clauses, params
+
+
+def join_conditions(f: UserFilter, user: str, params: dict[str, object]) -> list[str]:
+    """f's "does not hold" and batch conditions over the User ID `user` (`p.id`, or a holder's
+    `x.user_id`), their values added to `params`: each reads another table by its index."""
+    clauses = []
+    if 0 < len(f.lacks) <= EACH_LACKS:
+        # One anti join per quest, each an equality: it reads that quest's holders in user_id
+        # order (unlocks (quest_id, user_id)), where `= ANY` could only filter the whole primary
+        # key (all unlocks) or sort the holders first (holds 3 or 7, lacks 1 at 10M: the count's
+        # scans of 1M unlocks each, 0.4 s).
+        for i, quest in enumerate(f.lacks):
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM unlocks l "
+                f"WHERE l.user_id = {user} AND l.quest_id = %(lacks_{i})s::int)"
+            )
+            params[f"lacks_{i}"] = quest
+    elif f.lacks:
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM unlocks l "
+            f"WHERE l.user_id = {user} AND l.quest_id = ANY(%(lacks)s::int[]))"
+        )
+        params["lacks"] = list(f.lacks)
+    if f.in_batch is not None:
+        status = ""
+        if f.in_batch_status is not None:
+            status = " AND m.status = %(in_status)s"
+            params["in_status"] = f.in_batch_status
+        clauses.append(
+            f"{user} IN (SELECT m.user_id FROM batch_users m "
+            f"WHERE m.batch_id = %(in_batch)s{status})"
+        )
+        params["in_batch"] = f.in_batch
+    if f.not_in_batch is not None:
+        clauses.append(
+            "NOT EXISTS (SELECT 1 FROM batch_users n "
+            f"WHERE n.batch_id = %(not_in_batch)s AND n.user_id = {user})"
+        )
+        params["not_in_batch"] = f.not_in_batch
+    return clauses
 
 
 def text_pattern(f: UserFilter) -> str:
