@@ -20,6 +20,7 @@ from tests.support.browser import (
     _prepare,
     _start,
     _stop,
+    choose_upload_type,
     log_in,
     published_batch,
     wait_idle,
@@ -68,8 +69,7 @@ def alert(page: Page, text: str) -> Locator:
 
 
 def choose_single(page: Page) -> None:
-    page.get_by_text(words.SINGLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
 
 
 def test_publish_publishes_the_name_typed_without_enter_and_an_empty_name_blocks_it(

@@ -17,6 +17,7 @@ from tests.support.browser import (
     _prepare,
     _start,
     _stop,
+    choose_upload_type,
     cli,
     log_in,
     wait_idle,
@@ -43,8 +44,7 @@ def users_count(page: Page) -> int:
 
 def choose_single(page: Page) -> None:
     """Pick "Single" in the batch page's "Upload type"."""
-    page.get_by_text(words.SINGLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
     expect(page.get_by_role("textbox", name=words.USER_ID)).to_be_visible()
 
 
@@ -80,7 +80,7 @@ def test_after_log_out_in_one_tab_the_other_tab_cannot_add_a_user(
 
     log_in(page, batch_url, "dev", PASSWORDS["dev"])
     assert users_count(page) == before  # nobody was added, the batch was not queued again
-    expect(page.get_by_text(words.SINGLE, exact=True)).to_be_enabled()
+    expect(page.get_by_role("radio", name=words.SINGLE)).to_be_enabled()
 
 
 def test_log_out_everywhere_ends_the_session_of_another_browser(

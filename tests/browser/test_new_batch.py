@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from core import words
-from tests.support.browser import Server, wait_idle
+from tests.support.browser import Server, choose_upload_type, wait_idle
 
 UPLOAD = (
     "ID;Username;Registered email\n"
@@ -99,8 +99,7 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
     expect(page.get_by_test_id("stDialog")).to_have_count(0)
     expect(page.get_by_text("2 users added to the batch.")).to_be_visible()
 
-    page.get_by_text(words.SINGLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
     page.get_by_text(words.USERNAME, exact=True).first.click()
     wait_idle(page)
     page.get_by_role("textbox", name=words.USERNAME).press_sequentially("sam.sing", delay=60)
@@ -141,8 +140,7 @@ def test_a_batch_is_built_by_upload_and_single_add_and_survives_a_refresh(
 def test_a_single_add_that_fails_says_why_under_the_field(as_admin: Page, server: Server) -> None:
     page = as_admin
     start_draft(page, server, "Browser single batch", "Second quest")
-    page.get_by_text(words.SINGLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
     page.get_by_role("textbox", name=words.USER_ID).fill("900003")
     page.get_by_role("textbox", name=words.USER_ID).press("Enter")
     page.get_by_role("button", name=words.ADD, exact=True).click()

@@ -99,27 +99,43 @@ def recount(url: str, batch_id: int, quest_id: int) -> dict:
     return dict(zip(names, row, strict=True))
 
 
-def kill_mid_chunk(deployment: Deployment, worker: Process, timeout: float = 10) -> None:
-    """SIGKILL `worker` while one of its connections has an open transaction that has written
-    (it holds an xid: a chunk in flight), so PostgreSQL has a half-done chunk to roll back."""
-    deadline = time.monotonic() + timeout
-    # Polled back to back: a throttled chunk's transaction is open some ms of each 250 ms tick.
-    with psycopg.connect(deployment.db_url, autocommit=True) as con:
-        while True:
-            found = con.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE application_name = %s AND backend_xid IS NOT NULL",
-                [worker.name],
-            ).fetchone()
-            if found and found[0]:
-                deployment.kill(worker)
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{worker.name} had no chunk in flight within {timeout:.0f} s\n"
-                    f"{deployment.logs()}"
-                )
-            time.sleep(0.002)
+def kill_mid_chunk(
+    deployment: Deployment, workers: list[Process], batch_id: int, timeout: float = 20
+) -> Process:
+    """SIGKILL the worker whose chunk of `batch_id` is in flight, and return it.
+
+    The batch's users' rows are share-locked first, so the next chunk's write (which locks them
+    to count quests held) waits with its transaction open: the kill then cuts that transaction
+    for certain, and PostgreSQL has a half-done chunk to roll back. (Killing when a poll saw an
+    open transaction raced the commit: CI once killed just after it.)
+    """
+    names = [w.name for w in workers]
+    with psycopg.connect(deployment.db_url) as lock:
+        lock.execute(
+            "SELECT 1 FROM platform_users WHERE id IN "
+            "(SELECT user_id FROM batch_users WHERE batch_id = %s) FOR SHARE",
+            [batch_id],
+        )
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(deployment.db_url, autocommit=True) as con:
+            while True:
+                found = con.execute(
+                    "SELECT application_name FROM pg_stat_activity "
+                    "WHERE application_name = ANY(%s) AND backend_xid IS NOT NULL "
+                    "AND wait_event_type = 'Lock'",
+                    [names],
+                ).fetchone()
+                if found:
+                    (chosen,) = [w for w in workers if w.name == found[0]]
+                    deployment.kill(chosen)
+                    break
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"no worker had a chunk waiting within {timeout:.0f} s\n{deployment.logs()}"
+                    )
+                time.sleep(0.01)
+        lock.rollback()  # the killed worker's backend goes on, finds its client gone, rolls back
+    return chosen
 
 
 def wait_until(check: Callable[[], T], what: str, timeout: float, deployment: Deployment) -> T:
@@ -215,8 +231,9 @@ def test_two_replicas_and_two_workers_publish_a_5000_user_batch_through_a_worker
     wait_until(published_enough, f"{KILL_AFTER:,} users were not published", 30, deployment)
     server_log = postgres_server.data_dir / "log" if postgres_server.data_dir else None
     logged_before = server_log.stat().st_size if server_log else 0
-    kill_mid_chunk(deployment, workers[0])
-    assert workers[0].proc.returncode == -signal.SIGKILL
+    killed = kill_mid_chunk(deployment, workers, batch_id)
+    assert killed.proc.returncode == -signal.SIGKILL
+    (survivor,) = [w for w in workers if w is not killed]
     if server_log is not None:  # our own server: its log says the kill cut a transaction
         wait_until(
             lambda: ROLLED_BACK in server_log.read_text(errors="replace")[logged_before:],
@@ -248,9 +265,9 @@ def test_two_replicas_and_two_workers_publish_a_5000_user_batch_through_a_worker
     expect(published).to_contain_text(f"{BATCH_USERS:,}")
     timings["publish to Published on B"] = round(time.monotonic() - published_at, 1)
     lap("survivor finishes, B shows Published")
-    assert workers[1].proc.poll() is None, f"the surviving worker died\n{deployment.logs()}"
+    assert survivor.proc.poll() is None, f"the surviving worker died\n{deployment.logs()}"
     finished = f"batch {batch_id} “{BATCH_NAME}”: {words.PUBLISHED} (5,000 of 5,000)"
-    assert finished in workers[1].output(), deployment.logs()
+    assert finished in survivor.output(), deployment.logs()
 
     # 6. The database: exactly one unlock per batch user, counters equal to the users' statuses.
     with psycopg.connect(deployment.db_url) as con:

@@ -27,6 +27,7 @@ from tests.support.browser import (
     _prepare,
     _start,
     _stop,
+    choose_upload_type,
     cli,
     log_in,
     published_batch,
@@ -128,8 +129,7 @@ def test_names_made_of_markup_show_as_written_on_every_page(page: Page, markup: 
     page.goto(f"{url}/new-batch?draft={markup.draft}")
     wait_idle(page)
     expect(page.get_by_role("button", name=re.compile(r"^Badge: Badge \*\*b\*\*"))).to_be_visible()
-    page.get_by_text(words.SINGLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
     page.get_by_text(words.USERNAME, exact=True).first.click()
     wait_idle(page)
     field = page.get_by_role("textbox", name=words.USERNAME)
@@ -145,8 +145,7 @@ def test_names_made_of_markup_show_as_written_on_every_page(page: Page, markup: 
     assert_literal(page, USERNAME.lower(), f"{BADGE}: {QUEST}")
 
     # The upload preview names the file's ignored columns as its header has them.
-    page.get_by_text(words.MULTIPLE, exact=True).click()
-    wait_idle(page)
+    choose_upload_type(page, words.MULTIPLE)
     page.get_by_role("button", name=words.UPLOAD, exact=True).click()
     dialog = page.get_by_test_id("stDialog")
     dialog.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(

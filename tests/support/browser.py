@@ -18,6 +18,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from core import words
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 DEMO_USERS = "3000"
@@ -182,6 +184,15 @@ def wait_idle(page: Page, quiet_ms: int = QUIET_MS) -> None:
     """Wait until the app's script has finished its current run and stayed idle `quiet_ms`."""
     token = next(_waits)
     page.wait_for_function(_QUIET_JS, arg=[quiet_ms, SETTLE_MS, token], polling=50, timeout=30_000)
+
+
+def choose_upload_type(page: Page, label: str) -> None:
+    """Pick `label` ("Single" or "Multiple") in the batch page's "Upload type" and wait."""
+    # Scoped to the radio group: the same word can be text elsewhere on the page (a history
+    # row, a grid's accessible table), and a bare text match then names several elements.
+    group = page.get_by_role("radiogroup", name=words.UPLOAD_TYPE)
+    group.get_by_text(label, exact=True).click()
+    wait_idle(page)
 
 
 def log_in(page: Page, url: str, username: str, password: str) -> None:
