@@ -68,16 +68,12 @@ def alert(page: Page, text: str) -> Locator:
     return page.get_by_test_id("stAlertContentError").filter(has_text=text)
 
 
-def choose_single(page: Page) -> None:
-    choose_upload_type(page, words.SINGLE)
-
-
 def test_publish_publishes_the_name_typed_without_enter_and_an_empty_name_blocks_it(
     admin: Page, holder_server: Server
 ) -> None:
     page = admin
     start_draft(page, holder_server, "X OLD", "First quest")
-    choose_single(page)
+    choose_upload_type(page, words.SINGLE)
     add_by_id(page, "900002")
     expect(page.get_by_text("Users (1 of 5,000)")).to_be_visible()
     publish = page.get_by_role("button", name=words.PUBLISH)
@@ -111,7 +107,7 @@ def test_a_quest_change_that_removes_a_user_says_so_first_and_reports_after(
 ) -> None:
     page = admin
     start_draft(page, holder_server, "Quest switch", "First quest")
-    choose_single(page)
+    choose_upload_type(page, words.SINGLE)
     add_by_id(page, HOLDER)
     add_by_id(page, "900006")  # 900002 holds "First quest" since the first test
     expect(page.get_by_text("Users (2 of 5,000)")).to_be_visible()
@@ -153,10 +149,10 @@ def test_a_second_tab_showing_an_older_draft_is_refused_in_words_and_changes_not
     tab_b.goto(tab_a.url)
     wait_idle(tab_b)
     expect(tab_b.get_by_text("Users (0 of 5,000)")).to_be_visible()
-    choose_single(tab_b)
+    choose_upload_type(tab_b, words.SINGLE)
 
     # A adds a user; B, still showing no user, deletes the draft: refused, nothing deleted.
-    choose_single(tab_a)
+    choose_upload_type(tab_a, words.SINGLE)
     add_by_id(tab_a, "900004")
     tab_b.get_by_text("Delete this draft").click()
     tab_b.get_by_role("button", name="Delete draft").click()

@@ -19,6 +19,7 @@ from tests.support.browser import (
     _prepare,
     _start,
     _stop,
+    choose_upload_type,
     log_in,
     published_batch,
     wait_idle,
@@ -35,8 +36,7 @@ def banner(page: Page):
 
 def choose(page: Page, find_by: str) -> None:
     """Pick "Single", then what the user is found by."""
-    page.get_by_role("radiogroup", name=words.UPLOAD_TYPE).get_by_text(words.SINGLE).click()
-    wait_idle(page)
+    choose_upload_type(page, words.SINGLE)
     page.get_by_role("radiogroup", name="Find the user by").get_by_text(find_by).click()
     wait_idle(page)
 
