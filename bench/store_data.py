@@ -268,7 +268,9 @@ def copy_into_postgres(duck: Path, server: PostgresServer, name: str) -> dict[st
             )
             tables = {}
             for table, columns in pg_columns.items():
-                shared = [c for c in columns if c in duck_columns.get(table, [])]
+                shared = [
+                    c for c in columns if c in duck_columns.get(table, []) or (table, c) in DERIVED
+                ]
                 if table == "schema_version" or not shared:
                     continue
                 if source.execute(f'SELECT count(*) FROM "{table}"').fetchall()[0][0]:
@@ -355,14 +357,33 @@ def _drop_keys_and_indexes(
     return rebuild[len(indexes) :] + rebuild[: len(indexes)]
 
 
+# PostgreSQL's columns kept from other tables, which DuckDB has not: written by the export
+# (m013's list of quests held, from the unlocks, as `{1,2}`), not by an UPDATE after the COPY,
+# which would leave a dead row version behind for every holder.
+DERIVED = {
+    ("platform_users", "quests"): (
+        "coalesce(h.quests, '{}')",
+        "LEFT JOIN (SELECT user_id, '{' || string_agg(CAST(quest_id AS VARCHAR), ',' "
+        "ORDER BY quest_id) || '}' AS quests FROM unlocks GROUP BY user_id) h "
+        "ON h.user_id = t.id",
+    )
+}
+
+
 def _copy_table(
     source, pg: psycopg.Connection, table: str, columns: list[str], export: Path
 ) -> None:
     """One table from DuckDB to PostgreSQL: DuckDB writes a CSV file, COPY streams it in."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
+    derived = [DERIVED[table, c] for c in columns if (table, c) in DERIVED]
+    selected = ", ".join(
+        DERIVED[table, c][0] if (table, c) in DERIVED else f't."{c}"' for c in columns
+    )
+    # Rows in the source's order (a join may reorder them): the heap then lies as DuckDB's does.
+    joins = " ".join(join for _, join in derived) + (" ORDER BY t.id" if derived else "")
     target = str(export).replace("'", "''")
     source.execute(
-        f"COPY (SELECT {quoted} FROM \"{table}\") TO '{target}' (FORMAT csv, HEADER false)"
+        f"COPY (SELECT {selected} FROM \"{table}\" t {joins}) TO '{target}' "
+        "(FORMAT csv, HEADER false)"
     )
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))

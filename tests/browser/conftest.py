@@ -24,6 +24,24 @@ from tests.support.browser import (
 )
 from tests.support.pg_fixtures import PgStores
 
+SERVER_LOG_LINES = 60  # of a failed test's server log, shown with its failure
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """Show the end of each server's log with a failed test: a CI failure then says what the
+    app and its publisher were doing (a stall, an error), not only what the page showed."""
+    report = yield
+    if report.failed and call.when == "call":
+        servers = {
+            id(v): v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Server)
+        }
+        for server in servers.values():
+            if server.log.exists():
+                lines = server.log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+                report.sections.append((f"server log {server.url}", "\n".join(lines)))
+    return report
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:

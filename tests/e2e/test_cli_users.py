@@ -14,6 +14,7 @@ from core.cli.cmd_users import JSON_KEYS
 from core.segments import segment, user_filter
 from core.segments.user_filter import UserFilter
 from tests.support.batches import ANSWER, VISIT_10, VISIT_100, members_of
+from tests.support.held import refresh_held
 
 
 @pytest.fixture
@@ -25,9 +26,7 @@ def cli(batch_world, db_path: Path, capsysbinary: pytest.CaptureFixture):
     never active.
     """
     batch_world.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (3, 2)")
-    batch_world.execute(  # the stored quests held (m008), as the product's writes keep it
-        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
-    )
+    refresh_held(batch_world)  # the stored quests held, as the product's writes keep them
     batch_world.execute(
         "UPDATE platform_users SET "
         "registered_at = TIMESTAMPTZ '2026-01-01 12:00:00+00' + (id - 1) * INTERVAL 1 DAY, "

@@ -18,10 +18,8 @@ import duckdb
 import polars as pl
 import psycopg
 import pytest
-from polars.testing import assert_frame_equal
 
-from core.store.copying import TABLES
-from core.store.postgres.base import frame_of
+from tests.support.copied_tables import assert_same_tables, read_tables
 from tests.support.pg_fixtures import PgStores
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,44 +59,8 @@ def own_copy(path: Path, folder: Path) -> Path:
     return own
 
 
-def _normal(frame: pl.DataFrame) -> pl.DataFrame:
-    """Columns by name, times in UTC, rows sorted: two stores' copies of a table compare equal."""
-    frame = frame.select(sorted(frame.columns))
-    frame = frame.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC")
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone
-    )
-    return frame.sort(frame.columns, nulls_last=True)
-
-
-def tables_of(location: str | Path) -> dict[str, pl.DataFrame]:
-    """Every copied table of a store, read with the drivers themselves."""
-    if str(location).startswith("postgresql://"):
-        with psycopg.connect(str(location)) as conn:
-            conn.execute("SET TIME ZONE 'UTC'")
-            found = {}
-            for table in TABLES:
-                cur = conn.execute(f"SELECT * FROM {table}")
-                found[table] = _normal(frame_of(cur.description, cur.fetchall()))
-            return found
-    con = duckdb.connect(str(location), read_only=True)
-    try:
-        return {table: _normal(con.sql(f"SELECT * FROM {table}").pl()) for table in TABLES}
-    finally:
-        con.close()
-
-
-def assert_same_tables(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
-    for table in TABLES:
-        try:
-            assert_frame_equal(a[table], b[table])
-        except AssertionError as exc:
-            raise AssertionError(f"{table}: {exc}") from exc
-
-
 def row_counts(location: str | Path) -> dict[str, int]:
-    return {table: frame.height for table, frame in tables_of(location).items()}
+    return {table: frame.height for table, frame in read_tables(location).items()}
 
 
 def reads(location: str | Path, batch_ids: list[int]) -> list[object]:
@@ -124,7 +86,7 @@ def test_a_demo_file_goes_to_postgres_and_back_unchanged(
     up = copy(demo_file, pg_url, "--json")
     assert up.returncode == 0, up.stderr
     report = json.loads(up.stdout)
-    original = tables_of(demo_file)
+    original = read_tables(demo_file)
     assert report["tables"] == {table: frame.height for table, frame in original.items()}
     assert report["from"] == f"data file {demo_file}"
     assert report["to"].startswith("database 127.0.0.1:") and "@" not in report["to"]
@@ -136,8 +98,8 @@ def test_a_demo_file_goes_to_postgres_and_back_unchanged(
     assert "Row counts and totals match in every table" in down.stdout
     assert "batch_users" in down.stdout
 
-    assert_same_tables(original, tables_of(pg_url))
-    assert_same_tables(original, tables_of(laptop))
+    assert_same_tables(original, read_tables(pg_url))
+    assert_same_tables(original, read_tables(laptop))
 
     batches = original["batches"]
     ids = [
@@ -206,7 +168,7 @@ def test_a_target_with_rows_is_refused_and_left_as_it_was(
 ) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES ('publish_rate', '7')")
-    before = tables_of(pg_url)
+    before = read_tables(pg_url)
     refused = copy(demo_file, pg_url)
     assert refused.returncode == 2
     assert refused.stdout == ""
@@ -214,7 +176,7 @@ def test_a_target_with_rows_is_refused_and_left_as_it_was(
     assert len(message.splitlines()) == 1 and "Traceback" not in message
     assert "is not empty: its table settings has 1 rows" in message
     assert "nothing was copied" in message and "--to" in message
-    assert_same_tables(before, tables_of(pg_url))
+    assert_same_tables(before, read_tables(pg_url))
 
     # A laptop file that has data is refused the same way, the other way round.
     refused = copy(pg_url, demo_file)

@@ -10,14 +10,13 @@ import duckdb
 import polars as pl
 import psycopg
 import pytest
-from polars.testing import assert_frame_equal
 
 from core import store
 from core.errors import InputError
-from core.store.copying import TABLES, CopyFailed, copy_store
+from core.store.copying import CopyFailed, copy_store
 from core.store.duckdb.tables import DuckTables
-from core.store.postgres.base import frame_of
 from core.store.postgres.tables import PgTables
+from tests.support.copied_tables import assert_same_tables, read_tables
 from tests.support.store import open_store
 
 # Text that breaks naive COPY or CSV handling: tabs, newlines, quotes, backslashes, COPY's own
@@ -109,41 +108,6 @@ def source_file(tmp_path: Path) -> Path:
     return path
 
 
-def _normal(frame: pl.DataFrame) -> pl.DataFrame:
-    frame = frame.select(sorted(frame.columns))
-    frame = frame.with_columns(
-        pl.col(name).dt.convert_time_zone("UTC")
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Datetime) and dtype.time_zone
-    )
-    return frame.sort(frame.columns, nulls_last=True)
-
-
-def read_tables(location: str | Path) -> dict[str, pl.DataFrame]:
-    """Every copied table, read with the driver itself (not with copy-store's readers)."""
-    if str(location).startswith("postgresql://"):
-        with psycopg.connect(str(location)) as conn:
-            conn.execute("SET TIME ZONE 'UTC'")
-            result = {}
-            for table in TABLES:
-                cur = conn.execute(f"SELECT * FROM {table}")
-                result[table] = _normal(frame_of(cur.description, cur.fetchall()))
-            return result
-    con = duckdb.connect(str(location), read_only=True)
-    try:
-        return {table: _normal(con.sql(f"SELECT * FROM {table}").pl()) for table in TABLES}
-    finally:
-        con.close()
-
-
-def assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
-    for table in TABLES:
-        try:
-            assert_frame_equal(a[table], b[table])
-        except AssertionError as exc:
-            raise AssertionError(f"{table}: {exc}") from exc
-
-
 def run_copy(source: str | Path, target: str | Path, chunk_rows: int = 50_000) -> dict[str, int]:
     """Open both stores as the command does and copy; close them whatever happens."""
     src, dst = store.connect(source), store.connect(target)
@@ -170,9 +134,9 @@ def test_awkward_values_survive_a_copy_to_postgres_and_back(
     # Two rows a chunk: every table of more than two rows goes in several chunks.
     copied = run_copy(source_file, pg_url, chunk_rows=2)
     assert copied == {table: frame.height for table, frame in original.items()}
-    assert_same(original, read_tables(pg_url))
+    assert_same_tables(original, read_tables(pg_url))
     run_copy(pg_url, laptop, chunk_rows=3)
-    assert_same(original, read_tables(laptop))
+    assert_same_tables(original, read_tables(laptop))
     users = read_tables(laptop)["platform_users"]
     assert set(AWKWARD) <= set(users["username"])
     settings = dict(read_tables(pg_url)["settings"].iter_rows())

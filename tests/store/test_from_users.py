@@ -28,6 +28,7 @@ from core.segments.from_users import (
 )
 from core.segments.user_filter import UserFilter
 from tests.support.batches import HOLDS_VISIT_10, INACTIVE_USER, VISIT_10, VISIT_100
+from tests.support.held import refresh_held
 from tests.support.world import admin, analyst, dev
 
 UTC = "UTC"
@@ -248,7 +249,7 @@ def test_a_split_makes_the_fewest_drafts_in_id_order_each_with_the_upload_rules(
     batch_world,
 ) -> None:
     add_bulk(batch_world, 12001)  # ids 1001 … 13001
-    batch_world.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (1001, ?)", [VISIT_10])
+    hold(batch_world, 1001, 1001)
     results = split_into_drafts(batch_world, dev, "Spring promo", VISIT_10, BULK, UTC)
     names = [read_model.read(batch_world, r.batch_id).name for r in results]
     assert names == ["Spring promo (1 of 3)", "Spring promo (2 of 3)", "Spring promo (3 of 3)"]
@@ -292,6 +293,7 @@ def hold(cur, first: int, last: int, quest_id: int = VISIT_10) -> None:
         "SELECT i, ? FROM generate_series(CAST(? AS BIGINT), CAST(? AS BIGINT)) r(i)",
         [quest_id, first, last],
     )
+    refresh_held(cur)  # the stored quests held, as the product's writes keep them
 
 
 def deactivate(cur, first: int, last: int) -> None:

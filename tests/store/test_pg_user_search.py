@@ -12,16 +12,18 @@ import pytest
 from core.history.dates import DateFilter
 from core.segments.user_filter import USER_SORTS, UserFilter
 from core.store.postgres import users as pg_users
+from core.store.postgres import users_page_sql as page_sql
 from core.store.postgres import users_search_sql as search_sql
 from core.store.postgres.users_count import UserCounter
 from tests.store.test_user_search import ids, people  # noqa: F401 (the fixture)
 from tests.support.batch_list import ANSWER, VISIT_10, VISIT_100
+from tests.support.held import refresh_held
 
 # Beside `people`'s unlocks (user 1: quests 1, 2; user 2: quest 1; user 3: quest 3): quest 4 for
 # users 4-9, quest 5 for users 6-8 and 11-13, quest 1 for user 9. Quest 4 is the most held.
 _MORE_UNLOCKS = [(u, 4) for u in range(4, 10)] + [(u, 5) for u in (6, 7, 8, 11, 12, 13)]
 _MORE_UNLOCKS.append((9, VISIT_10))
-# Filters the holders' count serves: dates, several quests (users holding two of them), text,
+# Filters the holders' count serves: dates, several quests (users holding two of them),
 # more "does not hold" quests than get an anti join each, newest first ("registered after").
 DRIVEN = [
     UserFilter(holds=[4, 5]),
@@ -30,9 +32,6 @@ DRIVEN = [
     UserFilter(holds=[4, 5], registered=DateFilter(">", date(2025, 1, 5))),
     UserFilter(holds=[VISIT_10, 4], registered=DateFilter("<", date(2025, 1, 8)), active=True),
     UserFilter(holds=[4], last_active=DateFilter(">", date(2026, 2, 5))),
-    UserFilter(holds=[4, 5], text="USER"),
-    UserFilter(holds=[5], text="odd.org", not_in_batch=1),
-    UserFilter(holds=[4, 5], text="_"),  # LIKE's wildcard, literal: nobody has it here
     # Everything the holders carry at once (the bench's "all at once"), several quests.
     UserFilter(
         holds=[4, 5],
@@ -50,10 +49,7 @@ def holders(people):  # noqa: F811
     """`people` with _MORE_UNLOCKS and the stored quests held refreshed, as the writes keep it."""
     for user_id, quest in _MORE_UNLOCKS:
         people.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (?, ?)", [user_id, quest])
-    people.execute(
-        "UPDATE platform_users p SET quests_held = "
-        "(SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
-    )
+    refresh_held(people)
     return people
 
 
@@ -82,6 +78,35 @@ def test_the_count_read_from_the_holders_is_the_exact_count_up_to_its_bound(hold
         driven = UserCounter(holders).driven_count(f, "UTC", bound)
         assert driven == min(exact, bound + 1), (bound, matching)
         assert holders.users.count(f, "UTC", count_up_to=bound) == driven
+
+
+# Beside text, "holds" and "does not hold" read m013's list of each user's quests.
+LISTED = [
+    UserFilter(holds=[4, 5], text="USER"),
+    UserFilter(holds=[5], text="odd.org", not_in_batch=1),
+    UserFilter(holds=[4, 5], text="_"),  # LIKE's wildcard, literal: nobody has it here
+    UserFilter(text="user", lacks=[4]),
+    UserFilter(text="user", holds=[4, 5], lacks=[VISIT_10, VISIT_100, ANSWER, 6, 7]),
+    UserFilter(
+        text="user", holds=[VISIT_10, 4], active=True, registered=DateFilter(">", date(2025, 1, 5))
+    ),
+]
+
+
+@pytest.mark.parametrize("f", LISTED, ids=range(len(LISTED)))
+def test_beside_text_the_quests_are_matched_on_the_users_list_as_on_the_unlocks(holders, f) -> None:
+    plain = f.changed(text="")
+    by_unlocks = [
+        i for i in ids(holders, plain) if i in ids(holders, f.changed(holds=(), lacks=()))
+    ]
+    assert ids(holders, f) == by_unlocks
+    exact = holders.users.count(f, "UTC")
+    assert exact == len(by_unlocks)
+    assert UserCounter(holders).driven_count(f, "UTC", 100) is None
+    for bound in (0, 1, 2, 100):
+        assert holders.users.count(f, "UTC", count_up_to=bound) == min(exact, bound + 1)
+    clauses, _ = search_sql.conditions(f, "UTC")
+    assert "unlocks" not in " ".join(clauses)
 
 
 def test_a_user_holding_several_of_the_quests_is_counted_once(holders) -> None:
@@ -122,7 +147,7 @@ def test_several_quests_not_held_each_or_all_at_once_give_the_same_users(holders
 def test_the_sort_by_quests_held_reads_the_stored_count_through_its_index(holders) -> None:
     f = UserFilter(sort="quests_held")
     assert ids(holders, f)[:6] == [9, 8, 7, 6, 1, 13]  # 2 quests each (ties by id, desc), then 1
-    sql, params = search_sql.page_sql(f, "UTC", with_count=False, with_batch=False)
+    sql, params = page_sql.page_sql(f, "UTC", with_count=False, with_batch=False)
     values = {**params, "limit": 50, "offset": 0}
     with holders.connection() as conn:
         conn.execute("SET LOCAL enable_seqscan = off")  # a few rows: make the index the choice

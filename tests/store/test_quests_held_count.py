@@ -24,6 +24,7 @@ from core.segments.user_filter import UserFilter
 from core.store.copying import copy_store
 from core.store.duckdb.connection import migrate as migrate_duckdb
 from core.store.postgres.connection import migrate as migrate_postgres
+from core.store.postgres.unit_of_work import PgUnitOfWork
 from tests.support.pg_fixtures import PgStores
 from tests.support.pg_store import next_database_name, open_pg_store
 from tests.support.postgres import create_database, drop_database
@@ -43,8 +44,22 @@ WRONG_COUNTS = """
 """
 
 
+# On PostgreSQL, users whose stored list of quests (m013) differs from their unlocks.
+WRONG_LISTS = """
+    SELECT p.id, p.quests, coalesce(h.q, '{}') FROM platform_users p
+    LEFT JOIN (SELECT user_id, array_agg(quest_id ORDER BY quest_id) AS q FROM unlocks
+               GROUP BY user_id) h ON h.user_id = p.id
+    WHERE ARRAY(SELECT e FROM unnest(p.quests) e ORDER BY e) <> coalesce(h.q, '{}')
+    ORDER BY p.id
+"""
+
+
 def wrong_counts(cur) -> list[tuple]:
-    return cur.execute(WRONG_COUNTS).fetchall()
+    """Users whose stored quests held (the count; on PostgreSQL the list too) are wrong."""
+    wrong = cur.execute(WRONG_COUNTS).fetchall()
+    if isinstance(cur, PgUnitOfWork):
+        wrong += cur.execute(WRONG_LISTS).fetchall()
+    return wrong
 
 
 def held(cur) -> dict[int, int]:
@@ -229,6 +244,12 @@ def test_a_copy_to_postgres_and_back_keeps_the_counts(pg_url: str, tmp_path: Pat
         finally:
             dst.close()
             src.close()
+    between = open_pg_store(pg_url)
+    try:  # filled after the load: the list is not copied (DuckDB has none)
+        assert held(between) == expected
+        assert wrong_counts(between) == []
+    finally:
+        between.close()
     back = open_store(laptop)
     try:
         assert held(back) == expected
@@ -258,6 +279,7 @@ def test_a_version_7_duckdb_file_upgrades_with_every_users_count(db_path: Path) 
     try:
         assert upgraded.schema_version() >= 8
         assert held(upgraded) == {7: 2, 9: 1}
+        assert wrong_counts(upgraded) == []  # m013's lists filled from the same unlocks
         rows, total = upgraded.users.search(UserFilter(sort="quests_held"), "UTC", 10, 0)
         assert (rows["id"].to_list(), total) == ([7, 9, 8], 3)
         assert upgraded.users.profile(8) == (8, "Bob", "bob@x.org", False, None, None)
@@ -285,6 +307,7 @@ def test_a_version_7_postgres_database_upgrades_with_every_users_count_and_index
     try:
         assert upgraded.schema_version() >= 8
         assert held(upgraded) == {7: 2, 9: 1}
+        assert wrong_counts(upgraded) == []  # m013's lists filled from the same unlocks
         rows, total = upgraded.users.search(UserFilter(sort="quests_held"), "UTC", 10, 0)
         assert (rows["id"].to_list(), total) == ([7, 9, 8], 3)
         found = upgraded.execute(

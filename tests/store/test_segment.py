@@ -28,6 +28,7 @@ from core.segments.user_filter import UserFilter
 from core.upload import intake
 from core.upload.template import template_csv
 from tests.support.batches import ANSWER, INACTIVE_USER, VISIT_10, VISIT_100
+from tests.support.held import refresh_held
 from tests.support.world import admin, analyst, dev
 
 UTC = "UTC"
@@ -46,8 +47,6 @@ SETUP = (
     "WHERE id = 3",  # never active
     "INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (3, 2, NULL), (3, 3, NULL), "
     "(7, 3, NULL)",
-    # The stored quests held (m008), as the product's writes keep it.
-    "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)",
 )
 
 
@@ -56,6 +55,7 @@ def people(batch_world):
     """batch_world with dates, a formula-like username and more quests held (see SETUP)."""
     for statement in SETUP:
         batch_world.execute(statement)
+    refresh_held(batch_world)  # the stored quests held, as the product's writes keep them
     return batch_world
 
 

@@ -12,6 +12,7 @@ import pytest
 from core.history.dates import DateFilter
 from core.segments.user_filter import UserFilter
 from tests.support.batch_list import ANSWER, VISIT_10, VISIT_100, add_batch
+from tests.support.held import refresh_held
 
 NEW_YORK = "America/New_York"
 PARIS = "Europe/Paris"
@@ -82,10 +83,7 @@ def people(small_world):
             [user_id, quest, batch],
         )
     cur.execute("INSERT INTO unlocks (user_id, quest_id) VALUES (2, 1)")
-    # The stored quests held (m008), as the product's writes keep it.
-    cur.execute(
-        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
-    )
+    refresh_held(cur)  # the stored quests held, as the product's writes keep them
     cur.people = {"spring": spring, "other": other}
     return cur
 

@@ -10,6 +10,7 @@ import duckdb
 
 from core.batches import rules
 from core.publishing import unlock_counts
+from tests.support.held import refresh_held
 
 # small_world (conftest): badge 1 "Explorer" has quests 1 and 2, badge 2 "Mentor" has quest 3.
 EXPLORER, MENTOR = 1, 2
@@ -64,6 +65,4 @@ def add_unlocks(
             [first_user + offset, quest_id, batch_id, at],
         )
     unlock_counts.rebuild(cur)  # what the publisher keeps in step when it inserts unlocks
-    cur.execute(  # and the stored quests held (m008)
-        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
-    )
+    refresh_held(cur)  # and the stored quests held

@@ -13,6 +13,7 @@ from core.batches import drafts
 from core.batches.members import all_members
 from core.upload import intake
 from core.upload.user_list import Upload
+from tests.support.held import refresh_held
 
 # small_world (conftest): quests 1-3; users 1-10 named userN / userN@example.com, 10 inactive.
 VISIT_10, VISIT_100, ANSWER = 1, 2, 3
@@ -36,10 +37,7 @@ def make_batch_world(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnectio
         "VALUES (1, 7, 'published', 'csv', 'ada')"
     )
     cur.execute("INSERT INTO unlocks (user_id, quest_id, batch_id) VALUES (7, 1, 1)")
-    # The stored quests held (m008) as the product's writes keep it: the unlock went in by SQL.
-    cur.execute(
-        "UPDATE platform_users p SET quests_held = (SELECT count(*) FROM unlocks x WHERE x.user_id = p.id)"
-    )
+    refresh_held(cur)  # as the product's writes keep them: the unlock went in by SQL
     cur.execute("UPDATE batches SET n_users = 1, n_published = 1 WHERE id = 1")
     return cur
 

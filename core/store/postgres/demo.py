@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from core.store.postgres.base import Repository
-from core.store.postgres.publishing_sql import HELD_CTES
+from core.store.postgres.publishing_sql import held_ctes
 from core.store.postgres.users import copy_frame
 
 _MEMBER_COLUMNS = [
@@ -93,12 +93,14 @@ class PgDemo(Repository):
         self._copy("batch_users", members.select(_MEMBER_COLUMNS))
 
     def load_unlocks(self, unlocks: pl.DataFrame) -> None:
-        """Insert unlocks (user_id, quest_id, batch_id, unlocked_at), counted in quests_held."""
+        """Insert unlocks (user_id, quest_id, batch_id, unlocked_at), counted in quests held."""
         self._copy("unlocks", unlocks.select("user_id", "quest_id", "batch_id", "unlocked_at"))
         if unlocks.is_empty():
             return
-        relation, params = self.unnest(unlocks.select(pl.col("user_id").cast(pl.Int64)))
-        held = HELD_CTES.format(sign="+", relation="loaded")
+        relation, params = self.unnest(
+            unlocks.select(pl.col("user_id").cast(pl.Int64), pl.col("quest_id").cast(pl.Int32))
+        )
+        held = held_ctes("loaded", adding=True)
         self.rows(f"WITH loaded AS (SELECT * FROM {relation}), {held} SELECT 1", params)
 
     def set_updated(self, stamps: pl.DataFrame) -> None:

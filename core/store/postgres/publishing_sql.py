@@ -98,29 +98,42 @@ SETTLED = f"""
     WHERE {claim_lock("s.id")}
 """
 
-# Unlocks added to (`{sign}` +) or taken off (-) their users' stored count of quests held (m008),
-# in the statement that inserts or deletes them: two CTEs over `{relation}`, one row per unlock
-# (a `user_id` column; a user may have several, of two batches' quests), grouped so each user's
-# row is updated once. The rows are locked in id order first: two workers' chunks sharing users
-# then wait for each other instead of deadlocking (each would hold a row the other updates
-# next); under REPEATABLE READ the later one fails to serialize (40001) and core.store.retry
-# runs it again.
-HELD_CTES = """
+# Unlocks added to (`{sign}` +) or taken off (-) their users' stored quests held: m008's count
+# and m013's list (`{quests}`: the list's new value), in the statement that inserts or deletes
+# them: two CTEs over `{relation}`, one row per unlock (`user_id` and `quest_id` columns; a user
+# may have several, of two batches' quests), grouped so each user's row is updated once. The rows
+# are locked in id order first: two workers' chunks sharing users then wait for each other
+# instead of deadlocking (each would hold a row the other updates next); under REPEATABLE READ
+# the later one fails to serialize (40001) and core.store.retry runs it again. Use held_ctes().
+_HELD_CTES = """
     held_locked AS (
         SELECT id FROM platform_users WHERE id IN (SELECT user_id FROM {relation})
         ORDER BY id FOR UPDATE
     ),
     held AS (
-        UPDATE platform_users p SET quests_held = p.quests_held {sign} h.n
-        FROM (SELECT user_id, count(*)::integer AS n FROM {relation} GROUP BY user_id) h
+        UPDATE platform_users p SET quests_held = p.quests_held {sign} h.n, quests = {quests}
+        FROM (SELECT user_id, count(*)::integer AS n, array_agg(quest_id::integer) AS q
+              FROM {relation} GROUP BY user_id) h
         WHERE p.id = h.user_id AND p.id IN (SELECT id FROM held_locked)
     )"""
+# A user holds a quest once (the unlocks' key), so an added unlock's quest is not in the list yet
+# and a deleted one's is there once.
+_ADDED = "p.quests || h.q"
+_TAKEN_OFF = "ARRAY(SELECT e FROM unnest(p.quests) e WHERE e <> ALL(h.q))"
+
+
+def held_ctes(relation: str, *, adding: bool) -> str:
+    """The CTEs that count `relation`'s unlocks in (adding) or out of their users' quests held."""
+    if adding:
+        return _HELD_CTES.format(relation=relation, sign="+", quests=_ADDED)
+    return _HELD_CTES.format(relation=relation, sign="-", quests=_TAKEN_OFF)
+
 
 # Set the chunk's statuses and insert its unlocks in one statement (parameters: the relation's,
 # then the chunk's batch ids). Both parts read the chunk and one snapshot; they write different
 # tables. A user who holds the quest keeps the old unlock; one user in two batches of the chunk
 # is credited to the earlier batch (lowest rank). Each new unlock counts in its user's
-# quests_held (m008), in the same statement (HELD_CTES).
+# quests held (m008, m013), in the same statement (held_ctes).
 RECORD_CHUNK = f"""
     WITH chunk AS (SELECT * FROM {{relation}}),
     marked AS (
@@ -141,7 +154,7 @@ RECORD_CHUNK = f"""
         ON CONFLICT DO NOTHING
         RETURNING user_id, batch_id, quest_id, unlocked_at
     ),
-    {HELD_CTES.format(sign="+", relation="inserted")}
+    {held_ctes("inserted", adding=True)}
     SELECT batch_id, quest_id, unlocked_at FROM inserted
 """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from core.batches.rules import PUBLISHED, REVOKING, USER_REVOKED, USER_REVOKING
 from core.publishing.unlock_counts import QUARTER_US
-from core.store.postgres.publishing_sql import HELD_CTES, claim_sql
+from core.store.postgres.publishing_sql import claim_sql, held_ctes
 from core.store.sql_rules import HELD_ELSEWHERE, KEEPER, REVOKE_CATEGORY
 
 # A batch's target users: every member, or the User IDs given.
@@ -147,7 +147,7 @@ RECORD_REVOKES = f"""
         FROM gone
     ),
     -- A deleted unlock is no longer held (a handed-over one still is, by its keeper).
-    {HELD_CTES.format(sign="-", relation="gone")}
+    {held_ctes("gone", adding=False)}
     SELECT batch_id, quest_id, current_timestamp AS revoked_at FROM gone
 """
 

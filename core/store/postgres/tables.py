@@ -21,6 +21,7 @@ from psycopg import sql
 from core.store.copying import BOOL, INT, TABLES, TEXT, TIME, Check, CopyFailed
 from core.store.postgres.base import Repository, frame_of
 from core.store.postgres.errors import raise_unavailable
+from core.store.postgres.migrations import m013_quests_held_list
 
 if TYPE_CHECKING:
     import polars as pl
@@ -67,14 +68,15 @@ def _id(name: str) -> str:
 
 def _first_line(exc: BaseException) -> str:
     """The server's own first line about a failure (it names no password)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 class PgTables(Repository):
     """Reading and writing whole tables of a PostgreSQL store for `core.store.copying`."""
 
     derived: frozenset[str] = frozenset()  # no user_lookup here: indexes do its work
+    # Kept from other tables (m013's quests, from unlocks): not copied, nor compared; `finish`.
+    derived_columns: frozenset[tuple[str, str]] = frozenset({("platform_users", "quests")})
 
     def __init__(self, uow: PgUnitOfWork) -> None:
         super().__init__(uow)
@@ -85,14 +87,13 @@ class PgTables(Repository):
         """Make the open transaction fit for a long copy (the source's: read only)."""
         if reading:
             self.rows("SET TRANSACTION READ ONLY")
-        # The connection waits, idle in its transaction, while the other store reads or writes
-        # a chunk: the server's limit for stuck processes must not end the copy.
+        # Idle in its transaction while the other store works a chunk: the server must not end it.
         self.rows("SET LOCAL idle_in_transaction_session_timeout = 0")
         if reading:
             return
-        # The target stays empty for everyone else until the copy commits: an app started on
-        # it meanwhile (its first admin, a login) would otherwise add rows the checks never saw.
-        # Writers wait for the copy, and the copy waits for them only so long.
+        # The target stays empty for everyone else until the copy commits: an app started on it
+        # meanwhile (its first admin, a login) would add rows the checks never saw. Writers wait
+        # for the copy, and the copy waits for them only so long.
         self.rows(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
         try:
             self.rows(f"LOCK TABLE {', '.join(map(_id, TABLES))} IN SHARE ROW EXCLUSIVE MODE")
@@ -109,9 +110,7 @@ class PgTables(Repository):
         """Drop the copied tables' indexes that back no constraint; `finish` builds them again.
 
         Building an index over a loaded table is several times faster than growing it row by row
-        (the trigram index most of all: 1M users took 25 s with it kept). Dropping is part of the
-        transaction, so a failed copy gets them back with its rollback.
-        """
+        (trigrams most: 1M users took 25 s with it kept); a failed copy's rollback restores them."""
         self._indexes = self.rows(
             """SELECT i.indexname, i.indexdef FROM pg_indexes i
                WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
@@ -142,7 +141,7 @@ class PgTables(Repository):
 
     def columns(self, table: str) -> list[tuple[str, str]]:
         """A table's (column, kind) in the table's order."""
-        found = self._types(table)
+        found = [(n, k) for n, k in self._types(table) if (table, n) not in self.derived_columns]
         unknown = [f"{name} {kind}" for name, kind in found if kind not in _KINDS]
         if unknown:
             raise CopyFailed(
@@ -234,7 +233,8 @@ class PgTables(Repository):
         )
 
     def finish(self) -> None:
-        """Build the dropped indexes again; give the planner statistics of the copied tables now."""
+        """Fill the derived columns, build the dropped indexes again, give the planner statistics."""
+        self.rows(m013_quests_held_list.FILL)  # before its index is built again
         for _, definition in self._indexes:
             try:
                 self.rows(definition)  # the catalog's own definition, as the migration made it

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 import psycopg
 
+from core.store.postgres import users_page_sql as page_sql
 from core.store.postgres import users_profile_sql as profile_sql
-from core.store.postgres import users_search_sql as search_sql
 from core.store.postgres.base import Repository
 from core.store.postgres.errors import raise_unavailable
 from core.store.postgres.users_count import UserCounter
@@ -182,7 +182,7 @@ class PgUsers(Repository):
     def _page(
         self, f: UserFilter, tz: str, values: dict[str, int], few: bool = False, plan: str = "walk"
     ) -> pl.DataFrame:
-        sql, params = search_sql.page_sql(
+        sql, params = page_sql.page_sql(
             f, tz, with_count=False, with_batch=f.in_batch is not None, few=few, plan=plan
         )
         return self.frame(sql, {**params, **values})
@@ -193,14 +193,12 @@ class PgUsers(Repository):
 
     def matching_ids(self, f: UserFilter, tz: str, limit: int) -> list[int]:
         """The first `limit` matching User IDs in id order."""
-        sql, params = search_sql.ids_sql(f, tz)
+        sql, params = page_sql.ids_sql(f, tz)
         return [row[0] for row in self.rows(sql, {**params, "limit": limit})]
 
     def rows_for_export(self, f: UserFilter, tz: str, limit: int) -> pl.DataFrame:
         """Up to `limit` matching rows, sorted as f asks; the columns of `search`."""
-        sql, params = search_sql.page_sql(
-            f, tz, with_count=False, with_batch=f.in_batch is not None
-        )
+        sql, params = page_sql.page_sql(f, tz, with_count=False, with_batch=f.in_batch is not None)
         return self.frame(sql, {**params, "limit": limit, "offset": 0})
 
     def held_quests(self, user_id: int) -> pl.DataFrame:

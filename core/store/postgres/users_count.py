@@ -25,13 +25,15 @@ _STREAMED = ("enable_hashjoin = off", "max_parallel_workers_per_gather = 0", "ji
 # hash join split into batches reads its whole outer side before it returns the rows of its
 # later batches, so the LIMIT cannot stop the scan early (all at once at 10M: 1.9 -> 1.2 s).
 _HASHED = ("jit = off", "work_mem = '64MB'")
+# Text beside "holds": the text's trigram bitmap and that of m013's list (half a million users
+# each for smith + holds 2 at 10M) are combined exactly, in memory; at the default 4MB both turn
+# lossy and the heap scan rechecks every row of 152,000 pages (2.4 s; exact: 0.4 s).
+_LISTED = ("jit = off", "work_mem = '64MB'")
 # The count read from the holders: for up to this many "holds" quests (a branch each), with no
-# hash join (it would read every holder before the first match), one process (a parallel plan
-# starts reading everywhere at once), and beside text nested loops alone (a merge join would
-# read the users in id order again: the very scan the drive avoids).
+# hash join (it would read every holder before the first match) and one process (a parallel
+# plan starts reading everywhere at once).
 _DRIVEN_QUESTS = 8
 _DRIVEN = _STREAMED
-_PROBED = (*_DRIVEN, "enable_mergejoin = off", "enable_bitmapscan = off")
 # Beside a date filter (no text), the holders are filtered first, then looked up: no bitmap and
 # no memo of the lookups (each holder's user is one index lookup, never asked twice), and room
 # to sort the holders of a "does not hold" quest newest first in memory (246,000 at 10M: the
@@ -58,6 +60,8 @@ class UserCounter(Repository):
     def count(self, f: UserFilter, tz: str, up_to: int | None) -> int:
         """How many users match the filter (up to `up_to + 1` when given)."""
         sql, params = count_sql(f, tz, up_to)
+        if f.text and f.holds:
+            return self._with_settings(_LISTED, sql, params)
         if up_to is None:
             return int(self.scalar(sql, params))
         driven = self.driven_count(f, tz, up_to)
@@ -70,8 +74,9 @@ class UserCounter(Repository):
         # merge would walk to (a few thousand recent users: 0.1 s hashed, 0.4 s merged).
         # Any bounded count: compiling it (JIT, 25-50 ms) costs more than it saves. Otherwise
         # the hash joins get the memory to stay in one batch, so they too stop at the bound;
-        # not with text: the memory makes an exact trigram bitmap look cheap, and the planner
-        # then reads every candidate of a common text (smith + holds 40: 0.4 -> 1.7 s).
+        # not with text (beside "holds" it is counted above): the memory makes an exact
+        # trigram bitmap look cheap, and the planner then reads every candidate of a common
+        # text before the joins (smith + holds 40, before m013: 0.4 -> 1.7 s).
         dated = bool(f.registered or f.last_active)
         streamed = bool(f.lacks) and not f.text and not dated
         settings = _STREAMED if streamed else _HASHED if not f.text else _STREAMED[-1:]
@@ -82,29 +87,30 @@ class UserCounter(Repository):
         than the planner's own plan (None: it is not; `count` then counts as it always did).
 
         Cheaper beside a date filter (the matches may sit at one end of the id order: recent
-        users), several "holds" quests (the planner filters every unlock, or sorts the holders
-        first), or a text, when more users pass the users' own conditions than hold the quests
-        (the planner's estimates of both: reading the holders' rows then beats reading those
-        users'). Not beside pasted ids or a batch: those are fewer still, and the planner starts
-        from them.
+        users) when more users pass the users' own conditions than hold the quests (the
+        planner's estimates of both), or with several "holds" quests (the planner filters every
+        unlock, or sorts the holders first). Not beside pasted ids or a batch: those are fewer
+        still, and the planner starts from them; nor beside text, whose candidates are matched
+        with m013's list of quests held (search_sql.conditions), not with the holders.
         """
         if not f.holds or len(f.holds) > _DRIVEN_QUESTS or f.ids or f.in_batch is not None:
             return None
+        if f.text:
+            return None
         dated = bool(f.registered or f.last_active)
-        if not (dated or f.text or len(f.holds) > 1):
+        if not (dated or len(f.holds) > 1):
             return None  # one quest alone: the merge in id order stops at the bound (0.2 s)
         holders = self.holder_estimates(f.holds)
-        if (dated or f.text) and self.users_estimate(f, tz) < sum(holders.values()):
+        if dated and self.users_estimate(f, tz) < sum(holders.values()):
             return None  # e.g. users registered in the last weeks: the date index finds them
         quests = sorted(f.holds, key=lambda q: (-holders.get(q, 0), q))
         # Users get their ids at sign-up, so those registered after a day are the newest ones.
         newest_first = f.registered is not None and f.registered.op == ">"
-        if dated and not f.text:
+        if dated:
             sql, params = filtered_holders_sql(f, tz, up_to, quests, newest_first)
-        else:
-            sql, params = driven_sql(f, tz, up_to, quests, newest_first)
-        settings = _FILTERED if dated and not f.text else _PROBED if f.text else _DRIVEN
-        return self._with_settings(settings, sql, params)
+            return self._with_settings(_FILTERED, sql, params)
+        sql, params = driven_sql(f, tz, up_to, quests, newest_first)
+        return self._with_settings(_DRIVEN, sql, params)
 
     def holder_estimates(self, quests: Sequence[int]) -> dict[int, int]:
         """Each quest's holders as the planner's statistics estimate them (missing: none)."""

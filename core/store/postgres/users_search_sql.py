@@ -1,4 +1,4 @@
-"""The Users page's SQL on PostgreSQL: a UserFilter's WHERE clause, its sort keys, the page's columns.
+"""The Users page's SQL on PostgreSQL: a UserFilter's WHERE clause (its page: users_page_sql.py).
 
 The same rules as core/store/duckdb/users_search_sql.py. The text is made of constant fragments
 only; every value the user typed travels as a named parameter. Each filter is written so one of
@@ -6,9 +6,9 @@ m007's (or older) indexes serves it, without an OR across columns the planner co
 ids by the primary key, dates and the active flag by their (column, id) indexes, holds as a semi
 join over unlocks (quest_id, user_id), lacks as an anti join per quest over the same index (or
 one over the primary key for many quests), "not in batch" as one over batch_users' primary key,
-text by the two trigram indexes (a BitmapOr), quests held by m008's stored column and index.
-Sort keys are written as the indexes are, so the first page is read in order and stops after a
-page of rows. The counts are users_count.py's.
+text by the two trigram indexes (a BitmapOr), quests held by m008's stored column and index;
+beside text, holds and lacks by m013's list of each user's quests (its GIN index for holds).
+The counts are users_count.py's.
 """
 
 from __future__ import annotations
@@ -21,29 +21,8 @@ if TYPE_CHECKING:
     from core.segments.user_filter import UserFilter
 
 
-# Sort keys over a platform_users row `p`, and the ordering operators (ascending, descending)
-# that read them in byte order, as DuckDB sorts text: usernames and emails by their normal form
-# through m002's / m007's text_pattern_ops indexes. Dates never set sort as the oldest
-# (NULLS FIRST ascending, LAST descending): m007's indexes hold them in that order.
-_SORT_KEYS = {
-    "id": None,
-    "username": ("p.username_norm", "USING ~<~", "USING ~>~"),
-    "email": ("p.email_norm", "USING ~<~", "USING ~>~"),
-    "registered_at": ("p.registered_at", "ASC NULLS FIRST", "DESC NULLS LAST"),
-    "last_active_at": ("p.last_active_at", "ASC NULLS FIRST", "DESC NULLS LAST"),
-    # m008's stored count, kept by every write of unlocks; its index (quests_held, id) is read
-    # backwards for "most first" (was: every user's unlocks counted, 8 s at 10M).
-    "quests_held": ("p.quests_held", "ASC", "DESC"),
-}
-
-# Users read in id order by the page's "window" plan before it gives up on that order.
-PAGE_WINDOW = 20_000
 # Up to this many "does not hold" quests get an anti join each (more: one over all of them).
 EACH_LACKS = 4
-
-_USER_COLUMNS = (
-    "p.id, p.username, p.email, p.active, p.registered_at, p.last_active_at, p.quests_held"
-)
 
 
 def where_sql(f: UserFilter, tz: str) -> tuple[str, dict[str, object]]:
@@ -56,7 +35,8 @@ def conditions(
     f: UserFilter, tz: str, holds: bool = True, joins: bool = True
 ) -> tuple[list[str], dict[str, object]]:
     """The filter's conditions over platform_users `p`: without "holds" when `holds` is False,
-    without any that reads another table (holds, lacks, batches) when `joins` is False."""
+    without any that reads another table (holds, lacks, batches) when `joins` is False (beside
+    text, holds and lacks read the row's own list of quests, so they stay)."""
     clauses: list[str] = []
     params: dict[str, object] = {}
     if f.ids:
@@ -77,13 +57,24 @@ def conditions(
         if end is not None:
             clauses.append(f"p.{column} < %({column}_to)s")
             params[f"{column}_to"] = end
-    if f.holds and holds and joins:
+    listed = bool(f.text)  # beside text, "holds" and "does not hold" read m013's list
+    if f.holds and holds and listed:
+        # Its GIN index gives a bitmap the trigram index's is combined with (a BitmapAnd), so
+        # only the users both name: reading every holder, or every candidate of a common
+        # text, for the other condition took 1.2 s at 10M (smith + active + holds 2).
+        clauses.append("p.quests && %(holds)s::int[]")
+        params["holds"] = list(f.holds)
+    elif f.holds and holds and joins:
         clauses.append(
             "p.id IN (SELECT x.user_id FROM unlocks x WHERE x.quest_id = ANY(%(holds)s::int[]))"
         )
         params["holds"] = list(f.holds)
+    if f.lacks and listed:
+        # Checked on the rows the text's candidates bring anyway (no index: most users lack).
+        clauses.append("NOT p.quests && %(lacks)s::int[]")
+        params["lacks"] = list(f.lacks)
     if joins:
-        clauses += join_conditions(f, "p.id", params)
+        clauses += join_conditions(f, "p.id", params, lacks=not listed)
     if f.text:
         # Last, so the cheaper conditions pass fewer rows to it. LIKE escapes with a backslash by
         # default; each column's trigram index serves its side of the OR (a BitmapOr).
@@ -92,27 +83,31 @@ def conditions(
     return clauses, params
 
 
-def join_conditions(f: UserFilter, user: str, params: dict[str, object]) -> list[str]:
-    """f's "does not hold" and batch conditions over the User ID `user` (`p.id`, or a holder's
-    `x.user_id`), their values added to `params`: each reads another table by its index."""
+def join_conditions(
+    f: UserFilter, user: str, params: dict[str, object], lacks: bool = True
+) -> list[str]:
+    """f's "does not hold" (unless `lacks` is False) and batch conditions over the User ID `user`
+    (`p.id`, or a holder's `x.user_id`), their values added to `params`: each reads another
+    table by its index."""
     clauses = []
-    if 0 < len(f.lacks) <= EACH_LACKS:
+    quests = f.lacks if lacks else ()
+    if 0 < len(quests) <= EACH_LACKS:
         # One anti join per quest, each an equality: it reads that quest's holders in user_id
         # order (unlocks (quest_id, user_id)), where `= ANY` could only filter the whole primary
         # key (all unlocks) or sort the holders first (holds 3 or 7, lacks 1 at 10M: the count's
         # scans of 1M unlocks each, 0.4 s).
-        for i, quest in enumerate(f.lacks):
+        for i, quest in enumerate(quests):
             clauses.append(
                 "NOT EXISTS (SELECT 1 FROM unlocks l "
                 f"WHERE l.user_id = {user} AND l.quest_id = %(lacks_{i})s::int)"
             )
             params[f"lacks_{i}"] = quest
-    elif f.lacks:
+    elif quests:
         clauses.append(
             "NOT EXISTS (SELECT 1 FROM unlocks l "
             f"WHERE l.user_id = {user} AND l.quest_id = ANY(%(lacks)s::int[]))"
         )
-        params["lacks"] = list(f.lacks)
+        params["lacks"] = list(quests)
     if f.in_batch is not None:
         status = ""
         if f.in_batch_status is not None:
@@ -140,107 +135,3 @@ def text_pattern(f: UserFilter) -> str:
 def text_clause() -> str:
     """The text filter over `p` (its parameter `%(text)s`: the LIKE pattern)."""
     return "(p.username_norm LIKE %(text)s OR p.email_norm LIKE %(text)s)"
-
-
-def _order(f: UserFilter, alias: str, fenced: bool = False) -> tuple[str, str]:
-    """The sort key as a column (`, … AS _k`, or empty) and the ORDER BY list over `alias`."""
-    direction = "DESC" if f.desc else "ASC"
-    key = _SORT_KEYS[f.sort]
-    if key is None:
-        return "", f"{alias}.id {direction}"
-    expression, up, down = key
-    # Inside the query that names `_k` the key is written out (an index matches the expression);
-    # outside (or over the fenced matches), it is the column `_k` of `alias`.
-    sort_key = expression if alias == "p" and not fenced else f"{alias}._k"
-    return f", {expression} AS _k", f"{sort_key} {down if f.desc else up}, {alias}.id {direction}"
-
-
-def page_sql(
-    f: UserFilter,
-    tz: str,
-    *,
-    with_count: bool,
-    with_batch: bool,
-    few: bool = False,
-    plan: str = "walk",
-) -> tuple[str, dict[str, object]]:
-    """The matching users from `%(offset)s`, `%(limit)s` of them, sorted, with the page's columns.
-
-    With `with_count`, the column `total` holds how many match (a subquery of the same statement,
-    planned on its own) and a page with no row still comes back as one row of nulls. Quests held
-    come from the stored column (m008).
-    In id order, `plan` "window" pages the first PAGE_WINDOW users only (the answer when the
-    page comes back full) and "scan" takes the matching ids off the filters' indexes.
-    """
-    where, params = where_sql(f, tz)
-    key, order = _order(f, "p")
-    _, outer_order = _order(f, "g")
-    batch_columns = "NULL::text AS batch_status, NULL::text AS batch_error"
-    batch_join = ""
-    if with_batch:
-        batch_columns = "m.status AS batch_status, m.error_reason AS batch_error"
-        batch_join = "LEFT JOIN batch_users m ON m.batch_id = %(page_batch)s AND m.user_id = g.id"
-        params["page_batch"] = f.in_batch
-    page = f"""(
-            SELECT {_USER_COLUMNS}{key} FROM platform_users p
-            {where}
-            ORDER BY {order}
-            LIMIT %(limit)s OFFSET %(offset)s
-        ) g"""
-    if few:
-        # Few matches (the caller counted them): the filters' own indexes find them and a
-        # sort orders them. Left to itself the planner may walk the sort's index instead,
-        # expecting a match every so often; when the matches sit together elsewhere (dates
-        # rise with the User ID) it reads millions of entries. The fence keeps them apart.
-        _, fenced_order = _order(f, "p", fenced=True)
-        page = f"""(
-            WITH matching AS MATERIALIZED (
-                SELECT {_USER_COLUMNS}{key} FROM platform_users p
-                {where}
-            )
-            SELECT * FROM matching p ORDER BY {fenced_order} LIMIT %(limit)s OFFSET %(offset)s
-        ) g"""
-    direction = "DESC" if f.desc else "ASC"
-    if plan == "window" and f.sort == "id":
-        # The page from the first `%(window)s` users in id order only (their rows read off the
-        # primary key, then filtered): the whole answer when it comes back full.
-        page = f"""(
-            SELECT * FROM (
-                SELECT * FROM platform_users p ORDER BY p.id {direction} LIMIT %(window)s
-            ) p
-            {where}
-            ORDER BY {order}
-            LIMIT %(limit)s OFFSET %(offset)s
-        ) g"""
-        params["window"] = PAGE_WINDOW
-    elif plan == "scan" and f.sort == "id":
-        # Many matches far from the first ids: the filters' indexes give the matching ids
-        # (index only), the smallest (or largest) are kept, then their rows are read. `+ 0`
-        # keeps the planner off the primary key's order, which would read the non-matching
-        # users before them.
-        page = f"""(
-            SELECT {_USER_COLUMNS} FROM platform_users p JOIN (
-                SELECT p.id FROM platform_users p
-                {where}
-                ORDER BY p.id + 0 {direction}
-                LIMIT %(limit)s OFFSET %(offset)s
-            ) t ON t.id = p.id
-        ) g"""
-    source = f"(SELECT count(*) AS total FROM platform_users p {where}) c LEFT JOIN {page} ON TRUE"
-    if not with_count:
-        source = page
-    total = "c.total, " if with_count else ""
-    sql = f"""
-        SELECT {total}g.id, g.username, g.email, g.active, g.registered_at, g.last_active_at,
-               g.quests_held::bigint AS quests_held, {batch_columns}
-        FROM {source}
-        {batch_join}
-        ORDER BY {outer_order}
-    """
-    return sql, params
-
-
-def ids_sql(f: UserFilter, tz: str) -> tuple[str, dict[str, object]]:
-    """The first `%(limit)s` matching User IDs in id order."""
-    where, params = where_sql(f, tz)
-    return f"SELECT p.id FROM platform_users p {where} ORDER BY p.id LIMIT %(limit)s", params
