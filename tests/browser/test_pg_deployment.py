@@ -111,9 +111,11 @@ def kill_mid_chunk(
     """
     names = [w.name for w in workers]
     with psycopg.connect(deployment.db_url) as lock:
+        # In id order, as a chunk locks them (publishing_sql.held_ctes): in another order this
+        # lock and a chunk in flight each held a row the other wanted (CI: deadlock detected).
         lock.execute(
             "SELECT 1 FROM platform_users WHERE id IN "
-            "(SELECT user_id FROM batch_users WHERE batch_id = %s) FOR SHARE",
+            "(SELECT user_id FROM batch_users WHERE batch_id = %s) ORDER BY id FOR SHARE",
             [batch_id],
         )
         deadline = time.monotonic() + timeout

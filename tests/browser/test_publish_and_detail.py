@@ -89,8 +89,10 @@ def test_a_published_batch_moves_through_in_progress_to_published(
             export.click()
         saved = download.value
     except PlaywrightTimeoutError:
-        # A click that lands as a fragment run redraws the button reaches the element being
-        # replaced, and nothing starts: as a user would, click the button (drawn anew) again.
+        # A click that lands as a run redraws the button asks for a file id that run revoked:
+        # nothing starts, and Streamlit's button stays disabled, waiting (CI: 30 s more). As a
+        # user would, reload the page and click its new button.
+        page.reload()
         wait_idle(page)
         with page.expect_download() as download:
             export.click()
