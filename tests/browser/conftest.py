@@ -25,6 +25,11 @@ from tests.support.browser import (
 from tests.support.pg_fixtures import PgStores
 
 SERVER_LOG_LINES = 60  # of a failed test's server log, shown with its failure
+# How long an `expect` waits unless told: Playwright's 5 s default is tight for a run that
+# follows a click on this 2-core machine while the other test process loads it (CI once saw a
+# token's creation take longer); a passing check returns as soon as it holds.
+EXPECT_TIMEOUT_MS = 10_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.hookimpl(wrapper=True)

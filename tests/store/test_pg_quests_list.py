@@ -5,26 +5,12 @@ reading every holder or every candidate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 
 from core.segments.user_filter import UserFilter
 from core.store.postgres import users_search_sql as search_sql
 from core.store.postgres.connection import migrate
-from tests.support.pg_fixtures import PgStores
-from tests.support.pg_store import next_database_name, open_pg_store
-from tests.support.postgres import create_database, drop_database
-
-
-@pytest.fixture
-def bare_url(pg_stores: PgStores) -> Iterator[str]:
-    """A database with no table at all (dropped afterwards)."""
-    name = next_database_name("bare_list")
-    create_database(pg_stores.server.url, name)
-    yield pg_stores.server.url_for(name)
-    drop_database(pg_stores.server.url, name)
+from tests.support.pg_store import open_pg_store
 
 
 def test_a_version_12_database_upgrades_with_every_users_list_of_quests(bare_url: str) -> None:

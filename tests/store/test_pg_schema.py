@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -12,18 +11,7 @@ from core.errors import SchemaTooNew
 from core.store.duckdb.migrations import all_migrations as duckdb_migrations
 from core.store.postgres.connection import connect, migrate
 from core.store.postgres.migrations import all_migrations
-from tests.support.pg_fixtures import PgStores
-from tests.support.pg_store import next_database_name, open_pg_store
-from tests.support.postgres import create_database, drop_database
-
-
-@pytest.fixture
-def bare_url(pg_stores: PgStores) -> Iterator[str]:
-    """A database with no table at all (dropped afterwards)."""
-    name = next_database_name("bare")
-    create_database(pg_stores.server.url, name)
-    yield pg_stores.server.url_for(name)
-    drop_database(pg_stores.server.url, name)
+from tests.support.pg_store import open_pg_store
 
 
 def test_the_versions_are_those_of_the_duckdb_store_step_for_step() -> None:

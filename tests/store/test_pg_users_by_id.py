@@ -3,28 +3,15 @@ the index by User ID carries their dates, which the bounded count from the holde
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import psycopg
-import pytest
 
 from core.history.dates import DateFilter
 from core.segments.user_filter import UserFilter
 from core.store.postgres.connection import migrate
 from core.store.postgres.users_count import UserCounter
-from tests.support.pg_fixtures import PgStores
-from tests.support.pg_store import next_database_name, open_pg_store
-from tests.support.postgres import create_database, drop_database
-
-
-@pytest.fixture
-def bare_url(pg_stores: PgStores) -> Iterator[str]:
-    """A database with no table at all (dropped afterwards)."""
-    name = next_database_name("bare_by_id")
-    create_database(pg_stores.server.url, name)
-    yield pg_stores.server.url_for(name)
-    drop_database(pg_stores.server.url, name)
+from tests.support.pg_store import open_pg_store
 
 
 def test_a_version_11_database_upgrades_keeping_its_users_and_their_holds(bare_url: str) -> None:

@@ -3,30 +3,16 @@ its users, with the indexes the Users page's filters read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
-import pytest
 
 from core.segments.user_filter import UserFilter
 from core.store.postgres.connection import migrate
-from tests.support.pg_fixtures import PgStores
-from tests.support.pg_store import next_database_name, open_pg_store
-from tests.support.postgres import create_database, drop_database
+from tests.support.pg_store import open_pg_store
 
 M007_INDEXES = {
     "platform_users_registered", "platform_users_last_active", "platform_users_active",
     "platform_users_email_norm", "platform_users_email_trgm", "unlocks_quest_user",
 }  # fmt: skip
-
-
-@pytest.fixture
-def bare_url(pg_stores: PgStores) -> Iterator[str]:
-    """A database with no table at all (dropped afterwards)."""
-    name = next_database_name("bare_users")
-    create_database(pg_stores.server.url, name)
-    yield pg_stores.server.url_for(name)
-    drop_database(pg_stores.server.url, name)
 
 
 def test_a_version_6_database_upgrades_keeping_its_users_without_dates(bare_url: str) -> None:

@@ -7,7 +7,6 @@ count."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -25,9 +24,7 @@ from core.store.copying import copy_store
 from core.store.duckdb.connection import migrate as migrate_duckdb
 from core.store.postgres.connection import migrate as migrate_postgres
 from core.store.postgres.unit_of_work import PgUnitOfWork
-from tests.support.pg_fixtures import PgStores
-from tests.support.pg_store import next_database_name, open_pg_store
-from tests.support.postgres import create_database, drop_database
+from tests.support.pg_store import open_pg_store
 from tests.support.publish import add_platform_users, add_users, make_batch, statuses
 from tests.support.store import open_store
 from tests.support.threads import together
@@ -285,15 +282,6 @@ def test_a_version_7_duckdb_file_upgrades_with_every_users_count(db_path: Path) 
         assert upgraded.users.profile(8) == (8, "Bob", "bob@x.org", False, None, None)
     finally:
         upgraded.close()
-
-
-@pytest.fixture
-def bare_url(pg_stores: PgStores) -> Iterator[str]:
-    """A database with no table at all (dropped afterwards)."""
-    name = next_database_name("bare_held")
-    create_database(pg_stores.server.url, name)
-    yield pg_stores.server.url_for(name)
-    drop_database(pg_stores.server.url, name)
 
 
 def test_a_version_7_postgres_database_upgrades_with_every_users_count_and_index(

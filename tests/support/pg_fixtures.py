@@ -87,6 +87,15 @@ def pg_stores(postgres_server: PostgresServer) -> PgStores:
 
 
 @pytest.fixture
+def bare_url(pg_stores: PgStores) -> Iterator[str]:
+    """A database with no table at all, not even migrated (dropped afterwards): for upgrades."""
+    name = next_database_name("bare")
+    create_database(pg_stores.server.url, name)
+    yield pg_stores.server.url_for(name)
+    drop_database(pg_stores.server.url, name)
+
+
+@pytest.fixture
 def pg_url(pg_stores: PgStores) -> Iterator[str]:
     """The URL of a new, migrated, empty database of this test's own (dropped afterwards)."""
     url = pg_stores.url("empty")
