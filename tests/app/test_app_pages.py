@@ -184,7 +184,10 @@ def test_the_detail_of_a_running_batch_disables_adding_and_says_why() -> None:
     at = app_as("admin", DETAIL, id=str(batch_id)).run()
     assert not at.exception
     assert at.radio(key="add_disabled").disabled
-    assert any(words.ADD_REQUIRES_PUBLISHED in c.value for c in at.caption)
+    said = [c.value for c in at.caption if words.ADD_REQUIRES_PUBLISHED in c.value]
+    assert len(said) == 1
+    # The live status, percentage included (the browser test follows it as the batch runs).
+    assert re.search(r"This batch is “In Progress \(\d+%\)”\.$", said[0]), said[0]
 
 
 def test_the_detail_of_a_published_batch_offers_both_upload_types() -> None:
