@@ -258,6 +258,7 @@ class ProcessSampler(threading.Thread):
         self.pid = pid
         self.ticks = os.sysconf("SC_CLK_TCK")
         self.samples: list[tuple[float, float, int]] = []  # (monotonic, cpu seconds, rss bytes)
+        self.other_cpu: dict[int, tuple[float, float]] = {}  # pid: (first, last CPU seconds)
         self.stopped = threading.Event()
 
     def sample(self) -> tuple[float, float, int] | None:
@@ -274,6 +275,35 @@ class ProcessSampler(threading.Thread):
         )
         return time.monotonic(), cpu, rss
 
+    def others(self) -> None:
+        """Note the CPU seconds of each of this bench's other descendants (Playwright's driver,
+        Chromium's browser, renderer and GPU processes): RUSAGE_CHILDREN misses those Chromium
+        does not reap itself, and a renderer is most of the browser's part."""
+        parents: dict[int, int] = {}
+        used: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            parents[int(entry.name)] = int(fields[1])
+            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / self.ticks
+        me = os.getpid()
+        for pid in parents:
+            ancestor, hops = parents[pid], 0
+            while ancestor not in (0, 1, me, self.pid) and hops < 64:
+                ancestor, hops = parents.get(ancestor, 0), hops + 1
+            if ancestor == me and pid != self.pid:
+                first = self.other_cpu.setdefault(pid, (used[pid], used[pid]))[0]
+                self.other_cpu[pid] = (first, used[pid])
+
+    def others_cpu(self) -> float:
+        """CPU seconds this bench's other descendants used while sampled (a process that ended
+        between two samples loses its last second at most)."""
+        return sum(last - first for first, last in self.other_cpu.values())
+
     def machine(self) -> float:
         """CPU seconds the whole machine has been busy (all cores, from /proc/stat)."""
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -286,6 +316,7 @@ class ProcessSampler(threading.Thread):
         while not self.stopped.is_set():
             if (s := self.sample()) is not None:
                 self.samples.append(s)
+            self.others()
             self.stopped.wait(1.0)
 
     def summary(self) -> dict[str, float]:
@@ -906,7 +937,9 @@ def run_load(
         "publisher": publisher_rate(results, setup.publish_users, args.rate),
         "server": sampler.summary(),
         "bench_cpu_percent": 100 * (time.process_time() - cpu_start) / max(elapsed, 1e-9),
-        "browser_cpu_percent": 100 * max(0.0, children_cpu - server_cpu) / max(elapsed, 1e-9),
+        "browser_cpu_percent": 100
+        * max(sampler.others_cpu(), children_cpu - server_cpu)
+        / max(elapsed, 1e-9),
         "loadavg": [load_start, os.getloadavg()],
     }
 

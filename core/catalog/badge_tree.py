@@ -42,7 +42,9 @@ def quest(uow: UnitOfWork, quest_id: int) -> Quest:
     found = uow.catalog.quest(quest_id)
     if found is None:
         raise NotFound(
-            f"There is no badge quest with id {quest_id}. List them with `python -m core quests`."
+            f"There is no badge quest with id {quest_id}. Pick one that exists: the Badges "
+            "page lists them with their Quest ID, as do GET /api/v1/quests and "
+            "`python -m core quests`."
         )
     return Quest(**found)
 

@@ -97,13 +97,18 @@ def error_reasons(uow: UnitOfWork, batch_id: int) -> list[tuple[str, int]]:
     return _polled(("errors", batch_id), lambda: batch_report.error_reasons(uow, batch_id))
 
 
+def seen_by(viewer: Account) -> str:
+    """Who sees the same batches as `viewer`: every admin alike ("every draft"), else each
+    account apart (its own drafts); a key for answers that only the batches seen change."""
+    scope = draft_scope(viewer)
+    return "every draft" if scope.all_drafts else scope.viewer
+
+
 def list_table(uow: UnitOfWork, viewer: Account, view: BatchFilter, tz: str) -> ListTable:
     """The list's page for a view (`screen.batch_table`), shared by tabs that see the same rows.
 
     Viewers who see the same drafts (every admin; each dev their own) and ask for the same view
     in the same time zone get the same rows, so only they share an answer.
     """
-    scope = draft_scope(viewer)
-    seen_by = "every draft" if scope.all_drafts else scope.viewer
-    key = ("list", url.to_query_string(view), tz, seen_by)
+    key = ("list", url.to_query_string(view), tz, seen_by(viewer))
     return _polled(key, lambda: screen.batch_table(uow, viewer, view, tz), LIST_SHARED_FOR_S)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.access.roles import Account, Role
 from pages.ui import live
 
 
@@ -46,3 +47,11 @@ def test_outside_a_fragment_s_own_run_every_read_is_fresh() -> None:
     assert not live.is_timer_run()  # no script run at all here
     assert live._polled("k", lambda: next(answers)) == 1
     assert live._polled("k", lambda: next(answers)) == 2
+
+
+def test_every_admin_sees_the_same_batches_and_every_other_account_its_own() -> None:
+    admins = {live.seen_by(Account(name, Role.ADMIN)) for name in ("ada", "bob")}
+    others = [live.seen_by(Account(name, role)) for name, role in
+              (("dev1", Role.DEV), ("dev2", Role.DEV), ("ana", Role.ANALYST))]  # fmt: skip
+    assert len(admins) == 1
+    assert len(set(others)) == 3 and not admins & set(others)
