@@ -70,14 +70,45 @@ class PgStores:
             drop_database(self.server.url, uow.database)
 
 
+PROBLEMS_DIR = "pg-server-problems"  # in pytest's cache folder, shared with xdist's workers
+
+
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[PostgresServer]:
     """The session's PostgreSQL server (started here unless $BATCH_UNLOCK_TEST_PG names one)."""
     server = PostgresServer.start(Path(tmp_path_factory.mktemp("postgres")))
     try:
         yield server
     finally:
+        # The server's folder goes with it: when a test failed, keep what its log says went
+        # wrong (a deadlock, a lock wait) for the run's summary to print.
+        cache = request.config.cache
+        if cache is not None and request.session.testsfailed and (found := server.log_problems()):
+            worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+            (cache.mkdir(PROBLEMS_DIR) / f"{worker}.log").write_text("\n".join(found) + "\n")
         server.stop()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Forget the problems an earlier run kept (once, in the process that reports)."""
+    if not hasattr(session.config, "workerinput") and session.config.cache is not None:
+        for old in session.config.cache.mkdir(PROBLEMS_DIR).glob("*.log"):
+            old.unlink()
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """After a failed run, the PostgreSQL server logs' errors and lock waits, per process."""
+    if config.cache is None:
+        return
+    for kept in sorted(config.cache.mkdir(PROBLEMS_DIR).glob("*.log")):
+        terminalreporter.write_sep(
+            "-", f"PostgreSQL server log, {kept.stem}: errors and lock waits"
+        )
+        terminalreporter.write(kept.read_text())
 
 
 @pytest.fixture(scope="session")

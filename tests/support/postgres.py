@@ -27,6 +27,7 @@ import atexit
 import grp
 import os
 import pwd
+import re
 import shlex
 import shutil
 import socket
@@ -47,6 +48,8 @@ ENV_URL = "BATCH_UNLOCK_TEST_PG"
 PG_ROOT = Path("/usr/lib/postgresql")
 SERVER_USER = "postgres"  # who runs the server when we are root
 LOG_LINES = 20  # how much of the server log a start failure shows
+# Log lines worth reading after a failed run: errors, deadlocks, lock waits and their details.
+PROBLEM = re.compile(r"ERROR:|FATAL:|PANIC:|deadlock|still waiting|acquired|DETAIL:|STATEMENT:")
 # Unix socket paths are limited to 107 bytes; the socket and its lock file sit in the data dir.
 MAX_SOCKET_DIR = 107 - len("/.s.PGSQL.65535.lock")
 SETTINGS = {
@@ -57,6 +60,9 @@ SETTINGS = {
     "full_page_writes": "off",
     # Connection pools of several app instances and tests run against one server.
     "max_connections": "300",
+    # A lock waited on for longer than deadlock_timeout (1 s) is logged with who holds it, so a
+    # failed run's log (pg_fixtures prints it) says which statements blocked each other.
+    "log_lock_waits": "on",
 }
 START_TIMEOUT_S = 30
 # One initdb'd cluster per (binaries, locale) in this process, never started: copied by start().
@@ -408,6 +414,16 @@ class PostgresServer:
     def url_for(self, dbname: str) -> str:
         """The superuser's URL of another database on this server."""
         return _with_dbname(self._url, dbname)
+
+    def log_problems(self, limit: int = 80) -> list[str]:
+        """The last `limit` lines of our server's log that tell of an error or a lock wait."""
+        if self.data_dir is None:
+            return []
+        try:
+            text = (self.data_dir / "log").read_text(errors="replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if PROBLEM.search(line)][-limit:]
 
     def pid(self) -> int | None:
         """The postmaster's process id (None once stopped, or for an external server)."""
