@@ -30,12 +30,11 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_pages_browser import IDLE, TIMEOUT, VIEWPORT  # noqa: E402
 from bench.big_store import ADMIN, build_big_store  # noqa: E402
 from tests.support.browser import CHROMIUM, _stop, serve_app  # noqa: E402
 
-CELL = "[data-testid=stDataFrame] [data-testid=glide-cell-0-0]"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-TIMEOUT = 30_000
+CELL = "[data-testid=stDataFrame] [data-testid=glide-cell-0-0]"  # the Badges grid's first cell
 
 
 def one_login(
@@ -97,7 +96,7 @@ def measure(app: Path, store: Path, runs: int, work: Path, profile_on: bool) -> 
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM)
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
             results = [one_login(context, page, url, profile_on) for _ in range(runs + 1)]
             results = results[1:]  # the first is a warm-up

@@ -98,10 +98,11 @@ def error_reasons(uow: UnitOfWork, batch_id: int) -> list[tuple[str, int]]:
 
 
 def seen_by(viewer: Account) -> str:
-    """Who sees the same batches as `viewer`: every admin alike ("every draft"), else each
-    account apart (its own drafts); a key for answers that only the batches seen change."""
+    """Who sees the same batches as `viewer`: every admin alike, else each account apart (its
+    own drafts); a key for answers that only the batches seen change."""
     scope = draft_scope(viewer)
-    return "every draft" if scope.all_drafts else scope.viewer
+    # Two forms no username can make equal, whatever it is.
+    return "all drafts" if scope.all_drafts else f"the drafts of {scope.viewer}"
 
 
 def list_table(uow: UnitOfWork, viewer: Account, view: BatchFilter, tz: str) -> ListTable:

@@ -84,7 +84,7 @@ def postgres_server(
     finally:
         # The server's folder goes with it: when a test failed, keep what its log says went
         # wrong (a deadlock, a lock wait) for the run's summary to print.
-        cache = request.config.cache
+        cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
         if cache is not None and request.session.testsfailed and (found := server.log_problems()):
             worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
             (cache.mkdir(PROBLEMS_DIR) / f"{worker}.log").write_text("\n".join(found) + "\n")
@@ -93,8 +93,9 @@ def postgres_server(
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Forget the problems an earlier run kept (once, in the process that reports)."""
-    if not hasattr(session.config, "workerinput") and session.config.cache is not None:
-        for old in session.config.cache.mkdir(PROBLEMS_DIR).glob("*.log"):
+    cache = getattr(session.config, "cache", None)
+    if not hasattr(session.config, "workerinput") and cache is not None:
+        for old in cache.mkdir(PROBLEMS_DIR).glob("*.log"):
             old.unlink()
 
 
@@ -102,9 +103,10 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     """After a failed run, the PostgreSQL server logs' errors and lock waits, per process."""
-    if config.cache is None:
+    cache = getattr(config, "cache", None)
+    if cache is None:
         return
-    for kept in sorted(config.cache.mkdir(PROBLEMS_DIR).glob("*.log")):
+    for kept in sorted(cache.mkdir(PROBLEMS_DIR).glob("*.log")):
         terminalreporter.write_sep(
             "-", f"PostgreSQL server log, {kept.stem}: errors and lock waits"
         )

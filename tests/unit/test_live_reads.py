@@ -55,3 +55,5 @@ def test_every_admin_sees_the_same_batches_and_every_other_account_its_own() -> 
               (("dev1", Role.DEV), ("dev2", Role.DEV), ("ana", Role.ANALYST))]  # fmt: skip
     assert len(admins) == 1
     assert len(set(others)) == 3 and not admins & set(others)
+    # No account's name makes it see what admins see.
+    assert live.seen_by(Account("all drafts", Role.DEV)) not in admins
