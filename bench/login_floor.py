@@ -69,8 +69,6 @@ def one_login(
             if "redirectResponse" in e and urls.get(e["requestId"]) == ("POST", "/login"):
                 laps.setdefault("POST answered", at - start)
             urls[e["requestId"]] = (e["request"]["method"], e["request"]["url"].removeprefix(url))
-        elif name == "responseReceived" and urls.get(e["requestId"]) == ("POST", "/login"):
-            laps.setdefault("POST answered", at - start)
         elif name == "responseReceived" and urls.get(e["requestId"]) == ("GET", "/"):
             laps.setdefault("page's HTML", at - start)
         elif name == "webSocketCreated":
