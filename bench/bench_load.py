@@ -12,8 +12,10 @@ widget values; uploads over HTTP PUT), then waits for the run's `script_finished
 a scripted mix (list, filter, detail, new batch, open upload, preview of a 5,000-row file,
 single add) with a think time around `--think` seconds, and meanwhile runs the fragments the
 server asked to rerun on a timer (`auto_rerun`), as the browser's polling does. A "page" is a
-full run for a URL; an "action" is a widget change's rerun. Two Chromium tabs (Playwright) do
-page loads and changes alongside, measured until the page is usable. Before the server starts,
+full run for a URL; an "action" is a widget change's rerun. Two Chromium tabs (Playwright) go
+the way a person does alongside, measured until the page is usable: the list from the menu (one
+time in three by its URL, as a shared link or a reload), a name search, a header sort, then
+Edit on the first row (one time in three a batch's URL instead). Before the server starts,
 3 batches of 5,000 users are queued with the publishing rate set (`--rate`); the rate achieved
 is read from the list page's own "Publisher" box (unlocks since start) over time. Server CPU
 and memory come from /proc. Only 127.0.0.1 is used.
@@ -751,10 +753,11 @@ class BrowserSession(threading.Thread):
         )
 
     def run(self) -> None:
-        """Log in, then list, name search, header sort and a batch's page until the window ends."""
+        """Log in, then rounds of list, name search, header sort and a batch's page."""
         from playwright.sync_api import sync_playwright
 
         from bench.bench_list_browser import IDLE, settled, shown
+        from bench.bench_pages_browser import LIST_READY
         from tests.support import grid
         from tests.support.browser import CHROMIUM
 
@@ -771,6 +774,15 @@ class BrowserSession(threading.Thread):
 
             def idle() -> None:
                 page.wait_for_selector(IDLE, state="attached")
+
+            def list_arrived(left: str) -> None:
+                # The list's count, rows and finished run, at another URL than the page left
+                # (the page left may have a grid too, and be idle before the click is sent).
+                page.wait_for_function(LIST_READY, arg={"url": left, "fp": None})
+
+            def batch_shown() -> None:
+                page.get_by_role("heading", name=re.compile(r"^Users \(")).wait_for()
+                idle()
 
             def log_in() -> None:
                 for attempt in range(LOGIN_TRIES):
@@ -798,12 +810,35 @@ class BrowserSession(threading.Thread):
                 browser.close()
                 return
             base = f"{self.url}/batch-unlock"
+            # A person's path, as the protocol sessions' mix: most pages are reached by a click
+            # within the tab (the menu, Edit), one in NEW_TAB_SHARE by its URL (a shared link,
+            # a reload). Edit is a full page load in the browser too (its redirect).
+            first = True
             while time.monotonic() < self.stop_at:
                 try:
-                    query = self.rng.choice(["", "?status=published", "?sort=users:desc"])
-                    timed(
-                        PAGE, "list: load", lambda q=query: page.goto(base + q), lambda: shown(page)
-                    )
+                    left = page.url
+                    if first or self.rng.random() < NEW_TAB_SHARE:
+                        query = self.rng.choice(["", "?status=published", "?sort=users:desc"])
+                        timed(
+                            PAGE,
+                            "list: load by its URL",
+                            lambda q=query: page.goto(base + q),
+                            lambda: shown(page),
+                        )
+                    else:
+                        page.get_by_test_id("stTopNavSection").filter(
+                            has_text=words.MANAGE
+                        ).click()  # the menu opened first, not timed (the pointer is there)
+                        link = page.get_by_test_id("stTopNavDropdownLink").filter(
+                            has_text=words.BATCH_UNLOCK
+                        )
+                        timed(
+                            PAGE,
+                            "list: from the menu",
+                            link.click,
+                            lambda u=left: list_arrived(u),
+                        )
+                    first = False
                     self.pause()
                     before, before_url = shown(page), page.url
                     word = self.rng.choice(["spring", "hackathon"])  # both stores have them
@@ -827,22 +862,32 @@ class BrowserSession(threading.Thread):
                         lambda u=before_url, b=before: settled(page, u, b),
                     )
                     self.pause()
-                    pool = self.rng.choice(
-                        [self.setup.big_ids, self.setup.publish_ids, self.setup.detail_ids]
-                    )
-                    target = f"{self.url}/batch?id={self.rng.choice(pool)}"
-                    timed(
-                        PAGE,
-                        "detail: load",
-                        lambda t=target: page.goto(t),
-                        lambda: (
-                            page.get_by_role("heading", name=re.compile(r"^Users \(")).wait_for(),
-                            idle(),
-                        ),
-                    )
+                    if self.rng.random() < NEW_TAB_SHARE:
+                        pool = self.rng.choice(
+                            [self.setup.big_ids, self.setup.publish_ids, self.setup.detail_ids]
+                        )
+                        target = f"{self.url}/batch?id={self.rng.choice(pool)}"
+                        timed(
+                            PAGE,
+                            "detail: load by its URL",
+                            lambda t=target: page.goto(t),
+                            batch_shown,
+                        )
+                    else:
+                        edit = grid._x(page, "open"), grid._y(page, 0)  # found before the clock
+                        timed(
+                            PAGE,
+                            "detail: Edit → batch page",
+                            lambda e=edit: page.mouse.click(*e),
+                            lambda: (
+                                page.wait_for_url(re.compile(r"/(batch\?id|new-batch\?draft)=\d+")),
+                                batch_shown(),
+                            ),
+                        )
                     self.pause()
                 except Exception as exc:  # counted, then the next round
                     self.results.error(f"browser: {type(exc).__name__}: {str(exc)[:200]}")
+                    first = True  # start again from a known page
             browser.close()
 
 

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import trace_summary  # noqa: E402
-from bench.bench_list_browser import FINGERPRINT  # noqa: E402
+from bench.bench_list_browser import FINGERPRINT, FIRST_CELL  # noqa: E402
 from bench.big_store import (  # noqa: E402
     ADMIN,
     PUBLISHED_NAME,
@@ -205,7 +205,7 @@ LIST_READY = f"""(a) => {{
     const count = [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
         .find(e => e.textContent.includes('matching batch') && e.checkVisibility());
     if (!count) return false;
-    if (!document.querySelector('[data-testid=stDataFrame] [data-testid=glide-cell-0-0]'))
+    if (!document.querySelector('{FIRST_CELL}'))
         return false;
     const now = ({FINGERPRINT})();
     return a.fp !== null && now === a.fp ? false : now;
@@ -214,14 +214,14 @@ LIST_READY = f"""(a) => {{
 
 # The batch page as the Edit step waits for it: its heading, "Users (5,000)", the users' grid,
 # the run finished (all at once, as LIST_READY).
-DETAIL_READY = """(name) => {
+DETAIL_READY = f"""(name) => {{
     const app = document.querySelector('[data-testid=stApp]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     const shown = (sel, text) => [...document.querySelectorAll(sel)]
         .some(e => e.textContent.includes(text) && e.checkVisibility());
     return shown('h1, h2, h3, h4, h5, h6', name) && shown('h1, h2, h3, h4, h5, h6', 'Users (5,000)')
-        && !!document.querySelector('[data-testid=stDataFrame] [data-testid=glide-cell-0-0]');
-}"""
+        && !!document.querySelector('{FIRST_CELL}');
+}}"""
 
 
 def list_shown(page: Page) -> str:
@@ -243,9 +243,7 @@ def badges_shown(page: Page) -> None:
     """The Badges page: its heading, counts and table of quests."""
     page.get_by_role("heading", name=words.BADGES).first.wait_for(timeout=TIMEOUT)
     page.get_by_test_id("stMetric").nth(2).wait_for(timeout=TIMEOUT)
-    page.locator("[data-testid=stDataFrame] [data-testid=glide-cell-0-0]").first.wait_for(
-        state="attached", timeout=TIMEOUT
-    )
+    page.locator(FIRST_CELL).first.wait_for(state="attached", timeout=TIMEOUT)
     idle(page)
 
 

@@ -1,12 +1,13 @@
 """The floor of a login to the Badges page: one app alone, scripts cached, no other load.
 
-    .venv/bin/python bench/login_floor.py --keep /tmp/big.duckdb [--app DIR ...] [--runs 7] [--no-profile]
+    .venv/bin/python bench/login_floor.py --keep /tmp/big.duckdb [--app DIR ...] [--runs 7] [--no-profile] [--fresh]
 
 For each app (this checkout, or each `--app DIR`: a checkout with another Badges page, served
 with this venv on a copy of the big store), one after the other: a returning Chromium (its
 cache kept, its cookie cleared) fills the login form, and "Log in" is timed until the Badges
 grid's accessible first cell exists and the run has finished, as `bench_pages_browser.py`'s
-"scripts cached" row. Printed per app: the median and the slowest, the median of when the
+"scripts cached" row; with `--fresh`, each login in a new browser profile (nothing cached),
+as its "fresh browser" row. Printed per app: the median and the slowest, the median of when the
 POST was answered, the page's HTML arrived, the websocket opened and its last message of the
 run came (Chromium's network events), and where the renderer's time went (a CPU profile by
 script file, self time; "(program)" is native work, "(idle)" waiting; profiling on makes each
@@ -30,11 +31,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_list_browser import FIRST_CELL  # noqa: E402
 from bench.bench_pages_browser import IDLE, TIMEOUT, VIEWPORT  # noqa: E402
 from bench.big_store import ADMIN, build_big_store  # noqa: E402
 from tests.support.browser import CHROMIUM, _stop, serve_app  # noqa: E402
-
-CELL = "[data-testid=stDataFrame] [data-testid=glide-cell-0-0]"  # the Badges grid's first cell
 
 
 def one_login(
@@ -57,7 +57,7 @@ def one_login(
         cdp.send("Profiler.start")
     start = time.perf_counter()
     page.get_by_role("button", name="Log in").click()
-    page.locator(CELL).first.wait_for(state="attached", timeout=TIMEOUT)
+    page.locator(FIRST_CELL).first.wait_for(state="attached", timeout=TIMEOUT)
     page.wait_for_selector(IDLE, state="attached", timeout=TIMEOUT)
     seconds = time.perf_counter() - start
     profile = cdp.send("Profiler.stop")["profile"] if profile_on else None
@@ -71,6 +71,8 @@ def one_login(
             urls[e["requestId"]] = (e["request"]["method"], e["request"]["url"].removeprefix(url))
         elif name == "responseReceived" and urls.get(e["requestId"]) == ("GET", "/"):
             laps.setdefault("page's HTML", at - start)
+        elif name == "responseReceived" and e["response"]["url"].endswith(".js"):
+            laps["last script answered"] = at - start
         elif name == "webSocketCreated":
             laps.setdefault("websocket opened", at - start)
         elif name == "webSocketFrameReceived" and at - start < seconds:
@@ -86,7 +88,7 @@ def one_login(
     return seconds, laps, per_script
 
 
-def measure(app: Path, store: Path, runs: int, work: Path, profile_on: bool) -> None:
+def measure(app: Path, store: Path, runs: int, work: Path, profile_on: bool, fresh: bool) -> None:
     """Serve one app on a copy of the store and print its logins' figures."""
     db = work / f"{app.name}.duckdb"
     shutil.copy(store, db)
@@ -96,14 +98,21 @@ def measure(app: Path, store: Path, runs: int, work: Path, profile_on: bool) -> 
             browser = p.chromium.launch(executable_path=CHROMIUM)
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
-            results = [one_login(context, page, url, profile_on) for _ in range(runs + 1)]
+            results = []
+            for _ in range(runs + 1):
+                if fresh:  # a new profile: its HTTP cache empty
+                    context.close()
+                    context = browser.new_context(viewport=VIEWPORT)
+                    page = context.new_page()
+                results.append(one_login(context, page, url, profile_on))
             results = results[1:]  # the first is a warm-up
             browser.close()
     finally:
         _stop(proc)
     seconds = [r[0] for r in results]
     print(f"== {app}: median {statistics.median(seconds):.2f} s, slowest {max(seconds):.2f} s")
-    for lap in ("POST answered", "page's HTML", "websocket opened", "run's last message"):
+    laps = ("POST answered", "page's HTML", "last script answered", "websocket opened")
+    for lap in (*laps, "run's last message"):
         found = [r[1][lap] for r in results if lap in r[1]]
         if found:
             print(f"   {lap}: {statistics.median(found):.2f} s")
@@ -124,11 +133,12 @@ def main() -> None:
     parser.add_argument(
         "--no-profile", action="store_true", help="no CPU profile (each login a little faster)"
     )
+    parser.add_argument("--fresh", action="store_true", help="each login in a new browser profile")
     args = parser.parse_args()
     build_big_store(args.keep)  # reused when it exists with the default counts
     with tempfile.TemporaryDirectory() as tmp:
         for app in [ROOT, *args.app]:
-            measure(app.resolve(), args.keep, args.runs, Path(tmp), not args.no_profile)
+            measure(app.resolve(), args.keep, args.runs, Path(tmp), not args.no_profile, args.fresh)
 
 
 if __name__ == "__main__":
