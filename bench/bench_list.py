@@ -269,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
              lambda: charts.unlocks_by_week(cur, ADMIN, published, TZ)),
             ("unlocks_by_week, badge 7 (3%)",
              lambda: charts.unlocks_by_week(cur, ADMIN, badge, TZ)),
+            # What the list draws: the weeks, then the months when they span over a year.
+            ("unlocks_over_time, no filter",
+             lambda: charts.unlocks_over_time(cur, ADMIN, every, TZ)),
+            ("unlocks_over_time, badge 7 (3%)",
+             lambda: charts.unlocks_over_time(cur, ADMIN, badge, TZ)),
             ("export_batches, no filter (CSV, all rows)",
              lambda: export.export_batches(cur, ADMIN, every, TZ)),
         ):  # fmt: skip

@@ -295,21 +295,21 @@ batch_table()
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def chart_data(view: str, tz: str, seen_by: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def chart_data(view: str, tz: str, seen_by: str) -> tuple[charts.Timeline, pl.DataFrame]:
     """The two charts' data for a view; cached briefly, for the reruns of unchanged filters."""
     # Cache keys: the same filters (sort and page aside) over the same batches seen (every
     # admin shares one answer: under load each admin's own key missed as often as it hit).
     del view, seen_by
     return (
-        charts.unlocks_by_week(uow, acct, flt, tz),
+        charts.unlocks_over_time(uow, acct, flt, tz),
         charts.batches_by_status(uow, acct, flt, tz),
     )
 
 
-weekly, by_status = chart_data(view_key, tz, live.seen_by(acct))
+timeline, by_status = chart_data(view_key, tz, live.seen_by(acct))
 chart_left, chart_right = st.columns([3, 2])
-if weekly.height:
-    chart_left.vega_lite_chart(*batch_charts.weekly_unlocks(weekly), width="stretch")
+if timeline.frame.height:
+    chart_left.vega_lite_chart(*batch_charts.unlocks_over_time(timeline), width="stretch")
 else:
     chart_left.caption("No unlock yet for these batches.")
 chart_right.vega_lite_chart(*batch_charts.batches_by_status(by_status), width="stretch")

@@ -1,5 +1,5 @@
-"""The batch list's charts (unlocks per week by badge net of revokes, with the revokes; batches
-by status) and the Badges chart.
+"""The batch list's charts (unlocks per week or month by badge net of revokes, with the
+revokes; batches by status) and the Badges chart.
 
 Each is a Vega-Lite spec and the frame it draws, for `st.vega_lite_chart`. They were Altair
 charts: Altair validates every chart against the Vega-Lite JSON schema as it is sent, which
@@ -15,7 +15,7 @@ import polars as pl
 
 from core import words
 from core.batches import rules
-from core.history.charts import OTHER_BADGES
+from core.history.charts import OTHER_BADGES, Timeline
 from core.history.terms import PAUSED
 
 # Status colours as the list's words suggest them: waiting blue, running orange, done green,
@@ -46,14 +46,23 @@ def _field(name: str, kind: str, title: str | None, **more: object) -> dict[str,
     return {"field": name, "type": kind, "title": title, **more}
 
 
-def weekly_unlocks(weekly: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
-    """Stacked bars of unlocks per week net of revokes, one colour per badge, the biggest badges
-    first; the week's revokes as a line of their own ("Revoked") when there are any.
+# Each period's words: the chart's title, the x axis' title and date format, the tooltip's name.
+_PERIODS = {
+    "week": ("Unlocks per week", "Week (starting Monday)", "%Y-%m-%d", "Week"),
+    "month": ("Unlocks per month", "Month", "%Y-%m", "Month"),
+}
 
-    `weekly` is core.history.charts.unlocks_by_week's frame (unlocks net, revokes).
+
+def unlocks_over_time(timeline: Timeline) -> tuple[pl.DataFrame, Spec]:
+    """Stacked bars of unlocks per week (or month) net of revokes, one colour per badge, the
+    biggest badges first; the period's revokes as a line of their own ("Revoked") when any.
+
+    `timeline` is core.history.charts.unlocks_over_time's (unlocks net, revokes).
     """
+    frame = timeline.frame
+    title, axis_title, axis_format, name = _PERIODS[timeline.period]
     order = (
-        weekly.group_by("badge")
+        frame.group_by("badge")
         .agg((pl.col("unlocks") + pl.col("revokes")).sum().alias("done"))
         .sort(pl.col("badge") == OTHER_BADGES, -pl.col("done"), "badge")["badge"]
         .to_list()
@@ -62,23 +71,27 @@ def weekly_unlocks(weekly: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
         _OTHER_COLOUR if badge == OTHER_BADGES else _BADGE_COLOURS[i % len(_BADGE_COLOURS)]
         for i, badge in enumerate(order)
     ]
-    revoked = bool(weekly.height) and int(weekly["revokes"].sum()) > 0
+    revoked = bool(frame.height) and int(frame["revokes"].sum()) > 0
     # One colour scale for both layers, so the legend lists the badges and then "Revoked".
     scale = {
         "domain": [*order, words.REVOKED] if revoked else order,
         "range": [*colours, _REVOKED_COLOUR] if revoked else colours,
     }
     rank = {badge: i for i, badge in enumerate(order)}
-    data = weekly.with_columns(
+    data = frame.with_columns(
         pl.col("badge").replace_strict(rank, return_dtype=pl.Int32).alias("rank"),
         # A timestamp, not a date: Vega-Lite reads Arrow timestamps as instants (ms).
-        pl.col("week").cast(pl.Datetime("ms")),
+        pl.col("start").cast(pl.Datetime("ms")),
     )
-    week = _field("week", "temporal", "Week (starting Monday)", axis={"format": "%Y-%m-%d"})
+    start = _field("start", "temporal", axis_title, axis={"format": axis_format})
+    if timeline.period == "month":
+        # A bar as wide as its month (the 1st, sent as midnight UTC: read in UTC, not in the
+        # browser's zone, which west of UTC would put it in the month before).
+        start["timeUnit"] = "utcyearmonth"
     bars: Spec = {
         "mark": {"type": "bar"},
         "encoding": {
-            "x": week,
+            "x": start,
             "y": _field(
                 "unlocks",
                 "quantitative",
@@ -88,29 +101,29 @@ def weekly_unlocks(weekly: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
             "color": _field("badge", "nominal", words.BADGE, scale=scale, sort=order),
             "order": {"field": "rank", "type": "quantitative", "sort": "ascending"},
             "tooltip": [
-                _field("iso_week", "nominal", "Week"),
+                _field("label", "nominal", name),
                 _field("badge", "nominal", words.BADGE),
                 _field("unlocks", "quantitative", "Unlocks, net of revokes", format=","),
-                _field("revokes", "quantitative", "Revoked that week", format=","),
+                _field("revokes", "quantitative", f"Revoked that {timeline.period}", format=","),
             ],
         },
     }
-    # The week's revokes of every badge together (summed over the week's rows by Vega-Lite).
+    # The period's revokes of every badge together (summed over its rows by Vega-Lite).
     revokes: Spec = {
         "mark": {"type": "line", "point": True, "strokeDash": [4, 2]},
         "encoding": {
-            "x": week,
+            "x": start,
             "y": _field("revokes", "quantitative", "Unlocks, net of revokes", aggregate="sum"),
             # The bars' colour scale, shared (the layers' default), gives "Revoked" its colour.
             "color": {"datum": words.REVOKED, "type": "nominal", "title": words.BADGE},
             "tooltip": [
-                _field("iso_week", "nominal", "Week"),
+                _field("label", "nominal", name),
                 _field("revokes", "quantitative", words.REVOKED, aggregate="sum", format=","),
             ],
         },
     }
     spec: Spec = {
-        "title": "Unlocks per week, by badge, net of revokes",
+        "title": f"{title}, by badge, net of revokes",
         "layer": [bars, revokes] if revoked else [bars],
     }
     return data, spec

@@ -14,7 +14,13 @@ import pytest
 from core.access.roles import Account, Role
 from core.batches import rules
 from core.errors import InputError, PermissionDenied
-from core.history.charts import OTHER_BADGES, batches_by_status, unlocks_by_week
+from core.history.charts import (
+    OTHER_BADGES,
+    WEEKS_SHOWN,
+    batches_by_status,
+    unlocks_by_week,
+    unlocks_over_time,
+)
 from core.history.chips import filter_chips
 from core.history.export import export_batches
 from core.history.listing import all_batches, list_batches
@@ -605,6 +611,46 @@ def test_unlock_weeks_start_on_monday_in_the_viewers_time_zone(history) -> None:
     assert unlocks_by_week(history, admin, BatchFilter(), PARIS)["iso_week"].to_list() == [
         "2026-W11"
     ]
+
+
+def test_a_year_of_weeks_or_less_is_charted_per_week(history) -> None:
+    # The first Monday and the one WEEKS_SHOWN - 1 weeks later: WEEKS_SHOWN weeks spanned.
+    add_unlocks(history, 1, VISIT_10, ["2025-03-03 10:00:00+00", "2026-02-23 10:00:00+00"], 1)
+    timeline = unlocks_over_time(history, admin, BatchFilter(), UTC)
+    assert (timeline.period, timeline.frame["label"].to_list()) == (
+        "week",
+        ["2025-W10", "2026-W09"],
+    )
+    assert timeline.frame.columns == ["start", "label", "badge", "unlocks", "revokes"]
+    assert WEEKS_SHOWN == 52
+
+
+def test_more_than_a_year_of_weeks_is_charted_per_calendar_month_in_the_viewers_zone(
+    history,
+) -> None:
+    # 53 weeks spanned. 31 March 22:30 UTC is already April in Paris (UTC+2 then).
+    add_unlocks(history, 1, VISIT_10, ["2025-03-03 10:00:00+00", "2026-03-02 10:00:00+00"], 1)
+    add_unlocks(history, 2, VISIT_100, ["2026-03-31 22:30:00+00"], 100)
+    add_unlocks(history, 3, ANSWER, ["2026-03-03 10:00:00+00"], 200)
+    utc = unlocks_over_time(history, admin, BatchFilter(), UTC)
+    assert utc.period == "month"
+    # (the month's 1st, its label, badge, unlocks net of revokes, revokes)
+    assert utc.frame.rows() == [
+        (date(2025, 3, 1), "2025-03", "Explorer", 1, 0),
+        (date(2026, 3, 1), "2026-03", "Explorer", 2, 0),
+        (date(2026, 3, 1), "2026-03", "Mentor", 1, 0),
+    ]
+    paris = unlocks_over_time(history, admin, BatchFilter(), PARIS)
+    assert paris.frame.select("label", "badge", "unlocks").rows() == [
+        ("2025-03", "Explorer", 1),
+        ("2026-03", "Explorer", 1),
+        ("2026-03", "Mentor", 1),
+        ("2026-04", "Explorer", 1),
+    ]
+    one_badge = unlocks_over_time(history, admin, BatchFilter(), UTC, top_badges=1)
+    assert set(one_badge.frame["badge"]) == {"Explorer", OTHER_BADGES}
+    mentor = unlocks_over_time(history, admin, BatchFilter(badge_ids=[MENTOR]), UTC)
+    assert (mentor.period, mentor.frame["label"].to_list()) == ("week", ["2026-W10"])
 
 
 def test_batches_by_status_follows_the_filters_and_keeps_every_spec_status(history) -> None:

@@ -8,19 +8,23 @@ import altair as alt
 import polars as pl
 import pytest
 
-from core.history.charts import OTHER_BADGES
+from core.history.charts import OTHER_BADGES, Timeline
 from pages.ui import batch_charts
 
 WEEKLY = pl.DataFrame(
     {
-        "week": [date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 30)],
-        "iso_week": ["2026-W48", "2026-W48", "2026-W49"],
+        "start": [date(2026, 11, 23), date(2026, 11, 23), date(2026, 11, 30)],
+        "label": ["2026-W48", "2026-W48", "2026-W49"],
         "badge": ["Bug hunter", OTHER_BADGES, "Bug hunter"],
         "unlocks": [5, 2, -3],  # net of revokes: more revoked than unlocked in W49
         "revokes": [0, 1, 10],
     }
 )
 NO_REVOKES = WEEKLY.with_columns(revokes=pl.lit(0, pl.Int64))
+MONTHLY = WEEKLY.with_columns(
+    start=pl.Series([date(2026, 11, 1), date(2026, 11, 1), date(2026, 12, 1)]),
+    label=pl.Series(["2026-11", "2026-11", "2026-12"]),
+)
 BY_STATUS = pl.DataFrame(
     {
         "status": ["unpublished", "in_progress", "published", "partially_published"],
@@ -34,11 +38,12 @@ PER_BADGE = pl.DataFrame({"badge": ["Bug hunter", "Team player"], "unlocks": [12
 @pytest.mark.parametrize(
     "chart",
     [
-        lambda: batch_charts.weekly_unlocks(WEEKLY),
+        lambda: batch_charts.unlocks_over_time(Timeline("week", WEEKLY)),
+        lambda: batch_charts.unlocks_over_time(Timeline("month", MONTHLY)),
         lambda: batch_charts.batches_by_status(BY_STATUS),
         lambda: batch_charts.unlocks_per_badge(PER_BADGE),
     ],
-    ids=["weekly", "by status", "per badge"],
+    ids=["weekly", "monthly", "by status", "per badge"],
 )
 def test_each_chart_is_valid_vega_lite_over_columns_its_data_has(chart):
     data, spec = chart()
@@ -54,15 +59,15 @@ def test_each_chart_is_valid_vega_lite_over_columns_its_data_has(chart):
 
 
 def test_the_weekly_chart_puts_other_badges_last_and_sends_weeks_as_instants():
-    data, spec = batch_charts.weekly_unlocks(NO_REVOKES)
+    data, spec = batch_charts.unlocks_over_time(Timeline("week", NO_REVOKES))
     bars = spec["layer"][0]["encoding"]
     assert bars["color"]["sort"] == ["Bug hunter", OTHER_BADGES]
     assert bars["color"]["scale"]["range"][-1] == batch_charts._OTHER_COLOUR
-    assert data.schema["week"] == pl.Datetime("ms")
+    assert data.schema["start"] == pl.Datetime("ms")
 
 
 def test_the_weekly_chart_draws_net_unlocks_and_the_revokes_as_their_own_series():
-    data, spec = batch_charts.weekly_unlocks(WEEKLY)
+    data, spec = batch_charts.unlocks_over_time(Timeline("week", WEEKLY))
     alt.LayerChart.from_dict({**spec, "data": {"name": "rows"}})
     bars, revokes = spec["layer"]
     assert bars["encoding"]["y"]["field"] == "unlocks"  # net of revokes, as the frame has it
@@ -79,8 +84,21 @@ def test_the_weekly_chart_draws_net_unlocks_and_the_revokes_as_their_own_series(
     assert data["unlocks"].to_list() == [5, 2, -3]
 
 
+def test_a_monthly_timeline_is_titled_and_labelled_by_month():
+    data, spec = batch_charts.unlocks_over_time(Timeline("month", MONTHLY))
+    assert spec["title"] == "Unlocks per month, by badge, net of revokes"
+    bars, revokes = spec["layer"]
+    assert bars["encoding"]["x"]["title"] == "Month"
+    assert bars["encoding"]["x"]["axis"]["format"] == "%Y-%m"
+    assert bars["encoding"]["x"]["timeUnit"] == "utcyearmonth"  # a bar as wide as its month
+    assert bars["encoding"]["tooltip"][0] == {"field": "label", "type": "nominal", "title": "Month"}
+    assert bars["encoding"]["tooltip"][3]["title"] == "Revoked that month"
+    assert revokes["encoding"]["tooltip"][0]["title"] == "Month"
+    assert data["label"].to_list() == ["2026-11", "2026-11", "2026-12"]
+
+
 def test_without_revokes_the_weekly_chart_has_no_revoked_series():
-    _data, spec = batch_charts.weekly_unlocks(NO_REVOKES)
+    _data, spec = batch_charts.unlocks_over_time(Timeline("week", NO_REVOKES))
     assert len(spec["layer"]) == 1
     assert "Revoked" not in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
 

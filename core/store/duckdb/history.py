@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     import polars as pl
 
 
+# The chart's periods: each one's label column after the period's first day (a month's label
+# is made in core, from the date).
+_PERIOD_LABELS = {"week": ", strftime(monday, '%G-W%V') AS iso_week", "month": ""}
+
+
 class DuckHistory(Repository):
     """The SQL behind `core.store.ports.history.HistoryRepository`."""
 
@@ -94,6 +99,19 @@ class DuckHistory(Repository):
         Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
         (every unlock made, revoked or not) and revokes (unlocks taken back that week).
         """
+        return self._unlocks_per("week", view, scope, tz, no_badge)
+
+    def monthly_unlocks(
+        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
+        """Return weekly_unlocks' sums per calendar month (in tz): columns month (its 1st),
+        badge, unlocks, revokes."""
+        return self._unlocks_per("month", view, scope, tz, no_badge)
+
+    def _unlocks_per(
+        self, unit: str, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
+        label = _PERIOD_LABELS[unit]  # one of this module's two words, never user text
         params: dict[str, object] = {}
         picked = ""
         if view.is_filtered:
@@ -104,7 +122,7 @@ class DuckHistory(Repository):
         # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
         # unlocks, or revokes), kept by the publisher; only the buckets, not the millions of
         # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
-        # a bucket lies in one local week.
+        # a bucket lies in one local week (and month).
         return self.frame(
             f"""
             WITH buckets AS (
@@ -116,11 +134,11 @@ class DuckHistory(Repository):
                 FROM revoke_counts c {picked}
                 GROUP BY c.quest_id, c.quarter
             ), weeks AS (
-                SELECT date_trunc('week', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
+                SELECT date_trunc('{unit}', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
                            AS monday, quest_id, n, r
                 FROM buckets
             )
-            SELECT monday::DATE AS week, strftime(monday, '%G-W%V') AS iso_week,
+            SELECT monday::DATE AS {unit}{label},
                    coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks,
                    sum(r)::BIGINT AS revokes
             FROM weeks w LEFT JOIN quests q ON q.id = w.quest_id

@@ -50,6 +50,13 @@ class HistoryRepository(Protocol):
         """
         ...
 
+    def monthly_unlocks(
+        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
+        """Return weekly_unlocks' sums per calendar month (in tz): columns month (its 1st),
+        badge, unlocks, revokes."""
+        ...
+
     def badge_names(self, badge_ids: list[int]) -> dict[int, str]:
         """Return the names of these badges, by id (unknown ids left out)."""
         ...

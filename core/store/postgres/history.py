@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from core.batches.visibility import DraftScope
 from core.history.terms import PAUSED
 from core.history.view import BatchFilter
-from core.publishing.unlock_counts import QUARTER_US
 from core.store.postgres.base import Repository
 from core.store.postgres.history_sql import (
     COLUMNS,
@@ -25,6 +24,7 @@ from core.store.postgres.history_sql import (
     PAUSED_SQL,
     order_sql,
     sort_keys,
+    unlocks_per_sql,
     where_sql,
 )
 
@@ -37,8 +37,6 @@ _BY_NAMES = ("badge", "quest")
 _DEEP_FROM = 5_000
 # From this many matching batches on, a sort by name reads the page quest group by group.
 _GROUPED_FROM = 20_000
-# unlock_counts.quarter is microseconds since the epoch // QUARTER_US; this is seconds.
-_QUARTER_S = QUARTER_US // 1_000_000
 
 
 class PgHistory(Repository):
@@ -188,6 +186,18 @@ class PgHistory(Repository):
         Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
         (every unlock made, revoked or not) and revokes (unlocks taken back that week).
         """
+        return self._unlocks_per("week", view, scope, tz, no_badge)
+
+    def monthly_unlocks(
+        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
+        """Return weekly_unlocks' sums per calendar month (in tz): columns month (its 1st),
+        badge, unlocks, revokes."""
+        return self._unlocks_per("month", view, scope, tz, no_badge)
+
+    def _unlocks_per(
+        self, unit: str, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
+    ) -> pl.DataFrame:
         params: dict[str, object] = {}
         picked = ""
         if view.is_filtered:
@@ -195,38 +205,7 @@ class PgHistory(Repository):
             # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need
             # to check visibility batch by batch.
             picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
-        # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
-        # unlocks, or revokes), kept by the publisher; only those buckets, not the millions of
-        # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
-        # a bucket lies in one local week. One aggregation by (week, badge) straight from the
-        # buckets of both tables (the planner reads the UNION ALL as one Append under the same
-        # joins and filter): summing them per quarter first would group as many rows again for
-        # nothing. Sums are
-        # cast back to BIGINT (PostgreSQL sums BIGINT into NUMERIC, which is slower to add).
-        return self.frame(
-            f"""
-            SELECT w.week, to_char(w.week::TIMESTAMP, 'IYYY-"W"IW') AS iso_week,
-                   coalesce(w.badge, %(other)s) AS badge, sum(w.n)::BIGINT AS unlocks,
-                   sum(w.r)::BIGINT AS revokes
-            FROM (
-                SELECT date_trunc('week', to_timestamp(c.quarter * {_QUARTER_S})
-                                          AT TIME ZONE %(tz)s)::DATE AS week,
-                       g.name AS badge, sum(c.n)::BIGINT AS n, sum(c.r)::BIGINT AS r
-                FROM (
-                    SELECT batch_id, quest_id, quarter, unlocks AS n, 0::BIGINT AS r
-                    FROM unlock_counts
-                    UNION ALL
-                    SELECT batch_id, quest_id, quarter, 0::BIGINT, revokes FROM revoke_counts
-                ) c
-                LEFT JOIN quests q ON q.id = c.quest_id
-                LEFT JOIN badges g ON g.id = q.badge_id
-                {picked}
-                GROUP BY 1, 2
-            ) w
-            GROUP BY w.week, 3
-            """,
-            {**params, "tz": tz, "other": no_badge},
-        )
+        return self.frame(unlocks_per_sql(unit, picked), {**params, "tz": tz, "other": no_badge})
 
     def badge_names(self, badge_ids: list[int]) -> dict[int, str]:
         """Return the names of these badges, by id (unknown ids left out)."""

@@ -11,12 +11,14 @@ from __future__ import annotations
 from core.batches.visibility import DraftScope
 from core.history.terms import PAUSED_FROM
 from core.history.view import BatchFilter
+from core.publishing.unlock_counts import QUARTER_US
 from core.store.postgres.batches_sql import PROGRESS_SQL, visible_sql
 from core.store.sql_rules import NAMES, escape_like, sql_list
 from core.store.sql_rules import STATUS_RANK as STATUS_RANK_SQL
 
 __all__ = [
-    "COLUMNS", "NAMES", "PAUSED_SQL", "STATUS_RANK_SQL", "order_sql", "sort_keys", "where_sql"
+    "COLUMNS", "NAMES", "PAUSED_SQL", "STATUS_RANK_SQL", "order_sql", "sort_keys",
+    "unlocks_per_sql", "where_sql",
 ]  # fmt: skip
 
 # A batches row `b` the "Paused" filter matches: running, and the publisher told to leave it.
@@ -97,3 +99,45 @@ def order_sql(view: BatchFilter, keys: list[str] | None = None, tie: str = "b.id
     # Ties follow the id in the same direction, so desc is exactly asc reversed.
     order = [f"{key} {direction}{nulls}" for key in (keys or sort_keys(view))]
     return ", ".join([*order, f"{tie} {direction}"])
+
+
+# The chart's periods: each one's label column after the period's first day (a month's label
+# is made in core, from the date).
+_PERIOD_LABELS = {"week": """, to_char(w.week::TIMESTAMP, 'IYYY-"W"IW') AS iso_week""", "month": ""}
+# unlock_counts.quarter is microseconds since the epoch // QUARTER_US; this is seconds.
+_QUARTER_S = QUARTER_US // 1_000_000
+
+
+def unlocks_per_sql(unit: str, picked: str) -> str:
+    """The unlocks and revokes per `unit` ("week" or "month") and badge, of the batches
+    `picked` (a WHERE clause on c.batch_id, or nothing: every batch)."""
+    label = _PERIOD_LABELS[unit]  # one of this module's two words, never user text
+    # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
+    # unlocks, or revokes), kept by the publisher; only those buckets, not the millions of
+    # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
+    # a bucket lies in one local week (and month). One aggregation by (week, badge)
+    # straight from the buckets of both tables (the planner reads the UNION ALL as one
+    # Append under the same joins and filter): summing them per quarter first would group
+    # as many rows again for nothing. Sums are cast back to BIGINT (PostgreSQL sums BIGINT
+    # into NUMERIC, which is slower to add).
+    return f"""
+            SELECT w.{unit}{label},
+                   coalesce(w.badge, %(other)s) AS badge, sum(w.n)::BIGINT AS unlocks,
+                   sum(w.r)::BIGINT AS revokes
+            FROM (
+                SELECT date_trunc('{unit}', to_timestamp(c.quarter * {_QUARTER_S})
+                                          AT TIME ZONE %(tz)s)::DATE AS {unit},
+                       g.name AS badge, sum(c.n)::BIGINT AS n, sum(c.r)::BIGINT AS r
+                FROM (
+                    SELECT batch_id, quest_id, quarter, unlocks AS n, 0::BIGINT AS r
+                    FROM unlock_counts
+                    UNION ALL
+                    SELECT batch_id, quest_id, quarter, 0::BIGINT, revokes FROM revoke_counts
+                ) c
+                LEFT JOIN quests q ON q.id = c.quest_id
+                LEFT JOIN badges g ON g.id = q.badge_id
+                {picked}
+                GROUP BY 1, 2
+            ) w
+            GROUP BY w.{unit}, {3 if label else 2}
+"""
