@@ -124,7 +124,7 @@ NAIVE_FROM = """FROM (
                coalesce(c.n_in_progress, 0) AS n_in_progress,
                coalesce(c.n_published, 0) AS n_published, coalesce(c.n_error, 0) AS n_error,
                coalesce(c.n_revoking, 0) AS n_revoking, coalesce(c.n_revoked, 0) AS n_revoked,
-               bb.paused_at,
+               bb.paused_at, bb.revoked_before,
                CASE WHEN bb.status = 'draft' THEN 'draft' ELSE {derived} END AS status
         FROM batches bb LEFT JOIN (
             SELECT batch_id, count(*)::INTEGER AS n_users,
