@@ -28,8 +28,8 @@ _SHOWN_WHEN_ANY = (
 
 
 # Beyond a year of weeks the chart counts calendar months: a bar per week per badge over years
-# is too thin to read, and Chromium drew the list's 1,421 weekly bars (3 years, 9 badges) in
-# ~0.3 s on every full run of the list (bench/README.md, session 15).
+# is too thin to read, and the big store's 1,421 weekly bars (3 years, 9 badges) were 88 of the
+# list run's 108 KB, which Vega drew again on every full run (bench/README.md, session 15).
 WEEKS_SHOWN = 52
 
 

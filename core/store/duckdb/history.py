@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The chart's periods: each one's label column after the period's first day (a month's label
 # is made in core, from the date).
-_PERIOD_LABELS = {"week": ", strftime(monday, '%G-W%V') AS iso_week", "month": ""}
+_PERIOD_LABELS = {"week": ", strftime(first_day, '%G-W%V') AS iso_week", "month": ""}
 
 
 class DuckHistory(Repository):
@@ -133,15 +133,15 @@ class DuckHistory(Repository):
                 SELECT c.quest_id, c.quarter, 0 AS n, sum(c.revokes) AS r
                 FROM revoke_counts c {picked}
                 GROUP BY c.quest_id, c.quarter
-            ), weeks AS (
+            ), periods AS (
                 SELECT date_trunc('{unit}', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
-                           AS monday, quest_id, n, r
+                           AS first_day, quest_id, n, r
                 FROM buckets
             )
-            SELECT monday::DATE AS {unit}{label},
+            SELECT first_day::DATE AS {unit}{label},
                    coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks,
                    sum(r)::BIGINT AS revokes
-            FROM weeks w LEFT JOIN quests q ON q.id = w.quest_id
+            FROM periods w LEFT JOIN quests q ON q.id = w.quest_id
             LEFT JOIN badges g ON g.id = q.badge_id
             GROUP BY ALL
             """,
