@@ -11,21 +11,26 @@ from typing import TYPE_CHECKING
 from core.batches.visibility import DraftScope
 from core.history.terms import PAUSED
 from core.history.view import BatchFilter
-from core.publishing.unlock_counts import QUARTER_US
 from core.store.duckdb.base import Repository
-from core.store.duckdb.history_sql import COLUMNS, NAMES, PAUSED_SQL, sort_sql, where_sql
+from core.store.duckdb.history_sql import (
+    COLUMNS,
+    NAMES,
+    PAUSED_SQL,
+    sort_sql,
+    unlocks_per_sql,
+    where_sql,
+)
+from core.store.shared.unlock_periods import SharedUnlocksPerPeriod
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-# The chart's periods: each one's label column after the period's first day (a month's label
-# is made in core, from the date).
-_PERIOD_LABELS = {"week": ", strftime(first_day, '%G-W%V') AS iso_week", "month": ""}
-
-
-class DuckHistory(Repository):
+class DuckHistory(SharedUnlocksPerPeriod, Repository):
     """The SQL behind `core.store.ports.history.HistoryRepository`."""
+
+    _where_sql = staticmethod(where_sql)
+    _unlocks_per_sql = staticmethod(unlocks_per_sql)
 
     def page(
         self, view: BatchFilter, scope: DraftScope, tz: str, limit: int, offset: int
@@ -90,63 +95,6 @@ class DuckHistory(Repository):
         if paused := sum(int(p) for _, _, p in found):
             counts[PAUSED] = paused
         return counts
-
-    def weekly_unlocks(
-        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        """Return unlocks and revokes of the matching batches per week (in tz) and badge name.
-
-        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
-        (every unlock made, revoked or not) and revokes (unlocks taken back that week).
-        """
-        return self._unlocks_per("week", view, scope, tz, no_badge)
-
-    def monthly_unlocks(
-        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        """Return weekly_unlocks' sums per calendar month (in tz): columns month (its 1st),
-        badge, unlocks, revokes."""
-        return self._unlocks_per("month", view, scope, tz, no_badge)
-
-    def _unlocks_per(
-        self, unit: str, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        label = _PERIOD_LABELS[unit]  # one of this module's two words, never user text
-        params: dict[str, object] = {}
-        picked = ""
-        if view.is_filtered:
-            where, params = where_sql(view, scope, tz)
-            # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need
-            # to check visibility batch by batch.
-            picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
-        # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
-        # unlocks, or revokes), kept by the publisher; only the buckets, not the millions of
-        # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
-        # a bucket lies in one local week (and month).
-        return self.frame(
-            f"""
-            WITH buckets AS (
-                SELECT c.quest_id, c.quarter, sum(c.unlocks) AS n, 0 AS r
-                FROM unlock_counts c {picked}
-                GROUP BY c.quest_id, c.quarter
-                UNION ALL
-                SELECT c.quest_id, c.quarter, 0 AS n, sum(c.revokes) AS r
-                FROM revoke_counts c {picked}
-                GROUP BY c.quest_id, c.quarter
-            ), periods AS (
-                SELECT date_trunc('{unit}', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
-                           AS first_day, quest_id, n, r
-                FROM buckets
-            )
-            SELECT first_day::DATE AS {unit}{label},
-                   coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks,
-                   sum(r)::BIGINT AS revokes
-            FROM periods w LEFT JOIN quests q ON q.id = w.quest_id
-            LEFT JOIN badges g ON g.id = q.badge_id
-            GROUP BY ALL
-            """,
-            {**params, "tz": tz, "other": no_badge},
-        )
 
     def badge_names(self, badge_ids: list[int]) -> dict[int, str]:
         """Return the names of these badges, by id (unknown ids left out)."""

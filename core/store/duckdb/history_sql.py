@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.batches.visibility import DraftScope
 from core.history.terms import PAUSED_FROM
 from core.history.view import BatchFilter
+from core.publishing.unlock_counts import QUARTER_US
 from core.store.duckdb.batches_scope import visible_sql
 from core.store.duckdb.batches_sql import PROGRESS_SQL
 from core.store.sql_rules import NAMES, STATUS_RANK, escape_like, sql_list
@@ -87,3 +88,39 @@ def sort_sql(view: BatchFilter) -> tuple[str, str]:
     # Ties follow the id in the same direction, so desc is exactly asc reversed.
     order = [f"_k{i} {direction} NULLS LAST" for i in range(len(keys))]
     return key_columns, ", ".join([*order, f"b.id {direction}"])
+
+
+# The chart's periods: each one's label column after the period's first day (a month's label
+# is made in core, from the date).
+_PERIOD_LABELS = {"week": ", strftime(first_day, '%G-W%V') AS iso_week", "month": ""}
+
+
+def unlocks_per_sql(unit: str, picked: str) -> str:
+    """The unlocks and revokes per `unit` ("week" or "month") and badge, of the batches
+    `picked` (a WHERE clause on c.batch_id, or nothing: every batch)."""
+    label = _PERIOD_LABELS[unit]  # one of this module's two words, never user text
+    # unlock_counts and revoke_counts hold a few rows per batch (per UTC quarter hour with
+    # unlocks, or revokes), kept by the publisher; only the buckets, not the millions of
+    # unlocks, become local weeks. Every UTC offset is a whole number of quarter hours, so
+    # a bucket lies in one local week (and month).
+    return f"""
+            WITH buckets AS (
+                SELECT c.quest_id, c.quarter, sum(c.unlocks) AS n, 0 AS r
+                FROM unlock_counts c {picked}
+                GROUP BY c.quest_id, c.quarter
+                UNION ALL
+                SELECT c.quest_id, c.quarter, 0 AS n, sum(c.revokes) AS r
+                FROM revoke_counts c {picked}
+                GROUP BY c.quest_id, c.quarter
+            ), periods AS (
+                SELECT date_trunc('{unit}', timezone($tz, make_timestamptz(quarter * {QUARTER_US})))
+                           AS first_day, quest_id, n, r
+                FROM buckets
+            )
+            SELECT first_day::DATE AS {unit}{label},
+                   coalesce(g.name, $other) AS badge, sum(n)::BIGINT AS unlocks,
+                   sum(r)::BIGINT AS revokes
+            FROM periods w LEFT JOIN quests q ON q.id = w.quest_id
+            LEFT JOIN badges g ON g.id = q.badge_id
+            GROUP BY ALL
+            """

@@ -27,6 +27,7 @@ from core.store.postgres.history_sql import (
     unlocks_per_sql,
     where_sql,
 )
+from core.store.shared.unlock_periods import SharedUnlocksPerPeriod
 
 if TYPE_CHECKING:
     import polars as pl
@@ -39,8 +40,11 @@ _DEEP_FROM = 5_000
 _GROUPED_FROM = 20_000
 
 
-class PgHistory(Repository):
+class PgHistory(SharedUnlocksPerPeriod, Repository):
     """The SQL behind `core.store.ports.history.HistoryRepository`."""
+
+    _where_sql = staticmethod(where_sql)
+    _unlocks_per_sql = staticmethod(unlocks_per_sql)
 
     def page(
         self, view: BatchFilter, scope: DraftScope, tz: str, limit: int, offset: int
@@ -177,35 +181,6 @@ class PgHistory(Repository):
         if paused := sum(int(p) for _, _, p in found):
             counts[PAUSED] = paused
         return counts
-
-    def weekly_unlocks(
-        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        """Return unlocks and revokes of the matching batches per week (in tz) and badge name.
-
-        Columns: week (the Monday), iso_week ('2026-W14'), badge (`no_badge` if none), unlocks
-        (every unlock made, revoked or not) and revokes (unlocks taken back that week).
-        """
-        return self._unlocks_per("week", view, scope, tz, no_badge)
-
-    def monthly_unlocks(
-        self, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        """Return weekly_unlocks' sums per calendar month (in tz): columns month (its 1st),
-        badge, unlocks, revokes."""
-        return self._unlocks_per("month", view, scope, tz, no_badge)
-
-    def _unlocks_per(
-        self, unit: str, view: BatchFilter, scope: DraftScope, tz: str, no_badge: str
-    ) -> pl.DataFrame:
-        params: dict[str, object] = {}
-        picked = ""
-        if view.is_filtered:
-            where, params = where_sql(view, scope, tz)
-            # Unfiltered, every batch's unlocks count: drafts never unlock, so there's no need
-            # to check visibility batch by batch.
-            picked = f"WHERE c.batch_id IN (SELECT b.id FROM batches b {where})"
-        return self.frame(unlocks_per_sql(unit, picked), {**params, "tz": tz, "other": no_badge})
 
     def badge_names(self, badge_ids: list[int]) -> dict[int, str]:
         """Return the names of these badges, by id (unknown ids left out)."""
