@@ -53,6 +53,19 @@ _PERIODS = {
 }
 
 
+# At most this many labelled weeks on the axis (more overlap at the chart's width).
+_WEEK_TICKS = 8
+
+
+def _week_ticks(mondays: pl.Series) -> list[dict[str, object]]:
+    """Every k-th of the chart's weeks (their Mondays, as Vega-Lite's UTC dates), ≤ _WEEK_TICKS."""
+    days = mondays.unique().sort().to_list()
+    step = -(-len(days) // _WEEK_TICKS) or 1
+    return [
+        {"year": day.year, "month": day.month, "date": day.day, "utc": True} for day in days[::step]
+    ]
+
+
 def unlocks_over_time(timeline: Timeline) -> tuple[pl.DataFrame, Spec]:
     """Stacked bars of unlocks per week (or month) net of revokes, one colour per badge, the
     biggest badges first; the period's revokes as a line of their own ("Revoked") when any.
@@ -84,10 +97,14 @@ def unlocks_over_time(timeline: Timeline) -> tuple[pl.DataFrame, Spec]:
         pl.col("start").cast(pl.Datetime("ms")),
     )
     start = _field("start", "temporal", axis_title, axis={"format": axis_format})
+    # A period's first day is sent as midnight UTC: read in UTC, not in the browser's zone,
+    # which west of UTC would put a month's 1st in the month before.
     if timeline.period == "month":
-        # A bar as wide as its month (the 1st, sent as midnight UTC: read in UTC, not in the
-        # browser's zone, which west of UTC would put it in the month before).
-        start["timeUnit"] = "utcyearmonth"
+        start["timeUnit"] = "utcyearmonth"  # and a bar as wide as its month
+    else:
+        # Vega's own week ticks fall on Sundays: label the bars' Mondays instead.
+        start["scale"] = {"type": "utc"}
+        start["axis"]["values"] = _week_ticks(frame["start"])
     bars: Spec = {
         "mark": {"type": "bar"},
         "encoding": {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import polars as pl
@@ -101,6 +101,34 @@ def test_without_revokes_the_weekly_chart_has_no_revoked_series():
     _data, spec = batch_charts.unlocks_over_time(Timeline("week", NO_REVOKES))
     assert len(spec["layer"]) == 1
     assert "Revoked" not in spec["layer"][0]["encoding"]["color"]["scale"]["domain"]
+
+
+def test_the_weekly_axis_labels_the_bars_mondays_read_in_utc():
+    # Vega's own week ticks fall on Sundays, and a zone west of UTC read a Monday sent as
+    # midnight UTC as the Sunday before.
+    mondays = [date(2026, 8, 3) + timedelta(weeks=n) for n in range(20)]
+    frame = pl.DataFrame(
+        {
+            "start": mondays,
+            "label": [f"W{n}" for n in range(20)],
+            "badge": ["Bug hunter"] * 20,
+            "unlocks": [1] * 20,
+            "revokes": [0] * 20,
+        }
+    )
+    _data, spec = batch_charts.unlocks_over_time(Timeline("week", frame))
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["scale"] == {"type": "utc"}
+    ticks = x["axis"]["values"]
+    assert len(ticks) <= batch_charts._WEEK_TICKS
+    assert [date(t["year"], t["month"], t["date"]) for t in ticks] == mondays[::3]
+    assert all(t["utc"] for t in ticks)
+
+
+def test_a_few_weeks_are_each_labelled():
+    _data, spec = batch_charts.unlocks_over_time(Timeline("week", WEEKLY))
+    ticks = spec["layer"][0]["encoding"]["x"]["axis"]["values"]
+    assert [(t["month"], t["date"]) for t in ticks] == [(11, 23), (11, 30)]
 
 
 def test_the_new_statuses_and_paused_have_colours_of_their_own():
