@@ -71,7 +71,11 @@ def one_login(
             urls[e["requestId"]] = (e["request"]["method"], e["request"]["url"].removeprefix(url))
         elif name == "responseReceived" and urls.get(e["requestId"]) == ("GET", "/"):
             laps.setdefault("page's HTML", at - start)
-        elif name == "responseReceived" and e["response"]["url"].endswith(".js"):
+        elif (
+            name == "responseReceived"
+            and e["response"]["url"].endswith(".js")
+            and at - start < seconds
+        ):
             laps["last script answered"] = at - start
         elif name == "webSocketCreated":
             laps.setdefault("websocket opened", at - start)

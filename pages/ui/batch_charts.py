@@ -126,10 +126,12 @@ def unlocks_over_time(timeline: Timeline) -> tuple[pl.DataFrame, Spec]:
         },
     }
     # The period's revokes of every badge together (summed over its rows by Vega-Lite).
+    # A month's bar spans its month: its revokes' point goes to the bar's middle, not its 1st.
+    line_x = {**start, "bandPosition": 0.5} if timeline.period == "month" else start
     revokes: Spec = {
         "mark": {"type": "line", "point": True, "strokeDash": [4, 2]},
         "encoding": {
-            "x": start,
+            "x": line_x,
             "y": _field("revokes", "quantitative", "Unlocks, net of revokes", aggregate="sum"),
             # The bars' colour scale, shared (the layers' default), gives "Revoked" its colour.
             "color": {"datum": words.REVOKED, "type": "nominal", "title": words.BADGE},

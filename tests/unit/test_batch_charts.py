@@ -94,6 +94,7 @@ def test_a_monthly_timeline_is_titled_and_labelled_by_month():
     assert bars["encoding"]["tooltip"][0] == {"field": "label", "type": "nominal", "title": "Month"}
     assert bars["encoding"]["tooltip"][3]["title"] == "Revoked that month"
     assert revokes["encoding"]["tooltip"][0]["title"] == "Month"
+    assert revokes["encoding"]["x"]["bandPosition"] == 0.5  # a month's point mid-bar
     assert data["label"].to_list() == ["2026-11", "2026-11", "2026-12"]
 
 
