@@ -20,22 +20,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# (script and arguments, the line its report ends with). Sizes: bench_list needs 100 pages of
-# 50 batches for its deep-page case; bench_publish ten batches of 5,000 distinct users.
+
+def _run(command: str, last_line: str, *marks: pytest.MarkDecorator) -> object:
+    """A benchmark's command line (script and arguments) and the line its report ends with."""
+    return pytest.param(command, last_line, marks=marks, id=command.split()[0])
+
+
+# Sizes: bench_list needs 100 pages of 50 batches for its deep-page case; bench_publish ten
+# batches of 5,000 distinct users. bench_users also runs on a PostgreSQL server of its own.
 RUNS = [
-    ("bench_list.py --batches 6000 --users 30000 --runs 1 --naive-runs 1", "slowest first-page median"),
-    ("bench_publish.py --users 60000 --history 5000 --runs 1 --naive-users 10", "Publisher throughput:"),
-    ("bench_revoke.py --users 20000 --history 5000 --runs 1", "Every run's revoke:"),
-    ("bench_api.py --users 20000 --runs 1", "target: the API's POST"),
-    ("bench_preview.py --sizes 20000 --repeat 1", "setup: users"),
-    (
-        "bench_users.py --users 20000 --runs 1 --naive-runs 1 --count-runs 1 --naive-seconds 0.5",
+    _run("bench_list.py --batches 6000 --users 30000 --runs 1 --naive-runs 1", "slowest first-page median"),
+    _run("bench_publish.py --users 60000 --history 5000 --runs 1 --naive-users 10", "Publisher throughput:"),
+    _run("bench_revoke.py --users 20000 --history 5000 --runs 1", "Every run's revoke:"),
+    _run("bench_api.py --users 20000 --runs 1", "target: the API's POST"),
+    _run("bench_preview.py --sizes 20000 --repeat 1", "setup: users"),
+    _run(
+        "bench_users.py --users 20000 --runs 1 --naive-runs 1 --count-runs 1 --naive-seconds 0.5"
+        " --stores duckdb,postgres",
         "whole run",
+        pytest.mark.pg,
     ),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("command", "last_line"), RUNS, ids=[c.split()[0] for c, _ in RUNS])
+@pytest.mark.parametrize(("command", "last_line"), RUNS)
 def test_a_store_benchmark_runs_to_its_report_at_a_small_size(command: str, last_line: str) -> None:
     """The benchmark exits 0 or 1 (a budget missed), and its report is whole."""
     script, *args = command.split()
