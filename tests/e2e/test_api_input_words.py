@@ -13,20 +13,10 @@ from tests.support import api_server as served
 from tests.support.api_server import ApiServer
 
 api_server = served.api_server  # the fixture: this module's server
+dev_token = served.dev_token
+quest_id = served.quest_id
 PROBLEM = "application/problem+json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(scope="module")
-def dev_token(api_server: ApiServer) -> str:
-    """A token of the demo dev."""
-    return api_server.token("dev")
-
-
-@pytest.fixture(scope="module")
-def quest_id(api_server: ApiServer, dev_token: str) -> int:
-    """A badge quest of the demo."""
-    return api_server.get("/quests", token=dev_token).json()["items"][0]["id"]
 
 
 @pytest.fixture

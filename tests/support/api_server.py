@@ -232,6 +232,18 @@ def pg_api_server(pg_stores: PgStores) -> Iterator[ApiServer]:
         drop_database(pg_stores.server.url, url.rsplit("/", 1)[1])
 
 
+@pytest.fixture(scope="module")
+def dev_token(api_server: ApiServer) -> str:
+    """A token of the demo dev on the module's `api_server` (`dev_token = served.dev_token`)."""
+    return api_server.token("dev")
+
+
+@pytest.fixture(scope="module")
+def quest_id(api_server: ApiServer, dev_token: str) -> int:
+    """A badge quest of the demo, read through the API (`quest_id = served.quest_id`)."""
+    return api_server.get("/quests", token=dev_token).json()["items"][0]["id"]
+
+
 @pytest.fixture(
     scope="module",
     params=["duckdb", pytest.param("postgres", marks=pytest.mark.pg)],
