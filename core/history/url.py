@@ -12,6 +12,9 @@ URL format (every key optional, defaults left out so links stay short and stable
     sort=name:desc                        a column of SORT_COLUMNS, ":desc" for descending
     page=2&size=100                       page number (from 1) and rows per page
 
+A batch's page opened from the list carries the list's query in `back` (BACK_KEY), so its "Back
+to Batch unlock" link returns to the same filters, sort and page (`back_params`).
+
 A shared link can be stale or mistyped, so `parse_query_params` keeps every good value and
 returns one note per value it left out: a bad value never hides the whole list behind an error.
 """
@@ -19,7 +22,7 @@ returns one note per value it left out: a bad value never hides the whole list b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from core.errors import InputError
 from core.history.dates import DateFilter
@@ -67,6 +70,19 @@ def to_query_string(view: BatchFilter) -> str:
     """Return the URL query string of a view, e.g. 'status=published&sort=name:desc'."""
     pairs = [(k, v) for k, values in to_query_params(view).items() for v in values]
     return urlencode(pairs, safe=":")
+
+
+# The detail page's parameter holding the list's query string it was opened from.
+BACK_KEY = "back"
+MAX_BACK_CHARS = 4096
+
+
+def back_params(carried: str) -> dict[str, list[str]]:
+    """The list's query parameters from a `back` value (a view's query string), bad values left
+    out: what the detail page's link back to the list carries."""
+    # A list's query is a few hundred characters; a longer value is cut, not parsed whole.
+    view, _notes = parse_query_params(parse_qs(carried[:MAX_BACK_CHARS]))
+    return to_query_params(view)
 
 
 def parse_query_params(params: Params) -> tuple[BatchFilter, list[str]]:

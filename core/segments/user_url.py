@@ -21,9 +21,10 @@ returns one note per value it left out: a bad value never hides the whole list b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from core.errors import InputError
+from core.history import url as batch_url
 from core.history.dates import DateFilter
 from core.history.terms import parse_id, parse_positive
 from core.segments.user_filter import (
@@ -84,6 +85,17 @@ def to_query_string(f: UserFilter) -> str:
     """Return the URL query string of a filter, e.g. 'active=yes&holds=3&sort=username:desc'."""
     pairs = [(k, v) for k, values in to_query_params(f).items() for v in values]
     return urlencode(pairs, safe=":,")
+
+
+# The user page's parameter holding the Users list's query: the batch page's key.
+BACK_KEY = batch_url.BACK_KEY
+
+
+def back_params(carried: str) -> dict[str, list[str]]:
+    """The Users list's query parameters from a user page's `back` value (the list's query
+    string), bad values left out: what its link back to the list carries."""
+    view, _notes = parse_query_params(parse_qs(carried[: batch_url.MAX_BACK_CHARS]))
+    return to_query_params(view)
 
 
 def parse_query_params(params: Params) -> tuple[UserFilter, list[str]]:

@@ -11,7 +11,7 @@ from core.access.roles import Permission
 from core.batches import members as batch_members
 from core.batches import membership, read_model, rules
 from core.errors import BatchUnlockError
-from core.history import audit_sentences
+from core.history import audit_sentences, url
 from core.publishing import publish_notes, queue, retry
 from pages.ui import (
     add_users,
@@ -34,6 +34,17 @@ trail = [words.MANAGE, words.GAMIFICATION, words.BATCH_UNLOCK]
 # The publisher has work for the batch: waiting, running or revoking (paused too: it may resume).
 LIVE_STATUSES = (*rules.PENDING_STATUSES, rules.REVOKING)
 
+
+def back_to_list() -> None:
+    """The link back to the list, with the filters, sort and page it was opened from."""
+    st.page_link(
+        pages["batch_list"],
+        label=words.BACK_TO.format(page=words.BATCH_UNLOCK),
+        icon=":material/arrow_back:",
+        query_params=url.back_params(st.query_params.get(url.BACK_KEY, "")),
+    )
+
+
 try:
     batch_id = int(st.query_params.get("id", ""))
     batch = read_model.get_batch(uow, batch_id, acct)
@@ -44,18 +55,14 @@ except (ValueError, BatchUnlockError) as exc:
         if isinstance(exc, BatchUnlockError)
         else "This link has no batch id (…/batch?id=42). Open a batch from the list."
     )
-    st.page_link(
-        pages["batch_list"], label=f"Back to {words.BATCH_UNLOCK}", icon=":material/arrow_back:"
-    )
+    back_to_list()
     st.stop()
 
 if batch.is_draft and can_edit:
     st.switch_page(pages["new_batch"], query_params={"draft": str(batch.id)})
 
 session.header(batch.name, [*trail, batch.name])
-st.page_link(
-    pages["batch_list"], label=f"Back to {words.BATCH_UNLOCK}", icon=":material/arrow_back:"
-)
+back_to_list()
 session.show_flash()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -232,7 +233,9 @@ def batch_table() -> None:
     if (target := OPEN_BATCH.pop()) is not None:
         # A plain navigation, not st.switch_page: that first rewrites this page's URL (one
         # more history entry, without the filters), so Back would lose the filtered view.
-        session.redirect(f"/{shell.DETAIL_PATH}?id={int(target)}")
+        # The list's view goes along, for the batch page's link back to this same view.
+        carried = urlencode({"id": int(target), url.BACK_KEY: url.to_query_string(view_now())})
+        session.redirect(f"/{shell.DETAIL_PATH}?{carried}")
         return
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()

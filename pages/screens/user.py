@@ -9,7 +9,7 @@ import streamlit as st
 from core import words
 from core.batches import rules
 from core.errors import BatchUnlockError
-from core.segments import segment
+from core.segments import segment, user_url
 from pages.ui import formatting, session, text_width
 from pages.ui.state import PAGES
 
@@ -22,11 +22,12 @@ OPEN_BATCH_KEY = "user_page_open_batch"
 
 
 def back_link() -> None:
-    """The link back to the Users list."""
+    """The link back to the Users list, with the filters, sort and page it was opened from."""
     st.page_link(
         pages["users"],
         label=words.BACK_TO.format(page=words.USERS_PAGE),
         icon=":material/arrow_back:",
+        query_params=user_url.back_params(st.query_params.get(user_url.BACK_KEY, "")),
     )
 
 

@@ -3,6 +3,8 @@ exported for a batch upload or in full; added straight to a batch (admins and de
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from core import words
@@ -55,7 +57,11 @@ def page_sizes(f: UserFilter) -> list[int]:
 @session.callback
 def open_user(user_id: int) -> None:
     """An "Open" click: a plain navigation (Back returns to this filtered list)."""
-    session.redirect(f"/user?id={int(user_id)}")
+    carried = {
+        "id": int(user_id),
+        user_url.BACK_KEY: user_url.to_query_string(user_filters.filter_now()),
+    }
+    session.redirect(f"/user?{urlencode(carried)}")
 
 
 @session.fragment

@@ -233,3 +233,16 @@ def test_a_confirmation_left_open_while_another_tab_published_says_so() -> None:
         "SELECT count(*) FROM audit_log WHERE batch_id = ? AND action = ?",
         [draft, "batch published"],
     ) == [(1,)]
+
+
+def test_the_batch_page_links_back_to_the_list_it_was_opened_from_bad_values_left_out() -> None:
+    batch, _users = published_batch("Back with filters", 3)
+    back_to = words.BACK_TO.format(page=words.BATCH_UNLOCK)
+    at = app_as("analyst", DETAIL, id=str(batch), back="status=published&name=forum&quest=x&page=2")
+    at.run()
+    assert not at.exception
+    back = next(p.proto for p in at.get("page_link") if p.proto.label == back_to)
+    assert back.query_string == "status=published&name=forum&page=2"
+    alone = app_as("analyst", DETAIL, id=str(batch)).run()
+    back = next(p.proto for p in alone.get("page_link") if p.proto.label == back_to)
+    assert back.query_string == ""

@@ -349,3 +349,15 @@ def test_a_bad_or_unknown_user_id_says_so_and_what_to_do() -> None:
     assert "There is no user with ID 12ab" in bad.error[0].value
     missing = app_as("analyst", USER).run()
     assert missing.error[0].value == words.NO_USER_ID_IN_LINK
+
+
+def test_the_user_page_links_back_to_the_list_it_was_opened_from_bad_values_left_out() -> None:
+    at = app_as(
+        "analyst", USER, id="1", back="q=emma&holds=3&active=maybe&sort=username:desc&page=2"
+    ).run()
+    assert not at.exception
+    back = next(p.proto for p in at.get("page_link") if p.proto.label == back_link())
+    assert back.query_string == "q=emma&holds=3&sort=username%3Adesc&page=2"
+    alone = app_as("analyst", USER, id="1").run()
+    back = next(p.proto for p in alone.get("page_link") if p.proto.label == back_link())
+    assert back.query_string == ""

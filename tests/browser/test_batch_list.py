@@ -175,3 +175,11 @@ def test_edit_opens_the_batch_and_the_filtered_list_exports(as_admin: Page, serv
     expect(page).to_have_url(re.compile(r"/batch-unlock\?status=partially_published$"))
     wait_idle(page)
     grid.wait_column(page, "status", lambda t: set(t) == {words.PARTIALLY_PUBLISHED}, "partial")
+    # So does the batch page's own link back.
+    grid.click_open(page, 0)
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/batch\?id=\d+&back=status%3Dpartially_published$"))
+    page.get_by_role("link", name=words.BACK_TO.format(page=words.BATCH_UNLOCK)).click()
+    expect(page).to_have_url(re.compile(r"/batch-unlock\?status=partially_published$"))
+    wait_idle(page)
+    grid.wait_column(page, "status", lambda t: set(t) == {words.PARTIALLY_PUBLISHED}, "partial")

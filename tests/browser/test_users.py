@@ -213,9 +213,16 @@ def test_a_user_link_with_a_bad_id_says_so_and_leads_back(page: Page, users_serv
     wait_for_ids(page, ["900004"])
     # The list's own "View": the user's page in the same tab; Back returns to the filtered list.
     click_last_column(page.get_by_test_id("stDataFrame").first, page, 0)
-    expect(page).to_have_url(re.compile(r"/user\?id=900004$"))
+    expect(page).to_have_url(re.compile(r"/user\?id=900004&back=ids%3D900004$"))
     wait_idle(page)
     expect(page.get_by_role("heading", name="sam.single.browser")).to_be_visible()
     page.go_back()
     wait_idle(page)
     expect(page).to_have_url(re.compile(r"/users\?ids=900004$"))
+    # The user page's own link back also returns to the filtered list.
+    page.go_forward()
+    wait_idle(page)
+    page.get_by_role("link", name=words.BACK_TO.format(page=words.USERS_PAGE)).click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/users\?ids=900004$"))
+    wait_for_ids(page, ["900004"])

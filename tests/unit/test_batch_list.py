@@ -12,7 +12,12 @@ from core.catalog.badge_tree import Quest
 from core.errors import InputError
 from core.history.dates import DateFilter
 from core.history.screen import status_choices, view_from_url, with_checked, with_dates
-from core.history.url import parse_query_params, to_query_params, to_query_string
+from core.history.url import (
+    back_params,
+    parse_query_params,
+    to_query_params,
+    to_query_string,
+)
 from core.history.view import BatchFilter
 from tests.support.batch_list import (
     ANSWER,
@@ -191,3 +196,17 @@ def test_a_view_s_filters_alone_ignore_its_sort_page_and_page_size():
     assert moved.filters_only == view.filters_only
     assert view.filters_only == BatchFilter(statuses=["published"], name="spring", quest_ids=[3])
     assert view.changed(name="autumn").filters_only != view.filters_only
+
+
+def test_a_batch_page_leads_back_to_the_list_it_came_from_without_the_bad_values() -> None:
+    carried = to_query_string(
+        BatchFilter(statuses=["published"], name="forum", sort="name", page=3)
+    )
+    assert back_params(carried) == {
+        "status": ["published"],
+        "name": ["forum"],
+        "sort": ["name"],
+        "page": ["3"],
+    }
+    assert back_params("status=nonsense&quest=x&badge=2&evil=1") == {"badge": ["2"]}
+    assert back_params("") == {}

@@ -8,7 +8,12 @@ from urllib.parse import parse_qs
 import pytest
 
 from core.segments.user_filter import MAX_FILTER_IDS, UserFilter
-from core.segments.user_url import parse_query_params, to_query_params, to_query_string
+from core.segments.user_url import (
+    back_params,
+    parse_query_params,
+    to_query_params,
+    to_query_string,
+)
 
 EVERY_FIELD = UserFilter(
     text="Ann & Bob=1",
@@ -154,3 +159,11 @@ def test_a_link_with_more_ids_than_a_filter_takes_drops_the_list_with_a_note() -
 def test_the_last_of_repeated_single_values_wins() -> None:
     f, notes = parse_query_params({"in_batch": ["4", "9"], "sort": ["id", "email:desc"]})
     assert (f.in_batch, f.sort, f.desc, notes) == (9, "email", True, [])
+
+
+def test_a_user_page_leads_back_to_the_list_it_came_from_without_the_bad_values() -> None:
+    carried = to_query_string(UserFilter(text="emma", holds=[3], page=2))
+    assert back_params(carried) == {"q": ["emma"], "holds": ["3"], "page": ["2"]}
+    assert back_params("q=emma&active=maybe&nonsense=1") == {"q": ["emma"]}
+    assert back_params("") == {}
+    assert back_params("q=" + "x" * 10_000) == {}  # cut at the bound: too long a text to search
