@@ -91,6 +91,10 @@ def unlocks_over_time(timeline: Timeline) -> tuple[pl.DataFrame, Spec]:
         "range": [*colours, _REVOKED_COLOUR] if revoked else colours,
     }
     rank = {badge: i for i, badge in enumerate(order)}
+    if timeline.period == "week":  # the tooltip names the week as the axis does, by its Monday
+        frame = frame.with_columns(
+            pl.format("{} (from {})", "label", pl.col("start").dt.strftime("%Y-%m-%d"))
+        )
     data = frame.with_columns(
         pl.col("badge").replace_strict(rank, return_dtype=pl.Int32).alias("rank"),
         # A timestamp, not a date: Vega-Lite reads Arrow timestamps as instants (ms).
@@ -184,11 +188,11 @@ def unlocks_per_badge(per_badge: pl.DataFrame) -> tuple[pl.DataFrame, Spec]:
         "title": "Unlocks per badge",
         "mark": {"type": "bar"},
         "encoding": {
-            "x": _field("unlocks", "quantitative", "Users unlocked"),
+            "x": _field("unlocks", "quantitative", "Users unlocked", axis={"format": ",d"}),
             "y": _field("badge", "nominal", None, sort="-x"),
             "tooltip": [
-                {"field": "badge", "type": "nominal"},  # titled by their field names
-                {"field": "unlocks", "type": "quantitative"},
+                _field("badge", "nominal", words.BADGE),
+                _field("unlocks", "quantitative", "Users unlocked", format=","),
             ],
         },
     }

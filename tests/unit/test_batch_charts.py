@@ -127,7 +127,9 @@ def test_the_weekly_axis_labels_the_bars_mondays_read_in_utc():
 
 
 def test_a_few_weeks_are_each_labelled():
-    _data, spec = batch_charts.unlocks_over_time(Timeline("week", WEEKLY))
+    data, spec = batch_charts.unlocks_over_time(Timeline("week", WEEKLY))
+    # The tooltip names a week as the axis does too, by its Monday.
+    assert data["label"].to_list()[0] == "2026-W48 (from 2026-11-23)"
     ticks = spec["layer"][0]["encoding"]["x"]["axis"]["values"]
     assert [(t["month"], t["date"]) for t in ticks] == [(11, 23), (11, 30)]
 
