@@ -87,10 +87,6 @@ def to_query_string(f: UserFilter) -> str:
     return urlencode(pairs, safe=":,")
 
 
-# The user page's parameter holding the Users list's query: the batch page's key.
-BACK_KEY = batch_url.BACK_KEY
-
-
 def back_params(carried: str) -> dict[str, list[str]]:
     """The Users list's query parameters from a user page's `back` value (the list's query
     string), bad values left out: what its link back to the list carries."""

@@ -15,6 +15,7 @@ from core.history import audit_sentences, url
 from core.publishing import publish_notes, queue, retry
 from pages.ui import (
     add_users,
+    back_links,
     formatting,
     live,
     publisher_stall,
@@ -37,12 +38,7 @@ LIVE_STATUSES = (*rules.PENDING_STATUSES, rules.REVOKING)
 
 def back_to_list() -> None:
     """The link back to the list, with the filters, sort and page it was opened from."""
-    st.page_link(
-        pages["batch_list"],
-        label=words.BACK_TO.format(page=words.BATCH_UNLOCK),
-        icon=":material/arrow_back:",
-        query_params=url.back_params(st.query_params.get(url.BACK_KEY, "")),
-    )
+    back_links.back_link(pages["batch_list"], words.BATCH_UNLOCK, url.back_params)
 
 
 try:

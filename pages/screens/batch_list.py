@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from urllib.parse import urlencode
 
 import polars as pl
 import streamlit as st
@@ -17,6 +16,7 @@ from core.history import charts, export, screen, url
 from core.history.chips import filter_chips
 from core.history.view import BatchFilter
 from pages.ui import (
+    back_links,
     batch_charts,
     batch_grid,
     formatting,
@@ -234,8 +234,8 @@ def batch_table() -> None:
         # A plain navigation, not st.switch_page: that first rewrites this page's URL (one
         # more history entry, without the filters), so Back would lose the filtered view.
         # The list's view goes along, for the batch page's link back to this same view.
-        carried = urlencode({"id": int(target), url.BACK_KEY: url.to_query_string(view_now())})
-        session.redirect(f"/{shell.DETAIL_PATH}?{carried}")
+        list_query = url.to_query_string(view_now())
+        session.redirect(back_links.detail_url(shell.DETAIL_PATH, target, list_query))
         return
     publisher_stall.show_stall()  # above the table, not hidden in the Publisher box
     flt, _notes = current_view()

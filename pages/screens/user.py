@@ -10,7 +10,7 @@ from core import words
 from core.batches import rules
 from core.errors import BatchUnlockError
 from core.segments import segment, user_url
-from pages.ui import formatting, session, text_width
+from pages.ui import back_links, formatting, session, text_width
 from pages.ui.state import PAGES
 
 acct = session.account()
@@ -23,12 +23,7 @@ OPEN_BATCH_KEY = "user_page_open_batch"
 
 def back_link() -> None:
     """The link back to the Users list, with the filters, sort and page it was opened from."""
-    st.page_link(
-        pages["users"],
-        label=words.BACK_TO.format(page=words.USERS_PAGE),
-        icon=":material/arrow_back:",
-        query_params=user_url.back_params(st.query_params.get(user_url.BACK_KEY, "")),
-    )
+    back_links.back_link(pages["users"], words.USERS_PAGE, user_url.back_params)
 
 
 try:

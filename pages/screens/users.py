@@ -3,8 +3,6 @@ exported for a batch upload or in full; added straight to a batch (admins and de
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from core import words
@@ -13,7 +11,7 @@ from core.catalog import badge_tree
 from core.history.terms import PAGE_SIZE_CHOICES
 from core.segments import segment, user_url
 from core.segments.user_filter import MAX_USER_PAGE_SIZE, UserFilter
-from pages.ui import formatting, session, user_actions, user_filters, user_grid
+from pages.ui import back_links, formatting, session, user_actions, user_filters, user_grid
 from pages.ui.state import USERS_ADD_ASK
 
 acct = session.account()
@@ -57,11 +55,8 @@ def page_sizes(f: UserFilter) -> list[int]:
 @session.callback
 def open_user(user_id: int) -> None:
     """An "Open" click: a plain navigation (Back returns to this filtered list)."""
-    carried = {
-        "id": int(user_id),
-        user_url.BACK_KEY: user_url.to_query_string(user_filters.filter_now()),
-    }
-    session.redirect(f"/user?{urlencode(carried)}")
+    list_query = user_url.to_query_string(user_filters.filter_now())
+    session.redirect(back_links.detail_url("user", user_id, list_query))
 
 
 @session.fragment
