@@ -9,7 +9,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from core.config import Settings
-from pages.web import runtime
+from pages.web import runtime, stale_reruns
 from pages.web.api import API_ROUTES
 from pages.web.auth import ROUTES
 from pages.web.base_url import BackendBaseUrl
@@ -24,6 +24,7 @@ def create_app(settings: Settings) -> st.App:
     """Build the web app for these settings: its runtime, routes, guards, start-up and shutdown."""
     check_no_stray_pages()
     runtime.install(settings)
+    stale_reruns.install()  # else a poll from the page just left can blank the new one
     # `streamlit run app.py` finds the ASGI app by reading this file: an `app = st.App(...)`
     # assignment, and a module-level `app` to import.
     # StaticAssets is outermost: Streamlit's scripts answered from memory, before any guard (all

@@ -38,9 +38,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
     app and its publisher were doing (a stall, an error), not only what the page showed."""
     report = yield
     if report.failed and call.when == "call":
-        servers = {
-            id(v): v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Server)
-        }
+        # A fixture may hand its server over with what it made (undo_server: (server, ids)).
+        values = getattr(item, "funcargs", {}).values()
+        found = [w for v in values for w in (v if isinstance(v, tuple) else (v,))]
+        servers = {id(v): v for v in found if isinstance(v, Server)}
         for server in servers.values():
             if server.log.exists():
                 lines = server.log.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]

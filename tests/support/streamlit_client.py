@@ -83,6 +83,14 @@ class Run:
                 return e
         raise AssertionError(f"No {kind} labelled {label!r} in {[e.kind for e in self.elements]}")
 
+    def pages_run(self) -> list[str]:
+        """The page (script hash) of each run the server began, in order."""
+        return [
+            m.new_session.page_script_hash
+            for m in self.messages
+            if m.WhichOneof("type") == "new_session"
+        ]
+
     def redirects(self) -> list[str]:
         """The URLs the run sent the browser to (the message `st.logout` uses)."""
         return [
@@ -221,6 +229,29 @@ class StreamlitClient:
 
         `auto` marks a fragment's timed rerun (`run_every`), as the browser marks it.
         """
+        self.ask(page, query, fragment_id, values, auto)
+        run = self.receive_run(timeout=timeout)
+        # A trigger (a button press) lasts one run, as in the browser.
+        for widget_id in [
+            w for w, s in self.widgets.items() if s.WhichOneof("value") == "trigger_value"
+        ]:
+            del self.widgets[widget_id]
+        return run
+
+    def ask(
+        self,
+        page: str | None = None,
+        query: dict[str, str] | None = None,
+        fragment_id: str = "",
+        values: dict[str, WidgetState] | None = None,
+        auto: bool = False,
+        page_script_hash: str | None = None,
+    ) -> None:
+        """Send a run's request and return at once (`run` also waits for it).
+
+        `page_script_hash` names the page the request comes from, as a tab's timer names the
+        page that set it (by default the page the client is on).
+        """
         if page is not None:
             self.page_name, self.page_script_hash = page, ""
         if query is not None:
@@ -232,18 +263,39 @@ class StreamlitClient:
         client_state = msg.rerun_script
         client_state.query_string = self.query_string
         client_state.page_name = self.page_name
-        client_state.page_script_hash = self.page_script_hash
+        client_state.page_script_hash = (
+            self.page_script_hash if page_script_hash is None else page_script_hash
+        )
         client_state.fragment_id = fragment_id
         client_state.is_auto_rerun = auto
         client_state.widget_states.widgets.extend(self.widgets.values())
         client_state.context_info.timezone = "UTC"
         self._send(msg)
-        run = self.receive_run(timeout=timeout)
-        # A trigger (a button press) lasts one run, as in the browser.
-        for widget_id in [
-            w for w, s in self.widgets.items() if s.WhichOneof("value") == "trigger_value"
-        ]:
-            del self.widgets[widget_id]
+
+    def receive_until(self, kind: str, timeout: float = RUN_TIMEOUT) -> Run:
+        """Collect messages up to and with the first of type `kind` ("new_session": a run began)."""
+        run = Run()
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            run.messages.append(msg)
+            if self._track(msg) == kind:
+                return run
+
+    def receive_for(self, seconds: float) -> Run:
+        """Collect whatever the server sends within `seconds` (nothing, when it sends nothing)."""
+        run = Run()
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                raw = self.ws.recv(timeout=left)
+            except TimeoutError:
+                break
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            self._track(msg)
+            run.messages.append(msg)
         return run
 
     def upload(
