@@ -192,6 +192,13 @@ class StreamlitClient:
             self.query_string = msg.page_info_changed.query_string
         return kind
 
+    def _next(self, deadline: float) -> tuple[ForwardMsg, str | None]:
+        """The next message, waited for until `deadline` (TimeoutError past it), and its type;
+        kept as the browser keeps it (`_track`)."""
+        msg = ForwardMsg()
+        msg.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        return msg, self._track(msg)
+
     def receive_run(self, expect_backend: bool = False, timeout: float | None = None) -> Run:
         """Collect messages until a run (one the server started, too) has finished.
 
@@ -201,11 +208,8 @@ class StreamlitClient:
         self.receiving = run  # what came so far, for a caller that times out to look at
         deadline = time.monotonic() + (RUN_TIMEOUT if timeout is None else timeout)
         while True:
-            raw = self.ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-            msg = ForwardMsg()
-            msg.ParseFromString(raw)
+            msg, kind = self._next(deadline)
             run.messages.append(msg)
-            kind = self._track(msg)
             if expect_backend:
                 # Only the answer ends the wait: a live fragment's run may finish first.
                 if kind == "backend_operation_response":
@@ -277,24 +281,20 @@ class StreamlitClient:
         run = Run()
         deadline = time.monotonic() + timeout
         while True:
-            msg = ForwardMsg()
-            msg.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            msg, got = self._next(deadline)
             run.messages.append(msg)
-            if self._track(msg) == kind:
+            if got == kind:
                 return run
 
     def receive_for(self, seconds: float) -> Run:
         """Collect whatever the server sends within `seconds` (nothing, when it sends nothing)."""
         run = Run()
         deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
+        while deadline - time.monotonic() > 0:
             try:
-                raw = self.ws.recv(timeout=left)
+                msg, _kind = self._next(deadline)
             except TimeoutError:
                 break
-            msg = ForwardMsg()
-            msg.ParseFromString(raw)
-            self._track(msg)
             run.messages.append(msg)
         return run
 
@@ -315,9 +315,8 @@ class StreamlitClient:
         self._send(msg)
         deadline = time.monotonic() + RUN_TIMEOUT
         while True:
-            answer = ForwardMsg()
-            answer.ParseFromString(self.ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-            if self._track(answer) == "file_urls_response" and (
+            answer, kind = self._next(deadline)
+            if kind == "file_urls_response" and (
                 answer.file_urls_response.response_id == request.request_id
             ):
                 break
